@@ -1,0 +1,204 @@
+"""Run configuration: frozen dataclasses and one TOML loader that reports every problem at once.
+
+Relative paths in a config file resolve against that file's folder, so a run behaves the
+same from any working directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from linkage.errors import ConfigError
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "default.toml"
+
+
+@dataclass(frozen=True)
+class InputsConfig:
+    """Where the three sources are and how their headers and values map to the contract."""
+
+    businesses: Path
+    payroll: Path
+    insured: Path
+    mapping: Path
+    batch_rows: int = 250_000
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    """Matching: decision bands, tie handling and model fitting."""
+
+    match_probability: float = 0.99
+    review_probability: float = 0.80
+    tie_margin: float = 3.0  # log2 units: a runner-up this close sends the link to review
+    em_max_iterations: int = 50
+    em_tolerance: float = 1e-5
+    u_sample_pairs: int = 2_000_000
+    seed: int = 20251
+    model: Path | None = None  # a saved model to reuse instead of fitting
+    workers: int = -1  # rapidfuzz threads; -1 = all cores
+
+
+@dataclass(frozen=True)
+class EligibilityConfig:
+    """Rules in force and the outreach unit."""
+
+    rules: Path
+    crosswalk: Path | None = None
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    """What is written and how."""
+
+    dir: Path
+    mask_ids: bool = True
+    excel: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole run's configuration."""
+
+    inputs: InputsConfig
+    link: LinkConfig = field(default_factory=LinkConfig)
+    eligibility: EligibilityConfig = field(default_factory=lambda: EligibilityConfig(Path()))
+    output: OutputConfig = field(default_factory=lambda: OutputConfig(Path("out")))
+    source: Path = DEFAULT_CONFIG
+    digest: str = ""  # sha256 of the config file bytes, recorded in outputs
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "inputs": InputsConfig,
+    "link": LinkConfig,
+    "eligibility": EligibilityConfig,
+    "output": OutputConfig,
+}
+
+
+def _coerce(value: Any, annotation: Any, base: Path) -> Any:
+    """Convert a TOML value to the field's type, or raise ValueError naming the expected type."""
+    options = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else ()
+    if options:
+        if value is None:
+            return None
+        annotation = next(a for a in options if a is not type(None))
+    if annotation is Path:
+        if not isinstance(value, str):
+            msg = "a path string"
+            raise ValueError(msg)
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else (base / path).resolve()
+    if annotation is bool:
+        if not isinstance(value, bool):
+            msg = "true or false"
+            raise ValueError(msg)
+        return value
+    if annotation is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            msg = "an integer"
+            raise ValueError(msg)
+        return value
+    if annotation is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            msg = "a number"
+            raise ValueError(msg)
+        return float(value)
+    return value
+
+
+def _build(
+    cls: type[Any], table: dict[str, Any], where: str, base: Path, problems: list[str]
+) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in fields:
+            problems.append(f"{where}: unknown key {key!r}; allowed: {sorted(fields)}")
+            continue
+        try:
+            values[key] = _coerce(value, hints[key], base)
+        except ValueError as e:
+            problems.append(f"{where}.{key}: {value!r} is not {e}")
+    required = [
+        name
+        for name, f in fields.items()
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
+    for name in required:
+        if name not in values and name not in table:
+            problems.append(f"{where}: missing required key {name!r}")
+    if any(p.startswith(where) for p in problems):
+        return None
+    return cls(**values)
+
+
+def _check_ranges(config: Config, where: str) -> list[str]:
+    problems = []
+    link = config.link
+    if not 0.0 < link.review_probability <= link.match_probability < 1.0:
+        problems.append(
+            f"{where}[link]: need 0 < review_probability <= match_probability < 1, got "
+            f"{link.review_probability!r} and {link.match_probability!r}"
+        )
+    if link.tie_margin < 0:
+        problems.append(f"{where}[link].tie_margin: {link.tie_margin!r} must be >= 0")
+    if config.inputs.batch_rows < 1:
+        problems.append(f"{where}[inputs].batch_rows: {config.inputs.batch_rows!r} must be >= 1")
+    return problems
+
+
+def load_config(path: Path | None = None, **overrides: Path | None) -> Config:
+    """Read a TOML config; ``overrides`` (section__key=value) replace keys after reading.
+
+    Raises:
+        ConfigError: listing every problem found, each naming the file and key.
+    """
+    path = (path or DEFAULT_CONFIG).resolve()
+    try:
+        raw = path.read_bytes()
+        document = tomllib.loads(raw.decode("utf-8"))
+    except OSError as e:
+        msg = f"{path}: cannot read config file ({e.strerror})"
+        raise ConfigError(msg) from e
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        msg = f"{path}: not valid TOML: {e}"
+        raise ConfigError(msg) from e
+
+    problems = [
+        f"{path}: unknown section [{name}]; allowed: {sorted(_SECTIONS)}"
+        for name in document
+        if name not in _SECTIONS
+    ]
+    base = path.parent
+    sections: dict[str, Any] = {}
+    for name, cls in _SECTIONS.items():
+        table = document.get(name, {})
+        if not isinstance(table, dict):
+            problems.append(f"{path}: [{name}] must be a table")
+            continue
+        sections[name] = _build(cls, table, f"{path}[{name}]", base, problems)
+    if problems:
+        raise ConfigError(problems)
+
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        section, _, name = key.partition("__")
+        sections[section] = dataclasses.replace(sections[section], **{name: value})
+
+    config = Config(
+        **sections, source=path, digest=hashlib.sha256(raw).hexdigest()
+    )
+    problems = _check_ranges(config, str(path))
+    if problems:
+        raise ConfigError(problems)
+    return config

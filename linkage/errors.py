@@ -1,0 +1,57 @@
+"""One exception tree for the engine.
+
+    LinkageError                 base of everything we raise on purpose
+    ├── UserError                the user can fix it; the CLI prints it without a traceback
+    │   ├── ConfigError          a config or mapping file is wrong           (exit 2)
+    │   └── InputError           an input file cannot be read as promised    (exit 1)
+    │       └── EncodingError    legacy encoding / mojibake detected         (exit 1)
+    └── PipelineError            an internal invariant broke (a bug: row counts do not add up)
+
+Messages name the file, line and column and say what to do; they never carry a full
+national ID, name or salary (DOMAIN.md section 5).
+"""
+
+from __future__ import annotations
+
+
+class LinkageError(Exception):
+    """Base class of all errors raised by linkage on purpose."""
+
+
+class UserError(LinkageError):
+    """An error the user can fix; shown without a traceback."""
+
+    exit_code = 1
+
+
+class ConfigError(UserError):
+    """A configuration, mapping or rule file is invalid; lists every problem at once."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class InputError(UserError):
+    """An input file is missing, unreadable, or lacks a required column."""
+
+    exit_code = 1
+
+
+class EncodingError(InputError):
+    """An input file is in a legacy Vietnamese encoding (TCVN3/VNI) or holds mojibake."""
+
+
+class PipelineError(LinkageError):
+    """An internal invariant broke, such as row accounting that does not add up."""
+
+
+def mask_id(value: str | None) -> str:
+    """Mask a national ID for messages and outreach files: ``001*****2345``."""
+    if not value:
+        return ""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
