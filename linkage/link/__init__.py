@@ -1,0 +1,15 @@
+"""Link stage: exact-ID passes, blocking, comparisons, Fellegi-Sunter model, assignment."""
+
+from linkage.link.evaluate import LinkQuality, blocking_recall, link_quality
+from linkage.link.linker import LinkResult, link_records, make_comparisons
+from linkage.link.model import FellegiSunterModel
+
+__all__ = [
+    "FellegiSunterModel",
+    "LinkQuality",
+    "LinkResult",
+    "blocking_recall",
+    "link_quality",
+    "link_records",
+    "make_comparisons",
+]

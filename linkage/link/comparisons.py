@@ -1,0 +1,242 @@
+"""Comparison features: graded agreement levels for aligned candidate pairs.
+
+Each comparison is a recordlinkage ``BaseCompareFeature`` whose vectorized hook returns one
+small integer per pair: ``-1`` when either side is missing (a level of its own, weight 0),
+otherwise ``0`` (no agreement) up to ``len(levels) - 1`` (strongest agreement). String
+similarity is computed by ``rapidfuzz.process.cpdist`` over the aligned pairs: no per-pair
+Python.
+
+The name evidence is one comparison whose levels include the given-name and token-set cases,
+rather than three comparisons, because Fellegi-Sunter adds weights as if comparisons were
+independent: separate full-name, given-name and token-set comparisons would count the same
+agreement two or three times and push namesakes over the match threshold.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import recordlinkage as rl
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, JaroWinkler
+from recordlinkage.base import BaseCompareFeature
+
+MISSING = -1
+
+Columns = dict[str, np.ndarray]
+
+
+def _objects(series: pd.Series) -> np.ndarray:
+    """Values as an object array with None for missing (what rapidfuzz and numpy expect)."""
+    return series.to_numpy(dtype=object, na_value=None)
+
+
+def _numbers(series: pd.Series) -> np.ndarray:
+    """Values as float64 with NaN for missing."""
+    return series.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _present(values: np.ndarray) -> np.ndarray:
+    return np.asarray(pd.notna(values), dtype=bool)
+
+
+def _equal(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    return np.asarray(left == right, dtype=bool)
+
+
+class Comparison(BaseCompareFeature):  # type: ignore[misc]
+    """Template for a leveled comparison: the base class aligns pairs, ``levels`` grades them.
+
+    Subclasses name their ``columns`` (compared column-wise between payroll and insured),
+    their ``levels`` (weakest first) and implement ``_levels``.
+    """
+
+    name: ClassVar[str]
+    columns: ClassVar[tuple[str, ...]]
+    numeric: ClassVar[frozenset[str]] = frozenset()
+    levels: ClassVar[tuple[str, ...]]
+    # Levels whose u-probability is replaced by the frequency of the agreeing value.
+    tf_levels: ClassVar[dict[int, str]] = {}
+
+    def __init__(self, *, workers: int = -1) -> None:
+        super().__init__(list(self.columns), list(self.columns), label=self.name)
+        self.workers = workers
+
+    def _compute_vectorized(self, *series: pd.Series) -> np.ndarray:
+        half = len(self.columns)
+        left = {c: self._as_array(c, s) for c, s in zip(self.columns, series[:half], strict=True)}
+        right = {c: self._as_array(c, s) for c, s in zip(self.columns, series[half:], strict=True)}
+        return self._levels(left, right).astype(np.int8)
+
+    def _as_array(self, column: str, series: pd.Series) -> np.ndarray:
+        return _numbers(series) if column in self.numeric else _objects(series)
+
+    def _similarity(self, left: np.ndarray, right: np.ndarray, scorer: Any) -> np.ndarray:
+        """Score aligned pairs with a rapidfuzz scorer; missing values score as ""."""
+        left = np.where(pd.isna(left), "", left)
+        right = np.where(pd.isna(right), "", right)
+        scores = process.cpdist(left, right, scorer=scorer, workers=self.workers)
+        return np.asarray(scores, dtype=np.float64)
+
+    @abstractmethod
+    def _levels(self, left: Columns, right: Columns) -> np.ndarray:
+        """Return the agreement level of each aligned pair (-1 where missing)."""
+
+    def level_label(self, gamma: int) -> str:
+        """Human label of a level, for explanations."""
+        return "missing" if gamma == MISSING else self.levels[gamma]
+
+
+def _grade(missing: np.ndarray, conditions: Sequence[np.ndarray]) -> np.ndarray:
+    """Highest level whose condition holds; conditions are listed strongest first."""
+    top = len(conditions)
+    choices = [np.full(len(missing), top - i, dtype=np.int8) for i in range(top)]
+    graded = np.select(list(conditions), choices, default=0).astype(np.int8)
+    graded[missing] = MISSING
+    return graded
+
+
+class FullName(Comparison):
+    """Whole-name agreement, from exact with diacritics down to a Jaro-Winkler band."""
+
+    name = "full_name"
+    columns = ("name_exact", "name_toneless", "name_ascii", "name_sorted", "surname_ascii",
+               "given_ascii")
+    levels = ("different", "jaro_winkler_0.80", "jaro_winkler_0.92", "surname_given_equal",
+              "same_tokens_reordered", "exact_ascii", "exact_toneless", "exact")
+    tf_levels: ClassVar[dict[int, str]] = {4: "name_sorted", 5: "name_sorted", 6: "name_sorted",
+                                           7: "name_sorted"}
+
+    def _levels(self, left: Columns, right: Columns) -> np.ndarray:
+        missing = ~(_present(left["name_ascii"]) & _present(right["name_ascii"]))
+        jw = self._similarity(left["name_ascii"], right["name_ascii"],
+                              JaroWinkler.normalized_similarity)
+        return _grade(missing, [
+            _equal(left["name_exact"], right["name_exact"]),
+            _equal(left["name_toneless"], right["name_toneless"]),
+            _equal(left["name_ascii"], right["name_ascii"]),
+            _equal(left["name_sorted"], right["name_sorted"]),
+            _equal(left["surname_ascii"], right["surname_ascii"])
+            & _equal(left["given_ascii"], right["given_ascii"]),
+            jw >= 0.92,
+            jw >= 0.80,
+        ])
+
+
+class BirthDate(Comparison):
+    """Birth date: exact, swapped day/month, same month, year only, same year, year +-1."""
+
+    name = "birth_date"
+    columns = ("birth_year", "birth_month", "birth_day", "birth_precision")
+    numeric = frozenset({"birth_year", "birth_month", "birth_day"})
+    levels = ("different", "year_off_by_one", "same_year", "year_only", "same_year_month",
+              "day_month_swapped", "exact")
+
+    def _levels(self, left: Columns, right: Columns) -> np.ndarray:
+        ly, ry = left["birth_year"], right["birth_year"]
+        missing = np.isnan(ly) | np.isnan(ry)
+        lm, rm, ld, rd = left["birth_month"], right["birth_month"], left["birth_day"], right[
+            "birth_day"]
+        # Year-precision dates and the 01/01 placeholder carry the year only.
+        day_known = ~(np.isnan(ld) | np.isnan(rd) | ((lm == 1) & (ld == 1)) | (
+            (rm == 1) & (rd == 1)))
+        same_year = ly == ry
+        return _grade(missing, [
+            same_year & day_known & (lm == rm) & (ld == rd),
+            same_year & day_known & (lm == rd) & (ld == rm),
+            same_year & day_known & (lm == rm),
+            same_year & ~day_known,
+            same_year,
+            np.abs(ly - ry) == 1,
+        ])
+
+
+class Sex(Comparison):
+    """Recorded sex."""
+
+    name = "sex"
+    columns = ("gender",)
+    levels = ("different", "equal")
+
+    def _levels(self, left: Columns, right: Columns) -> np.ndarray:
+        missing = ~(_present(left["gender"]) & _present(right["gender"]))
+        return _grade(missing, [_equal(left["gender"], right["gender"])])
+
+
+class IdEmbeddedBirth(Comparison):
+    """A CCCD encodes century, sex and birth year: check each side's ID against the other."""
+
+    name = "id_birth_sex"
+    columns = ("id_birth_year", "id_gender", "birth_year", "gender")
+    numeric = frozenset({"id_birth_year", "birth_year"})
+    levels = ("inconsistent", "consistent")
+
+    def _levels(self, left: Columns, right: Columns) -> np.ndarray:
+        checked = np.zeros(len(left["birth_year"]), dtype=bool)
+        conflict = np.zeros_like(checked)
+        for ids, other in ((left, right), (right, left)):
+            year_known = ~np.isnan(ids["id_birth_year"]) & ~np.isnan(other["birth_year"])
+            sex_known = _present(ids["id_gender"]) & _present(other["gender"])
+            checked |= year_known | sex_known
+            conflict |= year_known & (ids["id_birth_year"] != other["birth_year"])
+            conflict |= sex_known & ~_equal(ids["id_gender"], other["gender"])
+        return _grade(~checked, [~conflict])
+
+
+class Employer(Comparison):
+    """Same enterprise (branches folded onto their parent tax code)."""
+
+    name = "employer"
+    columns = ("employer_root",)
+    levels = ("different", "same_enterprise")
+
+    def _levels(self, left: Columns, right: Columns) -> np.ndarray:
+        missing = ~(_present(left["employer_root"]) & _present(right["employer_root"]))
+        return _grade(missing, [_equal(left["employer_root"], right["employer_root"])])
+
+
+class NationalId(Comparison):
+    """National ID: exact, one edit (typo or transposition), CMND against CCCD, different."""
+
+    name = "national_id"
+    columns = ("national_id", "national_id_kind")
+    levels = ("different", "cmnd_vs_cccd", "one_edit", "exact")
+
+    def _levels(self, left: Columns, right: Columns) -> np.ndarray:
+        lid, rid = left["national_id"], right["national_id"]
+        missing = ~(_present(lid) & _present(rid))
+        edits = self._similarity(lid, rid, OSA.distance)
+        same_kind = _equal(left["national_id_kind"], right["national_id_kind"])
+        return _grade(missing, [_equal(lid, rid), same_kind & (edits <= 1), ~same_kind])
+
+
+DEFAULT_COMPARISONS: tuple[type[Comparison], ...] = (
+    FullName, BirthDate, Sex, IdEmbeddedBirth, Employer, NationalId,
+)
+
+
+def comparison_columns() -> list[str]:
+    """Every column any default comparison reads."""
+    return sorted({c for cls in DEFAULT_COMPARISONS for c in cls.columns})
+
+
+def compare(
+    pairs: pd.MultiIndex,
+    payroll: pd.DataFrame,
+    insured: pd.DataFrame,
+    *,
+    comparisons: Sequence[Comparison],
+) -> pd.DataFrame:
+    """Agreement levels (``gamma``) of every pair, one int8 column per comparison."""
+    if len(pairs) == 0:
+        return pd.DataFrame(
+            {c.name: np.empty(0, np.int8) for c in comparisons},
+            index=pairs,
+        )
+    engine = rl.Compare(features=list(comparisons))
+    gammas = engine.compute(pairs, payroll, insured)
+    return gammas.astype(np.int8)

@@ -1,0 +1,257 @@
+"""Fellegi-Sunter model kept as data: m/u per comparison level, a prior, and how it was fitted.
+
+* u-probabilities come from random payroll x insured pairs (almost all non-matches).
+* m-probabilities come from EM over the blocked candidate pairs, started from the pairs the
+  exact-ID pass already linked (good labels for free), with u free inside the blocks because
+  blocked non-matches agree far more often than random ones.
+* The prior (probability that two random records match) is the EM's expected number of
+  matches among blocked pairs spread over all payroll x insured pairs.
+* Term-frequency adjustment: on name levels that mean "the same name", u is replaced by the
+  frequency of that name among insured people, so "Nguyễn Văn Hùng" counts less than a rare
+  name (DOMAIN.md section 2).
+
+The fitted model is saved as JSON with the run and can score a later refresh unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from linkage.errors import ConfigError
+from linkage.link.comparisons import MISSING, Comparison
+
+MODEL_FORMAT = 1
+_PROBABILITY_FLOOR = 1e-9
+
+
+@dataclass(frozen=True)
+class ComparisonParameters:
+    """m and u for each level of one comparison (index = level, weakest first)."""
+
+    name: str
+    levels: tuple[str, ...]
+    m: tuple[float, ...]
+    u: tuple[float, ...]
+    tf_levels: dict[int, str] = field(default_factory=dict)
+
+    def weights(self) -> np.ndarray:
+        """log2(m/u) per level: the evidence an agreement level gives."""
+        return np.log2(np.asarray(self.m) / np.asarray(self.u))
+
+
+@dataclass(frozen=True)
+class FitReport:
+    """How the model was fitted: enough to judge whether to trust it."""
+
+    random_pairs: int
+    blocked_pairs: int
+    em_iterations: int
+    em_converged: bool
+    blocked_match_share: float  # EM's estimate of matches among blocked pairs
+
+
+@dataclass(frozen=True)
+class FellegiSunterModel:
+    """A fitted model: parameters per comparison plus the prior match probability."""
+
+    comparisons: tuple[ComparisonParameters, ...]
+    prior: float
+    fit: FitReport
+    format: int = MODEL_FORMAT
+
+    @property
+    def prior_weight(self) -> float:
+        """log2 prior odds that two random records match."""
+        return float(np.log2(self.prior / (1.0 - self.prior)))
+
+    def score(self, gammas: pd.DataFrame, tf_u: Mapping[str, np.ndarray]) -> pd.DataFrame:
+        """Weight of every comparison for every pair, plus match_weight and match_probability.
+
+        Args:
+            gammas: one int8 level column per comparison (-1 = missing).
+            tf_u: per tf column (e.g. ``name_sorted``), the per-pair frequency of the agreeing
+                value among insured records.
+        """
+        out: dict[str, np.ndarray] = {}
+        total = np.full(len(gammas), self.prior_weight)
+        for params in self.comparisons:
+            gamma = gammas[params.name].to_numpy()
+            m, u = np.asarray(params.m), np.asarray(params.u)
+            safe = np.where(gamma == MISSING, 0, gamma)
+            weight = np.log2(m[safe] / u[safe])
+            for level, column in params.tf_levels.items():
+                at_level = gamma == level
+                u_tf = np.maximum(tf_u[column][at_level], _PROBABILITY_FLOOR)
+                weight[at_level] = np.log2(m[level] / u_tf)
+            weight[gamma == MISSING] = 0.0
+            out[f"weight_{params.name}"] = weight
+            total = total + weight
+        out["match_weight"] = total
+        out["match_probability"] = 1.0 / (1.0 + np.exp2(-total))
+        return pd.DataFrame(out, index=gammas.index)
+
+    def to_json(self) -> str:
+        """Serialize for saving with a run."""
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False)
+
+    def save(self, path: Path) -> None:
+        """Write the model as JSON."""
+        path.write_text(self.to_json(), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path, comparisons: Sequence[Comparison]) -> FellegiSunterModel:
+        """Read a saved model and check it fits the comparisons this version computes."""
+        try:
+            document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            model = cls(
+                comparisons=tuple(
+                    ComparisonParameters(
+                        name=c["name"],
+                        levels=tuple(c["levels"]),
+                        m=tuple(c["m"]),
+                        u=tuple(c["u"]),
+                        tf_levels={int(k): v for k, v in c["tf_levels"].items()},
+                    )
+                    for c in document["comparisons"]
+                ),
+                prior=float(document["prior"]),
+                fit=FitReport(**document["fit"]),
+                format=int(document["format"]),
+            )
+        except OSError as e:
+            msg = f"{path}: cannot read model ({e.strerror})"
+            raise ConfigError(msg) from e
+        except (ValueError, KeyError, TypeError) as e:
+            msg = f"{path}: not a linkage model file ({e!r})"
+            raise ConfigError(msg) from e
+        expected = {c.name: c.levels for c in comparisons}
+        found = {c.name: c.levels for c in model.comparisons}
+        if model.format != MODEL_FORMAT or expected != found:
+            msg = (
+                f"{path}: model was fitted for other comparisons or format "
+                f"(format {model.format!r}, comparisons {sorted(found)!r}); refit without "
+                "[link].model"
+            )
+            raise ConfigError(msg)
+        return model
+
+
+def level_frequencies(gammas: pd.DataFrame, comparisons: Sequence[Comparison]) -> list[np.ndarray]:
+    """Share of each level among non-missing values, smoothed so no level is zero."""
+    shares = []
+    for comparison in comparisons:
+        gamma = gammas[comparison.name].to_numpy()
+        counts = np.bincount(gamma[gamma != MISSING], minlength=len(comparison.levels))
+        shares.append((counts + 0.5) / (counts.sum() + 0.5 * len(counts)))
+    return shares
+
+
+def _log_probabilities(
+    patterns: np.ndarray, parameters: Sequence[np.ndarray]
+) -> np.ndarray:
+    """Sum over comparisons of log P(level | class); missing levels contribute nothing."""
+    total = np.zeros(len(patterns))
+    for k, probabilities in enumerate(parameters):
+        gamma = patterns[:, k]
+        present = gamma != MISSING
+        total[present] += np.log(probabilities[gamma[present]])
+    return total
+
+
+def _reestimate(
+    patterns: np.ndarray, weights: np.ndarray, sizes: Sequence[int]
+) -> list[np.ndarray]:
+    estimates = []
+    for k, size in enumerate(sizes):
+        gamma = patterns[:, k]
+        present = gamma != MISSING
+        counts = np.bincount(gamma[present], weights=weights[present], minlength=size)
+        estimates.append((counts + 1e-6) / (counts.sum() + 1e-6 * size))
+    return estimates
+
+
+def fit(
+    *,
+    comparisons: Sequence[Comparison],
+    random_gammas: pd.DataFrame,
+    blocked_gammas: pd.DataFrame,
+    labelled_matches: np.ndarray,
+    payroll_rows: int,
+    insured_rows: int,
+    max_iterations: int,
+    tolerance: float,
+) -> FellegiSunterModel:
+    """Fit m by EM on blocked pairs and u on random pairs.
+
+    Args:
+        comparisons: the comparisons that produced the gamma columns.
+        random_gammas: levels of random pairs (for u).
+        blocked_gammas: levels of blocked candidate pairs (for m).
+        labelled_matches: boolean mask over blocked pairs known to match (exact-ID links),
+            used only to start EM.
+        payroll_rows: size of the payroll side, for the prior.
+        insured_rows: size of the insured side, for the prior.
+        max_iterations: EM iteration cap.
+        tolerance: stop when no m moves more than this.
+    """
+    names = [c.name for c in comparisons]
+    sizes = [len(c.levels) for c in comparisons]
+    u_random = level_frequencies(random_gammas, comparisons)
+
+    # EM runs on distinct agreement patterns with their counts: thousands, not millions.
+    patterns, inverse, counts = np.unique(
+        blocked_gammas[names].to_numpy(), axis=0, return_inverse=True, return_counts=True
+    )
+    inverse = inverse.ravel()
+    if labelled_matches.any():
+        labelled_counts = np.bincount(inverse[labelled_matches], minlength=len(patterns))
+        m = _reestimate(patterns, labelled_counts.astype(float), sizes)
+    else:
+        m = [np.linspace(1.0, float(size), size) / (size * (size + 1) / 2) for size in sizes]
+    u = [share.copy() for share in u_random]
+    share = max(min(payroll_rows / max(len(blocked_gammas), 1), 0.5), 1e-4)
+
+    iterations, converged = 0, False
+    for iterations in range(1, max_iterations + 1):  # noqa: B007 - reported after the loop
+        log_match = np.log(share) + _log_probabilities(patterns, m)
+        log_other = np.log1p(-share) + _log_probabilities(patterns, u)
+        posterior = 1.0 / (1.0 + np.exp(np.clip(log_other - log_match, -700, 700)))
+        weighted = posterior * counts
+        new_m = _reestimate(patterns, weighted, sizes)
+        u = _reestimate(patterns, (1.0 - posterior) * counts, sizes)
+        share = float(np.clip(weighted.sum() / counts.sum(), 1e-6, 1 - 1e-6))
+        change = max(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True))
+        m = new_m
+        if change < tolerance:
+            converged = True
+            break
+
+    expected_matches = share * len(blocked_gammas)
+    prior = float(np.clip(expected_matches / (payroll_rows * insured_rows), 1e-12, 0.5))
+    return FellegiSunterModel(
+        comparisons=tuple(
+            ComparisonParameters(
+                name=c.name,
+                levels=c.levels,
+                m=tuple(float(x) for x in np.maximum(m[k], _PROBABILITY_FLOOR)),
+                u=tuple(float(x) for x in u_random[k]),
+                tf_levels=dict(c.tf_levels),
+            )
+            for k, c in enumerate(comparisons)
+        ),
+        prior=prior,
+        fit=FitReport(
+            random_pairs=len(random_gammas),
+            blocked_pairs=len(blocked_gammas),
+            em_iterations=iterations,
+            em_converged=converged,
+            blocked_match_share=share,
+        ),
+    )

@@ -1,0 +1,171 @@
+"""Comparison levels on hand-built pairs: each row of a table is one case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linkage.link.blocking import pair_index
+from linkage.link.comparisons import (
+    MISSING,
+    BirthDate,
+    Comparison,
+    Employer,
+    FullName,
+    IdEmbeddedBirth,
+    NationalId,
+    Sex,
+    compare,
+)
+
+
+def _name(display: str, toneless: str, ascii_: str) -> dict[str, object]:
+    tokens = ascii_.split()
+    return {
+        "name_exact": display.lower(),
+        "name_toneless": toneless,
+        "name_ascii": ascii_,
+        "name_sorted": " ".join(sorted(tokens)),
+        "surname_ascii": tokens[0],
+        "given_ascii": tokens[-1],
+    }
+
+
+def _levels(comparison: Comparison, left: list[dict], right: list[dict]) -> list[int]:
+    pairs = pair_index(np.arange(len(left)), np.arange(len(right)))
+    gammas = compare(pairs, pd.DataFrame(left), pd.DataFrame(right), comparisons=[comparison])
+    return [int(g) for g in gammas[comparison.name]]
+
+
+HUNG = _name("Nguyễn Văn Hùng", "nguyen văn hung", "nguyen van hung")
+NAME_CASES = [
+    # identical with diacritics
+    (HUNG, HUNG, "exact"),
+    # diacritics differ only by tone (Hùng vs Hưng would differ in the toneless key)
+    (HUNG, {**HUNG, "name_exact": "nguyễn văn hụng"}, "exact_toneless"),
+    # lost diacritics entirely
+    (HUNG, {**HUNG, "name_exact": "nguyen van hung", "name_toneless": "nguyen van hung"},
+     "exact_ascii"),
+    # given name first
+    (HUNG, _name("Hùng Nguyễn Văn", "hung nguyen văn", "hung nguyen van"),
+     "same_tokens_reordered"),
+    # dropped middle name
+    (HUNG, _name("Nguyễn Hùng", "nguyen hung", "nguyen hung"), "surname_given_equal"),
+    # one-letter typo in the given name
+    (HUNG, _name("Nguyễn Văn Hunh", "nguyen văn hunh", "nguyen van hunh"), "jaro_winkler_0.92"),
+    # a different person
+    (HUNG, _name("Trần Thị Mai", "trân thi mai", "tran thi mai"), "different"),
+]
+
+
+@pytest.mark.parametrize(("left", "right", "expected"), NAME_CASES)
+def test_full_name_levels(left, right, expected):
+    comparison = FullName(workers=1)
+    (level,) = _levels(comparison, [left], [right])
+    assert comparison.level_label(level) == expected
+
+
+def test_missing_name_is_its_own_level():
+    left = {k: None for k in HUNG}
+    assert _levels(FullName(workers=1), [left], [HUNG]) == [MISSING]
+
+
+def _birth(year, month=None, day=None):
+    precision = "day" if day is not None else ("year" if year is not None else None)
+    return {"birth_year": year, "birth_month": month, "birth_day": day,
+            "birth_precision": precision}
+
+
+BIRTH_CASES = [
+    (_birth(1990, 5, 3), _birth(1990, 5, 3), "exact"),
+    (_birth(1990, 5, 3), _birth(1990, 3, 5), "day_month_swapped"),  # export bug
+    (_birth(1990, 5, 3), _birth(1990, 5, 9), "same_year_month"),
+    (_birth(1990, 5, 3), _birth(1990), "year_only"),
+    (_birth(1990, 5, 3), _birth(1990, 1, 1), "year_only"),  # 01/01 placeholder
+    (_birth(1990, 5, 3), _birth(1990, 11, 20), "same_year"),
+    (_birth(1990, 5, 3), _birth(1991, 5, 3), "year_off_by_one"),
+    (_birth(1990, 5, 3), _birth(1975, 5, 3), "different"),
+    (_birth(1990, 5, 3), _birth(None), "missing"),
+]
+
+
+@pytest.mark.parametrize(("left", "right", "expected"), BIRTH_CASES)
+def test_birth_date_levels(left, right, expected):
+    comparison = BirthDate(workers=1)
+    frame = lambda row: pd.DataFrame([row]).astype(  # noqa: E731
+        {"birth_year": "Int16", "birth_month": "Int8", "birth_day": "Int8"})
+    pairs = pair_index(np.arange(1), np.arange(1))
+    (level,) = compare(pairs, frame(left), frame(right), comparisons=[comparison])["birth_date"]
+    assert comparison.level_label(int(level)) == expected
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        (("001090012345", "cccd"), ("001090012345", "cccd"), "exact"),
+        (("001090012345", "cccd"), ("001090012346", "cccd"), "one_edit"),  # typo
+        (("001090012345", "cccd"), ("001090021345", "cccd"), "one_edit"),  # transposition
+        (("001090012345", "cccd"), ("123456789", "cmnd"), "cmnd_vs_cccd"),
+        (("001090012345", "cccd"), ("079185000001", "cccd"), "different"),
+        ((None, None), ("079185000001", "cccd"), "missing"),
+    ],
+)
+def test_national_id_levels(left, right, expected):
+    comparison = NationalId(workers=1)
+    row = lambda v: {"national_id": v[0], "national_id_kind": v[1]}  # noqa: E731
+    (level,) = _levels(comparison, [row(left)], [row(right)])
+    assert comparison.level_label(level) == expected
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        # payroll CCCD says male born 1990; insured record agrees
+        ((1990, "M", None, None), (None, None, 1990, "M"), "consistent"),
+        # the CCCD says 1990 but the insured record was born 1985
+        ((1990, "M", None, None), (None, None, 1985, "M"), "inconsistent"),
+        # the CCCD says female; the other record says male
+        ((1990, "F", None, None), (None, None, 1990, "M"), "inconsistent"),
+        # nothing to check
+        ((None, None, 1990, "M"), (None, None, 1990, "M"), "missing"),
+    ],
+)
+def test_id_embedded_birth_levels(left, right, expected):
+    comparison = IdEmbeddedBirth(workers=1)
+    keys = ("id_birth_year", "id_gender", "birth_year", "gender")
+    frame = lambda v: pd.DataFrame([dict(zip(keys, v, strict=True))]).astype(  # noqa: E731
+        {"id_birth_year": "Int16", "birth_year": "Int16"})
+    pairs = pair_index(np.arange(1), np.arange(1))
+    (level,) = compare(pairs, frame(left), frame(right), comparisons=[comparison])[
+        "id_birth_sex"]
+    assert comparison.level_label(int(level)) == expected
+
+
+@pytest.mark.parametrize(
+    ("comparison", "column", "left", "right", "expected"),
+    [
+        (Sex(workers=1), "gender", "M", "M", "equal"),
+        (Sex(workers=1), "gender", "M", "F", "different"),
+        (Sex(workers=1), "gender", None, "F", "missing"),
+        (Employer(workers=1), "employer_root", "0101234567", "0101234567", "same_enterprise"),
+        (Employer(workers=1), "employer_root", "0101234567", "0309876543", "different"),
+    ],
+)
+def test_simple_levels(comparison, column, left, right, expected):
+    (level,) = _levels(comparison, [{column: left}], [{column: right}])
+    assert comparison.level_label(level) == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12)), min_size=1,
+                max_size=20))
+def test_full_name_vectorized_equals_pairwise(pairs):
+    """Scoring a batch gives each pair the level it gets alone."""
+    rows = [(_name(a, a, a.strip() or "x"), _name(b, b, b.strip() or "y")) for a, b in pairs]
+    comparison = FullName(workers=1)
+    batch = _levels(comparison, [r[0] for r in rows], [r[1] for r in rows])
+    alone = [_levels(comparison, [r[0]], [r[1]])[0] for r in rows]
+    assert batch == alone
