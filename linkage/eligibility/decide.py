@@ -1,0 +1,396 @@
+"""One disposition per payroll row: insured, outreach candidate (with a reason), or excluded.
+
+The order of tests, each applying only to rows no earlier test decided:
+
+1. no rule table in force at the row's period      -> excluded ``no_rules_in_force``
+2. employer closed in the business registry       -> excluded ``employer_closed``
+3. age at the period below the minimum working age -> excluded ``under_age``
+4. age at the period past the retirement age       -> excluded ``over_retirement_age``
+5. foreign national, contract < foreign minimum    -> excluded ``foreign_short_contract``
+6. contract < minimum contract months              -> excluded ``short_contract``
+7. law excludes low-wage part-time work and income < reference level
+                                                   -> excluded ``part_time_low_wage``
+8. linked in the review band                       -> candidate ``review``
+9. linked match, insured record suspended/stopped  -> candidate ``lapsed``, unless the
+   person holds another active insured record (same national ID) -> insured_ok
+10. linked match, active, contribution salary below the zone's minimum wage or below
+   margin * min(income, ceiling)                   -> candidate ``under_declared``
+11. linked match, active                           -> insured_ok
+12. unlinked                                       -> candidate ``uninsured``
+
+Then one outreach entry per (worker, employer root): the latest period decides; other
+candidate rows of the pair become excluded ``duplicate_entry``. Priorities rank candidates
+within each outreach unit. Pensioners cannot be detected (no pension field in the contract).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from linkage.eligibility.ages import month_index, period_month_index, retirement_ages
+from linkage.eligibility.parameters import RowParameters, parameters, zones_of
+from linkage.eligibility.rules import FloatArray, RuleSet, period_days
+from linkage.errors import PipelineError
+from linkage.schema import (
+    DISPOSITIONS,
+    Band,
+    CandidateReason,
+    Disposition,
+    ExclusionReason,
+    UnitScheme,
+    conform,
+)
+
+UNKNOWN_PROVINCE = "00"  # outreach unit of workers whose employer is not in the registry
+UNKNOWN_DISTRICT = "000"  # also the district of employers registered without a district
+
+# Contact order of candidate reasons: lower first.
+SEVERITY: dict[str, int] = {
+    CandidateReason.UNINSURED: 0,
+    CandidateReason.LAPSED: 1,
+    CandidateReason.UNDER_DECLARED: 2,
+    CandidateReason.REVIEW: 3,
+}
+_INSURED_SEVERITY = len(SEVERITY)  # an insured row of the same month outranks no candidate
+
+# Columns decide adds after the DISPOSITIONS contract columns.
+EXTRA_COLUMNS = pa.schema(
+    [
+        ("employer_code", pa.string()),  # registry tax code matched, else the payroll's
+        ("province_code", pa.string()),  # outreach unit
+        ("district_code", pa.string()),
+        ("unit_scheme", pa.string()),
+        ("zone", pa.string()),  # minimum-wage zone
+        ("unpaid_monthly", pa.int64()),  # estimated unpaid contributions, VND; candidates only
+    ]
+)
+
+
+def _strings(series: pd.Series) -> pd.Series:
+    """The column as Arrow strings with a fresh 0..n-1 index."""
+    return series.reset_index(drop=True).astype(pd.ArrowDtype(pa.string()))
+
+
+def _objects(series: pd.Series) -> np.ndarray:
+    """The column as a numpy object array with None for missing values."""
+    values: np.ndarray = _strings(series).to_numpy(dtype=object)
+    values[pd.isna(values)] = None
+    return values
+
+
+def _equals(series: pd.Series, value: str) -> np.ndarray:
+    """Boolean mask of ``series == value``; False where missing."""
+    return (_strings(series) == value).fillna(value=False).to_numpy(dtype=bool)
+
+
+def _first(cases: Sequence[tuple[np.ndarray, str | None]], default: str | None) -> np.ndarray:
+    """Object array holding, per row, the value of the first case whose condition holds."""
+    size = len(cases[0][0])
+    result = np.full(size, default, dtype=object)
+    decided = np.zeros(size, dtype=bool)
+    for condition, value in cases:
+        hit = condition & ~decided
+        result[hit] = None if value is None else str(value)
+        decided |= hit
+    return result
+
+
+def _floats(series: pd.Series) -> FloatArray:
+    return np.asarray(pd.to_numeric(series, errors="coerce"), dtype=np.float64)
+
+
+def _linked(payroll: pd.DataFrame, links: pd.DataFrame, insured: pd.DataFrame) -> pd.DataFrame:
+    """Link and insured-record fields aligned with payroll rows (nulls where unlinked)."""
+    usable = links[links["band"].isin([Band.MATCH.value, Band.REVIEW.value])]
+    if usable["record_id"].duplicated().any():
+        msg = "eligibility: links hold more than one row for some payroll records"
+        raise PipelineError(msg)
+    registry = insured[["si_code", "status", "contribution_salary", "national_id"]]
+    registry = registry.drop_duplicates("si_code").rename(
+        columns={"status": "si_status", "national_id": "si_national_id"}
+    )
+    fields = usable[["record_id", "si_code", "match_weight", "band"]]
+    view = (
+        payroll[["record_id"]]
+        .reset_index(drop=True)
+        .merge(fields, on="record_id", how="left", sort=False)
+        .merge(registry, on="si_code", how="left", sort=False)
+    )
+    if len(view) != len(payroll):
+        msg = "eligibility: joining links changed the number of payroll rows"
+        raise PipelineError(msg)
+    return view
+
+
+def _employers(payroll: pd.DataFrame, businesses: pd.DataFrame) -> pd.DataFrame:
+    """Registry fields of each row's employer: by exact tax code, then by the root (branches)."""
+    registry = businesses.dropna(subset=["tax_code"]).drop_duplicates("tax_code")
+    index = pd.Index(registry["tax_code"].astype("object"))
+    position = index.get_indexer(payroll["employer_tax_code"].astype("object"))
+    by_root = index.get_indexer(payroll["employer_root"].astype("object"))
+    position = np.where(position >= 0, position, by_root)
+    found = position >= 0
+    rows = registry.iloc[np.where(found, position, 0)].reset_index(drop=True)
+    out = pd.DataFrame(index=pd.RangeIndex(len(payroll)))
+    out["found"] = found
+    out["closed"] = found & _equals(rows["status"], "closed")
+    own = _strings(payroll["employer_tax_code"])
+    out["employer_code"] = _strings(rows["tax_code"]).where(found, own)
+    province = _strings(rows["province_code"]).where(found, UNKNOWN_PROVINCE)
+    out["province_code"] = province.fillna(UNKNOWN_PROVINCE)
+    out["district_code"] = _strings(rows["district_code"]).where(found).fillna(UNKNOWN_DISTRICT)
+    out["unit_scheme"] = (
+        _strings(rows["unit_scheme"]).where(found).fillna(UnitScheme.PRE_2025.value)
+    )
+    return out
+
+
+def _ages(payroll: pd.DataFrame, rules: RuleSet, period: pd.Series) -> tuple[FloatArray, ...]:
+    """Age at the period and retirement age, both in months; NaN where birth is unknown."""
+    year = _floats(payroll["birth_year"])
+    month = _floats(payroll["birth_month"])
+    year_only = _equals(payroll["birth_precision"], "year")
+    month = np.where(np.isnan(month) | year_only, rules.policy.year_only_birth_month, month)
+    birth = month_index(year, month)
+    gender = _strings(payroll["gender"]).fillna(_strings(payroll["id_gender"]))
+    female = _equals(gender, "F")
+    age = period_month_index(period) - birth
+    return age, retirement_ages(rules.retirement, birth, female)
+
+
+def _exclusions(
+    payroll: pd.DataFrame, rules: RuleSet, period: pd.Series, p: RowParameters, closed: np.ndarray
+) -> np.ndarray:
+    """Exclusion reason per row in the documented order; None where the row is eligible."""
+    age, retirement = _ages(payroll, rules, period)
+    contract = _floats(payroll["contract_months"])
+    income = _floats(payroll["monthly_income"])
+    nationality = _strings(payroll["nationality"]).str.upper()
+    foreign = ((nationality != "VN") & nationality.notna()).fillna(value=False).to_numpy(bool)
+    # NaN comparisons are False: an unknown age, contract or income never excludes.
+    tests: list[tuple[np.ndarray, str | None]] = [
+        (~p.covered, ExclusionReason.NO_RULES_IN_FORCE),
+        (closed, ExclusionReason.EMPLOYER_CLOSED),
+        (age < p.min_working_age_months, ExclusionReason.UNDER_AGE),
+        (age > retirement, ExclusionReason.OVER_RETIREMENT_AGE),
+        (
+            foreign & (contract < p.foreign_min_contract_months),
+            ExclusionReason.FOREIGN_SHORT_CONTRACT,
+        ),
+        (contract < p.min_contract_months, ExclusionReason.SHORT_CONTRACT),
+        (p.part_time_exclusion & (income < p.reference_level), ExclusionReason.PART_TIME_LOW_WAGE),
+    ]
+    return _first(tests, None)
+
+
+def _coverage(
+    payroll: pd.DataFrame,
+    linked: pd.DataFrame,
+    insured: pd.DataFrame,
+    p: RowParameters,
+    margin: float,
+) -> np.ndarray:
+    """Candidate reason per row as if eligible; None where the row is insured and declared."""
+    band = _objects(linked["band"])
+    status = _objects(linked["si_status"])
+    active_ids = insured.loc[insured["status"] == "active", "national_id"].dropna()
+    other_active = linked["si_national_id"].isin(active_ids).to_numpy(dtype=bool) | payroll[
+        "national_id"
+    ].isin(active_ids).to_numpy(dtype=bool)
+    salary = _floats(linked["contribution_salary"])
+    income = _floats(payroll["monthly_income"])
+    wage_cap = np.where(np.isnan(income), np.inf, np.fmin(income, p.ceiling))
+    under = (salary < p.floor) | (salary < margin * wage_cap)
+    match = band == Band.MATCH.value
+    lapsed = match & np.isin(status, ["suspended", "stopped"])
+    active = match & (status == "active")
+    cases: list[tuple[np.ndarray, str | None]] = [
+        (band == Band.REVIEW.value, CandidateReason.REVIEW),
+        (lapsed & ~other_active, CandidateReason.LAPSED),
+        (lapsed, None),
+        (active & under, CandidateReason.UNDER_DECLARED),
+        (active, None),
+        (match, CandidateReason.REVIEW),  # linked to a record of unknown status: a clerk decides
+    ]
+    return _first(cases, CandidateReason.UNINSURED.value)
+
+
+def _unpaid(
+    reason: np.ndarray, income: FloatArray, salary: FloatArray, p: RowParameters
+) -> FloatArray:
+    """Estimated unpaid monthly contributions, VND; NaN for rows that are not candidates.
+
+    The SI base a compliant employer would declare is min(max(income, floor), ceiling).
+    Uninsured and lapsed workers owe the rate on all of it; under-declared ones on the
+    shortfall; review rows are not counted until a clerk confirms them.
+    """
+    base = np.minimum(np.maximum(np.where(np.isnan(income), p.floor, income), p.floor), p.ceiling)
+    shortfall = np.maximum(base - np.nan_to_num(salary), 0.0)
+    return np.select(
+        [
+            np.isin(reason, [CandidateReason.UNINSURED.value, CandidateReason.LAPSED.value]),
+            reason == CandidateReason.UNDER_DECLARED.value,
+            reason == CandidateReason.REVIEW.value,
+        ],
+        [np.round(p.rate * base), np.round(p.rate * shortfall), 0.0],
+        default=np.nan,
+    )
+
+
+def _worker_key(payroll: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
+    """Linked SI code, else national ID, else personal tax code, else name and birth year."""
+    name_birth = "n:" + _strings(payroll["name_ascii"]) + "|" + _strings(payroll["birth_year"])
+    return (
+        ("s:" + _strings(linked["si_code"]))
+        .fillna("i:" + _strings(payroll["national_id"]))
+        .fillna("t:" + _strings(payroll["person_tax_code"]))
+        .fillna(name_birth)
+        .fillna("r:" + _strings(payroll["record_id"]))
+    )
+
+
+def _duplicates(
+    payroll: pd.DataFrame, linked: pd.DataFrame, disposition: np.ndarray, reason: np.ndarray
+) -> np.ndarray:
+    """Candidate rows that are not the latest entry of their (worker, employer root) pair."""
+    root = _strings(payroll["employer_root"]).fillna(_strings(payroll["employer_tax_code"]))
+    severity = pd.Series(reason, dtype="object").map(SEVERITY).fillna(_INSURED_SEVERITY)
+    entries = pd.DataFrame(
+        {
+            "worker": _worker_key(payroll, linked).fillna(""),
+            "root": root.fillna(""),
+            "day": period_days(payroll["period"]),
+            "severity": severity.to_numpy(),
+            "record_id": _strings(payroll["record_id"]).fillna(""),
+        }
+    )
+    entries = entries[disposition != Disposition.EXCLUDED.value]
+    ordered = entries.sort_values(
+        ["worker", "root", "day", "severity", "record_id"],
+        ascending=[True, True, False, True, True],
+        kind="stable",
+    )
+    later = ordered.index[ordered.duplicated(["worker", "root"])].to_numpy()
+    stale = np.zeros(len(payroll), dtype=bool)
+    stale[later] = True
+    stale &= disposition == Disposition.CANDIDATE.value
+    return stale
+
+
+def _priorities(
+    units: pd.DataFrame,
+    reason: np.ndarray,
+    unpaid: FloatArray,
+    income: FloatArray,
+    record_id: pd.Series,
+    candidate: np.ndarray,
+) -> np.ndarray:
+    """Contact order within each outreach unit: severity, then unpaid amount, then income."""
+    ranking = pd.DataFrame(
+        {
+            "province": units["province_code"].to_numpy(dtype=object),
+            "district": units["district_code"].to_numpy(dtype=object),
+            "severity": pd.Series(reason, dtype="object").map(SEVERITY).to_numpy(),
+            "unpaid": np.nan_to_num(unpaid),
+            "income": np.nan_to_num(income),
+            "record_id": _strings(record_id).fillna("").to_numpy(dtype=object),
+        }
+    )[candidate]
+    ranking = ranking.sort_values(
+        ["province", "district", "severity", "unpaid", "income", "record_id"],
+        ascending=[True, True, True, False, False, True],
+        kind="stable",
+    )
+    order = ranking.groupby(["province", "district"], sort=False).cumcount() + 1
+    priority = np.full(len(reason), np.nan)
+    priority[order.index.to_numpy()] = order.to_numpy()
+    return priority
+
+
+def decide(
+    payroll: pd.DataFrame,
+    links: pd.DataFrame,
+    insured: pd.DataFrame,
+    businesses: pd.DataFrame,
+    rules: RuleSet,
+) -> pd.DataFrame:
+    """Give every payroll row exactly one disposition under the rules in force at its period.
+
+    Args:
+        payroll: Normalized payroll (schema.PAYROLL).
+        links: Links from the link stage (schema.LINKS); bands other than match and review
+            are ignored, and a payroll row without a link is unlinked.
+        insured: Normalized insured registry (schema.INSURED).
+        businesses: Normalized business registry (schema.BUSINESSES).
+        rules: Rule set from ``load_rules``.
+
+    Returns:
+        schema.DISPOSITIONS columns followed by ``EXTRA_COLUMNS``, one row per payroll row in
+        payroll order.
+
+    Raises:
+        PipelineError: if an input breaks the contract (duplicate links) or the result does
+            not hold exactly one row per payroll row.
+    """
+    payroll = payroll.reset_index(drop=True)
+    period = payroll["period"]
+    linked = _linked(payroll, links, insured)
+    employer = _employers(payroll, businesses)
+    zone = zones_of(rules, period, employer["province_code"], employer["district_code"])
+    income = _floats(payroll["monthly_income"])
+    p = parameters(rules, period, zone, _floats(payroll["contract_months"]))
+
+    excluded = _exclusions(payroll, rules, period, p, employer["closed"].to_numpy(dtype=bool))
+    coverage = _coverage(payroll, linked, insured, p, rules.policy.under_declared_margin)
+    reason = np.where(pd.isna(excluded), coverage, excluded)
+    disposition = np.select(
+        [pd.notna(excluded), pd.notna(coverage)],
+        [Disposition.EXCLUDED.value, Disposition.CANDIDATE.value],
+        default=Disposition.INSURED_OK.value,
+    )
+    stale = _duplicates(payroll, linked, disposition, reason)
+    disposition[stale] = Disposition.EXCLUDED.value
+    reason[stale] = ExclusionReason.DUPLICATE_ENTRY.value
+
+    candidate = disposition == Disposition.CANDIDATE.value
+    salary = _floats(linked["contribution_salary"])
+    unpaid = np.where(candidate, _unpaid(reason, income, salary, p), np.nan)
+    priority = _priorities(employer, reason, unpaid, income, payroll["record_id"], candidate)
+
+    result = conform(
+        pd.DataFrame(
+            {
+                "record_id": payroll["record_id"],
+                "disposition": disposition,
+                "reason": reason,
+                "priority": pd.array(priority, dtype="Int32"),
+                "rule_set": rules.version,
+                "si_code": linked["si_code"],
+                "match_weight": linked["match_weight"],
+                "si_status": linked["si_status"],
+                "contribution_salary": linked["contribution_salary"],
+            }
+        ),
+        DISPOSITIONS,
+        stage="eligibility",
+    )
+    extras = {
+        "employer_code": employer["employer_code"],
+        "province_code": employer["province_code"],
+        "district_code": employer["district_code"],
+        "unit_scheme": employer["unit_scheme"],
+        "zone": pd.Series(zone, dtype="object"),
+        "unpaid_monthly": pd.array(unpaid, dtype="Int64"),
+    }
+    for field in EXTRA_COLUMNS:
+        result[field.name] = pd.Series(extras[field.name]).astype(pd.ArrowDtype(field.type))
+    if len(result) != len(payroll) or not result["record_id"].equals(
+        payroll["record_id"].astype(result["record_id"].dtype)
+    ):
+        msg = f"eligibility: {len(result)} dispositions for {len(payroll)} payroll rows"
+        raise PipelineError(msg)
+    return result

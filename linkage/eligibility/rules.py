@@ -1,0 +1,396 @@
+"""Effective-dated eligibility rules: typed, validated once, looked up vectorized by period.
+
+A rule file (``configs/rules/*.toml``) holds tables of periods (``[[law]]``,
+``[[minimum_wage]]`` ...), each with ``from`` and optional ``to`` dates. ``load_rules``
+validates the whole file and reports every problem at once; ``Timeline.locate`` maps a
+Series of payroll periods to the index of the period in force, without a Python loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from linkage.eligibility.timeline import FloatArray, IntArray, Period, Timeline, period_days
+from linkage.errors import ConfigError
+
+__all__ = [
+    "ZONES",
+    "ContributionRates",
+    "FloatArray",
+    "IntArray",
+    "Law",
+    "MinimumWage",
+    "Period",
+    "Policy",
+    "Rates",
+    "ReferenceLevel",
+    "Retirement",
+    "RetirementRule",
+    "RuleSet",
+    "Timeline",
+    "ZoneTable",
+    "load_rules",
+    "period_days",
+]
+
+ZONES: tuple[str, ...] = ("I", "II", "III", "IV")
+
+
+@dataclass(frozen=True)
+class Law:
+    """The SI law in force and the thresholds it sets."""
+
+    name: str
+    min_contract_months: int
+    foreign_min_contract_months: int
+    min_working_age: int
+    contribution_ceiling_multiple: int
+    part_time_low_wage_exclusion: bool
+
+
+@dataclass(frozen=True)
+class MinimumWage:
+    """Regional minimum wage, VND per month, by zone I-IV."""
+
+    source: str
+    by_zone: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class ReferenceLevel:
+    """Reference level (base salary), VND per month."""
+
+    source: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Contribution rates of one party, as fractions of the SI base."""
+
+    retirement: float
+    sickness_maternity: float
+    accident: float
+    health: float
+    unemployment: float
+
+    @property
+    def without_unemployment(self) -> float:
+        """SI plus health insurance."""
+        return self.retirement + self.sickness_maternity + self.accident + self.health
+
+
+@dataclass(frozen=True)
+class ContributionRates:
+    """Employer and employee rates, used to estimate unpaid contributions."""
+
+    ui_min_contract_months: int
+    employer: Rates
+    employee: Rates
+
+
+@dataclass(frozen=True)
+class ZoneTable:
+    """Minimum-wage zone by pre-2025 district code, then province code, else ``default``."""
+
+    default: str
+    districts: Mapping[str, str]
+    provinces: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class RetirementRule:
+    """Retirement age of one sex (Decree 135/2020), in months."""
+
+    legacy_age_months: int
+    base_age_months: int
+    step_months_per_year: int
+    cap_age_months: int
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """The retirement-age schedule: legacy age before ``start_year``, then a rising step."""
+
+    start_year: int
+    male: RetirementRule
+    female: RetirementRule
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Engine choices that are not law: margins and estimation conventions."""
+
+    under_declared_margin: float
+    year_only_birth_month: int
+    estimate_includes_employee_share: bool
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A whole, validated rule file."""
+
+    version: str
+    description: str
+    source: Path
+    policy: Policy
+    law: Timeline[Law]
+    retirement: Retirement
+    minimum_wage: Timeline[MinimumWage]
+    reference_level: Timeline[ReferenceLevel]
+    contribution_rates: Timeline[ContributionRates]
+    zones: Timeline[ZoneTable]
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+class _Reader:
+    """Typed access to a TOML document that records problems instead of raising."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[str] = []
+
+    def fail(self, where: str, message: str) -> None:
+        self.problems.append(f"{self.path}: {where}: {message}")
+
+    def table(self, parent: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+        value = parent.get(key)
+        if not isinstance(value, dict):
+            self.fail(_join(where, key), f"missing or not a table: {value!r}")
+            return {}
+        return value
+
+    def check_keys(self, table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                self.fail(where or "top level", f"unknown key {key!r}; allowed: {sorted(allowed)}")
+
+    def value[V](
+        self, table: Mapping[str, Any], key: str, kind: type[V], where: str, *, minimum: float = 0
+    ) -> V | None:
+        value = table.get(key)
+        ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok:
+            self.fail(_join(where, key), f"{value!r} is not {kind.__name__}")
+            return None
+        if isinstance(value, int | float) and not isinstance(value, bool) and value < minimum:
+            self.fail(_join(where, key), f"{value!r} must be >= {minimum}")
+            return None
+        return value
+
+    def timeline[T](
+        self,
+        document: Mapping[str, Any],
+        key: str,
+        build: Callable[[dict[str, Any], str], T | None],
+        allowed: set[str],
+    ) -> Timeline[T]:
+        entries = document.get(key)
+        if not isinstance(entries, list) or not entries:
+            self.fail(key, f"need at least one [[{key}]] period, got {entries!r}")
+            return Timeline(key, ())
+        periods: list[Period[T]] = []
+        for number, entry in enumerate(entries):
+            where = f"{key}[{number}]"
+            self.check_keys(entry, allowed | {"from", "to"}, where)
+            start, end = entry.get("from"), entry.get("to")
+            if not isinstance(start, dt.date) or isinstance(start, dt.datetime):
+                self.fail(f"{where}.from", f"{start!r} is not a date (YYYY-MM-DD)")
+                continue
+            if end is not None and (not isinstance(end, dt.date) or end < start):
+                self.fail(f"{where}.to", f"{end!r} is not a date on or after {start}")
+                continue
+            value = build(entry, where)
+            if value is not None:
+                periods.append(Period(start, end, value))
+        periods.sort(key=lambda p: p.start)
+        for before, after in itertools.pairwise(periods):
+            if before.end is None or before.end >= after.start:
+                self.fail(key, f"period from {before.start} overlaps the one from {after.start}")
+        return Timeline(key, tuple(periods))
+
+
+def _law(r: _Reader, entry: dict[str, Any], where: str) -> Law | None:
+    name = r.value(entry, "name", str, where)
+    ints = {
+        k: r.value(entry, k, int, where, minimum=minimum)
+        for k, minimum in (
+            ("min_contract_months", 0),
+            ("foreign_min_contract_months", 0),
+            ("min_working_age", 0),
+            ("contribution_ceiling_multiple", 1),
+        )
+    }
+    part_time = r.value(entry, "part_time_low_wage_exclusion", bool, where)
+    if name is None or part_time is None or any(v is None for v in ints.values()):
+        return None
+    return Law(name=name, part_time_low_wage_exclusion=part_time, **ints)  # type: ignore[arg-type]
+
+
+def _minimum_wage(r: _Reader, entry: dict[str, Any], where: str) -> MinimumWage | None:
+    source = r.value(entry, "source", str, where)
+    amounts = {zone: r.value(entry, zone, int, where, minimum=1) for zone in ZONES}
+    if source is None or any(v is None for v in amounts.values()):
+        return None
+    ordered = [amounts[z] for z in ZONES]
+    if ordered != sorted(ordered, reverse=True):  # type: ignore[type-var]
+        r.fail(where, f"zone amounts must not increase from I to IV, got {ordered!r}")
+        return None
+    return MinimumWage(source, {z: int(a) for z, a in amounts.items() if a is not None})
+
+
+def _reference(r: _Reader, entry: dict[str, Any], where: str) -> ReferenceLevel | None:
+    source = r.value(entry, "source", str, where)
+    amount = r.value(entry, "amount", int, where, minimum=1)
+    return None if source is None or amount is None else ReferenceLevel(source, amount)
+
+
+def _rates(r: _Reader, entry: dict[str, Any], key: str, where: str) -> Rates | None:
+    table = r.table(entry, key, where)
+    names = ("retirement", "sickness_maternity", "accident", "health", "unemployment")
+    r.check_keys(table, set(names), f"{where}.{key}")
+    values = {n: r.value(table, n, float, f"{where}.{key}", minimum=0) for n in names}
+    if any(v is None for v in values.values()):
+        return None
+    if sum(v for v in values.values() if v is not None) >= 1:
+        r.fail(f"{where}.{key}", "rates must sum to less than 1")
+        return None
+    return Rates(**values)  # type: ignore[arg-type]
+
+
+def _contribution(r: _Reader, entry: dict[str, Any], where: str) -> ContributionRates | None:
+    ui_min = r.value(entry, "ui_min_contract_months", int, where)
+    employer = _rates(r, entry, "employer", where)
+    employee = _rates(r, entry, "employee", where)
+    if ui_min is None or employer is None or employee is None:
+        return None
+    return ContributionRates(ui_min, employer, employee)
+
+
+def _zones(r: _Reader, entry: dict[str, Any], where: str) -> ZoneTable | None:
+    default = entry.get("default")
+    if default not in ZONES:
+        r.fail(f"{where}.default", f"{default!r} is not one of {list(ZONES)}")
+    districts: dict[str, str] = {}
+    provinces: dict[str, str] = {}
+    for zone in ZONES:
+        if zone not in entry:
+            continue
+        table = r.table(entry, zone, where)
+        r.check_keys(table, {"districts", "provinces"}, f"{where}.{zone}")
+        for key, digits, target in (("districts", 3, districts), ("provinces", 2, provinces)):
+            codes = table.get(key, [])
+            if not isinstance(codes, list):
+                r.fail(f"{where}.{zone}.{key}", f"{codes!r} is not a list")
+                continue
+            for code in codes:
+                if not (isinstance(code, str) and code.isdigit() and len(code) == digits):
+                    r.fail(f"{where}.{zone}.{key}", f"{code!r} is not a {digits}-digit code")
+                elif code in target:
+                    r.fail(f"{where}.{zone}.{key}", f"{code!r} already in zone {target[code]}")
+                else:
+                    target[code] = zone
+    return None if default not in ZONES else ZoneTable(str(default), districts, provinces)
+
+
+def _retirement(r: _Reader, document: Mapping[str, Any]) -> Retirement | None:
+    table = r.table(document, "retirement", "")
+    r.check_keys(table, {"start_year", "male", "female"}, "retirement")
+    start = r.value(table, "start_year", int, "retirement", minimum=1900)
+    rules: dict[str, RetirementRule] = {}
+    names = ("legacy_age_months", "base_age_months", "step_months_per_year", "cap_age_months")
+    for sex in ("male", "female"):
+        where = f"retirement.{sex}"
+        sub = r.table(table, sex, "retirement")
+        r.check_keys(sub, set(names), where)
+        values = {n: r.value(sub, n, int, where) for n in names}
+        if any(v is None for v in values.values()):
+            continue
+        rule = RetirementRule(**values)  # type: ignore[arg-type]
+        if not rule.legacy_age_months <= rule.base_age_months <= rule.cap_age_months:
+            r.fail(where, "need legacy_age_months <= base_age_months <= cap_age_months")
+            continue
+        rules[sex] = rule
+    if start is None or len(rules) != 2:
+        return None
+    return Retirement(start, rules["male"], rules["female"])
+
+
+def _policy(r: _Reader, document: Mapping[str, Any]) -> Policy | None:
+    table = r.table(document, "policy", "")
+    names = {"under_declared_margin", "year_only_birth_month", "estimate_includes_employee_share"}
+    r.check_keys(table, names, "policy")
+    margin = r.value(table, "under_declared_margin", float, "policy")
+    month = r.value(table, "year_only_birth_month", int, "policy", minimum=1)
+    share = r.value(table, "estimate_includes_employee_share", bool, "policy")
+    if margin is not None and margin > 1:
+        r.fail("policy.under_declared_margin", f"{margin!r} must be between 0 and 1")
+        margin = None
+    if month is not None and month > 12:
+        r.fail("policy.year_only_birth_month", f"{month!r} is not a month 1-12")
+        month = None
+    if margin is None or month is None or share is None:
+        return None
+    return Policy(margin, month, share)
+
+
+def load_rules(path: Path) -> RuleSet:
+    """Read and validate a rule file.
+
+    Raises:
+        ConfigError: listing every problem found, each naming the file and the key.
+    """
+    try:
+        document = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except OSError as e:
+        msg = f"{path}: cannot read rule file ({e.strerror})"
+        raise ConfigError(msg) from e
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        msg = f"{path}: not valid TOML: {e}"
+        raise ConfigError(msg) from e
+    r = _Reader(path)
+    sections = {"law", "minimum_wage", "reference_level", "contribution_rates", "zones"}
+    r.check_keys(document, sections | {"version", "description", "policy", "retirement"}, "")
+    version = r.value(document, "version", str, "")
+    description = document.get("description", "")
+    policy = _policy(r, document)
+    retirement = _retirement(r, document)
+    law = r.timeline(document, "law", lambda e, w: _law(r, e, w), set(Law.__annotations__))
+    minimum_wage = r.timeline(
+        document, "minimum_wage", lambda e, w: _minimum_wage(r, e, w), {"source", *ZONES}
+    )
+    reference = r.timeline(
+        document, "reference_level", lambda e, w: _reference(r, e, w), {"source", "amount"}
+    )
+    rates = r.timeline(
+        document,
+        "contribution_rates",
+        lambda e, w: _contribution(r, e, w),
+        {"ui_min_contract_months", "employer", "employee"},
+    )
+    zones = r.timeline(document, "zones", lambda e, w: _zones(r, e, w), {"default", *ZONES})
+    if r.problems or version is None or policy is None or retirement is None:
+        raise ConfigError(r.problems or [f"{path}: invalid rule file"])
+    return RuleSet(
+        version=version,
+        description=str(description),
+        source=path,
+        policy=policy,
+        law=law,
+        retirement=retirement,
+        minimum_wage=minimum_wage,
+        reference_level=reference,
+        contribution_rates=rates,
+        zones=zones,
+    )
