@@ -1,9 +1,31 @@
 """Eligibility: effective-dated rules turn linked payroll into dispositions and outreach lists.
 
-No string similarity and no I/O happen here, except reading the rule and crosswalk files.
+No string similarity here, and no I/O beyond reading the rule and crosswalk files.
 """
 
-from linkage.eligibility.decide import EXTRA_COLUMNS, decide
+from linkage.eligibility.decide import EXTRA_COLUMNS, UNKNOWN_DISTRICT, UNKNOWN_PROVINCE, decide
+from linkage.eligibility.employers import EMPLOYERS, rank_employers
 from linkage.eligibility.rules import RuleSet, load_rules
+from linkage.eligibility.units import (
+    UNITS,
+    Crosswalk,
+    crosswalk_toml,
+    load_crosswalk,
+    outreach_units,
+)
 
-__all__ = ["EXTRA_COLUMNS", "RuleSet", "decide", "load_rules"]
+__all__ = [
+    "EMPLOYERS",
+    "EXTRA_COLUMNS",
+    "UNITS",
+    "UNKNOWN_DISTRICT",
+    "UNKNOWN_PROVINCE",
+    "Crosswalk",
+    "RuleSet",
+    "crosswalk_toml",
+    "decide",
+    "load_crosswalk",
+    "load_rules",
+    "outreach_units",
+    "rank_employers",
+]
