@@ -1,8 +1,9 @@
 """From scored pairs to links: one insured person at most per payroll row, banded.
 
-An exact-ID pair wins for its payroll row unless the names or birth years contradict it, in
-which case it goes to review (a reused or mistyped ID is a different person more often than
-a clerk expects). Other rows take their best-scoring pair; a runner-up within ``tie_margin``
+An exact-ID pair wins for its payroll row unless the rest of the evidence (name, birth date,
+sex, employer: every comparison but the ID) says on balance "another person"; then it goes
+to review, because a reused or mistyped ID is a different person more often than a clerk
+expects. Other rows take their best-scoring pair; a runner-up within ``tie_margin``
 (log2 units) of a match sends it to review. Two insured records of the same person (same
 national ID) are not rivals. An insured person may link to many payroll rows (several jobs).
 """
@@ -15,9 +16,9 @@ import pandas as pd
 from linkage.config import LinkConfig
 from linkage.schema import Band, LinkMethod
 
-# Exact-ID pairs whose name or birth year disagree this badly go to review.
-_NAME_DIFFERENT = 0
-_BIRTH_DIFFERENT = 0
+# An exact-ID pair whose non-ID weights sum below this (log2 units) goes to review.
+_ID_CONFLICT_WEIGHT = 0.0
+_ID_WEIGHT = "weight_national_id"
 
 
 def _band(probability: pd.Series, settings: LinkConfig) -> np.ndarray:
@@ -60,9 +61,8 @@ def assign(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
     deterministic = _best_and_runner_up(scored[exact])
     rivals = _best_and_runner_up(scored[~scored["payroll_pos"].isin(exact_rows).to_numpy()])
 
-    conflict = (deterministic["gamma_full_name"] == _NAME_DIFFERENT) | (
-        deterministic["gamma_birth_date"] == _BIRTH_DIFFERENT
-    )
+    weights = deterministic.filter(like="weight_").drop(columns=[_ID_WEIGHT], errors="ignore")
+    conflict = weights.sum(axis=1) < _ID_CONFLICT_WEIGHT
     deterministic["band"] = np.where(conflict, Band.REVIEW.value, Band.MATCH.value)
 
     rivals["band"] = _band(rivals["match_probability"], settings)

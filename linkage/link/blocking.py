@@ -8,6 +8,7 @@ survive, so every rule can be strict.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,9 +25,6 @@ BLOCKING_RULES: dict[str, BaseIndexAlgorithm] = {
         "name_sorted", window=5, block_on=["birth_year"]
     ),
 }
-
-BLOCKING_COLUMNS = ("birth_year", "given_ascii", "name_ascii", "birth_date", "employer_root",
-                    "name_sorted")
 
 
 @dataclass(frozen=True)
@@ -49,16 +47,15 @@ def _codes(pairs: pd.MultiIndex, insured_rows: int) -> np.ndarray:
 def candidate_pairs(
     payroll: pd.DataFrame,
     insured: pd.DataFrame,
-    rules: dict[str, BaseIndexAlgorithm] | None = None,
+    rules: Mapping[str, BaseIndexAlgorithm],
 ) -> BlockingResult:
     """Union of the rules' pairs between payroll and insured (both with a RangeIndex).
 
     Pairs are encoded as ``payroll_pos * len(insured) + insured_pos`` so the union is one
     ``np.unique`` instead of a MultiIndex union.
     """
-    rules = BLOCKING_RULES if rules is None else rules
-    left = payroll[list(BLOCKING_COLUMNS)].reset_index(drop=True)
-    right = insured[list(BLOCKING_COLUMNS)].reset_index(drop=True)
+    left = payroll.reset_index(drop=True)
+    right = insured.reset_index(drop=True)
     width = max(len(right), 1)
     seen = np.empty(0, dtype=np.int64)
     per_rule: dict[str, int] = {}

@@ -219,11 +219,6 @@ DEFAULT_COMPARISONS: tuple[type[Comparison], ...] = (
 )
 
 
-def comparison_columns() -> list[str]:
-    """Every column any default comparison reads."""
-    return sorted({c for cls in DEFAULT_COMPARISONS for c in cls.columns})
-
-
 def compare(
     pairs: pd.MultiIndex,
     payroll: pd.DataFrame,

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import recordlinkage as rl
+from recordlinkage.base import BaseIndexAlgorithm
 
 from linkage.config import LinkConfig
 from linkage.link.assign import assign
-from linkage.link.blocking import BlockingResult, candidate_pairs, pair_index
-from linkage.link.comparisons import DEFAULT_COMPARISONS, Comparison, compare, comparison_columns
+from linkage.link.blocking import BLOCKING_RULES, BlockingResult, candidate_pairs, pair_index
+from linkage.link.comparisons import DEFAULT_COMPARISONS, Comparison, compare
 from linkage.link.exact import exact_id_pairs
 from linkage.link.model import FellegiSunterModel, fit
 from linkage.schema import LINKS, conform
@@ -60,6 +62,8 @@ def link_records(
     settings: LinkConfig,
     *,
     model: FellegiSunterModel | None = None,
+    comparisons: Sequence[Comparison] | None = None,
+    blocking_rules: Mapping[str, BaseIndexAlgorithm] | None = None,
 ) -> LinkResult:
     """Link normalized payroll rows to normalized insured records.
 
@@ -68,6 +72,8 @@ def link_records(
         insured: schema.INSURED table.
         settings: thresholds, EM and sampling settings.
         model: a saved model to score with; fitted on this data when None.
+        comparisons: comparisons to compute (default: the Vietnamese person comparisons).
+        blocking_rules: named recordlinkage index algorithms (default: BLOCKING_RULES).
     """
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
@@ -80,11 +86,11 @@ def link_records(
 
     payroll = payroll.reset_index(drop=True)
     insured = insured.reset_index(drop=True)
-    comparisons = make_comparisons(settings)
-    columns = comparison_columns()
+    comparisons = list(comparisons or make_comparisons(settings))
+    columns = sorted({column for c in comparisons for column in c.columns})
     left, right = payroll[columns], insured[columns]
 
-    blocking = candidate_pairs(payroll, insured)
+    blocking = candidate_pairs(payroll, insured, blocking_rules or BLOCKING_RULES)
     exact = exact_id_pairs(payroll, insured)
     width = max(len(insured), 1)
     blocked_codes = blocking.payroll_pos * width + blocking.insured_pos

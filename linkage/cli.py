@@ -1,0 +1,145 @@
+"""Command line: parse options, call the pipeline, map user errors to exit codes.
+
+Exit codes: 0 success; 1 data error (an input cannot be read or used); 2 usage or
+configuration error. Bad input never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from linkage._version import __version__
+from linkage.errors import UserError
+
+EXIT_CODES_HELP = "Exit codes: 0 ok, 1 data error, 2 usage or config error."
+
+existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Print a user error plainly and exit with its documented code."""
+    try:
+        yield
+    except UserError as e:
+        click.secho(f"error: {e}", err=True, fg="red")
+        sys.exit(e.exit_code)
+
+
+def _progress() -> Callable[[str], None]:
+    """Stage announcements on stderr when attached to a terminal; silent otherwise."""
+    if not sys.stderr.isatty():
+        return lambda stage: None
+    start = time.perf_counter()
+
+    def announce(stage: str) -> None:
+        click.echo(f"[{time.perf_counter() - start:7.1f}s] {stage}", err=True)
+
+    return announce
+
+
+@click.group(epilog=EXIT_CODES_HELP)
+@click.version_option(__version__, prog_name="linkage")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details (never IDs or names).")
+def main(verbose: bool) -> None:
+    """Match tax-agency payroll to the social-insurance registry and list outreach candidates."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _config_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--config", "config_path", type=existing_file,
+                     help="Run configuration (TOML). Default: configs/default.toml."),
+        click.option("--businesses", type=existing_file, help="Business registry file."),
+        click.option("--payroll", type=existing_file, help="Payroll (withholding) file."),
+        click.option("--insured", type=existing_file, help="Insured registry file."),
+        click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+                     help="Output directory."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _load(config_path: Path | None, businesses: Path | None, payroll: Path | None,
+          insured: Path | None, out: Path | None) -> Any:
+    from linkage.config import load_config
+
+    return load_config(
+        config_path,
+        inputs__businesses=businesses,
+        inputs__payroll=payroll,
+        inputs__insured=insured,
+        output__dir=out,
+    )
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@_config_options
+@click.option("--excel/--no-excel", default=None, help="Also write one .xlsx per district.")
+@click.option("--model", type=existing_file, help="Score with this saved model; do not refit.")
+def run(config_path: Path | None, businesses: Path | None, payroll: Path | None,
+        insured: Path | None, out: Path | None, excel: bool | None, model: Path | None) -> None:
+    """Load, normalize, link, decide eligibility and publish outreach lists."""
+    from dataclasses import replace
+
+    from linkage.pipeline import run_pipeline
+
+    with _user_errors():
+        config = _load(config_path, businesses, payroll, insured, out)
+        if excel is not None:
+            config = replace(config, output=replace(config.output, excel=excel))
+        if model is not None:
+            config = replace(config, link=replace(config.link, model=model))
+        report = run_pipeline(config, progress=_progress())
+    click.echo(report.summary_text)
+    click.echo(f"outputs: {report.out_dir}")
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.option("--payroll-rows", type=click.IntRange(min=1), default=3000, show_default=True,
+              help="Payroll rows to generate.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
+@click.option("--noise", type=click.FloatRange(min=0.0), default=1.0, show_default=True,
+              help="Noise scale: 0 clean, 1 default.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xlsx"]), default="csv",
+              show_default=True, help="File format of the three inputs.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Directory to write into.")
+def sample(payroll_rows: int, seed: int, noise: float, fmt: str, out: Path) -> None:
+    """Write synthetic businesses, payroll and insured files with ground truth."""
+    from linkage.synth import write_sample
+
+    with _user_errors():
+        written = write_sample(out, payroll_rows=payroll_rows, seed=seed, fmt=fmt, noise=noise)
+    for name, path in written.items():
+        click.echo(f"{name}: {path}")
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@_config_options
+@click.option("--truth", type=existing_file, required=True,
+              help="True links: CSV or Parquet with record_id and si_code.")
+@click.option("--candidates-truth", type=existing_file,
+              help="True dispositions (record_id, person_id, disposition, reason).")
+def evaluate(config_path: Path | None, businesses: Path | None, payroll: Path | None,
+             insured: Path | None, out: Path | None, truth: Path,
+             candidates_truth: Path | None) -> None:
+    """Score a run against ground truth: link precision/recall/F1, blocking recall, bands."""
+    from linkage.pipeline import evaluate_run
+
+    with _user_errors():
+        config = _load(config_path, businesses, payroll, insured, out)
+        report = evaluate_run(config, truth, candidates_truth)
+    click.echo(report)
