@@ -1,0 +1,90 @@
+"""Run scalar code once per distinct value and broadcast the result back to every row.
+
+Names, IDs and dates repeat heavily (a 3M-row payroll holds a few hundred thousand distinct
+names and ~30k distinct birth dates), so factorizing first turns per-row Python into
+per-distinct-value Python, and Arrow ``take`` broadcasts the results back in C.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+
+Codes = npt.NDArray[np.int64]
+
+
+def factorize_text(values: pd.Series) -> tuple[Codes, list[str]]:
+    """Codes (-1 for missing) and the distinct non-missing values as Python strings."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = [value if isinstance(value, str) else str(value) for value in uniques.tolist()]
+    return np.asarray(codes, dtype=np.int64), texts
+
+
+def take(codes: Codes, per_unique: pa.Array) -> pa.Array:
+    """Broadcast one Arrow value per distinct input back to rows; code -1 gives null."""
+    indices = pa.array(codes, type=pa.int64(), mask=codes < 0)
+    return per_unique.take(indices)
+
+
+def as_series(array: pa.Array, like: pd.Series, name: str | None = None) -> pd.Series:
+    """Wrap an Arrow array as an Arrow-backed Series on ``like``'s index."""
+    return pd.Series(
+        pd.arrays.ArrowExtensionArray(array),
+        index=like.index,
+        name=like.name if name is None else name,
+    )
+
+
+def map_unique(values: pd.Series, func: Callable[[str], Any], dtype: pa.DataType) -> pd.Series:
+    """Apply ``func`` to each distinct non-missing value; missing input stays missing.
+
+    ``func`` returns a value of ``dtype`` or None (which becomes null).
+    """
+    codes, uniques = factorize_text(values)
+    per_unique = pa.array([func(u) for u in uniques], type=dtype)
+    return as_series(take(codes, per_unique), values)
+
+
+def frame_from_unique(
+    values: pd.Series,
+    compute: Callable[[list[str]], Mapping[str, pa.Array]],
+    null_row: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Build a frame whose columns ``compute`` derives from the distinct values.
+
+    Args:
+        values: the input column.
+        compute: maps the list of distinct non-missing strings to named Arrow arrays of
+            the same length.
+        null_row: value per column for rows whose input is missing (default null). Values
+            that are not null are filled after the broadcast.
+
+    Returns:
+        One column per array, aligned on ``values.index``.
+    """
+    codes, uniques = factorize_text(values)
+    columns = compute(uniques)
+    frame = pd.DataFrame(
+        {name: as_series(take(codes, array), values, name) for name, array in columns.items()},
+        index=values.index,
+    )
+    if null_row:
+        missing = codes < 0
+        if missing.any():
+            for name, fill in null_row.items():
+                if fill is not None:
+                    frame.loc[missing, name] = fill
+    return frame
+
+
+def is_blank(values: pd.Series) -> npt.NDArray[np.bool_]:
+    """True where a raw value is missing or only whitespace."""
+    codes, uniques = factorize_text(values)
+    blank_unique = np.array([not u.strip() for u in uniques] + [True], dtype=bool)
+    # Code -1 (missing) indexes the trailing True.
+    return blank_unique[codes]

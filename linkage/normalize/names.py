@@ -1,0 +1,178 @@
+"""Person names: display cleaning and the matching keys of ``schema.PERSON_FIELDS``.
+
+Keys, from strictest to loosest (DOMAIN.md section 2):
+
+* ``name_exact``: NFC lower case, family name first, tone placement canonical (hòa == hoà);
+* ``name_toneless``: the five tone marks dropped, â ă ê ô ơ ư đ kept, so Hương != Hưng;
+* ``name_ascii``: full fold with đ -> d, for blocking only (merges Hương / Hưng / Hùng);
+* ``name_sorted``: ASCII tokens sorted, immune to word order.
+
+Before keying, an ASCII name typed in Telex without the input method ("Nguyeenx Vawn An")
+is decoded, and a name in given-name-first order ("An Nguyễn Văn", "An Van Nguyen") is
+put back in family-first order when the surname table says so. Hyphens split words and
+apostrophes are dropped in keys (H'Hen -> hhen); ``full_name`` keeps them.
+"""
+
+from __future__ import annotations
+
+from typing import Final, NamedTuple
+
+import pandas as pd
+import pyarrow as pa
+
+from linkage.normalize import surnames
+from linkage.normalize._telex import repair_tokens
+from linkage.normalize._text import (
+    ascii_fold,
+    canonical_tones,
+    clean_display,
+    drop_tones,
+)
+from linkage.normalize._vector import frame_from_unique, map_unique
+
+NAME_FIELDS: Final = (
+    "full_name",
+    "name_exact",
+    "name_toneless",
+    "name_ascii",
+    "name_sorted",
+    "surname_ascii",
+    "middle_ascii",
+    "given_ascii",
+    "given_toneless",
+)
+
+
+class NameKeys(NamedTuple):
+    """Keys of one name, in ``NAME_FIELDS`` order."""
+
+    full_name: str | None
+    name_exact: str | None
+    name_toneless: str | None
+    name_ascii: str | None
+    name_sorted: str | None
+    surname_ascii: str | None
+    middle_ascii: str | None
+    given_ascii: str | None
+    given_toneless: str | None
+
+
+_NO_NAME: Final = NameKeys(None, None, None, None, None, None, None, None, None)
+
+
+def clean_name(names: pd.Series) -> pd.Series:
+    """Display form of names: NFC, trimmed, one space, no digits or stray punctuation.
+
+    Case and diacritics are kept; an apostrophe or hyphen between letters is kept
+    (H'Hen Niê). A value with no letter left becomes null.
+
+    Args:
+        names: raw names, any dtype whose values are strings or missing.
+
+    Returns:
+        Arrow-backed string Series on the same index.
+    """
+    return map_unique(names, _clean_or_none, pa.string())
+
+
+def name_keys(full_name: pd.Series) -> pd.DataFrame:
+    """All name-derived person fields of ``schema.PERSON_FIELDS`` for a column of names.
+
+    Args:
+        full_name: raw names as written in the source.
+
+    Returns:
+        A frame with the columns of ``NAME_FIELDS`` (Arrow-backed strings) on the input's
+        index; every column is null where the name is missing or has no letter.
+        ``surname_ascii`` is null for a one-word name; ``middle_ascii`` is "" when the name
+        has no middle name.
+    """
+
+    def compute(uniques: list[str]) -> dict[str, pa.Array]:
+        records = [name_record(u) for u in uniques]
+        return {
+            field: pa.array([r[i] for r in records], type=pa.string())
+            for i, field in enumerate(NAME_FIELDS)
+        }
+
+    return frame_from_unique(full_name, compute)
+
+
+def name_record(raw: str) -> NameKeys:
+    """Keys of one raw name; the scalar reference that ``name_keys`` applies per value."""
+    display = clean_display(raw)
+    if not display:
+        return _NO_NAME
+    words = display.lower().replace("-", " ").replace("'", "").split()
+    if display.isascii():
+        words = repair_tokens(words)
+    words = [canonical_tones(w) for w in words]
+    folded = [ascii_fold(w) for w in words]
+    order = _family_first_order(folded)
+    words = [words[i] for i in order]
+    folded = [folded[i] for i in order]
+    surname_length = _surname_length(folded) if len(words) > 1 else 0
+    exact = " ".join(words)
+    return NameKeys(
+        full_name=display,
+        name_exact=exact,
+        name_toneless=drop_tones(exact),
+        name_ascii=" ".join(folded),
+        name_sorted=" ".join(sorted(folded)),
+        surname_ascii=" ".join(folded[:surname_length]) if surname_length else None,
+        middle_ascii=" ".join(folded[surname_length:-1]),
+        given_ascii=folded[-1],
+        given_toneless=drop_tones(words[-1]),
+    )
+
+
+def _clean_or_none(raw: str) -> str | None:
+    return clean_display(raw) or None
+
+
+def _compound_at(folded: list[str], start: int) -> int:
+    """Length of a compound surname starting at ``start`` (0 if none)."""
+    for compound in surnames.COMPOUND_SURNAMES:
+        key = surnames.surname_key(compound)
+        size = key.count(" ") + 1
+        if " ".join(folded[start : start + size]) == key:
+            return size
+    return 0
+
+
+def _surname_length(folded: list[str]) -> int:
+    """Words making up the surname of a family-first name: 1, or more for compounds."""
+    size = _compound_at(folded, 0)
+    if size:
+        ambiguous = " ".join(folded[:size]) in surnames.AMBIGUOUS_COMPOUNDS
+        if len(folded) > size and (not ambiguous or len(folded) >= 4):
+            return size
+    return 1
+
+
+def _is_major(word: str) -> bool:
+    return surnames.surname_share(word) >= surnames.REORDER_MIN_SHARE
+
+
+def _family_first_order(folded: list[str]) -> list[int]:
+    """Word order that puts the family name first; identity unless the evidence is clear.
+
+    Reorders only when the first word is not a surname at all and a common surname (share
+    >= ``REORDER_MIN_SHARE``) or a compound surname sits where a reordered name puts it:
+
+    * second word: the given name was moved to the front ("An Nguyễn Văn");
+    * last word(s): Western order, given [middle] surname ("An Van Nguyen").
+    """
+    count = len(folded)
+    identity = list(range(count))
+    if count < 2 or surnames.is_surname(folded[0]) or _compound_at(folded, 0):
+        return identity
+    if count >= 3 and (_is_major(folded[1]) or _compound_at(folded, 1)):
+        return [*range(1, count), 0]
+    for size in (4, 3, 2):
+        tail = count - size
+        if tail >= 1 and _compound_at(folded, tail) == size:
+            return [*range(tail, count), *range(1, tail), 0]
+    if _is_major(folded[-1]):
+        return [count - 1, *range(1, count - 1), 0]
+    return identity
