@@ -1,0 +1,175 @@
+"""CSV / text files: encoding detection, then pyarrow's streaming reader, all columns string.
+
+``source_line`` is the physical line where a record starts (header = line 1). Records are
+counted by pyarrow (empty lines included, as all-null rows); line breaks inside quoted
+fields are counted per record and added, so multi-line records keep later lines exact. A
+header that itself spans lines is not supported (it would shift every number).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from linkage.errors import InputError
+from linkage.load.columns import RawBatch
+from linkage.load.encoding import detect_encoding
+
+HEAD_BYTES: Final = 1 << 20  # sample used for encoding, delimiter and header detection
+_DELIMITERS: Final = (",", ";", "\t", "|")
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    if path.name.lower().endswith(".gz"):
+        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
+
+
+def _unreadable(path: Path, error: OSError | EOFError) -> InputError:
+    reason = getattr(error, "strerror", None) or type(error).__name__
+    msg = f"{path}: cannot read the file ({reason}); check that it exists and is readable."
+    return InputError(msg)
+
+
+class CsvFile:
+    """A delimited text file, inspected eagerly (encoding, delimiter, header row)."""
+
+    def __init__(self, path: Path) -> None:
+        """Read the first MiB: pick the encoding, the delimiter and the header row.
+
+        Raises:
+            InputError: unreadable or empty file; EncodingError for legacy encodings.
+        """
+        self.path = path
+        try:
+            with _open_binary(path) as stream:
+                head = stream.read(HEAD_BYTES)
+        except (OSError, EOFError) as e:
+            raise _unreadable(path, e) from e
+        self.codec = detect_encoding(head, str(path))
+        text = head.decode(self.codec, errors="ignore")
+        first_line = text.split("\n", 1)[0]
+        if not first_line.strip():
+            msg = (
+                f"{path}: the file is empty or its first line is blank; "
+                "the header row must come first."
+            )
+            raise InputError(msg)
+        self.delimiter = max(_DELIMITERS, key=first_line.count)
+        header = next(csv.reader(io.StringIO(first_line), delimiter=self.delimiter))
+        self.headers = [unicodedata.normalize("NFC", h).strip() for h in header]
+
+    def batches(self, positions: list[int], batch_rows: int) -> Iterator[RawBatch]:
+        """Yield rows in batches of at most ``batch_rows``, with physical line numbers.
+
+        Raises:
+            InputError: malformed rows (naming the line) or undecodable bytes.
+        """
+        names = [f"c{i}" for i in range(len(self.headers))]
+        read_options = pacsv.ReadOptions(
+            column_names=names,
+            skip_rows=1,
+            encoding="utf8" if self.codec.startswith("utf-8") else self.codec,
+        )
+        parse_options = pacsv.ParseOptions(
+            delimiter=self.delimiter, newlines_in_values=True, ignore_empty_lines=False
+        )
+        convert_options = pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=True,
+            null_values=[""],
+        )
+        records = 0  # records read so far
+        extra_lines = 0  # line breaks inside quoted fields so far
+        try:
+            with _open_binary(self.path) as stream:
+                reader = pacsv.open_csv(
+                    stream,
+                    read_options=read_options,
+                    parse_options=parse_options,
+                    convert_options=convert_options,
+                )
+                for record_batch in _rebatch(reader, batch_rows):
+                    breaks = _line_breaks(record_batch)
+                    before = pc.subtract(pc.cumulative_sum(breaks), breaks)
+                    start = 2 + records + extra_lines
+                    lines = pc.add(pa.array(range(start, start + record_batch.num_rows)), before)
+                    records += record_batch.num_rows
+                    extra_lines += pc.sum(breaks).as_py() or 0
+                    yield RawBatch({p: record_batch.column(p) for p in positions}, lines)
+        except pa.ArrowInvalid as e:
+            raise self._explain(e) from None
+        except (OSError, EOFError) as e:
+            raise _unreadable(self.path, e) from e
+
+    def _explain(self, error: pa.ArrowInvalid) -> InputError:
+        """Turn a pyarrow parse error into a message with a line number and no data."""
+        text = str(error)
+        if "UTF8" in text or "decode" in text.lower():
+            line = _first_undecodable_line(self.path, self.codec)
+            msg = (
+                f"{self.path}:{line}: bytes that are not valid {self.codec} text; the file "
+                "mixes encodings. Re-export it as Unicode UTF-8."
+            )
+            return InputError(msg)
+        line, found = _first_ragged_line(self.path, self.codec, self.delimiter, len(self.headers))
+        msg = (
+            f"{self.path}:{line}: malformed CSV: expected {len(self.headers)} fields "
+            f"(as in the header row), found {found}. Check quoting and delimiters "
+            f"(detected {self.delimiter!r}) on that line."
+        )
+        return InputError(msg)
+
+
+def _rebatch(reader: pacsv.CSVStreamingReader, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """Re-cut pyarrow's block-sized batches into batches of exactly ``batch_rows``."""
+    pending: list[pa.RecordBatch] = []
+    size = 0
+    for record_batch in reader:
+        pending.append(record_batch)
+        size += record_batch.num_rows
+        while size >= batch_rows:
+            table = pa.Table.from_batches(pending).combine_chunks()
+            yield from table.slice(0, batch_rows).to_batches(max_chunksize=batch_rows)
+            rest = table.slice(batch_rows)
+            pending, size = rest.to_batches(), rest.num_rows
+    if size:
+        yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
+
+
+def _line_breaks(record_batch: pa.RecordBatch) -> pa.Array:
+    """Per record, the line breaks inside its quoted fields."""
+    total = pa.array([0] * record_batch.num_rows, pa.int64())
+    for column in record_batch.columns:
+        counts = pc.fill_null(pc.count_substring(column, "\n"), 0)
+        total = pc.add(total, pc.cast(counts, pa.int64()))
+    return total
+
+
+def _first_undecodable_line(path: Path, codec: str) -> int | str:
+    with _open_binary(path) as stream:
+        for number, raw in enumerate(stream, start=1):
+            try:
+                raw.decode(codec)
+            except UnicodeDecodeError:
+                return number
+    return "?"
+
+
+def _first_ragged_line(path: Path, codec: str, delimiter: str, width: int) -> tuple[int, int]:
+    with _open_binary(path) as stream:
+        text = io.TextIOWrapper(stream, encoding=codec, errors="replace", newline="")
+        reader = csv.reader(text, delimiter=delimiter)
+        for row in reader:
+            if row and len(row) != width:
+                return reader.line_num, len(row)
+    return 0, 0
