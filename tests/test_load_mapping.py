@@ -1,0 +1,158 @@
+"""Mapping file: default headers, folding, and validation that reports every problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linkage.errors import ConfigError
+from linkage.load import fold_label, load_mapping
+from linkage.schema import RAW_OPTIONAL, RAW_REQUIRED, Source
+
+DEFAULT_MAPPING = Path(__file__).resolve().parent.parent / "configs" / "mappings" / "default.toml"
+
+
+@pytest.fixture(scope="module")
+def mapping():
+    return load_mapping(DEFAULT_MAPPING)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("MÃ SỐ THUẾ", "ma so thue"),  # capitals with accents
+        ("Mã số thuế", "ma so thue"),
+        ("ma  so   thue", "ma so thue"),  # whitespace collapsed
+        ("Thời hạn HĐLĐ (tháng)", "thoi han hdld thang"),  # Đ -> d, punctuation dropped
+        ("Số CCCD/CMND", "so cccd cmnd"),
+        ("full_name", "full name"),  # underscores are punctuation too
+        ("Ma\u0303 so\u0302\u0301 thue\u0302\u0301", "ma so thue"),  # NFD input
+    ],
+)
+def test_fold_label(text, key):
+    assert fold_label(text) == key
+
+
+# Headers the sample generator writes; each must map to its canonical column.
+GENERATOR_HEADERS = [
+    (Source.PAYROLL, "Mã bản ghi", "record_id"),
+    (Source.PAYROLL, "MST đơn vị trả thu nhập", "employer_tax_code"),
+    (Source.PAYROLL, "MST cá nhân", "person_tax_code"),
+    (Source.PAYROLL, "Số CCCD/CMND", "national_id"),
+    (Source.PAYROLL, "Họ và tên", "full_name"),
+    (Source.PAYROLL, "Ngày sinh", "birth_date"),
+    (Source.PAYROLL, "Giới tính", "gender"),
+    (Source.PAYROLL, "Quốc tịch", "nationality"),
+    (Source.PAYROLL, "Kỳ tính thuế", "period"),
+    (Source.PAYROLL, "Thời hạn HĐLĐ (tháng)", "contract_months"),
+    (Source.PAYROLL, "Thu nhập chịu thuế", "monthly_income"),
+    (Source.INSURED, "Mã số BHXH", "si_code"),
+    (Source.INSURED, "Số CCCD", "national_id"),
+    (Source.INSURED, "Họ tên", "full_name"),
+    (Source.INSURED, "Ngày tháng năm sinh", "birth_date"),
+    (Source.INSURED, "Giới tính", "gender"),
+    (Source.INSURED, "Mã số thuế đơn vị", "employer_tax_code"),
+    (Source.INSURED, "Trạng thái", "status"),
+    (Source.INSURED, "Mức lương đóng BHXH", "contribution_salary"),
+    (Source.BUSINESSES, "Mã số thuế", "tax_code"),
+    (Source.BUSINESSES, "Tên doanh nghiệp", "name"),
+    (Source.BUSINESSES, "Địa chỉ", "address"),
+    (Source.BUSINESSES, "Mã tỉnh", "province_code"),
+    (Source.BUSINESSES, "Mã huyện", "district_code"),
+    (Source.BUSINESSES, "Mã xã", "ward_code"),
+    (Source.BUSINESSES, "Tình trạng hoạt động", "status"),
+    (Source.BUSINESSES, "Ngày cấp", "registered_on"),
+]
+
+
+@pytest.mark.parametrize(("source", "header", "column"), GENERATOR_HEADERS)
+def test_generator_headers_are_mapped(mapping, source, header, column):
+    lookup = mapping.header_lookup(source)
+    assert lookup[fold_label(header)] == column
+    assert lookup[fold_label(header.upper())] == column
+
+
+@pytest.mark.parametrize("source", list(Source))
+def test_canonical_names_are_accepted(mapping, source):
+    lookup = mapping.header_lookup(source)
+    for column in RAW_REQUIRED[source] + RAW_OPTIONAL[source]:
+        assert lookup[fold_label(column)] == column
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "spelling", "value"),
+    [
+        ("gender", "Nữ", "F"),
+        ("gender", "NAM", "M"),
+        ("insured_status", "Đang tham gia", "active"),
+        ("insured_status", "Tạm dừng", "suspended"),
+        ("insured_status", "Dừng tham gia", "stopped"),
+        ("insured_status", "Đã nghỉ", "stopped"),
+        ("insured_status", "stopped", "stopped"),
+        ("business_status", "Đang hoạt động", "active"),
+        ("business_status", "Tạm ngừng kinh doanh", "suspended"),
+        ("business_status", "Ngừng hoạt động", "closed"),
+        ("business_status", "Đã đóng MST", "closed"),
+        ("nationality", "Viet Nam", "VN"),
+        ("nationality", "VNM", "VN"),
+    ],
+)
+def test_vocabularies(mapping, vocabulary, spelling, value):
+    assert mapping.value_lookup(vocabulary)[fold_label(spelling)] == value
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        """
+[payrol.columns]
+record_id = ["ID"]
+
+[payroll.columns]
+full_name = ["Họ và tên"]
+record_id = ["HỌ VÀ TÊN"]
+salary = ["Lương"]
+
+[vocabularies.gender]
+
+[vocabularies.insured_status]
+active = ["Đang tham gia"]
+retired = ["Nghỉ hưu"]
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_mapping(path)
+    text = str(info.value)
+    assert len(info.value.problems) == 7, text
+    assert "unknown section [payrol]" in text
+    assert "'HỌ VÀ TÊN' is already claimed by column 'full_name'" in text
+    assert "payroll].columns.salary: unknown canonical column 'salary'" in text
+    assert "[vocabularies].gender: must be a non-empty table" in text
+    assert "insured_status.retired: unknown value 'retired'" in text
+    assert "missing vocabulary [vocabularies.business_status]" in text
+    assert all(problem.startswith(str(path)) for problem in info.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("[payroll.columns]\nfull_name = []\n", "must be a non-empty list of strings"),
+        ("[payroll.columns]\nfull_name = ['  ']\n", "not usable spellings"),
+        ("[payroll.columns]\nfull_name = 'Họ tên'\n", "must be a non-empty list"),
+        ("[payroll.columns]\nperiod = ['full_name']\n", "already claimed by column 'full_name'"),
+        ("[payroll\n", "not valid TOML"),
+    ],
+)
+def test_single_problems(tmp_path, content, expected):
+    path = tmp_path / "m.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:  # noqa: PT011 - message checked below
+        load_mapping(path)
+    assert expected in str(info.value)
+
+
+def test_missing_mapping_file(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read mapping file"):
+        load_mapping(tmp_path / "absent.toml")
