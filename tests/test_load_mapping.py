@@ -148,7 +148,7 @@ retired = ["Nghỉ hưu"]
 def test_single_problems(tmp_path, content, expected):
     path = tmp_path / "m.toml"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(ConfigError) as info:  # noqa: PT011 - message checked below
+    with pytest.raises(ConfigError) as info:
         load_mapping(path)
     assert expected in str(info.value)
 
