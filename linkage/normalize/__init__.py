@@ -1,0 +1,57 @@
+"""Normalize stage: raw strings to typed values and matching keys.
+
+Pure, vectorized ``Series -> Series / DataFrame`` functions for names, identifiers, dates,
+amounts, vocabularies and administrative units, and the per-source entry points that turn
+a raw table into a contract table plus its rejects (``normalize_payroll`` and friends).
+"""
+
+from linkage.normalize.dates import birth_dates, day_dates, periods
+from linkage.normalize.ids import (
+    employer_root,
+    national_ids,
+    person_tax_codes,
+    si_codes,
+    tax_codes,
+)
+from linkage.normalize.names import clean_name, name_keys
+from linkage.normalize.numbers import amounts, months
+from linkage.normalize.surnames import surname_share, surname_shares
+from linkage.normalize.tables import (
+    NULLED_ATTR,
+    VOCABULARY_NAMES,
+    normalize_businesses,
+    normalize_insured,
+    normalize_payroll,
+    reject_duplicates,
+)
+from linkage.normalize.units import pre2025_districts, unit_codes
+from linkage.normalize.vocab import VocabularyMatch, fold_key, fold_text, map_vocabulary
+
+__all__ = [
+    "NULLED_ATTR",
+    "VOCABULARY_NAMES",
+    "VocabularyMatch",
+    "amounts",
+    "birth_dates",
+    "clean_name",
+    "day_dates",
+    "employer_root",
+    "fold_key",
+    "fold_text",
+    "map_vocabulary",
+    "months",
+    "name_keys",
+    "national_ids",
+    "normalize_businesses",
+    "normalize_insured",
+    "normalize_payroll",
+    "periods",
+    "person_tax_codes",
+    "pre2025_districts",
+    "reject_duplicates",
+    "si_codes",
+    "surname_share",
+    "surname_shares",
+    "tax_codes",
+    "unit_codes",
+]

@@ -51,9 +51,7 @@ def map_unique(values: pd.Series, func: Callable[[str], Any], dtype: pa.DataType
 
 
 def frame_from_unique(
-    values: pd.Series,
-    compute: Callable[[list[str]], Mapping[str, pa.Array]],
-    null_row: Mapping[str, Any] | None = None,
+    values: pd.Series, compute: Callable[[list[str]], Mapping[str, pa.Array]]
 ) -> pd.DataFrame:
     """Build a frame whose columns ``compute`` derives from the distinct values.
 
@@ -61,25 +59,17 @@ def frame_from_unique(
         values: the input column.
         compute: maps the list of distinct non-missing strings to named Arrow arrays of
             the same length.
-        null_row: value per column for rows whose input is missing (default null). Values
-            that are not null are filled after the broadcast.
 
     Returns:
-        One column per array, aligned on ``values.index``.
+        One Arrow-backed column per array, aligned on ``values.index``; null where the
+        input is missing.
     """
     codes, uniques = factorize_text(values)
     columns = compute(uniques)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {name: as_series(take(codes, array), values, name) for name, array in columns.items()},
         index=values.index,
     )
-    if null_row:
-        missing = codes < 0
-        if missing.any():
-            for name, fill in null_row.items():
-                if fill is not None:
-                    frame.loc[missing, name] = fill
-    return frame
 
 
 def is_blank(values: pd.Series) -> npt.NDArray[np.bool_]:

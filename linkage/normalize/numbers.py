@@ -1,0 +1,92 @@
+"""Money amounts (VND) and contract months, as written by spreadsheets and people.
+
+VND has no minor unit: "." and "," are thousands separators when every group after the
+first has three digits ("12.000.000", "12,000,000"); otherwise the single separator is a
+decimal point ("12000000.0", "12,5 triệu") and the amount is rounded half up. The words
+triệu / tr (million) and nghìn / ngàn / k (thousand) multiply. Negative amounts are
+invalid, not zero.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Final
+
+import pandas as pd
+import pyarrow as pa
+
+from linkage.normalize._vector import map_unique
+from linkage.normalize.vocab import fold_text
+
+_CURRENCY_RE: Final = re.compile(r"(?:vnd|dong|d|₫)$")
+_MULTIPLIERS: Final = (
+    ("trieu", 1_000_000),
+    ("tr", 1_000_000),
+    ("nghin", 1_000),
+    ("ngan", 1_000),
+    ("k", 1_000),
+)
+_GROUPED_RE: Final = re.compile(r"[0-9]{1,3}([.,])[0-9]{3}(?:\1[0-9]{3})*")
+_GROUPED_DECIMAL_RE: Final = re.compile(r"[0-9]{1,3}(?:([.,])[0-9]{3})+(?!\1)[.,][0-9]+")
+_DECIMAL_RE: Final = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+_MONTHS_RE: Final = re.compile(r"([0-9]+)(?:[.,]0+)?(?:thang)?")
+MAX_AMOUNT: Final = 10**15  # far above any monthly income; guards int64
+MAX_MONTHS: Final = 1200
+
+
+def _to_int(number: str) -> int | None:
+    """Round a plain decimal string ("12.5") half up; None when out of range."""
+    try:
+        value = int(Decimal(number).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except InvalidOperation:
+        return None
+    return value if value <= MAX_AMOUNT else None
+
+
+def parse_amount(raw: str) -> int | None:
+    """One VND amount as an integer, or None when it is not a non-negative amount."""
+    text = fold_text(raw).replace(" ", "")
+    text = _CURRENCY_RE.sub("", text)
+    multiplier = 1
+    for word, factor in _MULTIPLIERS:
+        if text.endswith(word):
+            text, multiplier = text.removesuffix(word), factor
+            break
+    if multiplier == 1 and _GROUPED_RE.fullmatch(text):
+        return _to_int(re.sub(r"[.,]", "", text))
+    grouped = _GROUPED_DECIMAL_RE.fullmatch(text)
+    if grouped:
+        thousands = grouped.group(1)
+        text = text.replace(thousands, "")
+    if not _DECIMAL_RE.fullmatch(text):
+        return None
+    return _to_int(str(Decimal(text.replace(",", ".")) * multiplier))
+
+
+def amounts(values: pd.Series) -> pd.Series:
+    """Parse VND amounts ("12.000.000", "12,000,000", "12 000 000", "12000000.0", "12,5 tr").
+
+    Returns:
+        Arrow int64 Series; null when blank or invalid (negative, not a number). Callers
+        tell the two apart with a blank test on the raw column.
+    """
+    return map_unique(values, parse_amount, pa.int64())
+
+
+def parse_months(raw: str) -> int | None:
+    """Contract months: a non-negative whole number ("12", "12.0", "12 tháng"), else None."""
+    match = _MONTHS_RE.fullmatch(fold_text(raw).replace(" ", ""))
+    if not match:
+        return None
+    months = int(match.group(1))
+    return months if months <= MAX_MONTHS else None
+
+
+def months(values: pd.Series) -> pd.Series:
+    """Parse contract lengths in months; "0" means no labour contract.
+
+    Returns:
+        Arrow int16 Series; null when blank or invalid (negative, fractional, > 1200).
+    """
+    return map_unique(values, parse_months, pa.int16())
