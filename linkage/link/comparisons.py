@@ -32,7 +32,8 @@ Columns = dict[str, np.ndarray]
 
 def _objects(series: pd.Series) -> np.ndarray:
     """Values as an object array with None for missing (what rapidfuzz and numpy expect)."""
-    return series.to_numpy(dtype=object, na_value=None)
+    values: np.ndarray = series.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+    return values
 
 
 def _numbers(series: pd.Series) -> np.ndarray:
@@ -40,7 +41,7 @@ def _numbers(series: pd.Series) -> np.ndarray:
     return series.to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _present(values: np.ndarray) -> np.ndarray:
+def present(values: np.ndarray) -> np.ndarray:
     return np.asarray(pd.notna(values), dtype=bool)
 
 
@@ -91,7 +92,7 @@ class Comparison(BaseCompareFeature):  # type: ignore[misc]
         return "missing" if gamma == MISSING else self.levels[gamma]
 
 
-def _grade(missing: np.ndarray, conditions: Sequence[np.ndarray]) -> np.ndarray:
+def grade(missing: np.ndarray, conditions: Sequence[np.ndarray]) -> np.ndarray:
     """Highest level whose condition holds; conditions are listed strongest first."""
     top = len(conditions)
     choices = [np.full(len(missing), top - i, dtype=np.int8) for i in range(top)]
@@ -104,27 +105,49 @@ class FullName(Comparison):
     """Whole-name agreement, from exact with diacritics down to a Jaro-Winkler band."""
 
     name = "full_name"
-    columns = ("name_exact", "name_toneless", "name_ascii", "name_sorted", "surname_ascii",
-               "given_ascii")
-    levels = ("different", "jaro_winkler_0.80", "jaro_winkler_0.92", "surname_given_equal",
-              "same_tokens_reordered", "exact_ascii", "exact_toneless", "exact")
-    tf_levels: ClassVar[dict[int, str]] = {4: "name_sorted", 5: "name_sorted", 6: "name_sorted",
-                                           7: "name_sorted"}
+    columns = (
+        "name_exact",
+        "name_toneless",
+        "name_ascii",
+        "name_sorted",
+        "surname_ascii",
+        "given_ascii",
+    )
+    levels = (
+        "different",
+        "jaro_winkler_0.80",
+        "jaro_winkler_0.92",
+        "surname_given_equal",
+        "same_tokens_reordered",
+        "exact_ascii",
+        "exact_toneless",
+        "exact",
+    )
+    tf_levels: ClassVar[dict[int, str]] = {
+        4: "name_sorted",
+        5: "name_sorted",
+        6: "name_sorted",
+        7: "name_sorted",
+    }
 
     def _levels(self, left: Columns, right: Columns) -> np.ndarray:
-        missing = ~(_present(left["name_ascii"]) & _present(right["name_ascii"]))
-        jw = self._similarity(left["name_ascii"], right["name_ascii"],
-                              JaroWinkler.normalized_similarity)
-        return _grade(missing, [
-            _equal(left["name_exact"], right["name_exact"]),
-            _equal(left["name_toneless"], right["name_toneless"]),
-            _equal(left["name_ascii"], right["name_ascii"]),
-            _equal(left["name_sorted"], right["name_sorted"]),
-            _equal(left["surname_ascii"], right["surname_ascii"])
-            & _equal(left["given_ascii"], right["given_ascii"]),
-            jw >= 0.92,
-            jw >= 0.80,
-        ])
+        missing = ~(present(left["name_ascii"]) & present(right["name_ascii"]))
+        jw = self._similarity(
+            left["name_ascii"], right["name_ascii"], JaroWinkler.normalized_similarity
+        )
+        return grade(
+            missing,
+            [
+                _equal(left["name_exact"], right["name_exact"]),
+                _equal(left["name_toneless"], right["name_toneless"]),
+                _equal(left["name_ascii"], right["name_ascii"]),
+                _equal(left["name_sorted"], right["name_sorted"]),
+                _equal(left["surname_ascii"], right["surname_ascii"])
+                & _equal(left["given_ascii"], right["given_ascii"]),
+                jw >= 0.92,
+                jw >= 0.80,
+            ],
+        )
 
 
 class BirthDate(Comparison):
@@ -133,26 +156,41 @@ class BirthDate(Comparison):
     name = "birth_date"
     columns = ("birth_year", "birth_month", "birth_day", "birth_precision")
     numeric = frozenset({"birth_year", "birth_month", "birth_day"})
-    levels = ("different", "year_off_by_one", "same_year", "year_only", "same_year_month",
-              "day_month_swapped", "exact")
+    levels = (
+        "different",
+        "year_off_by_one",
+        "same_year",
+        "year_only",
+        "same_year_month",
+        "day_month_swapped",
+        "exact",
+    )
 
     def _levels(self, left: Columns, right: Columns) -> np.ndarray:
         ly, ry = left["birth_year"], right["birth_year"]
         missing = np.isnan(ly) | np.isnan(ry)
-        lm, rm, ld, rd = left["birth_month"], right["birth_month"], left["birth_day"], right[
-            "birth_day"]
+        lm, rm, ld, rd = (
+            left["birth_month"],
+            right["birth_month"],
+            left["birth_day"],
+            right["birth_day"],
+        )
         # Year-precision dates and the 01/01 placeholder carry the year only.
-        day_known = ~(np.isnan(ld) | np.isnan(rd) | ((lm == 1) & (ld == 1)) | (
-            (rm == 1) & (rd == 1)))
+        day_known = ~(
+            np.isnan(ld) | np.isnan(rd) | ((lm == 1) & (ld == 1)) | ((rm == 1) & (rd == 1))
+        )
         same_year = ly == ry
-        return _grade(missing, [
-            same_year & day_known & (lm == rm) & (ld == rd),
-            same_year & day_known & (lm == rd) & (ld == rm),
-            same_year & day_known & (lm == rm),
-            same_year & ~day_known,
-            same_year,
-            np.abs(ly - ry) == 1,
-        ])
+        return grade(
+            missing,
+            [
+                same_year & day_known & (lm == rm) & (ld == rd),
+                same_year & day_known & (lm == rd) & (ld == rm),
+                same_year & day_known & (lm == rm),
+                same_year & ~day_known,
+                same_year,
+                np.abs(ly - ry) == 1,
+            ],
+        )
 
 
 class Sex(Comparison):
@@ -163,8 +201,8 @@ class Sex(Comparison):
     levels = ("different", "equal")
 
     def _levels(self, left: Columns, right: Columns) -> np.ndarray:
-        missing = ~(_present(left["gender"]) & _present(right["gender"]))
-        return _grade(missing, [_equal(left["gender"], right["gender"])])
+        missing = ~(present(left["gender"]) & present(right["gender"]))
+        return grade(missing, [_equal(left["gender"], right["gender"])])
 
 
 class IdEmbeddedBirth(Comparison):
@@ -180,11 +218,11 @@ class IdEmbeddedBirth(Comparison):
         conflict = np.zeros_like(checked)
         for ids, other in ((left, right), (right, left)):
             year_known = ~np.isnan(ids["id_birth_year"]) & ~np.isnan(other["birth_year"])
-            sex_known = _present(ids["id_gender"]) & _present(other["gender"])
+            sex_known = present(ids["id_gender"]) & present(other["gender"])
             checked |= year_known | sex_known
             conflict |= year_known & (ids["id_birth_year"] != other["birth_year"])
             conflict |= sex_known & ~_equal(ids["id_gender"], other["gender"])
-        return _grade(~checked, [~conflict])
+        return grade(~checked, [~conflict])
 
 
 class Employer(Comparison):
@@ -195,8 +233,8 @@ class Employer(Comparison):
     levels = ("different", "same_enterprise")
 
     def _levels(self, left: Columns, right: Columns) -> np.ndarray:
-        missing = ~(_present(left["employer_root"]) & _present(right["employer_root"]))
-        return _grade(missing, [_equal(left["employer_root"], right["employer_root"])])
+        missing = ~(present(left["employer_root"]) & present(right["employer_root"]))
+        return grade(missing, [_equal(left["employer_root"], right["employer_root"])])
 
 
 class NationalId(Comparison):
@@ -208,14 +246,19 @@ class NationalId(Comparison):
 
     def _levels(self, left: Columns, right: Columns) -> np.ndarray:
         lid, rid = left["national_id"], right["national_id"]
-        missing = ~(_present(lid) & _present(rid))
+        missing = ~(present(lid) & present(rid))
         edits = self._similarity(lid, rid, OSA.distance)
         same_kind = _equal(left["national_id_kind"], right["national_id_kind"])
-        return _grade(missing, [_equal(lid, rid), same_kind & (edits <= 1), ~same_kind])
+        return grade(missing, [_equal(lid, rid), same_kind & (edits <= 1), ~same_kind])
 
 
 DEFAULT_COMPARISONS: tuple[type[Comparison], ...] = (
-    FullName, BirthDate, Sex, IdEmbeddedBirth, Employer, NationalId,
+    FullName,
+    BirthDate,
+    Sex,
+    IdEmbeddedBirth,
+    Employer,
+    NationalId,
 )
 
 
@@ -233,5 +276,5 @@ def compare(
             index=pairs,
         )
     engine = rl.Compare(features=list(comparisons))
-    gammas = engine.compute(pairs, payroll, insured)
-    return gammas.astype(np.int8)
+    gammas: pd.DataFrame = engine.compute(pairs, payroll, insured).astype(np.int8)
+    return gammas

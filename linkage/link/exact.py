@@ -18,13 +18,20 @@ def _keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     parts = []
     for column in columns:
         values = frame[column]
-        usable = values.notna() & (values.str.len() == 12) if column != "national_id" else (
-            values.notna())
-        parts.append(pd.DataFrame({
-            "pos": np.flatnonzero(usable.to_numpy()),
-            "key": values[usable].astype(str).to_numpy(),
-            "via_national_id": column == "national_id",
-        }))
+        usable = (
+            values.notna() & (values.str.len() == 12)
+            if column != "national_id"
+            else (values.notna())
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "pos": np.flatnonzero(usable.to_numpy()),
+                    "key": values[usable].astype(str).to_numpy(),
+                    "via_national_id": column == "national_id",
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -44,8 +51,10 @@ def exact_id_pairs(payroll: pd.DataFrame, insured: pd.DataFrame) -> pd.DataFrame
     )
     # One row per pair; a national-ID agreement outranks a tax-code one.
     pairs = pairs.sort_values("method").drop_duplicates(["pos_payroll", "pos_insured"])
-    return pd.DataFrame({
-        "payroll_pos": pairs["pos_payroll"].to_numpy(np.int64),
-        "insured_pos": pairs["pos_insured"].to_numpy(np.int64),
-        "method": pairs["method"].to_numpy(object),
-    })
+    return pd.DataFrame(
+        {
+            "payroll_pos": pairs["pos_payroll"].to_numpy(np.int64),
+            "insured_pos": pairs["pos_insured"].to_numpy(np.int64),
+            "method": pairs["method"].to_numpy(object),
+        }
+    )

@@ -121,14 +121,16 @@ def link_records(
 
     scores = model.score(gammas, _term_frequencies(insured, insured_pos, comparisons))
     method = pd.Series(exact["method"].to_numpy(), index=exact_codes).reindex(codes)
-    scored = pd.DataFrame({
-        "payroll_pos": payroll_pos,
-        "si_code": insured["si_code"].to_numpy(object)[insured_pos],
-        "insured_person": insured["national_id"].to_numpy(object)[insured_pos],
-        "method": method.to_numpy(object),
-        "match_weight": scores["match_weight"].to_numpy(),
-        "match_probability": scores["match_probability"].to_numpy(),
-    })
+    scored = pd.DataFrame(
+        {
+            "payroll_pos": payroll_pos,
+            "si_code": insured["si_code"].to_numpy(object)[insured_pos],
+            "insured_person": insured["national_id"].to_numpy(object)[insured_pos],
+            "method": method.to_numpy(object),
+            "match_weight": scores["match_weight"].to_numpy(),
+            "match_probability": scores["match_probability"].to_numpy(),
+        }
+    )
     detail = {}
     for c in comparisons:
         detail[f"gamma_{c.name}"] = gammas[c.name].to_numpy()
@@ -143,9 +145,11 @@ def link_records(
         model=model,
         blocking=blocking,
         exact_pairs=len(exact),
-        candidates=pd.DataFrame({
-            "record_id": payroll["record_id"].to_numpy(object)[payroll_pos],
-            "si_code": scored["si_code"].to_numpy(),
-        }),
+        candidates=pd.DataFrame(
+            {
+                "record_id": payroll["record_id"].to_numpy(object)[payroll_pos],
+                "si_code": scored["si_code"].to_numpy(),
+            }
+        ),
         seconds=seconds,
     )

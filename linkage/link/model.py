@@ -43,7 +43,8 @@ class ComparisonParameters:
 
     def weights(self) -> np.ndarray:
         """log2(m/u) per level: the evidence an agreement level gives."""
-        return np.log2(np.asarray(self.m) / np.asarray(self.u))
+        weights: np.ndarray = np.log2(np.asarray(self.m) / np.asarray(self.u))
+        return weights
 
 
 @dataclass(frozen=True)
@@ -153,9 +154,7 @@ def level_frequencies(gammas: pd.DataFrame, comparisons: Sequence[Comparison]) -
     return shares
 
 
-def _log_probabilities(
-    patterns: np.ndarray, parameters: Sequence[np.ndarray]
-) -> np.ndarray:
+def _log_probabilities(patterns: np.ndarray, parameters: Sequence[np.ndarray]) -> np.ndarray:
     """Sum over comparisons of log P(level | class); missing levels contribute nothing."""
     total = np.zeros(len(patterns))
     for k, probabilities in enumerate(parameters):
