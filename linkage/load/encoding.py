@@ -12,6 +12,7 @@ encoding named and a fix.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -109,6 +110,7 @@ _SYLLABLE: Final = re.compile(
 _WORD_SPLIT: Final = re.compile(r"[\s!-/:-@\[-`{-~0-9]+")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names repeat: most words are seen many times
 def _implausible(word: str) -> bool:
     """True when a word with non-ASCII letters is not a plausible Vietnamese syllable."""
     word = unicodedata.normalize("NFC", word)

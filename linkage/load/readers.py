@@ -3,9 +3,9 @@
 ``read_source`` inspects the file at once (encoding, header row, required columns), so a
 wrong file fails before any work; iterating the returned ``SourceReader`` then streams
 batches of at most ``batch_rows`` rows, each conforming to ``schema.raw_schema(source)``:
-every canonical column a string (leading zeros kept, NFC), missing optional columns null,
-plus ``source_file`` and ``source_line``. Rows whose mapped fields are all empty are
-skipped and counted in ``SourceReader.stats``.
+every canonical column a string (leading zeros kept, NFC; empty or whitespace-only cells
+null), missing optional columns null, plus ``source_file`` and ``source_line``. Rows whose
+mapped fields are all empty are skipped and counted in ``SourceReader.stats``.
 """
 
 from __future__ import annotations
