@@ -242,11 +242,20 @@ def _unpaid(
 
 
 def _worker_key(payroll: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
-    """Linked SI code, else national ID, else personal tax code, else name and birth year."""
+    """Linked SI code, else national ID, else personal tax code, else name and birth year.
+
+    An unlinked row takes the SI code another row with the same national ID linked to, so a
+    worker uninsured in one month and insured in a later one is recognized as the same.
+    """
+    national_id = _strings(payroll["national_id"])
+    si_code = _strings(linked["si_code"])
+    both = pd.DataFrame({"id": national_id, "si": si_code}).dropna()
+    si_by_id = both.drop_duplicates("id").set_index("id")["si"]
+    si_code = si_code.fillna(national_id.map(si_by_id).astype(si_code.dtype))
     name_birth = "n:" + _strings(payroll["name_ascii"]) + "|" + _strings(payroll["birth_year"])
     return (
-        ("s:" + _strings(linked["si_code"]))
-        .fillna("i:" + _strings(payroll["national_id"]))
+        ("s:" + si_code)
+        .fillna("i:" + national_id)
         .fillna("t:" + _strings(payroll["person_tax_code"]))
         .fillna(name_birth)
         .fillna("r:" + _strings(payroll["record_id"]))

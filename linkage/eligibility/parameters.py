@@ -7,6 +7,7 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from linkage.eligibility.rules import ZONES, FloatArray, MinimumWage, RuleSet
 
@@ -44,8 +45,9 @@ def zones_of(
         if not rows.any():
             continue
         table = entry.value
-        by_district = districts[rows].map(table.districts)
-        by_province = provinces[rows].map(table.provinces)
+        text = pd.ArrowDtype(pa.string())
+        by_district = districts[rows].map(table.districts).astype(text)
+        by_province = provinces[rows].map(table.provinces).astype(text)
         zone = by_district.fillna(by_province).fillna(table.default)
         result[rows] = zone.to_numpy(dtype=object)
     fallback = rules.zones.periods[-1].value.default if rules.zones.periods else ZONES[-1]

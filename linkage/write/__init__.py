@@ -1,0 +1,170 @@
+"""Publish a run: Parquet per district, employers, links, rejects, summary and a manifest.
+
+The writer formats and records; it decides nothing. Layout of the output directory::
+
+    candidates/province_code=XX/district_code=YYY/part-0.parquet   outreach list, by priority
+    employers/province_code=XX/district_code=YYY/part-0.parquet    employers, by rank
+    links.parquet  rejects.parquet  summary.parquet
+    excel/XX_YYY.xlsx                                              when excel=True
+    manifest.json                                                  run, accounting, exports
+
+Workers whose employer is not in the business registry are listed under the unknown unit
+``province_code=00/district_code=000``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from linkage.eligibility import EMPLOYERS
+from linkage.schema import LINKS, REJECTS, CandidateReason, Disposition, UnitScheme
+from linkage.write.excel import sheet_frame, write_sheet
+from linkage.write.files import ExportedFile, Staging, atomic_directory, make_dir
+from linkage.write.manifest import Accounting, InputFile, Manifest, RunInfo, account
+from linkage.write.tables import (
+    CANDIDATES,
+    SUMMARY,
+    candidate_table,
+    mask_ids,
+    partitions,
+    summary_table,
+    to_arrow,
+)
+
+__all__ = [
+    "CANDIDATES",
+    "SUMMARY",
+    "Accounting",
+    "ExportedFile",
+    "InputFile",
+    "Manifest",
+    "RunInfo",
+    "format_summary",
+    "mask_ids",
+    "publish",
+    "summary_table",
+]
+
+
+def _metadata(run: RunInfo) -> dict[str, str]:
+    hashes = {f"{f.source}:{Path(f.path).name}": f.sha256 for f in run.inputs}
+    return {
+        "run_id": run.run_id,
+        "rule_set": run.rule_set,
+        "config_sha256": run.config_sha256,
+        "linkage_version": run.linkage_version,
+        "input_sha256": json.dumps(hashes, sort_keys=True),
+    }
+
+
+def _partitioned(
+    staging: Staging, folder: str, frame: pd.DataFrame, schema: pa.Schema, meta: dict[str, str]
+) -> None:
+    for (province, district), part in partitions(frame):
+        relative = f"{folder}/province_code={province}/district_code={district}/part-0.parquet"
+        staging.write_parquet(relative, to_arrow(part, schema), meta)
+
+
+def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """Contract columns with their exact types, extra columns (gamma_*, weight_*) after."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    fields = [schema.field(n) if n in schema.names else table.schema.field(n) for n in frame]
+    return table.cast(pa.schema(fields))
+
+
+def publish(
+    out_dir: Path,
+    *,
+    run: RunInfo,
+    payroll: pd.DataFrame,
+    dispositions: pd.DataFrame,
+    businesses: pd.DataFrame,
+    employers: pd.DataFrame,
+    units: pd.DataFrame,
+    links: pd.DataFrame,
+    rejects: pd.DataFrame,
+    mask_ids: bool = True,
+    excel: bool = False,
+) -> Manifest:
+    """Write every output of a run to ``out_dir`` atomically and return its manifest.
+
+    Args:
+        out_dir: Final output directory; an existing one is replaced as a whole.
+        run: Run facts (id, start time, versions, config hash, input files and rows read).
+        payroll: Normalized payroll (schema.PAYROLL), for names and amounts of candidates.
+        dispositions: ``eligibility.decide`` output: DISPOSITIONS plus unit columns.
+        businesses: Normalized business registry, for employer names.
+        employers: ``eligibility.rank_employers`` output.
+        units: ``eligibility.outreach_units`` output.
+        links: Link-stage output (schema.LINKS plus comparison columns), written as given.
+        rejects: All rejects of the run (schema.REJECTS).
+        mask_ids: Mask national IDs (and SI codes that are citizen IDs) in outreach files.
+        excel: Also write one .xlsx per district.
+
+    Raises:
+        PipelineError: if the row accounting does not add up; nothing is written then.
+    """
+    accounting = account(run, dispositions, rejects)
+    meta = _metadata(run)
+    candidates = candidate_table(payroll, dispositions, units, businesses, mask=mask_ids)
+    summary = summary_table(dispositions, units)
+    with atomic_directory(out_dir) as staging:
+        _partitioned(staging, "candidates", candidates, CANDIDATES, meta)
+        _partitioned(staging, "employers", employers, EMPLOYERS, meta)
+        staging.write_parquet("links.parquet", _table(links, LINKS), meta)
+        staging.write_parquet("rejects.parquet", _table(rejects, REJECTS), meta)
+        staging.write_parquet("summary.parquet", to_arrow(summary, SUMMARY), meta)
+        if excel:
+            make_dir(staging.root / "excel")
+            for (province, district), part in partitions(candidates):
+                path = staging.root / "excel" / f"{province}_{district}.xlsx"
+                write_sheet(
+                    path, sheet_frame(part, masked=mask_ids), title=f"{province}_{district}"
+                )
+                staging.finish_file(path, len(part))
+        manifest = Manifest(
+            run_id=run.run_id,
+            output_dir=out_dir.resolve(),
+            started_at=run.started_at.isoformat(),
+            finished_at=dt.datetime.now(dt.UTC).isoformat(),
+            linkage_version=run.linkage_version,
+            rule_set=run.rule_set,
+            crosswalk=run.crosswalk,
+            config_sha256=run.config_sha256,
+            unit_scheme=UnitScheme.PRE_2025.value,
+            mask_ids=mask_ids,
+            inputs=run.inputs,
+            accounting=accounting,
+            files=tuple(staging.files),
+        )
+        staging.write_bytes("manifest.json", manifest.to_json(), rows=0)
+    return manifest
+
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """A per-district text table of ``summary.parquet`` for the CLI: counts only."""
+    columns = [
+        Disposition.INSURED_OK.value,
+        *[r.value for r in CandidateReason],
+        Disposition.EXCLUDED.value,
+    ]
+    frame = summary.astype({"rows": "int64"}).astype(object)
+    label = frame["reason"].where(frame["disposition"] == Disposition.CANDIDATE.value)
+    frame["column"] = label.fillna(frame["disposition"])
+    wide = frame.pivot_table(
+        index=["province_code", "district_code"],
+        columns="column",
+        values="rows",
+        aggfunc="sum",
+        fill_value=0,
+    ).reindex(columns=columns, fill_value=0)
+    wide["total"] = wide.sum(axis=1)
+    wide.loc[("", "total"), :] = wide.sum(axis=0)
+    wide = wide.astype("int64").reset_index()
+    wide.columns = ["province", "district", *columns, "total"]
+    return wide.to_string(index=False)

@@ -1,0 +1,141 @@
+"""Output tables: outreach candidates, per-unit summary, ID masking. Formats; decides nothing."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from linkage.schema import Disposition
+
+UNIT_KEYS = ["province_code", "district_code"]  # Hive partition columns
+PAYROLL_FIELDS = (
+    "record_id",
+    "full_name",
+    "national_id",
+    "birth_year",
+    "gender",
+    "monthly_income",
+    "contract_months",
+    "period",
+)
+
+CANDIDATES = pa.schema(
+    [
+        ("record_id", pa.string()),
+        ("reason", pa.string()),
+        ("priority", pa.int32()),
+        ("employer_tax_code", pa.string()),
+        ("employer_name", pa.string()),
+        ("full_name", pa.string()),  # as written in the tax data
+        ("national_id", pa.string()),  # masked 001*****2345 unless mask_ids is off
+        ("birth_year", pa.int16()),
+        ("gender", pa.string()),
+        ("monthly_income", pa.int64()),
+        ("contract_months", pa.int16()),
+        ("period", pa.date32()),
+        ("si_code", pa.string()),  # masked like national_id when it is a 12-digit citizen ID
+        ("si_status", pa.string()),
+        ("contribution_salary", pa.int64()),
+        ("match_weight", pa.float64()),
+        ("unpaid_monthly", pa.int64()),
+        ("zone", pa.string()),
+        ("unit_scheme", pa.string()),
+        ("district_name", pa.string()),
+        ("new_province_code", pa.string()),
+        ("office", pa.string()),
+        ("rule_set", pa.string()),
+    ]
+)
+
+SUMMARY = pa.schema(
+    [
+        ("province_code", pa.string()),
+        ("district_code", pa.string()),
+        ("unit_scheme", pa.string()),
+        ("district_name", pa.string()),
+        ("office", pa.string()),
+        ("disposition", pa.string()),
+        ("reason", pa.string()),  # null for insured_ok
+        ("rows", pa.int64()),
+    ]
+)
+
+
+def mask_ids(values: pd.Series) -> pd.Series:
+    """Vectorized ``linkage.errors.mask_id``: keep 3 leading and 4 trailing characters."""
+    array = pa.array(values.astype(pd.ArrowDtype(pa.string())), type=pa.string())
+    length = pc.utf8_length(array)
+    middle = pc.binary_repeat("*", pc.max_element_wise(pc.subtract(length, 7), 0))
+    kept = pc.binary_join_element_wise(
+        pc.utf8_slice_codeunits(array, 0, 3),
+        middle,
+        pc.utf8_slice_codeunits(array, -4, 2**31 - 1),
+        "",
+    )
+    masked = pc.if_else(pc.greater(length, 7), kept, pc.binary_repeat("*", length))
+    return pd.Series(masked, index=values.index, dtype=pd.ArrowDtype(pa.string()))
+
+
+def _arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+
+
+def candidate_table(
+    payroll: pd.DataFrame,
+    dispositions: pd.DataFrame,
+    units: pd.DataFrame,
+    businesses: pd.DataFrame,
+    *,
+    mask: bool,
+) -> pd.DataFrame:
+    """Candidates with the payroll fields an office needs, sorted by unit then priority."""
+    chosen = dispositions[dispositions["disposition"] == Disposition.CANDIDATE.value]
+    people = payroll[list(PAYROLL_FIELDS)]
+    frame = chosen.merge(people, on="record_id", how="left", sort=False)
+    frame = frame.merge(units, on=[*UNIT_KEYS, "unit_scheme"], how="left", sort=False)
+    registry = businesses.dropna(subset=["tax_code"]).drop_duplicates("tax_code")
+    names = pd.Series(
+        registry["name"].to_numpy(dtype=object), index=registry["tax_code"].to_numpy(dtype=object)
+    )
+    frame["employer_tax_code"] = frame["employer_code"]
+    frame["employer_name"] = frame["employer_code"].astype("object").map(names)
+    if mask:
+        frame["national_id"] = mask_ids(frame["national_id"])
+        citizen = frame["si_code"].str.len() == 12  # SI code = citizen ID from 2025
+        frame["si_code"] = frame["si_code"].where(
+            ~citizen.fillna(value=False), mask_ids(frame["si_code"])
+        )
+    return frame.sort_values([*UNIT_KEYS, "priority", "record_id"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def summary_table(dispositions: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Rows per unit, disposition and reason (long format)."""
+    keys = [*UNIT_KEYS, "unit_scheme", "disposition", "reason"]
+    counts = (
+        dispositions[keys]
+        .astype("object")
+        .groupby(keys, dropna=False)
+        .size()
+        .rename("rows")
+        .reset_index()
+    )
+    described = units[[*UNIT_KEYS, "unit_scheme", "district_name", "office"]].astype("object")
+    counts = counts.merge(described, on=[*UNIT_KEYS, "unit_scheme"], how="left")
+    counts = counts.sort_values(keys, na_position="first", kind="stable")
+    table = _arrow(counts, SUMMARY)
+    result: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    return result
+
+
+def partitions(frame: pd.DataFrame) -> list[tuple[tuple[str, str], pd.DataFrame]]:
+    """Split ``frame`` by outreach unit, in code order."""
+    groups = frame.groupby([frame[k].astype("object") for k in UNIT_KEYS], sort=True)
+    return [((str(p), str(d)), part) for (p, d), part in groups]
+
+
+def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """The frame's schema columns as an Arrow table of exactly ``schema``."""
+    return _arrow(frame, schema)

@@ -1,0 +1,352 @@
+"""decide(): one disposition per payroll row, each rule at its boundary, duplicates, priority."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_eligibility_frames import (
+    EMPLOYER,
+    OTHER_EMPLOYER,
+    RURAL_EMPLOYER,
+    businesses,
+    insured,
+    links,
+    payroll,
+    rules,
+)
+
+from linkage import schema
+from linkage.eligibility import decide, rank_employers
+from linkage.errors import PipelineError
+from linkage.schema import CandidateReason, Disposition, ExclusionReason
+
+RULES = rules()
+D = dt.date
+
+
+def one(
+    row: dict[str, Any],
+    *,
+    link: dict[str, Any] | None = None,
+    records: tuple[dict[str, Any], ...] = (),
+    employer: dict[str, Any] | None = None,
+) -> tuple[str, str | None]:
+    """Disposition and reason of a single payroll row."""
+    frame = payroll(row)
+    link_rows = [{"record_id": "R000", "si_code": "S1", **link}] if link is not None else []
+    result = decide(
+        frame,
+        links(*link_rows),
+        insured(*records),
+        businesses(*([employer] if employer else [])),
+        RULES,
+    )
+    value = result.iloc[0]
+    reason = None if pd.isna(value["reason"]) else str(value["reason"])
+    return str(value["disposition"]), reason
+
+
+CANDIDATE, EXCLUDED, OK = Disposition.CANDIDATE, Disposition.EXCLUDED, Disposition.INSURED_OK
+U = CandidateReason
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ({}, (CANDIDATE, U.UNINSURED)),  # adult, 12-month contract, unlinked
+        ({"contract_months": 0}, (EXCLUDED, ExclusionReason.SHORT_CONTRACT)),  # no contract
+        ({"contract_months": 1}, (CANDIDATE, U.UNINSURED)),  # 1 month is enough (10% group too)
+        ({"contract_months": None}, (CANDIDATE, U.UNINSURED)),  # unknown length never excludes
+        (
+            {"nationality": "CN", "contract_months": 6},
+            (EXCLUDED, ExclusionReason.FOREIGN_SHORT_CONTRACT),
+        ),  # foreign worker, 6 months < 12
+        ({"nationality": "CN", "contract_months": 12}, (CANDIDATE, U.UNINSURED)),  # 12 months
+        ({"nationality": None, "contract_months": 6}, (CANDIDATE, U.UNINSURED)),  # unknown = VN
+        ({"birth_year": 2010, "birth_month": 9}, (CANDIDATE, U.UNINSURED)),  # exactly 15y0m
+        (
+            {"birth_year": 2010, "birth_month": 10},
+            (EXCLUDED, ExclusionReason.UNDER_AGE),
+        ),  # 14y11m
+        (
+            {"birth_year": 2011, "birth_month": None, "birth_precision": "year"},
+            (EXCLUDED, ExclusionReason.UNDER_AGE),
+        ),  # year only: mid-2011, so 14y2m
+        ({"birth_year": None, "birth_month": None}, (CANDIDATE, U.UNINSURED)),  # unknown age
+        (
+            {"birth_year": 1961, "birth_month": 9, "period": D(2021, 12, 1)},
+            (CANDIDATE, U.UNINSURED),
+        ),  # man born 1961-09 reaches 60y3m in 2021-12: still working that month
+        (
+            {"birth_year": 1961, "birth_month": 9, "period": D(2022, 1, 1)},
+            (EXCLUDED, ExclusionReason.OVER_RETIREMENT_AGE),
+        ),  # the month after
+        (
+            {"birth_year": 1961, "birth_month": 10, "period": D(2022, 1, 1)},
+            (CANDIDATE, U.UNINSURED),
+        ),  # born 1961-10: 60y6m, so not yet retired in 2022-01
+        (
+            {"gender": "F", "birth_year": 1966, "birth_month": 9, "period": D(2022, 5, 1)},
+            (CANDIDATE, U.UNINSURED),
+        ),  # woman born 1966-09 reaches 55y8m in 2022-05
+        (
+            {"gender": "F", "birth_year": 1966, "birth_month": 9, "period": D(2022, 6, 1)},
+            (EXCLUDED, ExclusionReason.OVER_RETIREMENT_AGE),
+        ),
+        (
+            {"gender": None, "birth_year": 1966, "birth_month": 9, "period": D(2022, 6, 1)},
+            (CANDIDATE, U.UNINSURED),
+        ),  # unknown sex: the later (men's) age applies
+        (
+            {"monthly_income": 2_000_000, "period": D(2025, 6, 1)},
+            (CANDIDATE, U.UNINSURED),
+        ),  # low wage under the old law: still compulsory
+        (
+            {"monthly_income": 2_000_000, "period": D(2025, 7, 1)},
+            (EXCLUDED, ExclusionReason.PART_TIME_LOW_WAGE),
+        ),  # Law 41/2024: below the reference level reads as part-time
+        ({"period": D(2019, 12, 1)}, (EXCLUDED, ExclusionReason.NO_RULES_IN_FORCE)),
+        (
+            {"employer_tax_code": "0100109106001", "employer_root": EMPLOYER},
+            (CANDIDATE, U.UNINSURED),
+        ),  # unregistered branch found through its root
+        (
+            {"employer_tax_code": "9999999999", "employer_root": "9999999999"},
+            (CANDIDATE, U.UNINSURED),
+        ),  # employer absent from the registry: listed under the unknown unit
+    ],
+)
+def test_unlinked_rules(row, expected) -> None:
+    assert one(row) == expected
+
+
+def test_closed_employer_is_excluded_first() -> None:
+    closed = {"tax_code": EMPLOYER, "name": "X", "province_code": "01", "district_code": "001"}
+    closed["status"] = "closed"
+    row = {"contract_months": 0}  # also a short contract: the employer test comes first
+    assert one(row, employer=closed) == (EXCLUDED, ExclusionReason.EMPLOYER_CLOSED)
+
+
+@pytest.mark.parametrize(
+    ("row", "link", "record", "expected"),
+    [
+        ({}, {}, {}, (OK, None)),  # declared 8M of 10M income: fine
+        (
+            {"monthly_income": 5_000_000},
+            {},
+            {"contribution_salary": 4_900_000},
+            (CANDIDATE, U.UNDER_DECLARED),
+        ),  # below zone I floor 4.96M (Decree 74), margin alone would pass
+        (
+            {"monthly_income": 5_200_000, "period": D(2025, 12, 1)},
+            {},
+            {"contribution_salary": 5_000_000},
+            (OK, None),
+        ),  # 5.0M >= 4.96M under Decree 74
+        (
+            {"monthly_income": 5_200_000, "period": D(2026, 1, 1)},
+            {},
+            {"contribution_salary": 5_000_000},
+            (CANDIDATE, U.UNDER_DECLARED),
+        ),  # same salary below 5.31M under Decree 293
+        (
+            {
+                "monthly_income": 3_600_000,
+                "employer_tax_code": RURAL_EMPLOYER,
+                "employer_root": RURAL_EMPLOYER,
+            },
+            {},
+            {"contribution_salary": 3_500_000},
+            (OK, None),
+        ),  # zone IV floor 3.45M
+        (
+            {"monthly_income": 20_000_000},
+            {},
+            {"contribution_salary": 6_000_000},
+            (CANDIDATE, U.UNDER_DECLARED),
+        ),  # 6M < 0.5 x 20M: by margin
+        ({"monthly_income": 20_000_000}, {}, {"contribution_salary": 10_000_000}, (OK, None)),
+        (
+            {"monthly_income": 100_000_000},
+            {},
+            {"contribution_salary": 30_000_000},
+            (OK, None),
+        ),  # margin applies to the ceiling 46.8M, not the income
+        ({}, {}, {"status": "stopped"}, (CANDIDATE, U.LAPSED)),
+        ({}, {}, {"status": "suspended"}, (CANDIDATE, U.LAPSED)),
+        ({}, {"band": "review"}, {}, (CANDIDATE, U.REVIEW)),  # uncertain link: clerk checks
+        ({}, {"band": "non_match"}, {}, (CANDIDATE, U.UNINSURED)),  # non-match = unlinked
+        ({"contract_months": 0}, {}, {}, (EXCLUDED, ExclusionReason.SHORT_CONTRACT)),
+    ],
+)
+def test_linked_rules(row, link, record, expected) -> None:
+    records = ({"si_code": "S1", "national_id": "001090099999", **record},)
+    assert one(row, link=link, records=records) == expected
+
+
+def test_lapsed_but_active_elsewhere_is_insured() -> None:
+    records = (
+        {"si_code": "S1", "national_id": "001090099999", "status": "stopped"},
+        {"si_code": "S2", "national_id": "001090099999", "status": "active"},
+    )
+    assert one({}, link={}, records=records) == (OK, None)
+
+
+def test_duplicates_collapse_to_one_entry_per_worker_and_employer() -> None:
+    worker = {"national_id": "001090011111"}
+    frame = payroll(
+        {**worker, "period": D(2025, 8, 1)},
+        {**worker, "period": D(2025, 10, 1)},  # latest: the kept entry
+        {**worker, "period": D(2025, 9, 1)},
+        {**worker, "employer_tax_code": "0100109106001"},  # branch, same root
+        {**worker, "employer_tax_code": OTHER_EMPLOYER, "employer_root": OTHER_EMPLOYER},
+    )
+    result = decide(frame, links(), insured(), businesses(), RULES)
+    assert list(result["disposition"]) == [
+        "excluded",
+        "candidate",
+        "excluded",
+        "excluded",
+        "candidate",
+    ]
+    assert result["reason"].iloc[0] == ExclusionReason.DUPLICATE_ENTRY
+
+
+def test_latest_insured_month_supersedes_earlier_candidates() -> None:
+    worker = {"national_id": "001090022222"}
+    frame = payroll({**worker, "period": D(2025, 8, 1)}, {**worker, "period": D(2025, 9, 1)})
+    result = decide(
+        frame,
+        links({"record_id": "R001", "si_code": "S1"}),
+        insured({"si_code": "S1", "national_id": "001090022222"}),
+        businesses(),
+        RULES,
+    )
+    assert list(result["disposition"]) == ["excluded", "insured_ok"]
+
+
+def test_priority_orders_by_severity_then_unpaid_amount() -> None:
+    frame = payroll(
+        {"monthly_income": 20_000_000},  # R000 review
+        {"monthly_income": 20_000_000},  # R001 under-declared
+        {"monthly_income": 9_000_000},  # R002 uninsured, smaller
+        {"monthly_income": 30_000_000},  # R003 uninsured, larger
+        {"monthly_income": 15_000_000},  # R004 lapsed
+    )
+    result = decide(
+        frame,
+        links(
+            {"record_id": "R000", "si_code": "S0", "band": "review"},
+            {"record_id": "R001", "si_code": "S1"},
+            {"record_id": "R004", "si_code": "S4"},
+        ),
+        insured(
+            {"si_code": "S0"},
+            {"si_code": "S1", "contribution_salary": 5_000_000},
+            {"si_code": "S4", "status": "stopped"},
+        ),
+        businesses(),
+        RULES,
+    )
+    assert dict(zip(result["record_id"], result["priority"], strict=True)) == {
+        "R003": 1,
+        "R002": 2,
+        "R004": 3,
+        "R001": 4,
+        "R000": 5,
+    }
+    # 32% of the base: 21.5% employer + 10.5% employee
+    assert result.set_index("record_id").loc["R003", "unpaid_monthly"] == 9_600_000
+
+
+def test_duplicate_links_are_a_pipeline_error() -> None:
+    twice = links({"record_id": "R000", "si_code": "S1"}, {"record_id": "R000", "si_code": "S2"})
+    with pytest.raises(PipelineError):
+        decide(payroll({}), twice, insured(), businesses(), RULES)
+
+
+def test_rank_employers_counts_and_ranks_per_district() -> None:
+    frame = payroll(
+        {},
+        {"national_id": "001090033333", "monthly_income": 50_000_000},
+        {"employer_tax_code": OTHER_EMPLOYER, "employer_root": OTHER_EMPLOYER},
+        {"employer_tax_code": "9999999999", "employer_root": "9999999999"},
+    )
+    result = decide(frame, links(), insured(), businesses(), RULES)
+    ranking = rank_employers(result, businesses())
+    assert list(ranking.columns) == schema_names()
+    hanoi = ranking[ranking["district_code"] == "001"].iloc[0]
+    assert (hanoi["uninsured"], hanoi["candidates"], hanoi["rank"]) == (2, 2, 1)
+    unknown = ranking[ranking["province_code"] == "00"].iloc[0]
+    assert pd.isna(unknown["employer_name"])
+
+
+def schema_names() -> list[str]:
+    from linkage.eligibility import EMPLOYERS
+
+    return list(EMPLOYERS.names)
+
+
+ROW = st.fixed_dictionaries(
+    {
+        "contract_months": st.one_of(st.none(), st.integers(0, 36)),
+        "nationality": st.sampled_from(["VN", "CN", None]),
+        "birth_year": st.one_of(st.none(), st.integers(1940, 2015)),
+        "gender": st.sampled_from(["M", "F", None]),
+        "monthly_income": st.one_of(st.none(), st.integers(0, 120_000_000)),
+        "period": st.sampled_from([D(2019, 1, 1), D(2024, 7, 1), D(2025, 7, 1), D(2026, 1, 1)]),
+        "employer_tax_code": st.sampled_from([EMPLOYER, OTHER_EMPLOYER, "9999999999"]),
+        "national_id": st.sampled_from(["001090000001", "001090000002", None]),
+        "link": st.sampled_from([None, "match", "review", "non_match"]),
+        "status": st.sampled_from(["active", "stopped", "suspended"]),
+        "salary": st.one_of(st.none(), st.integers(0, 60_000_000)),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(ROW, min_size=1, max_size=12), closed=st.booleans())
+def test_every_row_gets_exactly_one_disposition(rows, closed) -> None:
+    payroll_rows, link_rows, insured_rows = [], [], []
+    for number, row in enumerate(rows):
+        link, status, salary = row.pop("link"), row.pop("status"), row.pop("salary")
+        row["employer_root"] = row["employer_tax_code"]
+        payroll_rows.append(row)
+        if link is not None:
+            si = f"S{number}"
+            link_rows.append({"record_id": f"R{number:03d}", "si_code": si, "band": link})
+            insured_rows.append({"si_code": si, "status": status, "contribution_salary": salary})
+    frame = payroll(*payroll_rows)
+    frame["national_id"] = [r["national_id"] for r in payroll_rows]
+    registry = businesses(
+        {
+            "tax_code": EMPLOYER,
+            "name": "A",
+            "province_code": "01",
+            "district_code": "001",
+            "status": "closed" if closed else "active",
+        }
+    )
+    result = decide(frame, links(*link_rows), insured(*insured_rows), registry, RULES)
+
+    assert list(result["record_id"]) == list(frame["record_id"])
+    assert list(result.columns[: len(schema.DISPOSITIONS.names)]) == schema.DISPOSITIONS.names
+    disposition = result["disposition"].astype(object)
+    reason = result["reason"].astype(object)
+    assert set(disposition) <= {d.value for d in Disposition}
+    assert reason[disposition == "insured_ok"].isna().all()
+    assert set(reason[disposition == "candidate"]) <= {r.value for r in CandidateReason}
+    assert set(reason[disposition == "excluded"]) <= {r.value for r in ExclusionReason}
+    candidates = result[disposition == "candidate"]
+    assert result["priority"].notna().eq(disposition == "candidate").all()
+    for _, unit in candidates.groupby(["province_code", "district_code"]):
+        assert sorted(unit["priority"]) == list(range(1, len(unit) + 1))
+    key = frame["national_id"].astype(object).fillna(frame["record_id"].astype(object))
+    listed = result.assign(key=key.to_numpy())[(disposition == "candidate").to_numpy()]
+    unlinked = listed[listed["si_code"].isna()]
+    assert not unlinked.duplicated(["key", "employer_code"]).any()

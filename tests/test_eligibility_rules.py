@@ -1,0 +1,125 @@
+"""Rule file loading, effective-date lookup and Decree 135 retirement ages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_eligibility_frames import RULES_PATH, rules
+
+from linkage.eligibility import load_rules
+from linkage.eligibility.ages import month_index, retirement_age_months
+from linkage.errors import ConfigError
+
+
+def test_default_rules_load() -> None:
+    loaded = rules()
+    assert loaded.version == "vn-si-2026.1"
+    assert loaded.policy.under_declared_margin == 0.5
+
+
+@pytest.mark.parametrize(
+    ("sex", "born", "age", "reached"),
+    [
+        ("male", (1960, 12), (60, 0), (2020, 12)),  # before Decree 135: legacy 60
+        ("male", (1961, 1), (60, 3), (2021, 4)),  # first Decree 135 group
+        ("male", (1961, 9), (60, 3), (2021, 12)),  # DOMAIN.md example: Jan-Sep 1961 at 60y3m
+        ("male", (1961, 10), (60, 6), (2022, 4)),  # October 1961 falls into 2022: 60y6m
+        ("male", (1966, 12), (62, 0), (2028, 12)),  # cap reached in 2028
+        ("male", (1975, 5), (62, 0), (2037, 5)),  # capped
+        ("female", (1966, 1), (55, 4), (2021, 5)),  # first group of women
+        ("female", (1966, 8), (55, 4), (2021, 12)),  # last month of the 55y4m group
+        ("female", (1966, 9), (55, 8), (2022, 5)),  # DOMAIN.md example: Sep 1966 at 55y8m
+        ("female", (1980, 1), (60, 0), (2040, 1)),  # capped at 60 (2035 onward)
+    ],
+)
+def test_retirement_age_decree_135(sex, born, age, reached) -> None:
+    schedule = rules().retirement
+    rule = schedule.male if sex == "male" else schedule.female
+    birth = month_index(np.array([born[0]], dtype=float), np.array([born[1]], dtype=float))
+    months = retirement_age_months(rule, schedule.start_year, birth.astype(np.int64))[0]
+    assert divmod(int(months), 12) == age
+    year, month = divmod(int(birth[0]) + int(months), 12)
+    assert (year, month + 1) == reached
+
+
+@pytest.mark.parametrize(
+    ("period", "source"),
+    [
+        (dt.date(2019, 12, 1), None),  # before the first minimum-wage period: none in force
+        (dt.date(2022, 7, 1), "Decree 38/2022/ND-CP"),
+        (dt.date(2024, 6, 30), "Decree 38/2022/ND-CP"),  # last day of Decree 38
+        (dt.date(2024, 7, 1), "Decree 74/2024/ND-CP"),  # first day of Decree 74
+        (dt.date(2025, 7, 1), "Decree 74/2024/ND-CP"),  # law changes, wage does not
+        (dt.date(2025, 12, 31), "Decree 74/2024/ND-CP"),
+        (dt.date(2026, 1, 1), "Decree 293/2025/ND-CP"),  # Decree 293 from 2026
+        (None, None),  # missing period
+    ],
+)
+def test_minimum_wage_period_lookup(period, source) -> None:
+    timeline = rules().minimum_wage
+    index = timeline.locate(pd.Series([period], dtype="object"))[0]
+    found = timeline.periods[index].value.source if index >= 0 else None
+    assert found == source
+
+
+@pytest.mark.parametrize(
+    ("period", "law"),
+    [
+        (dt.date(2025, 6, 30), "Law 58/2014/QH13"),  # last day of the old law
+        (dt.date(2025, 7, 1), "Law 41/2024/QH15"),  # first day of the new law
+    ],
+)
+def test_law_in_force(period, law) -> None:
+    timeline = rules().law
+    index = timeline.locate(pd.Series([period]))[0]
+    assert timeline.periods[index].value.name == law
+
+
+def test_lookup_is_vectorized_over_many_periods() -> None:
+    periods = pd.Series(pd.date_range("2020-01-01", "2027-12-01", freq="MS").date)
+    index = rules().reference_level.locate(periods)
+    amounts = rules().reference_level.values(index, lambda r: float(r.amount))
+    assert amounts[periods == dt.date(2024, 7, 1)][0] == 2_340_000
+    assert amounts[periods == dt.date(2026, 7, 1)][0] == 2_530_000
+
+
+def test_rule_file_problems_are_listed_all_at_once(tmp_path: Path) -> None:
+    text = RULES_PATH.read_text(encoding="utf-8")
+    broken = (
+        text.replace('version = "vn-si-2026.1"', "version = 3")  # wrong type
+        .replace("under_declared_margin = 0.5", "under_declared_margin = 1.5")  # out of range
+        .replace("I = 4_960_000", "I = 1_000")  # zone I below zone II
+        .replace(
+            'to = 2026-06-30\nsource = "Decree 73', 'to = 2026-12-31\nsource = "Decree 73'
+        )  # overlap
+        .replace('default = "IV"', 'default = "V"')  # not a zone
+        .replace("cap_age_months = 744", "cap_age_months = 700")  # cap below base
+    )
+    broken += "\n[bogus]\nkey = 1\n"  # unknown section
+    path = tmp_path / "rules.toml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_rules(path)
+    problems = caught.value.problems
+    expected = [
+        "version",
+        "policy.under_declared_margin",
+        "minimum_wage[2]",
+        "reference_level: period from 2024-07-01 overlaps",
+        "zones[0].default",
+        "retirement.male",
+        "unknown key 'bogus'",
+    ]
+    for fragment in expected:
+        assert any(fragment in p for p in problems), (fragment, problems)
+    assert all(str(path) in p for p in problems)
+    assert len(problems) >= len(expected)
+
+
+def test_missing_rule_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_rules(tmp_path / "absent.toml")
