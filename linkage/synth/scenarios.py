@@ -1,0 +1,284 @@
+"""Who works where, for how long, and how (or whether) each job is insured.
+
+Each (person, employer) job gets one scenario that fixes its ground truth without relying on
+edge-of-rule judgement: ages sit far from the retirement and minimum ages, contribution
+salaries far from the floors, and only one exclusion reason ever applies to a job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from linkage.synth import ids
+from linkage.synth.businesses import generate_businesses
+from linkage.synth.people import AgeBand, generate_persons
+
+IntArray = npt.NDArray[np.int64]
+
+
+class Scenario(IntEnum):
+    """Ground-truth scenario of one job."""
+
+    INSURED_OK = 0
+    UNINSURED = 1
+    LAPSED = 2
+    UNDER_DECLARED = 3
+    SHORT_CONTRACT = 4
+    OVER_RETIREMENT_AGE = 5
+    UNDER_AGE = 6
+    EMPLOYER_CLOSED = 7
+
+
+# Share of primary jobs per scenario (second jobs add a few insured_ok / under_declared).
+SCENARIO_MIX: Final = {
+    Scenario.INSURED_OK: 0.62,
+    Scenario.UNINSURED: 0.15,
+    Scenario.LAPSED: 0.06,
+    Scenario.UNDER_DECLARED: 0.06,
+    Scenario.SHORT_CONTRACT: 0.06,
+    Scenario.OVER_RETIREMENT_AGE: 0.02,
+    Scenario.UNDER_AGE: 0.01,
+    Scenario.EMPLOYER_CLOSED: 0.02,
+}
+# (disposition, reason) written to truth_candidates.csv per scenario.
+TRUTH: Final = {
+    Scenario.INSURED_OK: ("insured_ok", ""),
+    Scenario.UNINSURED: ("candidate", "uninsured"),
+    Scenario.LAPSED: ("candidate", "lapsed"),
+    Scenario.UNDER_DECLARED: ("candidate", "under_declared"),
+    Scenario.SHORT_CONTRACT: ("excluded", "short_contract"),
+    Scenario.OVER_RETIREMENT_AGE: ("excluded", "over_retirement_age"),
+    Scenario.UNDER_AGE: ("excluded", "under_age"),
+    Scenario.EMPLOYER_CLOSED: ("excluded", "employer_closed"),
+}
+INSURED_SCENARIOS: Final = (Scenario.INSURED_OK, Scenario.LAPSED, Scenario.UNDER_DECLARED)
+
+PERIODS_P: Final = (0.25, 0.30, 0.45)  # 1, 2 or 3 monthly periods per job
+MONTHS: Final = 6  # periods 2026-01 .. 2026-06
+SECOND_JOB_SHARE: Final = 0.04  # of persons: a second employer
+FOREIGN_SHARE: Final = 0.012  # of insured_ok / uninsured primary jobs
+CONTRACTS: Final = (1, 2, 3, 6, 12, 24, 36)
+CONTRACTS_P: Final = (0.03, 0.03, 0.08, 0.10, 0.36, 0.20, 0.20)
+EMPLOYEES_PER_BUSINESS: Final = 12
+INSURED_PER_PAYROLL_PERSON: Final = 1.5
+LAPSED_AT_PREVIOUS_EMPLOYER: Final = 0.4
+SI_CODE_IS_CCCD: Final = 0.3  # VSS uses the citizen ID as SI code from Aug 2025
+# Legal thresholds used only to place salaries well clear of them (2026 values).
+REGION_I_MINIMUM: Final = 5_310_000
+REGION_IV_MINIMUM: Final = 3_700_000
+CEILING: Final = 20 * 2_530_000
+
+
+@dataclass(frozen=True)
+class Population:
+    """Clean synthetic world before any source formatting.
+
+    Attributes:
+        persons: one row per person (``people.generate_persons`` columns).
+        businesses: the enterprise registry (``businesses.generate_businesses`` columns).
+        jobs: one row per (person, employer): ``person``, ``employer`` (row indices),
+            ``scenario``, ``contract_months``, ``monthly_income``, ``first_month``,
+            ``n_periods``.
+        insured: one clean insured record per row: ``si_code``, ``person``, ``employer``,
+            ``status`` (active | suspended | stopped), ``contribution_salary``, ``job``
+            (row index of the payroll job it covers, -1 for persons not in payroll).
+    """
+
+    persons: pd.DataFrame
+    businesses: pd.DataFrame
+    jobs: pd.DataFrame
+    insured: pd.DataFrame
+
+
+def _round(values: npt.NDArray[np.float64], step: int) -> IntArray:
+    return (np.round(values / step) * step).astype(np.int64)
+
+
+def _draw_from(
+    rng: np.random.Generator, pool: IntArray, weight: npt.NDArray[np.float64], n: int
+) -> IntArray:
+    p = weight[pool] / weight[pool].sum()
+    return pool[rng.choice(pool.size, size=n, p=p)]
+
+
+def _cut_jobs(
+    rng: np.random.Generator, n_periods: IntArray, rows: int
+) -> tuple[IntArray, IntArray]:
+    """Pick jobs in random order until their periods add up to exactly ``rows``."""
+    order = rng.permutation(n_periods.size)
+    total = np.cumsum(n_periods[order])
+    if total[-1] < rows:
+        msg = f"internal: {total[-1]} periods drawn for {rows} rows"
+        raise RuntimeError(msg)
+    k = int(np.searchsorted(total, rows))
+    kept = order[: k + 1]
+    periods = n_periods[kept].copy()
+    periods[-1] -= total[k] - rows
+    return kept, periods
+
+
+def build_population(rng: np.random.Generator, job_rows: int) -> Population:
+    """Draw persons, businesses, jobs with exactly ``job_rows`` payroll periods, and insurance.
+
+    Args:
+        rng: the random generator.
+        job_rows: payroll rows before duplicates and rejects are added.
+    """
+    mean_periods = float(np.dot(PERIODS_P, [1, 2, 3]))
+    n_primary = int(job_rows / mean_periods / (1 + SECOND_JOB_SHARE) * 1.2) + 20
+    scenario = rng.choice(len(SCENARIO_MIX), size=n_primary, p=list(SCENARIO_MIX.values()))
+    foreign = np.isin(scenario, [Scenario.INSURED_OK, Scenario.UNINSURED]) & (
+        rng.random(n_primary) < FOREIGN_SHARE
+    )
+    second = np.flatnonzero(
+        (scenario == Scenario.INSURED_OK)
+        & ~foreign
+        & (rng.random(n_primary) < SECOND_JOB_SHARE / SCENARIO_MIX[Scenario.INSURED_OK])
+    )
+    second_scenario = np.where(
+        rng.random(second.size) < 0.8, Scenario.INSURED_OK, Scenario.UNDER_DECLARED
+    )
+    job_person = np.concatenate([np.arange(n_primary), second])
+    job_scenario = np.concatenate([scenario, second_scenario])
+    is_second = np.concatenate([np.zeros(n_primary, bool), np.ones(second.size, bool)])
+    n_periods = rng.choice(3, size=job_person.size, p=PERIODS_P) + 1
+    kept, periods = _cut_jobs(rng, n_periods, job_rows)
+    kept_sorted = np.argsort(kept, kind="stable")
+    kept, periods = kept[kept_sorted], periods[kept_sorted]
+    job_person, job_scenario, is_second = job_person[kept], job_scenario[kept], is_second[kept]
+
+    # Persons: those with a kept job, then extra insured persons absent from payroll.
+    slots, job_person = np.unique(job_person, return_inverse=True)
+    n_payroll_persons = slots.size
+    n_covered = int(np.isin(job_scenario, INSURED_SCENARIOS).sum())
+    n_extra = max(0, round(INSURED_PER_PAYROLL_PERSON * n_payroll_persons) - n_covered)
+    band = np.full(n_payroll_persons + n_extra, AgeBand.WORKING, dtype=np.int8)
+    band[:n_payroll_persons] = np.select(
+        [scenario[slots] == Scenario.UNDER_AGE, scenario[slots] == Scenario.OVER_RETIREMENT_AGE],
+        [AgeBand.UNDER_AGE, AgeBand.OVER_RETIREMENT],
+        default=AgeBand.WORKING,
+    )
+    is_foreign = np.zeros(band.size, dtype=bool)
+    is_foreign[:n_payroll_persons] = foreign[slots]
+    is_foreign[n_payroll_persons:] = rng.random(n_extra) < 0.005
+    persons = generate_persons(rng, band, is_foreign)
+
+    n_jobs = job_person.size
+    businesses = generate_businesses(rng, max(30, n_jobs // EMPLOYEES_PER_BUSINESS))
+    status = businesses["status"].to_numpy()
+    if not (status == "closed").any():
+        status[int(np.argmin(businesses["size_weight"].to_numpy()))] = "closed"
+        businesses["status"] = status
+    weight = businesses["size_weight"].to_numpy()
+    open_pool = np.flatnonzero(status == "active")
+    closed_pool = np.flatnonzero(status == "closed")
+    closed_job = job_scenario == Scenario.EMPLOYER_CLOSED
+    employer = _draw_from(rng, open_pool, weight, n_jobs)
+    employer[closed_job] = _draw_from(rng, closed_pool, weight, int(closed_job.sum()))
+    # A second job is at another employer than the person's first.
+    first_employer = np.full(n_payroll_persons, -1)
+    first_employer[job_person[~is_second]] = employer[~is_second]
+    clash = is_second & (employer == first_employer[job_person])
+    employer[clash] = open_pool[(np.searchsorted(open_pool, employer[clash]) + 1) % open_pool.size]
+
+    contract = np.array(CONTRACTS)[rng.choice(len(CONTRACTS), size=n_jobs, p=CONTRACTS_P)]
+    contract[job_scenario == Scenario.SHORT_CONTRACT] = 0
+    foreign_job = persons["nationality"].to_numpy()[job_person] != "Việt Nam"
+    contract[foreign_job] = rng.choice([12, 24, 36], size=int(foreign_job.sum()))
+    income = _round(np.clip(rng.lognormal(np.log(10_000_000), 0.55, n_jobs), 5e6, 4e7), 100_000)
+    # Half the under-declared jobs declare a normal wage but on a high income.
+    high = (job_scenario == Scenario.UNDER_DECLARED) & (rng.random(n_jobs) < 0.5)
+    income[high] = _round(rng.uniform(2e7, 4e7, int(high.sum())), 100_000)
+    first_month = rng.integers(1, MONTHS + 2 - periods)
+
+    jobs = pd.DataFrame(
+        {
+            "person": job_person,
+            "employer": employer,
+            "scenario": job_scenario,
+            "contract_months": contract,
+            "monthly_income": income,
+            "first_month": first_month,
+            "n_periods": periods,
+        }
+    )
+    insured = _insured_records(rng, persons, businesses, jobs, high, n_payroll_persons)
+    return Population(persons=persons, businesses=businesses, jobs=jobs, insured=insured)
+
+
+def _insured_records(
+    rng: np.random.Generator,
+    persons: pd.DataFrame,
+    businesses: pd.DataFrame,
+    jobs: pd.DataFrame,
+    high_income: npt.NDArray[np.bool_],
+    n_payroll_persons: int,
+) -> pd.DataFrame:
+    """Clean insured records: one per insured job, plus persons absent from payroll."""
+    scenario = jobs["scenario"].to_numpy()
+    covered = np.flatnonzero(np.isin(scenario, INSURED_SCENARIOS))
+    sc = scenario[covered]
+    income = jobs["monthly_income"].to_numpy()[covered]
+    employer = jobs["employer"].to_numpy()[covered].copy()
+    n = covered.size
+    n_businesses = len(businesses)
+
+    lapsed = sc == Scenario.LAPSED
+    elsewhere = lapsed & (rng.random(n) < LAPSED_AT_PREVIOUS_EMPLOYER)
+    shift = rng.integers(1, n_businesses, size=int(elsewhere.sum()))
+    employer[elsewhere] = (employer[elsewhere] + shift) % n_businesses
+    status = np.full(n, "active", dtype=object)
+    status[lapsed] = np.where(rng.random(int(lapsed.sum())) < 0.4, "suspended", "stopped")
+
+    # insured_ok: at least the region-I minimum and 60 % of income (capped at the ceiling).
+    floor = np.maximum(REGION_I_MINIMUM, 0.6 * np.minimum(income, CEILING))
+    salary = _round(floor + rng.uniform(0, 0.4, n) * np.maximum(income - floor, 0), 10_000)
+    salary = np.maximum(salary, _round(floor + 5_000, 10_000))
+    under = sc == Scenario.UNDER_DECLARED
+    on_high = under & high_income[covered]
+    # under_declared: below the region-IV minimum, or a normal wage on a high income but
+    # under 35 % of it (income >= 20M, so 35 % is always above the region-I minimum).
+    low = _round(rng.uniform(2_500_000, 3_400_000, n), 10_000)
+    span = np.maximum(0.35 * income - REGION_I_MINIMUM, 0)
+    partial = np.floor((REGION_I_MINIMUM + rng.random(n) * span) / 10_000) * 10_000
+    salary = np.where(under & ~on_high, low, np.where(on_high, partial.astype(np.int64), salary))
+
+    # Persons absent from payroll, at any business.
+    extra = np.arange(n_payroll_persons, len(persons))
+    weight = businesses["size_weight"].to_numpy()
+    x_employer = rng.choice(n_businesses, size=extra.size, p=weight / weight.sum())
+    x_status = np.array(["active", "suspended", "stopped"], dtype=object)[
+        rng.choice(3, size=extra.size, p=[0.85, 0.05, 0.10])
+    ]
+    x_status[businesses["status"].to_numpy()[x_employer] == "closed"] = "stopped"
+    x_salary = _round(
+        np.clip(rng.lognormal(np.log(8_000_000), 0.5, extra.size), REGION_I_MINIMUM, CEILING),
+        10_000,
+    )
+
+    person = np.concatenate([jobs["person"].to_numpy()[covered], extra])
+    records = pd.DataFrame(
+        {
+            "person": person,
+            "employer": np.concatenate([employer, x_employer]),
+            "status": np.concatenate([status, x_status]),
+            "contribution_salary": np.concatenate([salary, x_salary]).astype(np.int64),
+            "job": np.concatenate([covered, np.full(extra.size, -1)]),
+        }
+    )
+    # SI codes: the citizen ID for some (first record of a person only), else 10 digits.
+    cccd = persons["cccd"].to_numpy()[person]
+    first_of_person = ~pd.Series(person).duplicated().to_numpy()
+    use_cccd = first_of_person & (cccd != "") & (rng.random(person.size) < SI_CODE_IS_CCCD)
+    # A 10-digit SI code starts with the code of the province that first registered it.
+    province_of_business = businesses["province_code"].to_numpy().astype(np.int64)
+    province = province_of_business[records["employer"].to_numpy()]
+    si = ids.si_code(rng, province)
+    records.insert(0, "si_code", np.where(use_cccd, cccd, si))
+    return records.sample(frac=1.0, random_state=rng).reset_index(drop=True)
