@@ -14,15 +14,34 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 Codes = npt.NDArray[np.int64]
 
 
+def factorize_arrow(values: pd.Series) -> tuple[Codes, pa.Array]:
+    """Codes (-1 for missing) and the distinct non-missing values as an Arrow string array.
+
+    Arrow-backed and plain string columns are dictionary-encoded in C; a column holding
+    non-strings (numbers from a spreadsheet) falls back to ``pandas.factorize`` + ``str``.
+    """
+    try:
+        array = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        texts = [value if isinstance(value, str) else str(value) for value in uniques.tolist()]
+        return np.asarray(codes, dtype=np.int64), pa.array(texts, type=pa.string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return np.asarray(codes, dtype=np.int64), encoded.dictionary
+
+
 def factorize_text(values: pd.Series) -> tuple[Codes, list[str]]:
     """Codes (-1 for missing) and the distinct non-missing values as Python strings."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = [value if isinstance(value, str) else str(value) for value in uniques.tolist()]
-    return np.asarray(codes, dtype=np.int64), texts
+    codes, uniques = factorize_arrow(values)
+    return codes, uniques.to_pylist()
 
 
 def take(codes: Codes, per_unique: pa.Array) -> pa.Array:

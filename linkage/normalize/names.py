@@ -106,8 +106,11 @@ def name_record(raw: str) -> NameKeys:
     words = display.lower().replace("-", " ").replace("'", "").split()
     if display.isascii():
         words = repair_tokens(words)
-    words = [canonical_tones(w) for w in words]
-    folded = [ascii_fold(w) for w in words]
+    # Whole-string passes: every word keeps at least one letter, so splits stay aligned.
+    words = canonical_tones(" ".join(words)).split()
+    folded = ascii_fold(" ".join(words)).split()
+    if len(folded) != len(words):  # defensive: per-word fold if a word folded to nothing
+        folded = [ascii_fold(w) or w for w in words]
     order = _family_first_order(folded)
     words = [words[i] for i in order]
     folded = [folded[i] for i in order]
@@ -132,9 +135,7 @@ def _clean_or_none(raw: str) -> str | None:
 
 def _compound_at(folded: list[str], start: int) -> int:
     """Length of a compound surname starting at ``start`` (0 if none)."""
-    for compound in surnames.COMPOUND_SURNAMES:
-        key = surnames.surname_key(compound)
-        size = key.count(" ") + 1
+    for key, size in surnames.compound_keys():
         if " ".join(folded[start : start + size]) == key:
             return size
     return 0

@@ -142,9 +142,17 @@ AMBIGUOUS_COMPOUNDS: Final = frozenset({"nguyen phuc", "nguyen phuoc"})
 REORDER_MIN_SHARE: Final = 0.01
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def surname_key(surname: str) -> str:
     """Lookup key of a surname: ASCII fold, lower case, single spaces."""
     return collapse(ascii_fold(surname).lower())
+
+
+@functools.cache
+def compound_keys() -> tuple[tuple[str, int], ...]:
+    """Folded compound surnames with their word counts, longest first."""
+    keys = (surname_key(name) for name in COMPOUND_SURNAMES)
+    return tuple((key, key.count(" ") + 1) for key in keys)
 
 
 @functools.cache
