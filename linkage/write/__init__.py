@@ -6,6 +6,7 @@ The writer formats and records; it decides nothing. Layout of the output directo
     employers/province_code=XX/district_code=YYY/part-0.parquet    employers, by rank
     links.parquet  rejects.parquet  summary.parquet
     excel/XX_YYY.xlsx                                              when excel=True
+    model.json                                                     fitted link model, if given
     manifest.json                                                  run, accounting, exports
 
 Workers whose employer is not in the business registry are listed under the unknown unit
@@ -18,6 +19,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -90,6 +92,7 @@ def publish(
     rejects: pd.DataFrame,
     mask_ids: bool = True,
     excel: bool = False,
+    model: str | None = None,
 ) -> Manifest:
     """Write every output of a run to ``out_dir`` atomically and return its manifest.
 
@@ -105,6 +108,7 @@ def publish(
         rejects: All rejects of the run (schema.REJECTS).
         mask_ids: Mask national IDs (and SI codes that are citizen IDs) in outreach files.
         excel: Also write one .xlsx per district.
+        model: The fitted linkage model as JSON, written to ``model.json`` when given.
 
     Raises:
         PipelineError: if the row accounting does not add up; nothing is written then.
@@ -119,6 +123,8 @@ def publish(
         staging.write_parquet("links.parquet", _table(links, LINKS), meta)
         staging.write_parquet("rejects.parquet", _table(rejects, REJECTS), meta)
         staging.write_parquet("summary.parquet", to_arrow(summary, SUMMARY), meta)
+        if model is not None:
+            staging.write_bytes("model.json", model.encode("utf-8"), rows=0)
         if excel:
             make_dir(staging.root / "excel")
             for (province, district), part in partitions(candidates):
@@ -153,16 +159,20 @@ def format_summary(summary: pd.DataFrame) -> str:
         *[r.value for r in CandidateReason],
         Disposition.EXCLUDED.value,
     ]
-    frame = summary.astype({"rows": "int64"}).astype(object)
-    label = frame["reason"].where(frame["disposition"] == Disposition.CANDIDATE.value)
-    frame["column"] = label.fillna(frame["disposition"])
+    disposition = summary["disposition"].astype(object).to_numpy()
+    reason = summary["reason"].astype(object).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "province": summary["province_code"].astype(str).to_numpy(),
+            "district": summary["district_code"].astype(str).to_numpy(),
+            "column": np.where(disposition == Disposition.CANDIDATE.value, reason, disposition),
+            "rows": summary["rows"].astype("int64").to_numpy(),
+        }
+    )
     wide = frame.pivot_table(
-        index=["province_code", "district_code"],
-        columns="column",
-        values="rows",
-        aggfunc="sum",
-        fill_value=0,
-    ).reindex(columns=columns, fill_value=0)
+        index=["province", "district"], columns="column", values="rows", aggfunc="sum"
+    ).reindex(columns=columns)
+    wide = wide.fillna(0)
     wide["total"] = wide.sum(axis=1)
     wide.loc[("", "total"), :] = wide.sum(axis=0)
     wide = wide.astype("int64").reset_index()

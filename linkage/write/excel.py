@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from linkage.schema import CandidateReason
 
@@ -41,9 +43,10 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 def defuse(values: pd.Series) -> pd.Series:
     """Prefix an apostrophe to text a spreadsheet would run as a formula (OWASP CSV rule)."""
-    text = values.astype("object")
-    risky = text.str.startswith(FORMULA_TRIGGERS).fillna(value=False).astype(bool)
-    return text.where(~risky, "'" + text.astype(str))
+    text = values.astype(pd.ArrowDtype(pa.string()))
+    pattern = "^[" + re.escape("".join(FORMULA_TRIGGERS)) + "]"
+    risky = text.str.contains(pattern, regex=True).fillna(value=False).astype(bool)
+    return text.where(~risky, "'" + text)
 
 
 def sheet_frame(candidates: pd.DataFrame, *, masked: bool) -> pd.DataFrame:
@@ -55,7 +58,6 @@ def sheet_frame(candidates: pd.DataFrame, *, masked: bool) -> pd.DataFrame:
             frame[column] = defuse(frame[column])
         else:
             frame[column] = frame[column].astype("object")
-    frame = frame.where(frame.notna(), None)
     headers = dict(HEADERS)
     if not masked:
         headers["national_id"] = "Số CCCD"
@@ -69,6 +71,11 @@ def write_sheet(path: Path, frame: pd.DataFrame, *, title: str) -> None:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(list(frame.columns))
-    for row in frame.itertuples(index=False, name=None):
+    columns = []
+    for name in frame.columns:
+        values = frame[name].to_numpy(dtype=object)
+        values[pd.isna(values)] = None
+        columns.append(values)
+    for row in zip(*columns, strict=True):
         sheet.append(list(row))
     workbook.save(path)

@@ -52,9 +52,14 @@ def _fsync(path: Path) -> None:
 
 
 def make_dir(path: Path) -> None:
-    """Create ``path`` and missing parents inside the staging area, owner-only."""
-    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    path.chmod(DIR_MODE)
+    """Create ``path`` and its missing parents, each owner-only whatever the umask."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=DIR_MODE)
+        directory.chmod(DIR_MODE)
 
 
 class Staging:

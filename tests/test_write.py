@@ -1,0 +1,208 @@
+"""publish(): partitions, masking, manifest accounting, atomicity, permissions, Excel safety."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import stat
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+from test_eligibility_frames import (
+    OTHER_EMPLOYER,
+    businesses,
+    insured,
+    links,
+    payroll,
+    rules,
+)
+
+from linkage import schema
+from linkage.eligibility import decide, outreach_units, rank_employers
+from linkage.errors import PipelineError, mask_id
+from linkage.write import InputFile, RunInfo, format_summary, mask_ids, publish, summary_table
+from linkage.write import files as write_files
+
+
+def scenario(rejected: int = 1) -> dict:
+    frame = payroll(
+        {"national_id": "001090012345"},  # R000 uninsured, Hà Nội
+        {
+            "national_id": "079190054321",
+            "employer_tax_code": OTHER_EMPLOYER,
+            "employer_root": OTHER_EMPLOYER,
+            "full_name": "=cmd|' /C calc'!A0",
+        },  # R001, HCM
+        {"contract_months": 0},  # R002 excluded
+        {"national_id": "001090099999"},  # R003 linked and insured
+        {"employer_tax_code": "9999999999", "employer_root": "9999999999"},  # R004 unknown unit
+    )
+    link_rows = links({"record_id": "R003", "si_code": "001090099999"})
+    insured_rows = insured({"si_code": "001090099999", "national_id": "001090099999"})
+    registry = businesses()
+    dispositions = decide(frame, link_rows, insured_rows, registry, rules())
+    rejects = schema.conform(
+        pd.DataFrame(
+            [
+                {
+                    "source": "payroll",
+                    "source_file": "payroll.csv",
+                    "source_line": 9,
+                    "record_key": "R999",
+                    "reason": "invalid_date",
+                    "column": "period",
+                    "detail": "bad date",
+                }
+            ]
+            * rejected
+        )
+        if rejected
+        else schema.empty(schema.REJECTS),
+        schema.REJECTS,
+        stage="test",
+    )
+    run = RunInfo(
+        run_id="run-1",
+        started_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
+        linkage_version="0.0.test",
+        rule_set=rules().version,
+        config_sha256="c" * 64,
+        inputs=(
+            InputFile("payroll", "payroll.csv", "a" * 64, len(frame) + rejected),
+            InputFile("insured", "insured.csv", "b" * 64, 1),
+            InputFile("businesses", "businesses.csv", "d" * 64, 3),
+        ),
+    )
+    return {
+        "run": run,
+        "payroll": frame,
+        "dispositions": dispositions,
+        "businesses": registry,
+        "employers": rank_employers(dispositions, registry),
+        "units": outreach_units(dispositions, None),
+        "links": link_rows,
+        "rejects": rejects,
+    }
+
+
+def test_publish_writes_partitions_and_masks_ids(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    manifest = publish(out, **scenario())
+    hanoi = out / "candidates" / "province_code=01" / "district_code=001" / "part-0.parquet"
+    assert hanoi.exists()
+    assert (out / "candidates/province_code=79/district_code=760/part-0.parquet").exists()
+    assert (out / "candidates/province_code=00/district_code=000/part-0.parquet").exists()
+    assert (out / "employers/province_code=01/district_code=001/part-0.parquet").exists()
+    for name in ("links.parquet", "rejects.parquet", "summary.parquet", "manifest.json"):
+        assert (out / name).exists()
+    table = pq.read_table(hanoi)
+    assert table.column("national_id").to_pylist() == ["001*****2345"]
+    assert table.schema.metadata[b"run_id"] == b"run-1"
+    assert table.schema.metadata[b"rule_set"] == b"vn-si-2026.1"
+    assert json.loads(table.schema.metadata[b"input_sha256"])["payroll:payroll.csv"] == "a" * 64
+    assert manifest.accounting.accounted == manifest.accounting.payroll_rows_read == 6
+
+
+def test_unmasked_when_configured(tmp_path: Path) -> None:
+    publish(tmp_path / "out", **scenario(), mask_ids=False)
+    part = tmp_path / "out/candidates/province_code=01/district_code=001/part-0.parquet"
+    assert pq.read_table(part).column("national_id").to_pylist() == ["001090012345"]
+
+
+def test_manifest_adds_up_and_records_every_export(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    publish(out, **scenario(), model='{"m": 1}')
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    accounting = manifest["accounting"]
+    assert accounting["payroll_rows_read"] == 6
+    assert accounting["insured_ok"] == 1
+    assert accounting["candidate"] == {"uninsured": 3}
+    assert accounting["excluded"] == {"short_contract": 1}
+    assert accounting["rejected"] == 1
+    listed = {f["path"] for f in manifest["files"]}
+    on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} - {
+        "manifest.json"
+    }
+    assert listed == on_disk
+    assert all(len(f["sha256"]) == 64 for f in manifest["files"])
+    assert manifest["rule_set"] == "vn-si-2026.1"
+
+
+def test_accounting_mismatch_refuses_to_publish(tmp_path: Path) -> None:
+    inputs = scenario()
+    bad = inputs["run"].inputs[0]
+    inputs["run"] = RunInfo(
+        **{**inputs["run"].__dict__, "inputs": (InputFile("payroll", bad.path, bad.sha256, 99),)}
+    )
+    with pytest.raises(PipelineError, match="does not add up"):
+        publish(tmp_path / "out", **inputs)
+    assert not (tmp_path / "out").exists()
+
+
+def test_crash_midway_leaves_no_output_and_keeps_the_previous(tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "out"
+    publish(out, **scenario())
+    before = (out / "manifest.json").read_bytes()
+    calls = {"n": 0}
+    original = write_files.Staging.write_parquet
+
+    def failing(self, relative, table, metadata):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disk full")
+        return original(self, relative, table, metadata)
+
+    monkeypatch.setattr(write_files.Staging, "write_parquet", failing)
+    with pytest.raises(OSError, match="disk full"):
+        publish(out, **scenario())
+    assert (out / "manifest.json").read_bytes() == before  # previous output intact
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left behind
+
+    calls["n"] = 0
+    fresh = tmp_path / "fresh"
+    with pytest.raises(OSError, match="disk full"):
+        publish(fresh, **scenario())
+    assert not fresh.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_outputs_are_owner_only(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    publish(out, **scenario(), excel=True)
+    for path in [out, *out.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), path
+
+
+def test_excel_headers_masking_and_injection_safety(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    publish(out, **scenario(), excel=True)
+    sheet = load_workbook(out / "excel" / "79_760.xlsx").active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    assert {"Mã bản ghi", "Lý do", "Ưu tiên", "Họ và tên", "Số CCCD (che)"} <= set(header)
+    values = dict(zip(header, rows[1], strict=True))
+    assert values["Tên đơn vị"] == '\'=HYPERLINK("x")'  # registry name defused
+    assert values["Họ và tên"].startswith("'=")
+    assert values["Số CCCD (che)"] == "079*****4321"
+    for row in sheet.iter_rows(min_row=2):
+        assert all(cell.data_type != "f" for cell in row)
+
+
+def test_format_summary_prints_every_district(tmp_path: Path) -> None:
+    inputs = scenario()
+    text = format_summary(summary_table(inputs["dispositions"], inputs["units"]))
+    for fragment in ("001", "760", "000", "total"):
+        assert fragment in text
+    assert "001090012345" not in text
+
+
+@given(st.one_of(st.none(), st.text(alphabet="0123456789ab*", max_size=14)))
+def test_vectorized_mask_matches_mask_id(value) -> None:
+    masked = mask_ids(pd.Series([value], dtype="object")).iloc[0]
+    assert (mask_id(value) if value is not None else "") == ("" if pd.isna(masked) else masked)
