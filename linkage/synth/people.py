@@ -28,8 +28,8 @@ BoolArray = npt.NDArray[np.bool_]
 class AgeBand(IntEnum):
     """Birth-date band of a person, chosen so eligibility never sits on a rule's edge."""
 
-    WORKING = 0  # 18 to under 60 (men) / 55 (women) on 2026-01-01
-    UNDER_AGE = 1  # 13 or 14 throughout 2026-01..2026-06
+    WORKING = 0  # 18 to under 59 (men) / 54 (women) on 2026-01-01
+    UNDER_AGE = 1  # born in 2012: 13 or 14 throughout 2026
     OVER_RETIREMENT = 2  # at least 66 (men) / 63 (women) on 2026-01-01
 
 
@@ -125,7 +125,9 @@ def birth_dates(
 ) -> npt.NDArray[np.datetime64]:
     """Birth dates by age band (see ``AgeBand``)."""
     n = band.size
-    max_age = np.where(female, 55.0, 60.0)
+    # Two years below the 2026 retirement ages (61y6m / 56y8m), so that a placeholder
+    # 01/01/YYYY or a year-only date can never push a worker over them.
+    max_age = np.where(female, 54.0, 59.0)
     age_years = 18.0 + (max_age - 18.0) * rng.beta(2.0, 3.2, size=n)
     days = np.floor(age_years * 365.2425).astype(np.int64)
     # Keep clear of the boundary day itself.
@@ -138,7 +140,8 @@ def birth_dates(
         dates: npt.NDArray[np.datetime64] = np.datetime64(lo) + offset
         return dates
 
-    born = np.where(band == AgeBand.UNDER_AGE, between("2011-07-01", "2012-06-30"), born)
+    # Within one calendar year, so placeholder and year-only dates keep the age under 15.
+    born = np.where(band == AgeBand.UNDER_AGE, between("2012-01-01", "2012-12-31"), born)
     old_male = between("1950-01-01", "1959-12-31")
     old_female = between("1953-01-01", "1962-12-31")
     old = np.where(female, old_female, old_male)

@@ -183,10 +183,11 @@ def render_payroll(
     entry_of_row = np.repeat(np.arange(n_entries), entry_periods)
     entry_start = np.cumsum(entry_periods) - entry_periods
     month = entry_first[entry_of_row] + np.arange(entry_of_row.size) - entry_start[entry_of_row]
-    # One int64 sort key: month, then employer, then a random tie-break.
-    key = (month * len(pop.businesses) + employer[entry_of_row]) * 2**24 + rng.integers(
-        0, 2**24, size=entry_of_row.size
-    )
+    # One int64 sort key: month, then employer, then a random tie-break. Rejected copies
+    # sort after the row they copy, so an entry's first row is always a usable one.
+    tie = rng.integers(0, 2**24, size=entry_of_row.size)
+    tie[kind[entry_of_row] == 2] = 2**24
+    key = (month * len(pop.businesses) + employer[entry_of_row]) * 2**25 + tie
     order = np.argsort(key, kind="stable")
     entry_of_row, month = entry_of_row[order], month[order]
     n_rows = entry_of_row.size
