@@ -137,7 +137,7 @@ def evaluate(config_path: Path | None, businesses: Path | None, payroll: Path | 
              insured: Path | None, out: Path | None, truth: Path,
              candidates_truth: Path | None) -> None:
     """Score a run against ground truth: link precision/recall/F1, blocking recall, bands."""
-    from linkage.pipeline import evaluate_run
+    from linkage.evaluate import evaluate_run
 
     with _user_errors():
         config = _load(config_path, businesses, payroll, insured, out)

@@ -40,7 +40,7 @@ class LinkConfig:
     tie_margin: float = 3.0  # log2 units: a runner-up this close sends the link to review
     em_max_iterations: int = 50
     em_tolerance: float = 1e-5
-    u_sample_pairs: int = 2_000_000
+    u_sample_pairs: int = 1_000_000
     seed: int = 20251
     model: Path | None = None  # a saved model to reuse instead of fitting
     workers: int = -1  # rapidfuzz threads; -1 = all cores

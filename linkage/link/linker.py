@@ -44,6 +44,18 @@ def make_comparisons(settings: LinkConfig) -> list[Comparison]:
     return [cls(workers=settings.workers) for cls in DEFAULT_COMPARISONS]
 
 
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object/float64 columns: converted once per table, not once per candidate pair."""
+    plain = {}
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values.dtype):
+            plain[column] = values.to_numpy(dtype="float64", na_value=np.nan)
+        else:
+            plain[column] = values.to_numpy(dtype=object, na_value=None)
+    return pd.DataFrame(plain, index=frame.index)
+
+
 def _term_frequencies(
     insured: pd.DataFrame, insured_pos: np.ndarray, comparisons: list[Comparison]
 ) -> dict[str, np.ndarray]:
@@ -88,7 +100,7 @@ def link_records(
     insured = insured.reset_index(drop=True)
     comparisons = list(comparisons or make_comparisons(settings))
     columns = sorted({column for c in comparisons for column in c.columns})
-    left, right = payroll[columns], insured[columns]
+    left, right = _plain(payroll[columns]), _plain(insured[columns])
 
     blocking = candidate_pairs(payroll, insured, blocking_rules or BLOCKING_RULES)
     exact = exact_id_pairs(payroll, insured)

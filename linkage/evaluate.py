@@ -1,0 +1,81 @@
+"""Score a run against ground truth: links (precision, recall, F1, blocking recall) and
+outreach candidates (precision and recall per reason).
+
+Candidates are scored per outreach entry, a (person, employer) pair, because the engine
+lists each worker once per employer however many payroll rows they have.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from linkage.config import Config
+from linkage.link import blocking_recall, link_quality
+from linkage.pipeline import RunReport, run_pipeline
+from linkage.schema import CandidateReason, Disposition
+
+REASONS = tuple(r.value for r in CandidateReason)
+
+
+def read_truth(path: Path) -> pd.DataFrame:
+    """A truth file, CSV or Parquet, every column as text."""
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path).astype(object)
+    return pd.read_csv(path, dtype=str, keep_default_na=False).replace("", None)
+
+
+def candidate_quality(dispositions: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """Precision and recall per candidate reason, per (person_id, employer) entry.
+
+    Args:
+        dispositions: record_id, disposition, reason (``decide`` output).
+        truth: record_id, person_id, employer_tax_code, disposition, reason.
+    """
+    predicted = dispositions[["record_id", "disposition", "reason"]].astype(object)
+    listed = predicted[predicted["disposition"] == Disposition.CANDIDATE.value]
+    rows = truth[["record_id", "person_id", "employer_tax_code", "disposition", "reason"]].merge(
+        listed[["record_id", "reason"]].rename(columns={"reason": "predicted"}),
+        on="record_id",
+        how="left",
+    )
+    entry = ["person_id", "employer_tax_code"]
+    true_reason = rows.groupby(entry)["reason"].first().where(
+        rows.groupby(entry)["disposition"].first() == Disposition.CANDIDATE.value
+    )
+    predicted_reason = rows.groupby(entry)["predicted"].first()  # first non-null
+    records = []
+    for reason in REASONS:
+        truly = true_reason == reason
+        said = predicted_reason == reason
+        hits = int((truly & said).sum())
+        records.append({
+            "reason": reason,
+            "true_entries": int(truly.sum()),
+            "listed_entries": int(said.sum()),
+            "correct": hits,
+            "precision": hits / said.sum() if said.sum() else float("nan"),
+            "recall": hits / truly.sum() if truly.sum() else float("nan"),
+        })
+    return pd.DataFrame(records)
+
+
+def evaluate_run(config: Config, truth: Path, candidates_truth: Path | None) -> str:
+    """Run the pipeline on the configured inputs and report its quality against truth."""
+    report: RunReport = run_pipeline(config)
+    true_links = read_truth(truth)
+    quality = link_quality(report.link.links, true_links)
+    lines = [
+        f"links: precision {quality.precision:.4f}  recall {quality.recall:.4f}  "
+        f"F1 {quality.f1:.4f}  ({quality.correct}/{quality.predicted} correct, "
+        f"{quality.true_links} true)",
+        f"review band: {quality.review} pairs, {quality.review_correct} of them true",
+        f"blocking recall: {blocking_recall(report.link.candidates, true_links):.4f} "
+        f"over {len(report.link.candidates)} scored pairs",
+        f"bands: {report.link.band_counts()}",
+    ]
+    if candidates_truth is not None:
+        table = candidate_quality(report.dispositions, read_truth(candidates_truth))
+        lines.append(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    return "\n".join(lines)

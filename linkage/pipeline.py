@@ -1,0 +1,181 @@
+"""The one place that chains the stages and counts rows between them.
+
+load -> normalize -> link -> eligibility -> write. Every payroll row read ends in exactly one
+disposition or one reject; ``write.publish`` refuses to publish when the counts disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from linkage._version import __version__
+from linkage.config import Config
+from linkage.eligibility import (
+    decide,
+    load_crosswalk,
+    load_rules,
+    outreach_units,
+    rank_employers,
+)
+from linkage.errors import InputError
+from linkage.link import (
+    FellegiSunterModel,
+    LinkResult,
+    link_records,
+    make_comparisons,
+)
+from linkage.load import SourceMapping, load_mapping, read_source
+from linkage.normalize import (
+    normalize_businesses,
+    normalize_insured,
+    normalize_payroll,
+    reject_duplicates,
+)
+from linkage.schema import REJECTS, Source, empty
+from linkage.write import InputFile, Manifest, RunInfo, format_summary, publish, summary_table
+
+Progress = Callable[[str], None]
+
+_NORMALIZERS = {
+    Source.BUSINESSES: (normalize_businesses, "tax_code"),
+    Source.PAYROLL: (normalize_payroll, "record_id"),
+    Source.INSURED: (normalize_insured, "si_code"),
+}
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """One source after loading and normalizing: usable rows, rejects, and what was read."""
+
+    rows: pd.DataFrame
+    rejects: pd.DataFrame
+    input_file: InputFile
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What a run produced, for the CLI and for callers of ``linkage.run``."""
+
+    out_dir: Path
+    manifest: Manifest
+    link: LinkResult
+    dispositions: pd.DataFrame
+    summary_text: str
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_source(
+    path: Path, source: Source, mapping: SourceMapping, *, batch_rows: int
+) -> SourceTable:
+    """Read one source in batches, normalize each batch, then reject duplicate keys."""
+    normalizer, key = _NORMALIZERS[source]
+    reader = read_source(path, source, mapping, batch_rows=batch_rows)
+    parts, rejects = [], []
+    for batch in reader:
+        rows, batch_rejects = normalizer(batch, mapping.vocabularies)
+        parts.append(rows)
+        rejects.append(batch_rejects)
+    if not parts:
+        msg = f"{path}: no data rows; check that the file holds the {source.value} table"
+        raise InputError(msg)
+    rows = pd.concat(parts, ignore_index=True)
+    rows, duplicates = reject_duplicates(rows, key, source)
+    all_rejects = pd.concat([*rejects, duplicates], ignore_index=True)
+    return SourceTable(
+        rows=rows,
+        rejects=all_rejects,
+        input_file=InputFile(
+            source=source.value,
+            path=str(path),
+            sha256=_sha256(path),
+            rows_read=reader.stats.rows_read,
+        ),
+    )
+
+
+def load_inputs(config: Config, progress: Progress) -> dict[Source, SourceTable]:
+    """Load and normalize the three sources named by the configuration."""
+    mapping = load_mapping(config.inputs.mapping)
+    paths = {
+        Source.BUSINESSES: config.inputs.businesses,
+        Source.PAYROLL: config.inputs.payroll,
+        Source.INSURED: config.inputs.insured,
+    }
+    tables = {}
+    for source, path in paths.items():
+        progress(f"loading {source.value}")
+        tables[source] = load_source(path, source, mapping, batch_rows=config.inputs.batch_rows)
+    return tables
+
+
+def run_pipeline(config: Config, *, progress: Progress = lambda stage: None) -> RunReport:
+    """Run every stage on the configured inputs and publish the outputs atomically."""
+    started = dt.datetime.now(dt.UTC)
+    rules = load_rules(config.eligibility.rules)
+    crosswalk = load_crosswalk(config.eligibility.crosswalk) if config.eligibility.crosswalk else None
+    model = (
+        FellegiSunterModel.load(config.link.model, make_comparisons(config.link))
+        if config.link.model
+        else None
+    )
+    tables = load_inputs(config, progress)
+    payroll = tables[Source.PAYROLL].rows
+    insured = tables[Source.INSURED].rows
+    businesses = tables[Source.BUSINESSES].rows
+
+    progress("linking")
+    linked = link_records(payroll, insured, config.link, model=model)
+
+    progress("deciding eligibility")
+    dispositions = decide(payroll, linked.links, insured, businesses, rules)
+    employers = rank_employers(dispositions, businesses)
+    units = outreach_units(dispositions, crosswalk)
+
+    progress("publishing")
+    rejects = pd.concat(
+        [empty(REJECTS), *(t.rejects for t in tables.values())], ignore_index=True
+    )
+    run = RunInfo(
+        run_id=f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}",
+        started_at=started,
+        linkage_version=__version__,
+        rule_set=rules.version,
+        config_sha256=config.digest,
+        inputs=tuple(t.input_file for t in tables.values()),
+        crosswalk=crosswalk.version if crosswalk else None,
+    )
+    manifest = publish(
+        config.output.dir,
+        run=run,
+        payroll=payroll,
+        dispositions=dispositions,
+        businesses=businesses,
+        employers=employers,
+        units=units,
+        links=linked.links,
+        rejects=rejects,
+        mask_ids=config.output.mask_ids,
+        excel=config.output.excel,
+        model=linked.model.to_json(),
+    )
+    return RunReport(
+        out_dir=config.output.dir,
+        manifest=manifest,
+        link=linked,
+        dispositions=dispositions,
+        summary_text=format_summary(summary_table(dispositions, units)),
+    )
