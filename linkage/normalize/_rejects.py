@@ -28,9 +28,10 @@ def safe_key(raw: str) -> str | None:
     if not text:
         return None
     digits = compact_digits(text)
-    if digits is not None and len(digits) in _ID_LENGTHS:
-        return mask_id(digits)
-    return text
+    if digits is not None:
+        return mask_id(digits) if len(digits) in _ID_LENGTHS else text
+    # A malformed value with many digits may still be most of a citizen ID.
+    return mask_id(text) if sum(c.isdigit() for c in text) >= 8 else text
 
 
 def record_keys(values: pd.Series) -> pd.Series:

@@ -1,0 +1,198 @@
+"""Identifiers: CCCD / CMND, enterprise and personal tax codes, SI codes."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from stdnum.vn import mst
+from vietnam_provinces import legacy
+
+from linkage.normalize import (
+    employer_root,
+    national_ids,
+    person_tax_codes,
+    si_codes,
+    tax_codes,
+)
+from linkage.normalize.ids import PROVINCE_CODES, _mst_ok
+from linkage.schema import PERSON_FIELDS
+
+TODAY = dt.date(2026, 6, 1)
+
+
+def one(function, value, **kwargs):
+    result = function(pd.Series([value], dtype=object), **kwargs)
+    cell = result.iloc[0]
+    return None if pd.isna(cell) else cell
+
+
+def ids_row(value):
+    row = national_ids(pd.Series([value], dtype=object), today=TODAY).iloc[0]
+    return tuple(None if pd.isna(v) else v for v in row)
+
+
+def test_province_codes_match_the_legacy_package():
+    assert {f"{p.code:02d}" for p in legacy.Province.iter_all()} == PROVINCE_CODES
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("001090012345", ("001090012345", "cccd", 1990, "M")),  # Hà Nội, male, 1990
+        ("079305001234", ("079305001234", "cccd", 2005, "F")),  # HCM, female, 2005
+        ("001 090 012 345", ("001090012345", "cccd", 1990, "M")),  # spaces
+        ("001.090.012.345", ("001090012345", "cccd", 1990, "M")),  # dots
+        ("'001090012345", ("001090012345", "cccd", 1990, "M")),  # Excel text apostrophe
+        ("79305001234", ("079305001234", "cccd", 2005, "F")),  # 11 digits: Excel lost zero
+        ("79305001234.0", ("079305001234", "cccd", 2005, "F")),  # Excel float rendering
+        ("7.9305001234E+10", ("079305001234", "cccd", 2005, "F")),  # Excel scientific
+        ("003090012345", (None, None, None, None)),  # 003 is not a province
+        ("001490012345", (None, None, None, None)),  # d4=4: born 2190, future
+        ("001227012345", (None, None, None, None)),  # d4=2, year 2027: future
+        ("99305001234", (None, None, None, None)),  # 11 digits, padded prefix 099 invalid
+        ("123456789", ("123456789", "cmnd", None, None)),  # CMND
+        ("12345678", ("012345678", "cmnd", None, None)),  # CMND that lost its zero
+        ("02345678", (None, None, None, None)),  # 8 digits starting 0: not a lost zero
+        ("000000000", (None, None, None, None)),  # placeholder
+        ("12345", (None, None, None, None)),  # too short
+        ("0010900123A5", (None, None, None, None)),  # letter
+        ("", (None, None, None, None)),  # blank
+        (None, (None, None, None, None)),  # missing
+    ],
+)
+def test_national_ids(raw, expected):
+    assert ids_row(raw) == expected
+
+
+def test_national_ids_dtypes_follow_the_contract():
+    frame = national_ids(pd.Series(["001090012345", None]), today=TODAY)
+    types = dict(PERSON_FIELDS)
+    for column in frame.columns:
+        assert frame[column].dtype == pd.ArrowDtype(types[column])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    province=st.sampled_from(sorted(PROVINCE_CODES)),
+    century_sex=st.integers(0, 3),
+    year=st.integers(0, 99),
+    serial=st.integers(0, 999_999),
+)
+def test_cccd_round_trips_birth_year_and_sex(province, century_sex, year, serial):
+    birth_year = 1900 + 100 * (century_sex // 2) + year
+    number = f"0{province}{century_sex}{year:02d}{serial:06d}"
+    row = ids_row(number)
+    if birth_year > TODAY.year:
+        assert row == (None, None, None, None)
+    else:
+        assert row == (number, "cccd", birth_year, "F" if century_sex % 2 else "M")
+    if number.startswith("0") and birth_year <= TODAY.year:
+        assert ids_row(number[1:])[0] == number  # the Excel-dropped zero comes back
+
+
+def valid_mst(prefix: int) -> str:
+    base = f"{prefix:09d}"
+    return base + mst.calc_check_digit(base)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("0100233488", "0100233488"),  # valid check digit
+        ("0100233489", None),  # wrong check digit
+        ("01 002 334 88", "0100233488"),  # spaces
+        ("01.00.233.488", "0100233488"),  # dots
+        ("0100233488-001", "0100233488001"),  # branch suffix
+        ("0100233488-000", None),  # branch 000 does not exist
+        ("0100233488001", "0100233488001"),  # compact branch
+        ("100233488", "0100233488"),  # Excel dropped the zero
+        ("100233489", None),  # padded but still invalid
+        ("'0100233488", "0100233488"),  # Excel text apostrophe
+        ("0314409058-002", "0314409058002"),  # stdnum's own example
+        ("abc", None),  # garbage
+        (None, None),  # missing
+    ],
+)
+def test_tax_codes(raw, expected):
+    assert one(tax_codes, raw) == expected
+
+
+def test_employer_root_folds_branches():
+    roots = employer_root(pd.Series(["0100233488-001", "0100233488", "bad", None]))
+    assert roots.tolist()[:2] == ["0100233488", "0100233488"]
+    assert roots.isna().tolist()[2:] == [True, True]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("0100233488", "0100233488"),  # 10-digit MST
+        ("100233488", "0100233488"),  # 9 digits, zero restored
+        ("0100233489", None),  # bad check digit
+        ("001090012345", "001090012345"),  # citizen ID as tax code (from 1 Jul 2025)
+        ("1090012345", None),  # 10 digits that are not an MST
+        ("01090012345", "001090012345"),  # 11-digit CCCD, zero restored
+        ("0100233488-001", None),  # branch codes are not personal
+        ("", None),  # blank
+    ],
+)
+def test_person_tax_codes(raw, expected):
+    assert one(person_tax_codes, raw, today=TODAY) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 10**13 - 1), st.sampled_from([9, 10, 12, 13]))
+def test_integer_mst_rule_equals_stdnum(number, length):
+    text = f"{number:0{length}d}"[-length:]
+    expected = mst.is_valid(text)
+    assert bool(_mst_ok(np.array([int(text)]), np.array([len(text)]))[0]) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 10**9 - 1))
+def test_person_tax_code_agrees_with_stdnum(prefix):
+    code = valid_mst(prefix)
+    assume(mst.is_valid(code))  # a check value of 10 has no digit: no such code
+    assert one(person_tax_codes, code, today=TODAY) == code
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("7912345678", "7912345678"),  # 10 digits
+        ("0123456789", "0123456789"),  # leading zero kept
+        ("123456789", "0123456789"),  # 9 digits, "01" is a province: zero restored
+        ("312345678", None),  # 9 digits, "03" is no province: not a lost zero
+        ("0000000000", None),  # placeholder
+        ("079305001234", "079305001234"),  # citizen ID as SI code (VSS, Aug 2025)
+        ("79305001234", "079305001234"),  # same, Excel lost the zero
+        ("099305001234", None),  # 12 digits but not a CCCD
+        ("79 1234 5678", "7912345678"),  # spaces
+        ("12345", None),  # too short
+    ],
+)
+def test_si_codes(raw, expected):
+    assert one(si_codes, raw, today=TODAY) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="0123456789 .-'", max_size=14)), max_size=20))
+def test_vectorized_ids_equal_a_reference_loop(values):
+    frame = national_ids(pd.Series(values, dtype=object), today=TODAY)
+    for row, value in enumerate(values):
+        expected = ids_row(value)
+        actual = tuple(None if pd.isna(v) else v for v in frame.iloc[row])
+        assert actual == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text())
+def test_arbitrary_text_never_raises(text):
+    series = pd.Series([text], dtype=object)
+    national_ids(series, today=TODAY)
+    tax_codes(series)
+    person_tax_codes(series, today=TODAY)
+    si_codes(series, today=TODAY)

@@ -1,0 +1,191 @@
+"""Names: display cleaning, keys, Telex repair, family-first order, surname table."""
+
+import unicodedata
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linkage.normalize import clean_name, name_keys, surname_share, surname_shares
+from linkage.normalize.names import NAME_FIELDS, name_record
+from linkage.normalize.surnames import SURNAMES
+from linkage.schema import PERSON_FIELDS
+
+VIETNAMESE_LETTERS = (
+    "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
+)
+vietnamese_names = st.lists(
+    st.text(
+        alphabet=VIETNAMESE_LETTERS + VIETNAMESE_LETTERS.upper(),
+        min_size=1,
+        max_size=7,
+    ),
+    min_size=1,
+    max_size=5,
+).map(" ".join)
+
+
+def keys(name):
+    return name_record(name)._asdict()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Nguyễn   Văn  An ", "Nguyễn Văn An"),  # trim and collapse spaces
+        ("Nguyễn Văn An 2", "Nguyễn Văn An"),  # stray digit
+        ("Nguyễn, Văn. An!", "Nguyễn Văn An"),  # stray punctuation
+        ("NGUYỄN VĂN AN", "NGUYỄN VĂN AN"),  # case kept for display
+        (unicodedata.normalize("NFD", "Nguyễn"), "Nguyễn"),  # NFD composed to NFC
+        ("H\u2019Hen Niê", "H'Hen Niê"),  # typographic apostrophe kept between letters
+        ("Y-Moan Enuôl", "Y-Moan Enuôl"),  # in-word hyphen kept
+        ("- An -", "An"),  # stray hyphens dropped
+        ("\u00d0ức", "Đức"),  # Icelandic eth mistyped for Đ
+        ("123", None),  # nothing left
+        ("", None),  # empty
+        (None, None),  # missing
+    ],
+)
+def test_clean_name(raw, expected):
+    result = clean_name(pd.Series([raw], dtype=object))
+    assert result.iloc[0] == expected if expected else pd.isna(result.iloc[0])
+
+
+@pytest.mark.parametrize(
+    ("raw", "exact", "ascii_key"),
+    [
+        ("Nguyễn Văn Đức", "nguyễn văn đức", "nguyen van duc"),  # recordlinkage Đ pitfall
+        ("Nguyeenx Vawn An", "nguyễn văn an", "nguyen van an"),  # Telex residue
+        ("NGUYEENX VAWN AN", "nguyễn văn an", "nguyen van an"),  # Telex residue, all caps
+        ("Traanf Thij Hoafng Lan", "trần thị hoàng lan", "tran thi hoang lan"),  # tones
+        ("Truwowngf Ddoox", "trường đỗ", "truong do"),  # uwow and dd
+        ("Nguyen Thanh Quang", "nguyen thanh quang", "nguyen thanh quang"),  # plain ASCII
+        ("Thomas Evans", "thomas evans", "thomas evans"),  # foreign name: no decode
+        ("Wang Wei", "wang wei", "wang wei"),  # w without a Vietnamese reading
+        ("An Nguyễn Văn", "nguyễn văn an", "nguyen van an"),  # given name first
+        ("AN NGUYEN VAN", "nguyen van an", "nguyen van an"),  # same, caps, no accents
+        ("An Van Nguyen", "nguyen van an", "nguyen van an"),  # Western order
+        ("Phong Âu Dương", "âu dương phong", "au duong phong"),  # compound surname last
+        ("Lan Anh", "lan anh", "lan anh"),  # no surname anywhere: unchanged
+        ("Mai Trần", "mai trần", "mai tran"),  # Mai is a surname: no reorder
+        ("Nguyễn Thị Hòa", "nguyễn thị hoà", "nguyen thi hoa"),  # tone placement canonical
+        ("Lý Lí Ly", "lý lí ly", "ly li ly"),  # i/y kept distinct
+    ],
+)
+def test_name_keys_table(raw, exact, ascii_key):
+    result = keys(raw)
+    assert result["name_exact"] == exact
+    assert result["name_ascii"] == ascii_key
+
+
+@pytest.mark.parametrize(
+    ("raw", "surname", "middle", "given"),
+    [
+        ("Nguyễn Văn An", "nguyen", "van", "an"),  # plain
+        ("Nguyễn An", "nguyen", "", "an"),  # no middle name
+        ("Tôn Nữ Thị Hoà", "ton nu", "thi", "hoa"),  # compound surname
+        ("Tôn Thất Bách", "ton that", "", "bach"),  # compound surname, no middle
+        ("Công Tằng Tôn Nữ Bảo Anh", "cong tang ton nu", "bao", "anh"),  # four words
+        ("Âu Dương Phong", "au duong", "", "phong"),  # compound surname
+        ("Nguyễn Phúc An", "nguyen", "phuc", "an"),  # Phúc read as middle name
+        ("Nguyễn Phước Bửu Chánh", "nguyen phuoc", "buu", "chanh"),  # royal compound
+        ("An", None, "", "an"),  # one word: given name only
+    ],
+)
+def test_name_parts(raw, surname, middle, given):
+    result = keys(raw)
+    assert (result["surname_ascii"], result["middle_ascii"], result["given_ascii"]) == (
+        surname,
+        middle,
+        given,
+    )
+
+
+def test_toneless_keeps_vowel_marks_and_merges_placements():
+    assert keys("Hương")["name_toneless"] == "hương"
+    assert keys("Hưng")["name_toneless"] != keys("Hương")["name_toneless"]
+    assert keys("Hùng")["name_ascii"] == keys("Hưng")["name_ascii"] == "hung"
+    assert keys("Hoà")["name_toneless"] == keys("Hòa")["name_toneless"] == "hoa"
+    assert keys("Thuý")["name_toneless"] == keys("Thúy")["name_toneless"] == "thuy"
+    assert keys("Thuý")["name_exact"] == keys("Thúy")["name_exact"]
+    assert keys("Đức")["given_toneless"] == "đưc"
+
+
+def test_cp1258_style_decomposed_input():
+    # cp1258 encodes tones as combining marks after precomposed â/ê/ơ...: decoded text
+    # is neither NFC nor NFD.
+    raw = "Nguy\u00ea\u0303n V\u0103n \u0110\u01b0\u0301c".encode("cp1258").decode("cp1258")
+    assert raw != unicodedata.normalize("NFC", raw)
+    assert keys(raw) == keys("Nguyễn Văn Đức")
+
+
+def test_all_caps_same_keys_as_title_case():
+    for name in ("Nguyễn Văn Đức", "Trần Thị Thuý", "An Nguyễn Văn", "Tôn Nữ Thị Hoà"):
+        title, caps = keys(name), keys(name.upper())
+        title.pop("full_name"), caps.pop("full_name")
+        assert title == caps
+
+
+def test_name_keys_frame_contract():
+    names = pd.Series(["Nguyễn Văn An", None, "  ", "Nguyễn Văn An"], index=[10, 11, 12, 13])
+    frame = name_keys(names)
+    person_types = dict(PERSON_FIELDS)
+    assert list(frame.columns) == list(NAME_FIELDS)
+    assert list(frame.index) == [10, 11, 12, 13]
+    for column in frame.columns:
+        assert frame[column].dtype == pd.ArrowDtype(person_types[column])
+    assert frame.loc[11].isna().all()
+    assert frame.loc[12].isna().all()
+    assert frame.loc[13, "name_exact"] == "nguyễn văn an"
+
+
+def test_surname_table():
+    assert len(SURNAMES) >= 100
+    assert surname_share("NGUYEN") == surname_share("Nguyễn") == pytest.approx(0.38)
+    assert surname_share("Xyz") == 0.0
+    shares = surname_shares(pd.Series(["tran", None, "le"], dtype=pd.ArrowDtype(pa.string())))
+    assert shares.iloc[0] == pytest.approx(0.11)
+    assert pd.isna(shares.iloc[1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_arbitrary_text_never_raises_and_clean_is_idempotent(text):
+    record = name_record(text)
+    if record.full_name is None:
+        return
+    assert name_record(record.full_name) == record
+    assert record.full_name == unicodedata.normalize("NFC", record.full_name)
+
+
+@settings(max_examples=150, deadline=None)
+@given(vietnamese_names)
+def test_nfc_and_nfd_give_identical_keys(name):
+    assert name_record(unicodedata.normalize("NFD", name)) == name_record(
+        unicodedata.normalize("NFC", name)
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(vietnamese_names)
+def test_exact_key_is_a_fixed_point(name):
+    exact = name_record(name).name_exact
+    assert exact is not None
+    again = name_record(exact)
+    assert again.name_exact == exact
+    assert again.name_toneless == name_record(name).name_toneless
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), vietnamese_names, st.text(max_size=12)), max_size=30))
+def test_vectorized_equals_reference_loop(values):
+    frame = name_keys(pd.Series(values, dtype=object))
+    for row, value in enumerate(values):
+        expected = name_record(value)._asdict() if value is not None else None
+        actual = {k: (None if pd.isna(v) else v) for k, v in frame.iloc[row].to_dict().items()}
+        if expected is None:
+            assert all(v is None for v in actual.values())
+        else:
+            assert actual == expected

@@ -1,0 +1,93 @@
+"""Numbers: VND amounts and contract months."""
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linkage.normalize import amounts, months
+from linkage.normalize.numbers import parse_amount
+
+
+def one(function, raw):
+    cell = function(pd.Series([raw], dtype=object)).iloc[0]
+    return None if pd.isna(cell) else cell
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("12000000", 12_000_000),  # plain
+        ("12.000.000", 12_000_000),  # Vietnamese thousands dots
+        ("12,000,000", 12_000_000),  # English thousands commas
+        ("12 000 000", 12_000_000),  # spaces
+        ("12\u00a0000\u00a0000", 12_000_000),  # non-breaking spaces
+        ("12000000.0", 12_000_000),  # spreadsheet float
+        ("12.000", 12_000),  # one dot group: thousands (VND has no decimals)
+        ("12.000.000,50", 12_000_001),  # decimal comma, rounded half up
+        ("12,000,000.49", 12_000_000),  # decimal point, rounded
+        ("5.000.000 đ", 5_000_000),  # currency sign
+        ("5,000,000 VND", 5_000_000),  # currency code
+        ("12,5 triệu", 12_500_000),  # millions word
+        ("12.5tr", 12_500_000),  # millions abbreviation
+        ("15k", 15_000),  # thousands abbreviation
+        ("0", 0),  # zero is a value
+        ("-5000", None),  # negative: invalid
+        ("(5000)", None),  # accounting negative
+        ("1.234.56", None),  # broken grouping
+        ("abc", None),  # text
+        ("", None),  # blank
+        (None, None),  # missing
+    ],
+)
+def test_amounts(raw, expected):
+    assert one(amounts, raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("12", 12),  # plain
+        ("12.0", 12),  # spreadsheet float
+        ("36 tháng", 36),  # with the unit
+        ("0", 0),  # no labour contract
+        ("", None),  # blank
+        ("-1", None),  # negative
+        ("1.5", None),  # fractional
+        ("5000", None),  # implausible
+        ("abc", None),  # text
+    ],
+)
+def test_months(raw, expected):
+    assert one(months, raw) == expected
+
+
+def test_dtypes():
+    assert str(amounts(pd.Series(["1"])).dtype) == "int64[pyarrow]"
+    assert str(months(pd.Series(["1"])).dtype) == "int16[pyarrow]"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 10**12), st.sampled_from([".", ",", " "]))
+def test_grouped_amounts_round_trip(value, separator):
+    written = f"{value:,}".replace(",", separator)
+    assert parse_amount(written) == value
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet="0123456789.,- ktr", max_size=12)), max_size=20)
+)
+def test_vectorized_equals_reference_loop(values):
+    result = amounts(pd.Series(values, dtype=object))
+    for row, value in enumerate(values):
+        expected = None if value is None else parse_amount(value)
+        cell = result.iloc[row]
+        assert (None if pd.isna(cell) else cell) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text())
+def test_arbitrary_text_never_raises(text):
+    amounts(pd.Series([text]))
+    months(pd.Series([text]))

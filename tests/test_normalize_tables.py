@@ -1,0 +1,296 @@
+"""Stage entry points: contract tables, rejects with reasons, nulled optional values."""
+
+import datetime as dt
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from linkage.errors import ConfigError, PipelineError
+from linkage.normalize import (
+    NULLED_ATTR,
+    normalize_businesses,
+    normalize_insured,
+    normalize_payroll,
+    reject_duplicates,
+)
+from linkage.schema import BUSINESSES, INSURED, PAYROLL, REJECTS, Source, raw_schema
+
+TODAY = dt.date(2026, 6, 1)
+VOCABULARIES = {
+    "gender": {"M": ["Nam", "male"], "F": ["Nữ", "female"]},
+    "insured_status": {
+        "active": ["đang tham gia"],
+        "suspended": ["tạm dừng"],
+        "stopped": ["dừng"],
+    },
+    "business_status": {
+        "active": ["đang hoạt động"],
+        "suspended": ["tạm ngừng"],
+        "closed": ["đã đóng"],
+    },
+    "nationality": {"VN": ["Việt Nam"], "CN": ["Trung Quốc"]},
+}
+MST = "0100233488"
+BAD_MST = "0100233489"
+CCCD = "001090012345"
+
+PAYROLL_OK = {
+    "record_id": "R1",
+    "employer_tax_code": MST,
+    "full_name": "Nguyễn Văn An",
+    "period": "03/2026",
+    "contract_months": "12",
+    "monthly_income": "12.000.000",
+}
+INSURED_OK = {
+    "si_code": "0112345678",
+    "full_name": "Nguyễn Văn An",
+    "birth_date": "03/05/1990",
+    "gender": "Nam",
+    "employer_tax_code": MST,
+    "status": "đang tham gia",
+    "contribution_salary": "5.000.000",
+}
+BUSINESS_OK = {
+    "tax_code": MST,
+    "name": "Công ty  TNHH   An Phát",
+    "province_code": "1",
+    "district_code": "1",
+    "status": "Đang hoạt động",
+}
+
+
+def raw_table(source, rows, *, arrow=True):
+    names = raw_schema(source).names
+    frame = pd.DataFrame([{n: row.get(n) for n in names} for row in rows], columns=names)
+    frame["source_file"] = "in.csv"
+    frame["source_line"] = range(2, 2 + len(rows))
+    if arrow:
+        return pa.Table.from_pandas(frame, schema=raw_schema(source)).to_pandas(
+            types_mapper=pd.ArrowDtype
+        )
+    return frame
+
+
+def run(normalizer, source, rows, **kwargs):
+    table, rejects = normalizer(raw_table(source, rows, **kwargs), VOCABULARIES, today=TODAY)
+    assert len(table) + len(rejects) == len(rows)  # every row accounted for once
+    assert list(rejects.columns) == REJECTS.names
+    return table, rejects
+
+
+@pytest.mark.parametrize("arrow", [True, False])
+def test_payroll_good_row(arrow):
+    row = {
+        **PAYROLL_OK,
+        "national_id": "1090012345",  # 10 digits: invalid, nulled
+        "person_tax_code": CCCD,
+        "birth_date": "01/01/1990",
+        "gender": "Nữ",
+        "nationality": "",
+        "employer_tax_code": "0100233488-001",
+        "full_name": "AN NGUYEN VAN",
+    }
+    table, rejects = run(normalize_payroll, Source.PAYROLL, [row], arrow=arrow)
+    assert rejects.empty
+    assert list(table.columns) == PAYROLL.names
+    got = table.iloc[0]
+    assert got["name_exact"] == "nguyen van an"
+    assert got["employer_tax_code"] == "0100233488001"
+    assert got["employer_root"] == MST
+    assert got["person_tax_code"] == CCCD
+    assert pd.isna(got["national_id"])
+    assert got["birth_date"] == dt.date(1990, 1, 1)
+    assert got["gender"] == "F"
+    assert got["nationality"] == "VN"  # blank defaults to Việt Nam
+    assert got["period"] == dt.date(2026, 3, 1)
+    assert got["monthly_income"] == 12_000_000
+    assert table.attrs[NULLED_ATTR] == {
+        "person_tax_code": 0,
+        "national_id": 1,
+        "birth_date": 0,
+        "gender": 0,
+        "nationality": 0,
+    }
+
+
+def test_payroll_invalid_optionals_are_nulled_and_counted():
+    row = {
+        **PAYROLL_OK,
+        "national_id": "12345",
+        "person_tax_code": BAD_MST,
+        "birth_date": "31/02/1990",
+        "gender": "khác",
+        "nationality": "Atlantis",
+    }
+    table, rejects = run(normalize_payroll, Source.PAYROLL, [row])
+    assert rejects.empty
+    assert set(table.attrs[NULLED_ATTR].values()) == {1}
+    got = table.iloc[0]
+    for column in ("national_id", "person_tax_code", "birth_date", "birth_year", "gender"):
+        assert pd.isna(got[column])
+    assert pd.isna(got["nationality"])
+
+
+@pytest.mark.parametrize(
+    ("change", "reason", "column"),
+    [
+        ({"record_id": " "}, "missing_required", "record_id"),  # blank key
+        ({"employer_tax_code": ""}, "missing_required", "employer_tax_code"),  # blank MST
+        ({"employer_tax_code": BAD_MST}, "invalid_tax_code", "employer_tax_code"),  # check digit
+        ({"full_name": "  "}, "missing_name", "full_name"),  # blank name
+        ({"full_name": "123 ???"}, "missing_name", "full_name"),  # no letters
+        ({"period": None}, "missing_required", "period"),  # no period
+        ({"period": "13/2026"}, "invalid_date", "period"),  # month 13
+        ({"contract_months": ""}, "missing_required", "contract_months"),  # blank months
+        ({"contract_months": "1.5"}, "invalid_number", "contract_months"),  # fractional
+        ({"monthly_income": "-5"}, "invalid_number", "monthly_income"),  # negative income
+        ({"monthly_income": "a lot"}, "invalid_number", "monthly_income"),  # text income
+    ],
+)
+def test_payroll_rejects(change, reason, column):
+    table, rejects = run(normalize_payroll, Source.PAYROLL, [PAYROLL_OK, {**PAYROLL_OK, **change}])
+    assert len(table) == 1
+    got = rejects.iloc[0]
+    assert (got["source"], got["reason"], got["column"]) == ("payroll", reason, column)
+    assert got["source_line"] == 3
+    assert got["source_file"] == "in.csv"
+
+
+def test_first_problem_wins():
+    row = {**PAYROLL_OK, "employer_tax_code": BAD_MST, "full_name": "", "period": "x"}
+    _, rejects = run(normalize_payroll, Source.PAYROLL, [row])
+    assert rejects["reason"].tolist() == ["invalid_tax_code"]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason", "column"),
+    [
+        ({"si_code": ""}, "missing_required", "si_code"),  # blank SI code
+        ({"si_code": "12345"}, "invalid_value", "si_code"),  # malformed SI code
+        ({"full_name": None}, "missing_name", "full_name"),  # no name
+        ({"birth_date": ""}, "missing_required", "birth_date"),  # mandatory birth date
+        ({"birth_date": "31/02/1990"}, "invalid_date", "birth_date"),  # impossible date
+        ({"gender": "X"}, "invalid_value", "gender"),  # outside vocabulary
+        ({"employer_tax_code": BAD_MST}, "invalid_tax_code", "employer_tax_code"),  # MST
+        ({"status": "unknown"}, "invalid_value", "status"),  # outside vocabulary
+        ({"contribution_salary": "x"}, "invalid_number", "contribution_salary"),  # salary
+    ],
+)
+def test_insured_rejects(change, reason, column):
+    table, rejects = run(normalize_insured, Source.INSURED, [INSURED_OK, {**INSURED_OK, **change}])
+    assert len(table) == 1
+    assert (rejects.iloc[0]["reason"], rejects.iloc[0]["column"]) == (reason, column)
+
+
+def test_insured_good_rows_and_year_only_birth():
+    rows = [
+        {**INSURED_OK, "birth_date": "1990", "national_id": CCCD},
+        {**INSURED_OK, "si_code": "79305001234", "national_id": "bad"},  # CCCD as SI code
+    ]
+    table, rejects = run(normalize_insured, Source.INSURED, rows)
+    assert rejects.empty
+    assert list(table.columns) == INSURED.names
+    assert table["birth_precision"].tolist() == ["year", "day"]
+    assert table["status"].tolist() == ["active", "active"]
+    assert table["si_code"].tolist() == ["0112345678", "079305001234"]
+    assert table["id_birth_year"].iloc[0] == 1990
+    assert table.attrs[NULLED_ATTR] == {"national_id": 1}
+
+
+def test_reject_files_never_carry_citizen_ids_or_values():
+    rows = [
+        {**INSURED_OK, "si_code": "079305001234", "full_name": ""},
+        {**INSURED_OK, "si_code": "79305001234", "birth_date": "31/02/1990"},
+        {**INSURED_OK, "si_code": "07930500123X", "gender": "?"},
+    ]
+    _, rejects = run(normalize_insured, Source.INSURED, rows)
+    assert rejects["record_key"].iloc[0] == "079*****1234"
+    assert rejects["record_key"].iloc[1] == "079*****1234"
+    assert rejects["record_key"].iloc[2] == "079*****123X"
+    text = rejects.astype(str).to_string()
+    for secret in ("079305001234", "79305001234", "0500123", "31/02/1990", "Nguyễn"):
+        assert secret not in text
+
+
+def test_businesses():
+    rows = [
+        {**BUSINESS_OK, "ward_code": "00001", "registered_on": "15/03/2010"},
+        {**BUSINESS_OK, "tax_code": "0100233488-001", "district_code": "760"},  # bad district
+        {**BUSINESS_OK, "tax_code": BAD_MST},  # rejected
+        {**BUSINESS_OK, "tax_code": "0314409058", "province_code": "99"},  # rejected
+        {**BUSINESS_OK, "tax_code": "0314409058-002", "name": " "},  # rejected
+        {**BUSINESS_OK, "tax_code": "0314409058-003", "status": "bankrupt"},  # rejected
+        {**BUSINESS_OK, "tax_code": "0314409058-004", "registered_on": "2010"},  # nulled date
+        {
+            **BUSINESS_OK,
+            "tax_code": "0314409058-005",
+            "province_code": "14",
+            "district_code": "",
+            "ward_code": "03980",
+        },  # 2025 scheme
+    ]
+    table, rejects = run(normalize_businesses, Source.BUSINESSES, rows)
+    assert list(table.columns) == BUSINESSES.names
+    assert rejects["reason"].tolist() == [
+        "invalid_tax_code",
+        "invalid_value",
+        "missing_name",
+        "invalid_value",
+    ]
+    assert rejects["column"].tolist() == ["tax_code", "province_code", "name", "status"]
+    first = table.iloc[0]
+    assert first["name"] == "Công ty TNHH An Phát"
+    assert (first["province_code"], first["district_code"], first["ward_code"]) == (
+        "01",
+        "001",
+        "00001",
+    )
+    assert first["registered_on"] == dt.date(2010, 3, 15)
+    assert first["status"] == "active"
+    assert table["employer_root"].tolist()[:2] == [MST, MST]
+    assert pd.isna(table.iloc[1]["district_code"])
+    assert table["unit_scheme"].tolist() == ["pre-2025", "pre-2025", "pre-2025", "2025-07"]
+    assert table.attrs[NULLED_ATTR] == {"district_code": 1, "ward_code": 0, "registered_on": 1}
+
+
+def test_reject_duplicates_keeps_first_in_input_order():
+    rows = [PAYROLL_OK, {**PAYROLL_OK, "record_id": "R2"}, PAYROLL_OK]
+    table, _ = run(normalize_payroll, Source.PAYROLL, rows)
+    other = table.iloc[[0]].assign(source_file="b.csv", source_line=1)
+    combined = pd.concat([table, other], ignore_index=True)
+    kept, rejects = reject_duplicates(combined, "record_id", Source.PAYROLL)
+    assert kept["source_line"].tolist() == [2, 3]
+    assert list(rejects.columns) == REJECTS.names
+    assert rejects["reason"].tolist() == ["duplicate_key", "duplicate_key"]
+    assert rejects["source_line"].tolist() == [4, 1]
+    assert rejects["detail"].tolist() == ["record_id first seen at in.csv:2"] * 2
+
+
+def test_reject_duplicates_ignores_null_keys():
+    frame = pd.DataFrame(
+        {"si_code": [None, None, "1"], "source_file": "a", "source_line": [1, 2, 3]}
+    )
+    kept, rejects = reject_duplicates(frame, "si_code", Source.INSURED)
+    assert len(kept) == 3
+    assert rejects.empty
+
+
+def test_missing_vocabulary_is_a_config_error():
+    raw = raw_table(Source.PAYROLL, [PAYROLL_OK])
+    with pytest.raises(ConfigError, match="nationality"):
+        normalize_payroll(raw, {"gender": {}}, today=TODAY)
+
+
+def test_missing_raw_column_is_a_pipeline_error():
+    raw = raw_table(Source.PAYROLL, [PAYROLL_OK]).drop(columns="gender")
+    with pytest.raises(PipelineError, match="gender"):
+        normalize_payroll(raw, VOCABULARIES, today=TODAY)
+
+
+def test_empty_input():
+    table, rejects = normalize_payroll(raw_table(Source.PAYROLL, []), VOCABULARIES)
+    assert table.empty
+    assert rejects.empty
+    assert list(table.columns) == PAYROLL.names

@@ -1,0 +1,41 @@
+"""Vocabularies: folding and mapping free text to canonical codes."""
+
+import pandas as pd
+import pytest
+
+from linkage.errors import ConfigError
+from linkage.normalize import fold_key, fold_text, map_vocabulary
+
+GENDER = {"M": ["Nam", "male", "m"], "F": ["Nữ", "nu", "female", "f"]}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Mã  số THUẾ ", "ma so thue"),  # case, tones, spaces
+        ("ĐANG HOẠT ĐỘNG", "dang hoat dong"),  # đ folded explicitly
+        ("Nữ", "nu"),  # horn and tone
+        ("", ""),  # empty stays empty
+    ],
+)
+def test_fold_text(raw, expected):
+    assert fold_text(raw) == expected
+
+
+def test_fold_key_vectorized():
+    assert fold_key(pd.Series(["Nữ", None])).tolist()[0] == "nu"
+    assert pd.isna(fold_key(pd.Series(["Nữ", None])).iloc[1])
+
+
+def test_map_vocabulary():
+    values = pd.Series(["Nam", "NỮ", " female ", "x", "", None, "M"], dtype=object)
+    match = map_vocabulary(values, GENDER)
+    assert match.canonical.tolist()[:3] == ["M", "F", "F"]
+    assert match.canonical.iloc[6] == "M"  # canonical value is its own spelling
+    assert match.canonical.iloc[3:6].isna().all()
+    assert match.unknown.tolist() == [False, False, False, True, False, False, False]
+
+
+def test_clashing_spellings_are_a_config_error():
+    with pytest.raises(ConfigError, match="maps to both"):
+        map_vocabulary(pd.Series(["x"]), {"M": ["nam"], "F": ["Nam"]})
