@@ -350,3 +350,13 @@ def test_every_row_gets_exactly_one_disposition(rows, closed) -> None:
     listed = result.assign(key=key.to_numpy())[(disposition == "candidate").to_numpy()]
     unlinked = listed[listed["si_code"].isna()]
     assert not unlinked.duplicated(["key", "employer_code"]).any()
+
+
+def test_empty_registries_and_empty_payroll() -> None:
+    empty_registry = schema.empty(schema.BUSINESSES)
+    result = decide(payroll({}), links(), insured(), empty_registry, RULES)
+    assert list(result[["province_code", "district_code"]].iloc[0]) == ["00", "000"]
+    assert result["reason"].iloc[0] == CandidateReason.UNINSURED
+    nothing = decide(schema.empty(schema.PAYROLL), links(), insured(), businesses(), RULES)
+    assert len(nothing) == 0
+    assert rank_employers(nothing, businesses()).empty

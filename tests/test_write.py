@@ -206,3 +206,21 @@ def test_format_summary_prints_every_district(tmp_path: Path) -> None:
 def test_vectorized_mask_matches_mask_id(value) -> None:
     masked = mask_ids(pd.Series([value], dtype="object")).iloc[0]
     assert (mask_id(value) if value is not None else "") == ("" if pd.isna(masked) else masked)
+
+
+def test_publish_with_no_candidates(tmp_path: Path) -> None:
+    inputs = scenario(rejected=2)
+    frame = schema.empty(schema.PAYROLL)
+    registry = businesses()
+    dispositions = decide(frame, links(), insured(), registry, rules())
+    run = inputs["run"]
+    inputs.update(
+        payroll=frame,
+        dispositions=dispositions,
+        employers=rank_employers(dispositions, registry),
+        units=outreach_units(dispositions, None),
+        run=RunInfo(**{**run.__dict__, "inputs": (InputFile("payroll", "p.csv", "a" * 64, 2),)}),
+    )
+    manifest = publish(tmp_path / "out", **inputs)
+    assert manifest.accounting.rejected == 2
+    assert not (tmp_path / "out" / "candidates").exists()

@@ -134,7 +134,7 @@ def _employers(payroll: pd.DataFrame, businesses: pd.DataFrame) -> pd.DataFrame:
     by_root = index.get_indexer(payroll["employer_root"].astype("object"))
     position = np.where(position >= 0, position, by_root)
     found = position >= 0
-    rows = registry.iloc[np.where(found, position, 0)].reset_index(drop=True)
+    rows = registry.reset_index(drop=True).reindex(position).reset_index(drop=True)
     out = pd.DataFrame(index=pd.RangeIndex(len(payroll)))
     out["found"] = found
     out["closed"] = found & _equals(rows["status"], "closed")
