@@ -17,6 +17,13 @@ The order of tests, each applying only to rows no earlier test decided:
    margin * min(income, ceiling)                   -> candidate ``under_declared``
 11. linked match, active                           -> insured_ok
 12. unlinked                                       -> candidate ``uninsured``
+    (a match to a record of unknown status goes to ``review``)
+
+Conventions: ages count whole months from the birth month to the period month; a birth
+known only by its year is placed at the policy month (July); an unknown birth date, sex
+(men's later schedule), contract length or income never excludes. Retirement age is
+reached in its month and excludes from the month after. Workers whose employer is absent
+from the registry stay candidates under the unknown unit ``00``/``000``.
 
 Then one outreach entry per (worker, employer root): the latest period decides; other
 candidate rows of the pair become excluded ``duplicate_entry``. Priorities rank candidates
@@ -33,6 +40,12 @@ import pyarrow as pa
 
 from linkage.eligibility.ages import month_index, period_month_index, retirement_ages
 from linkage.eligibility.parameters import RowParameters, parameters, zones_of
+from linkage.eligibility.priority import (
+    INSURED_SEVERITY,
+    SEVERITY,
+    priorities,
+    unpaid_contributions,
+)
 from linkage.eligibility.rules import FloatArray, RuleSet, period_days
 from linkage.errors import PipelineError
 from linkage.schema import (
@@ -47,15 +60,6 @@ from linkage.schema import (
 
 UNKNOWN_PROVINCE = "00"  # outreach unit of workers whose employer is not in the registry
 UNKNOWN_DISTRICT = "000"  # also the district of employers registered without a district
-
-# Contact order of candidate reasons: lower first.
-SEVERITY: dict[str, int] = {
-    CandidateReason.UNINSURED: 0,
-    CandidateReason.LAPSED: 1,
-    CandidateReason.UNDER_DECLARED: 2,
-    CandidateReason.REVIEW: 3,
-}
-_INSURED_SEVERITY = len(SEVERITY)  # an insured row of the same month outranks no candidate
 
 # Columns decide adds after the DISPOSITIONS contract columns.
 EXTRA_COLUMNS = pa.schema(
@@ -219,28 +223,6 @@ def _coverage(
     return _first(cases, CandidateReason.UNINSURED.value)
 
 
-def _unpaid(
-    reason: np.ndarray, income: FloatArray, salary: FloatArray, p: RowParameters
-) -> FloatArray:
-    """Estimated unpaid monthly contributions, VND; NaN for rows that are not candidates.
-
-    The SI base a compliant employer would declare is min(max(income, floor), ceiling).
-    Uninsured and lapsed workers owe the rate on all of it; under-declared ones on the
-    shortfall; review rows are not counted until a clerk confirms them.
-    """
-    base = np.minimum(np.maximum(np.where(np.isnan(income), p.floor, income), p.floor), p.ceiling)
-    shortfall = np.maximum(base - np.nan_to_num(salary), 0.0)
-    return np.select(
-        [
-            np.isin(reason, [CandidateReason.UNINSURED.value, CandidateReason.LAPSED.value]),
-            reason == CandidateReason.UNDER_DECLARED.value,
-            reason == CandidateReason.REVIEW.value,
-        ],
-        [np.round(p.rate * base), np.round(p.rate * shortfall), 0.0],
-        default=np.nan,
-    )
-
-
 def _worker_key(payroll: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
     """Linked SI code, else national ID, else personal tax code, else name and birth year.
 
@@ -267,7 +249,7 @@ def _duplicates(
 ) -> np.ndarray:
     """Candidate rows that are not the latest entry of their (worker, employer root) pair."""
     root = _strings(payroll["employer_root"]).fillna(_strings(payroll["employer_tax_code"]))
-    severity = pd.Series(reason, dtype="object").map(SEVERITY).fillna(_INSURED_SEVERITY)
+    severity = pd.Series(reason, dtype="object").map(SEVERITY).fillna(INSURED_SEVERITY)
     entries = pd.DataFrame(
         {
             "worker": _worker_key(payroll, linked).fillna(""),
@@ -288,36 +270,6 @@ def _duplicates(
     stale[later] = True
     stale &= disposition == Disposition.CANDIDATE.value
     return stale
-
-
-def _priorities(
-    units: pd.DataFrame,
-    reason: np.ndarray,
-    unpaid: FloatArray,
-    income: FloatArray,
-    record_id: pd.Series,
-    candidate: np.ndarray,
-) -> np.ndarray:
-    """Contact order within each outreach unit: severity, then unpaid amount, then income."""
-    ranking = pd.DataFrame(
-        {
-            "province": units["province_code"].to_numpy(dtype=object),
-            "district": units["district_code"].to_numpy(dtype=object),
-            "severity": pd.Series(reason, dtype="object").map(SEVERITY).to_numpy(),
-            "unpaid": np.nan_to_num(unpaid),
-            "income": np.nan_to_num(income),
-            "record_id": _strings(record_id).fillna("").to_numpy(dtype=object),
-        }
-    )[candidate]
-    ranking = ranking.sort_values(
-        ["province", "district", "severity", "unpaid", "income", "record_id"],
-        ascending=[True, True, True, False, False, True],
-        kind="stable",
-    )
-    order = ranking.groupby(["province", "district"], sort=False).cumcount() + 1
-    priority = np.full(len(reason), np.nan)
-    priority[order.index.to_numpy()] = order.to_numpy()
-    return priority
 
 
 def decide(
@@ -367,8 +319,8 @@ def decide(
 
     candidate = disposition == Disposition.CANDIDATE.value
     salary = _floats(linked["contribution_salary"])
-    unpaid = np.where(candidate, _unpaid(reason, income, salary, p), np.nan)
-    priority = _priorities(employer, reason, unpaid, income, payroll["record_id"], candidate)
+    unpaid = np.where(candidate, unpaid_contributions(reason, income, salary, p), np.nan)
+    priority = priorities(employer, reason, unpaid, income, payroll["record_id"], candidate)
 
     result = conform(
         pd.DataFrame(

@@ -1,0 +1,81 @@
+"""Estimated unpaid contributions and the contact order of candidates within a unit.
+
+Priority 1 is contacted first. Candidates rank by reason severity (uninsured, lapsed,
+under-declared, review), then by estimated unpaid monthly contributions, then by income,
+then by record ID for a stable order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from linkage.eligibility.parameters import RowParameters
+from linkage.eligibility.rules import FloatArray
+from linkage.schema import CandidateReason
+
+# Contact order of candidate reasons: lower first.
+SEVERITY: dict[str, int] = {
+    CandidateReason.UNINSURED: 0,
+    CandidateReason.LAPSED: 1,
+    CandidateReason.UNDER_DECLARED: 2,
+    CandidateReason.REVIEW: 3,
+}
+INSURED_SEVERITY = len(SEVERITY)  # an insured row of the same month outranks no candidate
+
+
+def _strings(series: pd.Series) -> pd.Series:
+    return series.reset_index(drop=True).astype(pd.ArrowDtype(pa.string()))
+
+
+def unpaid_contributions(
+    reason: np.ndarray, income: FloatArray, salary: FloatArray, p: RowParameters
+) -> FloatArray:
+    """Estimated unpaid monthly contributions, VND; NaN for rows that are not candidates.
+
+    The SI base a compliant employer would declare is min(max(income, floor), ceiling).
+    Uninsured and lapsed workers owe the rate on all of it; under-declared ones on the
+    shortfall; review rows are not counted until a clerk confirms them.
+    """
+    base = np.minimum(np.maximum(np.where(np.isnan(income), p.floor, income), p.floor), p.ceiling)
+    shortfall = np.maximum(base - np.nan_to_num(salary), 0.0)
+    return np.select(
+        [
+            np.isin(reason, [CandidateReason.UNINSURED.value, CandidateReason.LAPSED.value]),
+            reason == CandidateReason.UNDER_DECLARED.value,
+            reason == CandidateReason.REVIEW.value,
+        ],
+        [np.round(p.rate * base), np.round(p.rate * shortfall), 0.0],
+        default=np.nan,
+    )
+
+
+def priorities(
+    units: pd.DataFrame,
+    reason: np.ndarray,
+    unpaid: FloatArray,
+    income: FloatArray,
+    record_id: pd.Series,
+    candidate: np.ndarray,
+) -> np.ndarray:
+    """Contact order within each outreach unit: severity, then unpaid amount, then income."""
+    ranking = pd.DataFrame(
+        {
+            "province": units["province_code"].to_numpy(dtype=object),
+            "district": units["district_code"].to_numpy(dtype=object),
+            "severity": pd.Series(reason, dtype="object").map(SEVERITY).to_numpy(),
+            "unpaid": np.nan_to_num(unpaid),
+            "income": np.nan_to_num(income),
+            "record_id": _strings(record_id).fillna("").to_numpy(dtype=object),
+        }
+    )[candidate]
+    ranking = ranking.sort_values(
+        ["province", "district", "severity", "unpaid", "income", "record_id"],
+        ascending=[True, True, True, False, False, True],
+        kind="stable",
+    )
+    order = ranking.groupby(["province", "district"], sort=False).cumcount() + 1
+    priority = np.full(len(reason), np.nan)
+    priority[order.index.to_numpy()] = order.to_numpy()
+    return priority
