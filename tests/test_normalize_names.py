@@ -60,7 +60,7 @@ def test_clean_name(raw, expected):
         ("Nguyeenx Vawn An", "nguyễn văn an", "nguyen van an"),  # Telex residue
         ("NGUYEENX VAWN AN", "nguyễn văn an", "nguyen van an"),  # Telex residue, all caps
         ("Traanf Thij Hoafng Lan", "trần thị hoàng lan", "tran thi hoang lan"),  # tones
-        ("Truwowngf Ddoox", "trường đỗ", "truong do"),  # uwow and dd
+        ("Ddoox Truwowngf", "đỗ trường", "do truong"),  # dd and uwow
         ("Nguyen Thanh Quang", "nguyen thanh quang", "nguyen thanh quang"),  # plain ASCII
         ("Thomas Evans", "thomas evans", "thomas evans"),  # foreign name: no decode
         ("Wang Wei", "wang wei", "wang wei"),  # w without a Vietnamese reading
@@ -70,6 +70,10 @@ def test_clean_name(raw, expected):
         ("Phong Âu Dương", "âu dương phong", "au duong phong"),  # compound surname last
         ("Lan Anh", "lan anh", "lan anh"),  # no surname anywhere: unchanged
         ("Mai Trần", "mai trần", "mai tran"),  # Mai is a surname: no reorder
+        ("Trường Doãn Văn", "doãn văn trường", "doan van truong"),  # ends in marker Văn
+        ("Hậu Nguyễn Quang", "nguyễn quang hậu", "nguyen quang hau"),  # Hậu is not Hầu
+        ("Nguyên Trần An", "nguyên trần an", "nguyen tran an"),  # mistoned Nguyễn: kept
+        ("LY NGUYEN THANH", "ly nguyen thanh", "ly nguyen thanh"),  # ASCII Ly may be Lý
         ("Nguyễn Thị Hòa", "nguyễn thị hoà", "nguyen thi hoa"),  # tone placement canonical
         ("Lý Lí Ly", "lý lí ly", "ly li ly"),  # i/y kept distinct
     ],

@@ -15,6 +15,7 @@ apostrophes are dropped in keys (H'Hen -> hhen); ``full_name`` keeps them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final, NamedTuple
 
 import pandas as pd
@@ -111,7 +112,7 @@ def name_record(raw: str) -> NameKeys:
     folded = ascii_fold(" ".join(words)).split()
     if len(folded) != len(words):  # defensive: per-word fold if a word folded to nothing
         folded = [ascii_fold(w) or w for w in words]
-    order = _family_first_order(folded)
+    order = _family_first_order(words, folded)
     words = [words[i] for i in order]
     folded = [folded[i] for i in order]
     surname_length = _surname_length(folded) if len(words) > 1 else 0
@@ -151,29 +152,47 @@ def _surname_length(folded: list[str]) -> int:
     return 1
 
 
-def _is_major(word: str) -> bool:
-    return surnames.surname_share(word) >= surnames.REORDER_MIN_SHARE
+_MIDDLE_MARKERS: Final = frozenset({"văn", "thị"})
 
 
-def _family_first_order(folded: list[str]) -> list[int]:
+def _family_first_order(words: list[str], folded: list[str]) -> list[int]:
     """Word order that puts the family name first; identity unless the evidence is clear.
 
-    Reorders only when the first word is not a surname at all and a common surname (share
-    >= ``REORDER_MIN_SHARE``) or a compound surname sits where a reordered name puts it:
+    Reorders only when the first word is not a surname and a common surname or a
+    compound surname sits where a reordered name puts it:
 
-    * second word: the given name was moved to the front ("An Nguyễn Văn");
+    * second word: the given name was moved to the front ("An Nguyễn Văn"); a name
+      ending in the middle-name markers Văn / Thị ("Trường Doãn Văn") needs only a
+      known surname there;
     * last word(s): Western order, given [middle] surname ("An Van Nguyen").
+
+    Accented names are looked up with their tones ("Hậu" is not the surname Hầu); ASCII
+    names by their fold, with a higher bar because folding merges surnames with given
+    names.
     """
-    count = len(folded)
+    count = len(words)
     identity = list(range(count))
-    if count < 2 or surnames.is_surname(folded[0]) or _compound_at(folded, 0):
+    accented = not "".join(words).isascii()
+    share: Callable[[str], float]
+    if accented:
+        share, minimum = surnames.surname_share_exact, surnames.REORDER_MIN_SHARE_ACCENTED
+        first_is_surname = share(words[0]) > 0 or surnames.looks_like_major_surname(words[0])
+        lookup = words
+    else:
+        share, minimum = surnames.surname_share, surnames.REORDER_MIN_SHARE
+        first_is_surname = surnames.is_surname(folded[0])
+        lookup = folded
+    if count < 2 or first_is_surname or _compound_at(folded, 0):
         return identity
-    if count >= 3 and (_is_major(folded[1]) or _compound_at(folded, 1)):
-        return [*range(1, count), 0]
+    if count >= 3:
+        second = share(lookup[1])
+        marker_last = accented and words[-1] in _MIDDLE_MARKERS and second > 0
+        if second >= minimum or marker_last or _compound_at(folded, 1):
+            return [*range(1, count), 0]
     for size in (4, 3, 2):
         tail = count - size
         if tail >= 1 and _compound_at(folded, tail) == size:
             return [*range(tail, count), *range(1, tail), 0]
-    if _is_major(folded[-1]):
+    if share(lookup[-1]) >= minimum:
         return [count - 1, *range(1, count - 1), 0]
     return identity

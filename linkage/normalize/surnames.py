@@ -22,7 +22,7 @@ from typing import Final
 import pandas as pd
 import pyarrow as pa
 
-from linkage.normalize._text import ascii_fold, collapse
+from linkage.normalize._text import ascii_fold, canonical_tones, collapse, drop_tones, nfc
 from linkage.normalize._vector import map_unique
 
 # (surname, share of the population as a fraction)
@@ -137,9 +137,15 @@ COMPOUND_SURNAMES: Final[tuple[str, ...]] = tuple(
 # Compounds whose second word is also a common middle name ("Nguyễn Phúc An" is usually
 # Nguyễn + Phúc + An): read as compound only when the name has at least four words.
 AMBIGUOUS_COMPOUNDS: Final = frozenset({"nguyen phuc", "nguyen phuoc"})
-# Surnames common enough to justify reordering a name that starts with a non-surname
-# (DOMAIN.md: the fifteen most frequent cover ~90% of the population).
-REORDER_MIN_SHARE: Final = 0.01
+# Share a surname needs before it is evidence for reordering a name that does not start
+# with a surname. With accents the lookup is exact and can afford a lower bar (Lâm,
+# Đinh); ASCII folding merges surnames with given names (Ly / Lý, Hau / Hầu), so the bar
+# there covers only the ~20 most frequent surnames.
+REORDER_MIN_SHARE: Final = 0.008
+REORDER_MIN_SHARE_ACCENTED: Final = 0.003
+# A first word whose toneless form is one of these common surnames is read as a surname
+# written with a wrong tone ("Nguyên Trần An"), so the name is not reordered.
+MAJOR_SHARE: Final = 0.01
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -172,6 +178,33 @@ def surname_share(surname: str) -> float:
 def is_surname(surname: str) -> bool:
     """True when the (possibly compound) surname is in the table."""
     return surname_key(surname) in _share_table()
+
+
+def exact_key(word: str) -> str:
+    """Lookup key keeping diacritics: NFC lower case, canonical tone placement."""
+    return canonical_tones(collapse(nfc(word).lower()))
+
+
+@functools.cache
+def _exact_table() -> Mapping[str, float]:
+    return {exact_key(name): share for name, share in SURNAMES}
+
+
+@functools.cache
+def _major_toneless() -> frozenset[str]:
+    return frozenset(
+        drop_tones(key) for key, share in _exact_table().items() if share >= MAJOR_SHARE
+    )
+
+
+def surname_share_exact(word: str) -> float:
+    """Share of a surname written with its diacritics ("hậu" is not "Hầu"); 0.0 if unknown."""
+    return _exact_table().get(exact_key(word), 0.0)
+
+
+def looks_like_major_surname(word: str) -> bool:
+    """True when ``word`` without tones is a common surname ("nguyên" -> Nguyễn)."""
+    return drop_tones(exact_key(word)) in _major_toneless()
 
 
 def surname_shares(surnames: pd.Series) -> pd.Series:
