@@ -26,8 +26,9 @@ _NOT_AFTER: Final = r"(?![\w\u0300-\u036f])"
 _OA_OE_RE: Final = re.compile(f"(?<=o)([{TONE_MARKS}])([ae]){_NOT_AFTER}")
 _UY_RE: Final = re.compile(f"(?<=u)([{TONE_MARKS}])(y){_NOT_AFTER}")
 _WHITESPACE_RE: Final = re.compile(r"\s+")
-# Apostrophe look-alikes seen in ethnic-minority names (H'Hen Niê) typed on various keyboards.
-_APOSTROPHES: Final = str.maketrans(
+# Apostrophe look-alikes (H'Hen Niê typed on various keyboards) and the Icelandic eth
+# that legacy fonts produce for Đ.
+_CHARACTER_REPAIRS: Final = str.maketrans(
     {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00d0": "\u0110", "\u00f0": "\u0111"}
 )
 _JOINERS: Final = "'-"
@@ -82,7 +83,7 @@ def clean_display(text: str) -> str:
     follows a letter; an apostrophe or hyphen survives only between letters. Case and
     diacritics are kept. The result is idempotent.
     """
-    text = nfc(text).translate(_APOSTROPHES)
+    text = nfc(text).translate(_CHARACTER_REPAIRS)
     kept: list[str] = []
     previous_letter = False  # last kept character is a letter or a mark attached to one
     last = len(text) - 1
