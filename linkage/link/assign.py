@@ -1,11 +1,18 @@
-"""From scored pairs to links: one insured person at most per payroll row, banded.
+"""From scored pairs to links: one insured record at most per payroll row, banded.
 
-An exact-ID pair wins for its payroll row unless the rest of the evidence (name, birth date,
-sex, employer: every comparison but the ID) says on balance "another person"; then it goes
-to review, because a reused or mistyped ID is a different person more often than a clerk
-expects. Other rows take their best-scoring pair; a runner-up within ``tie_margin``
-(log2 units) of a match sends it to review. Two insured records of the same person (same
-national ID) are not rivals. An insured person may link to many payroll rows (several jobs).
+A pair is *acceptable* when it shares the citizen ID and the rest of the evidence (name,
+birth date, sex, employer: every comparison but the ID) does not say on balance "another
+person", or when its match probability reaches the match threshold. An exact-ID pair whose
+other evidence disagrees goes to review: a reused or mistyped ID is a different person more
+often than a clerk expects.
+
+Each payroll row takes, among its pairs, the first by: acceptable, then at the same employer,
+then match weight. The employer preference matters because a person with two jobs, or a
+stopped record at a previous employer, has several insured records; the one at the payroll
+row's employer is the one whose status and salary eligibility must judge. A runner-up (not
+the same person: records sharing a national ID are one person) that is also acceptable,
+equally placed on employer, and within ``tie_margin`` log2 units sends the link to review.
+An insured record may link to many payroll rows (several months, several jobs).
 """
 
 from __future__ import annotations
@@ -16,33 +23,29 @@ import pandas as pd
 from linkage.config import LinkConfig
 from linkage.schema import Band, LinkMethod
 
-# An exact-ID pair whose non-ID weights sum below this (log2 units) goes to review.
-_ID_CONFLICT_WEIGHT = 0.0
 _ID_WEIGHT = "weight_national_id"
+_SAME_EMPLOYER_LEVEL = 1  # Employer comparison: 1 = same enterprise
 
 
-def _band(probability: pd.Series, settings: LinkConfig) -> np.ndarray:
-    return np.select(
-        [probability >= settings.match_probability, probability >= settings.review_probability],
-        [Band.MATCH.value, Band.REVIEW.value],
-        default=Band.NON_MATCH.value,
+def _annotate(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
+    exact = scored["method"].notna().to_numpy()
+    other_evidence = (
+        scored.filter(regex=r"^weight_").drop(columns=[_ID_WEIGHT], errors="ignore").sum(axis=1)
     )
-
-
-def _best_and_runner_up(scored: pd.DataFrame) -> pd.DataFrame:
-    """Best pair per payroll row with the runner-up (a different person) beside it."""
-    ranked = scored.sort_values(["payroll_pos", "match_weight"], ascending=[True, False])
-    person = ranked["insured_person"]
-    same_person = person.notna() & ranked.duplicated(["payroll_pos", "insured_person"])
-    ranked = ranked[~same_person.to_numpy()]
-    rank = ranked.groupby("payroll_pos", sort=False).cumcount()
-    best = ranked[rank.to_numpy() == 0].set_index("payroll_pos")
-    second = ranked[rank.to_numpy() == 1].set_index("payroll_pos")
-    best["runner_up_si_code"] = second["si_code"].reindex(best.index)
-    best["runner_up_margin"] = best["match_weight"] - second["match_weight"].reindex(best.index)
-    best["runner_up_probability"] = second["match_probability"].reindex(best.index)
-    chosen: pd.DataFrame = best.reset_index()
-    return chosen
+    conflict = exact & (other_evidence.to_numpy() < 0)
+    probable = scored["match_probability"].to_numpy() >= settings.match_probability
+    employer = scored.get("gamma_employer")
+    same_employer = (
+        employer.to_numpy() == _SAME_EMPLOYER_LEVEL
+        if employer is not None
+        else np.zeros(len(scored), bool)
+    )
+    return scored.assign(
+        exact=exact,
+        conflict=conflict,
+        acceptable=(exact & ~conflict) | probable,
+        same_employer=same_employer,
+    )
 
 
 def assign(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
@@ -55,28 +58,48 @@ def assign(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
         settings: thresholds.
 
     Returns:
-        Rows in the match or review band, one per linked payroll row.
+        Rows in the match or review band, one per linked payroll row, with the runner-up's
+        si_code and margin (negative when the employer preference beat a heavier pair).
     """
-    exact = scored["method"].notna().to_numpy()
-    exact_rows = scored.loc[exact, "payroll_pos"].unique()
-    deterministic = _best_and_runner_up(scored[exact])
-    rivals = _best_and_runner_up(scored[~scored["payroll_pos"].isin(exact_rows).to_numpy()])
+    ranked = _annotate(scored, settings).sort_values(
+        ["payroll_pos", "acceptable", "same_employer", "match_weight"],
+        ascending=[True, False, False, False],
+    )
+    person = ranked["insured_person"]
+    same_person = person.notna() & ranked.duplicated(["payroll_pos", "insured_person"])
+    ranked = ranked[~same_person.to_numpy()]
+    rank = ranked.groupby("payroll_pos", sort=False).cumcount().to_numpy()
+    best = ranked[rank == 0].set_index("payroll_pos")
+    second = ranked[rank == 1].set_index("payroll_pos").reindex(best.index)
+    second_acceptable = second["acceptable"].to_numpy(dtype=object) == True  # noqa: E712
 
-    weights = deterministic.filter(like="weight_").drop(columns=[_ID_WEIGHT], errors="ignore")
-    conflict = weights.sum(axis=1) < _ID_CONFLICT_WEIGHT
-    deterministic["band"] = np.where(conflict, Band.REVIEW.value, Band.MATCH.value)
-
-    rivals["band"] = _band(rivals["match_probability"], settings)
-    rivals["method"] = LinkMethod.PROBABILISTIC.value
+    band = np.where(
+        best["exact"],
+        np.where(best["conflict"], Band.REVIEW.value, Band.MATCH.value),
+        np.select(
+            [
+                best["match_probability"] >= settings.match_probability,
+                best["match_probability"] >= settings.review_probability,
+            ],
+            [Band.MATCH.value, Band.REVIEW.value],
+            default=Band.NON_MATCH.value,
+        ),
+    )
+    margin = best["match_weight"] - second["match_weight"]
     near_tie = (
-        (rivals["band"] == Band.MATCH.value)
-        & (rivals["runner_up_margin"] < settings.tie_margin)
-        & (rivals["runner_up_probability"] >= settings.review_probability)
+        (band == Band.MATCH.value)
+        & second_acceptable
+        & (second["same_employer"] == best["same_employer"]).to_numpy()
+        & (margin < settings.tie_margin).to_numpy()
     )
-    rivals.loc[near_tie.to_numpy(), "band"] = Band.REVIEW.value
+    band[near_tie] = Band.REVIEW.value
 
-    links = pd.concat([deterministic, rivals], ignore_index=True)
+    links = best.assign(
+        band=band,
+        method=best["method"].fillna(LinkMethod.PROBABILISTIC.value),
+        runner_up_si_code=second["si_code"],
+        runner_up_margin=margin,
+    ).reset_index()
     links = links[links["band"] != Band.NON_MATCH.value]
-    return links.drop(columns=["runner_up_probability", "insured_person"]).sort_values(
-        "payroll_pos", ignore_index=True
-    )
+    helper_columns = ["exact", "conflict", "acceptable", "same_employer", "insured_person"]
+    return links.drop(columns=helper_columns).reset_index(drop=True)

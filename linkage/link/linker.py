@@ -14,7 +14,14 @@ from recordlinkage.base import BaseIndexAlgorithm
 
 from linkage.config import LinkConfig
 from linkage.link.assign import assign
-from linkage.link.blocking import BLOCKING_RULES, BlockingResult, candidate_pairs, pair_index
+from linkage.link.blocking import (
+    BLOCKING_RULES,
+    BlockingResult,
+    candidate_pairs,
+    distinct,
+    pair_index,
+    with_block_year,
+)
 from linkage.link.comparisons import DEFAULT_COMPARISONS, Comparison, compare
 from linkage.link.exact import exact_id_pairs
 from linkage.link.model import FellegiSunterModel, fit
@@ -44,16 +51,11 @@ def make_comparisons(settings: LinkConfig) -> list[Comparison]:
     return [cls(workers=settings.workers) for cls in DEFAULT_COMPARISONS]
 
 
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Object/float64 columns: converted once per table, not once per candidate pair."""
-    plain = {}
-    for column in frame.columns:
-        values = frame[column]
-        if pd.api.types.is_numeric_dtype(values.dtype):
-            plain[column] = values.to_numpy(dtype="float64", na_value=np.nan)
-        else:
-            plain[column] = values.to_numpy(dtype=object, na_value=None)
-    return pd.DataFrame(plain, index=frame.index)
+def _members(codes: np.ndarray, subset: np.ndarray) -> np.ndarray:
+    """Mask over sorted distinct ``codes`` of those in ``subset`` (all present in codes)."""
+    mask = np.zeros(len(codes), dtype=bool)
+    mask[np.searchsorted(codes, subset)] = True
+    return mask
 
 
 def _term_frequencies(
@@ -100,14 +102,16 @@ def link_records(
     insured = insured.reset_index(drop=True)
     comparisons = list(comparisons or make_comparisons(settings))
     columns = sorted({column for c in comparisons for column in c.columns})
-    left, right = _plain(payroll[columns]), _plain(insured[columns])
+    left, right = payroll[columns], insured[columns]
 
-    blocking = candidate_pairs(payroll, insured, blocking_rules or BLOCKING_RULES)
+    blocking = candidate_pairs(
+        with_block_year(payroll), with_block_year(insured), blocking_rules or BLOCKING_RULES
+    )
     exact = exact_id_pairs(payroll, insured)
     width = max(len(insured), 1)
     blocked_codes = blocking.payroll_pos * width + blocking.insured_pos
     exact_codes = exact["payroll_pos"].to_numpy() * width + exact["insured_pos"].to_numpy()
-    codes = np.union1d(blocked_codes, exact_codes)
+    codes = distinct(np.concatenate([blocked_codes, exact_codes]))
     payroll_pos, insured_pos = codes // width, codes % width
     lap("blocking")
 
@@ -122,7 +126,7 @@ def link_records(
             comparisons=comparisons,
             random_gammas=random_gammas,
             blocked_gammas=gammas,
-            labelled_matches=np.isin(codes, exact_codes),
+            labelled_matches=_members(codes, exact_codes),
             payroll_rows=len(payroll),
             insured_rows=len(insured),
             max_iterations=settings.em_max_iterations,

@@ -29,6 +29,7 @@ from linkage.link.comparisons import MISSING, Comparison
 
 MODEL_FORMAT = 1
 _PROBABILITY_FLOOR = 1e-9
+M_FLOOR = 2e-3  # smallest m-probability of any level; see _floored
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,18 @@ class FellegiSunterModel:
         return model
 
 
+def _floored(m: np.ndarray) -> np.ndarray:
+    """m with no level below M_FLOOR, renormalized.
+
+    Generated or very clean training data can show no true match that disagrees on sex or
+    birth year, and EM then sets m to ~0: a weight of -30 that no other evidence can
+    overcome. Real registries do carry such typos, so no level is declared impossible.
+    """
+    floored = np.maximum(m, M_FLOOR)
+    result: np.ndarray = floored / floored.sum()
+    return result
+
+
 def level_frequencies(gammas: pd.DataFrame, comparisons: Sequence[Comparison]) -> list[np.ndarray]:
     """Share of each level among non-missing values, smoothed so no level is zero."""
     shares = []
@@ -176,6 +189,27 @@ def _reestimate(
     return estimates
 
 
+def _distinct_patterns(
+    gammas: np.ndarray, sizes: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct rows of ``gammas`` with each row's pattern number and each pattern's count.
+
+    EM then runs over thousands of patterns instead of millions of pairs. Rows are packed
+    into one int64 (mixed radix, missing shifted to 0) and sorted: far faster than
+    ``np.unique(axis=0)``.
+    """
+    packed = np.zeros(len(gammas), dtype=np.int64)
+    for k, size in enumerate(sizes):
+        packed = packed * (size + 1) + (gammas[:, k].astype(np.int64) + 1)
+    order = np.argsort(packed, kind="stable")
+    ordered = packed[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    inverse = np.empty(len(packed), dtype=np.int64)
+    inverse[order] = np.cumsum(np.r_[False, ordered[1:] != ordered[:-1]])
+    counts = np.diff(np.r_[starts, len(packed)])
+    return gammas[order[starts]], inverse, counts
+
+
 def fit(
     *,
     comparisons: Sequence[Comparison],
@@ -204,11 +238,7 @@ def fit(
     sizes = [len(c.levels) for c in comparisons]
     u_random = level_frequencies(random_gammas, comparisons)
 
-    # EM runs on distinct agreement patterns with their counts: thousands, not millions.
-    patterns, inverse, counts = np.unique(
-        blocked_gammas[names].to_numpy(), axis=0, return_inverse=True, return_counts=True
-    )
-    inverse = inverse.ravel()
+    patterns, inverse, counts = _distinct_patterns(blocked_gammas[names].to_numpy(), sizes)
     if labelled_matches.any():
         labelled_counts = np.bincount(inverse[labelled_matches], minlength=len(patterns))
         m = _reestimate(patterns, labelled_counts.astype(float), sizes)
@@ -239,7 +269,7 @@ def fit(
             ComparisonParameters(
                 name=c.name,
                 levels=c.levels,
-                m=tuple(float(x) for x in np.maximum(m[k], _PROBABILITY_FLOOR)),
+                m=tuple(float(x) for x in _floored(m[k])),
                 u=tuple(float(x) for x in u_random[k]),
                 tf_levels=dict(c.tf_levels),
             )
