@@ -78,7 +78,7 @@ def _person_table(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
             "birth_precision": np.where(dob.notna(), "day", None),
             "birth_date": dob.dt.date,
             "id_birth_year": None,
-        "national_id": text["soc_sec_id"].replace("", None),
+            "national_id": text["soc_sec_id"].replace("", None),
             "national_id_kind": np.where(text["soc_sec_id"] != "", "ssn", None),
             "person_tax_code": None,
             "address": (text["street_number"] + " " + text["address_1"])

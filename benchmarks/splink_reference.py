@@ -256,8 +256,10 @@ def febrl4_splink(match_probability: float = 0.99, seed: int = 1) -> dict:
     a = a.rename(columns={"rec_id": "rec_id_a"})
     for frame in (a, b):
         for col in frame.columns:
-            frame[col] = frame[col].where(frame[col].notna(), None).map(
-                lambda v: v.strip() if isinstance(v, str) else v
+            frame[col] = (
+                frame[col]
+                .where(frame[col].notna(), None)
+                .map(lambda v: v.strip() if isinstance(v, str) else v)
             )
 
     links, seconds = splink_link(
@@ -462,8 +464,18 @@ def _typo(rng: random.Random, s: str, alphabet: str = "aeiouhntg") -> str:
     return s[:i] + rng.choice(alphabet) + s[i + 1 :]
 
 
-def _person_row(first: str, middle: str, given: str, birth: dt.date | None, year: int,
-                gender: str, nid: str | None, employer: str, *, toned: bool) -> dict:
+def _person_row(
+    first: str,
+    middle: str,
+    given: str,
+    birth: dt.date | None,
+    year: int,
+    gender: str,
+    nid: str | None,
+    employer: str,
+    *,
+    toned: bool,
+) -> dict:
     ascii_name = f"{first} {middle} {given}"
     exact = f"{first} {middle} {_TONED.get(given, given) if toned else given}"
     return {
@@ -512,8 +524,17 @@ def synthetic_vietnam(
         )
     insured_rows = []
     for p in people:
-        row = _person_row(p["first"], p["middle"], p["given"], p["birth"], p["birth"].year,
-                          p["gender"], p["cccd"], p["employer"], toned=True)
+        row = _person_row(
+            p["first"],
+            p["middle"],
+            p["given"],
+            p["birth"],
+            p["birth"].year,
+            p["gender"],
+            p["cccd"],
+            p["employer"],
+            toned=True,
+        )
         insured_rows.append({"si_code": p["si_code"], **row})
 
     payroll_rows, truth = [], set()
@@ -544,13 +565,30 @@ def synthetic_vietnam(
                 nid = _typo(rng, p["cccd"], "0123456789")
             if rng.random() < 0.1:
                 employer = rng.choice(employers)
-            row = _person_row(first, middle, given, birth, p["birth"].year, p["gender"], nid,
-                              employer, toned=rng.random() < 0.5)
+            row = _person_row(
+                first,
+                middle,
+                given,
+                birth,
+                p["birth"].year,
+                p["gender"],
+                nid,
+                employer,
+                toned=rng.random() < 0.5,
+            )
         else:
             birth = dt.date(rng.randint(1960, 2004), rng.randint(1, 12), rng.randint(1, 28))
-            row = _person_row(rng.choices(_SURNAMES, _SURNAME_WEIGHTS)[0], rng.choice(_MIDDLES),
-                              rng.choice(_GIVENS), birth, birth.year, rng.choice("MF"),
-                              None, rng.choice(employers), toned=False)
+            row = _person_row(
+                rng.choices(_SURNAMES, _SURNAME_WEIGHTS)[0],
+                rng.choice(_MIDDLES),
+                rng.choice(_GIVENS),
+                birth,
+                birth.year,
+                rng.choice("MF"),
+                None,
+                rng.choice(employers),
+                toned=False,
+            )
         payroll_rows.append({"record_id": record_id, **row})
 
     def arrow(rows: list[dict]) -> pd.DataFrame:
@@ -566,8 +604,7 @@ def vietnam_smoke(seed: int = 7) -> dict:
     """Run ``vietnam_splink`` on ``synthetic_vietnam`` and score it."""
     payroll, insured, truth = synthetic_vietnam(seed=seed)
     links, seconds = vietnam_splink(payroll, insured)
-    return {**prf(links, truth, "record_id", "si_code"), "seconds": seconds,
-            "truth": len(truth)}
+    return {**prf(links, truth, "record_id", "si_code"), "seconds": seconds, "truth": len(truth)}
 
 
 def _show(title: str, r: dict) -> None:

@@ -59,21 +59,31 @@ def main(verbose: bool) -> None:
 
 def _config_options(function: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--config", "config_path", type=existing_file,
-                     help="Run configuration (TOML). Default: configs/default.toml."),
+        click.option(
+            "--config",
+            "config_path",
+            type=existing_file,
+            help="Run configuration (TOML). Default: configs/default.toml.",
+        ),
         click.option("--businesses", type=existing_file, help="Business registry file."),
         click.option("--payroll", type=existing_file, help="Payroll (withholding) file."),
         click.option("--insured", type=existing_file, help="Insured registry file."),
-        click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-                     help="Output directory."),
+        click.option(
+            "--out", type=click.Path(file_okay=False, path_type=Path), help="Output directory."
+        ),
     ]
     for option in reversed(options):
         function = option(function)
     return function
 
 
-def _load(config_path: Path | None, businesses: Path | None, payroll: Path | None,
-          insured: Path | None, out: Path | None) -> Any:
+def _load(
+    config_path: Path | None,
+    businesses: Path | None,
+    payroll: Path | None,
+    insured: Path | None,
+    out: Path | None,
+) -> Any:
     from linkage.config import load_config
 
     return load_config(
@@ -89,8 +99,15 @@ def _load(config_path: Path | None, businesses: Path | None, payroll: Path | Non
 @_config_options
 @click.option("--excel/--no-excel", default=None, help="Also write one .xlsx per district.")
 @click.option("--model", type=existing_file, help="Score with this saved model; do not refit.")
-def run(config_path: Path | None, businesses: Path | None, payroll: Path | None,
-        insured: Path | None, out: Path | None, excel: bool | None, model: Path | None) -> None:
+def run(
+    config_path: Path | None,
+    businesses: Path | None,
+    payroll: Path | None,
+    insured: Path | None,
+    out: Path | None,
+    excel: bool | None,
+    model: Path | None,
+) -> None:
     """Load, normalize, link, decide eligibility and publish outreach lists."""
     from dataclasses import replace
 
@@ -108,15 +125,35 @@ def run(config_path: Path | None, businesses: Path | None, payroll: Path | None,
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.option("--payroll-rows", type=click.IntRange(min=1), default=3000, show_default=True,
-              help="Payroll rows to generate.")
+@click.option(
+    "--payroll-rows",
+    type=click.IntRange(min=1),
+    default=3000,
+    show_default=True,
+    help="Payroll rows to generate.",
+)
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
-@click.option("--noise", type=click.FloatRange(min=0.0), default=1.0, show_default=True,
-              help="Noise scale: 0 clean, 1 default.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xlsx"]), default="csv",
-              show_default=True, help="File format of the three inputs.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Directory to write into.")
+@click.option(
+    "--noise",
+    type=click.FloatRange(min=0.0),
+    default=1.0,
+    show_default=True,
+    help="Noise scale: 0 clean, 1 default.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet", "xlsx"]),
+    default="csv",
+    show_default=True,
+    help="File format of the three inputs.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory to write into.",
+)
 def sample(payroll_rows: int, seed: int, noise: float, fmt: str, out: Path) -> None:
     """Write synthetic businesses, payroll and insured files with ground truth."""
     from linkage.synth import write_sample
@@ -129,13 +166,26 @@ def sample(payroll_rows: int, seed: int, noise: float, fmt: str, out: Path) -> N
 
 @main.command(epilog=EXIT_CODES_HELP)
 @_config_options
-@click.option("--truth", type=existing_file, required=True,
-              help="True links: CSV or Parquet with record_id and si_code.")
-@click.option("--candidates-truth", type=existing_file,
-              help="True dispositions (record_id, person_id, disposition, reason).")
-def evaluate(config_path: Path | None, businesses: Path | None, payroll: Path | None,
-             insured: Path | None, out: Path | None, truth: Path,
-             candidates_truth: Path | None) -> None:
+@click.option(
+    "--truth",
+    type=existing_file,
+    required=True,
+    help="True links: CSV or Parquet with record_id and si_code.",
+)
+@click.option(
+    "--candidates-truth",
+    type=existing_file,
+    help="True dispositions (record_id, person_id, disposition, reason).",
+)
+def evaluate(
+    config_path: Path | None,
+    businesses: Path | None,
+    payroll: Path | None,
+    insured: Path | None,
+    out: Path | None,
+    truth: Path,
+    candidates_truth: Path | None,
+) -> None:
     """Score a run against ground truth: link precision/recall/F1, blocking recall, bands."""
     from linkage.evaluate import evaluate_run
 

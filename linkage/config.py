@@ -195,9 +195,7 @@ def load_config(path: Path | None = None, **overrides: Path | None) -> Config:
         section, _, name = key.partition("__")
         sections[section] = dataclasses.replace(sections[section], **{name: value})
 
-    config = Config(
-        **sections, source=path, digest=hashlib.sha256(raw).hexdigest()
-    )
+    config = Config(**sections, source=path, digest=hashlib.sha256(raw).hexdigest())
     problems = _check_ranges(config, str(path))
     if problems:
         raise ConfigError(problems)

@@ -1,5 +1,4 @@
-"""Score a run against ground truth: links (precision, recall, F1, blocking recall) and
-outreach candidates (precision and recall per reason).
+"""Score a run against ground truth: links, blocking, and outreach candidates per reason.
 
 Candidates are scored per outreach entry, a (person, employer) pair, because the engine
 lists each worker once per employer however many payroll rows they have.
@@ -41,8 +40,10 @@ def candidate_quality(dispositions: pd.DataFrame, truth: pd.DataFrame) -> pd.Dat
         how="left",
     )
     entry = ["person_id", "employer_tax_code"]
-    true_reason = rows.groupby(entry)["reason"].first().where(
-        rows.groupby(entry)["disposition"].first() == Disposition.CANDIDATE.value
+    true_reason = (
+        rows.groupby(entry)["reason"]
+        .first()
+        .where(rows.groupby(entry)["disposition"].first() == Disposition.CANDIDATE.value)
     )
     predicted_reason = rows.groupby(entry)["predicted"].first()  # first non-null
     records = []
@@ -50,14 +51,16 @@ def candidate_quality(dispositions: pd.DataFrame, truth: pd.DataFrame) -> pd.Dat
         truly = true_reason == reason
         said = predicted_reason == reason
         hits = int((truly & said).sum())
-        records.append({
-            "reason": reason,
-            "true_entries": int(truly.sum()),
-            "listed_entries": int(said.sum()),
-            "correct": hits,
-            "precision": hits / said.sum() if said.sum() else float("nan"),
-            "recall": hits / truly.sum() if truly.sum() else float("nan"),
-        })
+        records.append(
+            {
+                "reason": reason,
+                "true_entries": int(truly.sum()),
+                "listed_entries": int(said.sum()),
+                "correct": hits,
+                "precision": hits / said.sum() if said.sum() else float("nan"),
+                "recall": hits / truly.sum() if truly.sum() else float("nan"),
+            }
+        )
     return pd.DataFrame(records)
 
 

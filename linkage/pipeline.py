@@ -126,7 +126,9 @@ def run_pipeline(config: Config, *, progress: Progress = lambda stage: None) -> 
     """Run every stage on the configured inputs and publish the outputs atomically."""
     started = dt.datetime.now(dt.UTC)
     rules = load_rules(config.eligibility.rules)
-    crosswalk = load_crosswalk(config.eligibility.crosswalk) if config.eligibility.crosswalk else None
+    crosswalk = (
+        load_crosswalk(config.eligibility.crosswalk) if config.eligibility.crosswalk else None
+    )
     model = (
         FellegiSunterModel.load(config.link.model, make_comparisons(config.link))
         if config.link.model
@@ -146,9 +148,7 @@ def run_pipeline(config: Config, *, progress: Progress = lambda stage: None) -> 
     units = outreach_units(dispositions, crosswalk)
 
     progress("publishing")
-    rejects = pd.concat(
-        [empty(REJECTS), *(t.rejects for t in tables.values())], ignore_index=True
-    )
+    rejects = pd.concat([empty(REJECTS), *(t.rejects for t in tables.values())], ignore_index=True)
     run = RunInfo(
         run_id=f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}",
         started_at=started,

@@ -47,11 +47,13 @@ NAME_CASES = [
     # diacritics differ only by tone (Hùng vs Hưng would differ in the toneless key)
     (HUNG, {**HUNG, "name_exact": "nguyễn văn hụng"}, "exact_toneless"),
     # lost diacritics entirely
-    (HUNG, {**HUNG, "name_exact": "nguyen van hung", "name_toneless": "nguyen van hung"},
-     "exact_ascii"),
+    (
+        HUNG,
+        {**HUNG, "name_exact": "nguyen van hung", "name_toneless": "nguyen van hung"},
+        "exact_ascii",
+    ),
     # given name first
-    (HUNG, _name("Hùng Nguyễn Văn", "hung nguyen văn", "hung nguyen van"),
-     "same_tokens_reordered"),
+    (HUNG, _name("Hùng Nguyễn Văn", "hung nguyen văn", "hung nguyen van"), "same_tokens_reordered"),
     # dropped middle name
     (HUNG, _name("Nguyễn Hùng", "nguyen hung", "nguyen hung"), "surname_given_equal"),
     # one-letter typo in the given name
@@ -75,8 +77,12 @@ def test_missing_name_is_its_own_level():
 
 def _birth(year, month=None, day=None):
     precision = "day" if day is not None else ("year" if year is not None else None)
-    return {"birth_year": year, "birth_month": month, "birth_day": day,
-            "birth_precision": precision}
+    return {
+        "birth_year": year,
+        "birth_month": month,
+        "birth_day": day,
+        "birth_precision": precision,
+    }
 
 
 BIRTH_CASES = [
@@ -96,7 +102,8 @@ BIRTH_CASES = [
 def test_birth_date_levels(left, right, expected):
     comparison = BirthDate(workers=1)
     frame = lambda row: pd.DataFrame([row]).astype(  # noqa: E731
-        {"birth_year": "Int16", "birth_month": "Int8", "birth_day": "Int8"})
+        {"birth_year": "Int16", "birth_month": "Int8", "birth_day": "Int8"}
+    )
     pairs = pair_index(np.arange(1), np.arange(1))
     (level,) = compare(pairs, frame(left), frame(right), comparisons=[comparison])["birth_date"]
     assert comparison.level_label(int(level)) == expected
@@ -137,10 +144,10 @@ def test_id_embedded_birth_levels(left, right, expected):
     comparison = IdEmbeddedBirth(workers=1)
     keys = ("id_birth_year", "id_gender", "birth_year", "gender")
     frame = lambda v: pd.DataFrame([dict(zip(keys, v, strict=True))]).astype(  # noqa: E731
-        {"id_birth_year": "Int16", "birth_year": "Int16"})
+        {"id_birth_year": "Int16", "birth_year": "Int16"}
+    )
     pairs = pair_index(np.arange(1), np.arange(1))
-    (level,) = compare(pairs, frame(left), frame(right), comparisons=[comparison])[
-        "id_birth_sex"]
+    (level,) = compare(pairs, frame(left), frame(right), comparisons=[comparison])["id_birth_sex"]
     assert comparison.level_label(int(level)) == expected
 
 
@@ -160,8 +167,7 @@ def test_simple_levels(comparison, column, left, right, expected):
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12)), min_size=1,
-                max_size=20))
+@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12)), min_size=1, max_size=20))
 def test_full_name_vectorized_equals_pairwise(pairs):
     """Scoring a batch gives each pair the level it gets alone."""
     rows = [(_name(a, a, a.strip() or "x"), _name(b, b, b.strip() or "y")) for a, b in pairs]

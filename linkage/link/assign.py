@@ -102,4 +102,5 @@ def assign(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
     ).reset_index()
     links = links[links["band"] != Band.NON_MATCH.value]
     helper_columns = ["exact", "conflict", "acceptable", "same_employer", "insured_person"]
-    return links.drop(columns=helper_columns).reset_index(drop=True)
+    chosen: pd.DataFrame = links.drop(columns=helper_columns).reset_index(drop=True)
+    return chosen

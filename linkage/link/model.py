@@ -146,7 +146,7 @@ class FellegiSunterModel:
 
 
 def _floored(m: np.ndarray) -> np.ndarray:
-    """m with no level below M_FLOOR, renormalized.
+    """M with no level below M_FLOOR, renormalized.
 
     Generated or very clean training data can show no true match that disagrees on sex or
     birth year, and EM then sets m to ~0: a weight of -30 that no other evidence can
