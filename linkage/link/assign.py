@@ -6,12 +6,14 @@ person", or when its match probability reaches the match threshold. An exact-ID 
 other evidence disagrees goes to review: a reused or mistyped ID is a different person more
 often than a clerk expects.
 
-Each payroll row takes, among its pairs, the first by: acceptable, then at the same employer,
-then match weight. The employer preference matters because a person with two jobs, or a
-stopped record at a previous employer, has several insured records; the one at the payroll
-row's employer is the one whose status and salary eligibility must judge. A runner-up (not
-the same person: records sharing a national ID are one person) that is also acceptable,
-equally placed on employer, and within ``tie_margin`` log2 units sends the link to review.
+Each payroll row takes, among its pairs, the first by: acceptable, then acceptable at the
+same employer, then match weight. The employer preference matters because a person with two
+jobs, or a stopped record at a previous employer, has several insured records; the one at
+the payroll row's employer is the one whose status and salary eligibility must judge.
+
+A runner-up (not the same person: records sharing a national ID are one person) that is
+also acceptable, equally placed on employer, and within ``tie_margin`` log2 units sends the
+link to review.
 An insured record may link to many payroll rows (several months, several jobs).
 """
 
@@ -40,11 +42,12 @@ def _annotate(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
         if employer is not None
         else np.zeros(len(scored), bool)
     )
+    acceptable = (exact & ~conflict) | probable
     return scored.assign(
         exact=exact,
         conflict=conflict,
-        acceptable=(exact & ~conflict) | probable,
-        same_employer=same_employer,
+        acceptable=acceptable,
+        preferred=acceptable & same_employer,
     )
 
 
@@ -62,7 +65,7 @@ def assign(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
         si_code and margin (negative when the employer preference beat a heavier pair).
     """
     ranked = _annotate(scored, settings).sort_values(
-        ["payroll_pos", "acceptable", "same_employer", "match_weight"],
+        ["payroll_pos", "acceptable", "preferred", "match_weight"],
         ascending=[True, False, False, False],
     )
     person = ranked["insured_person"]
@@ -89,7 +92,7 @@ def assign(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
     near_tie = (
         (band == Band.MATCH.value)
         & second_acceptable
-        & (second["same_employer"] == best["same_employer"]).to_numpy()
+        & (second["preferred"] == best["preferred"]).to_numpy()
         & (margin < settings.tie_margin).to_numpy()
     )
     band[near_tie] = Band.REVIEW.value
@@ -101,6 +104,6 @@ def assign(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
         runner_up_margin=margin,
     ).reset_index()
     links = links[links["band"] != Band.NON_MATCH.value]
-    helper_columns = ["exact", "conflict", "acceptable", "same_employer", "insured_person"]
+    helper_columns = ["exact", "conflict", "acceptable", "preferred", "insured_person"]
     chosen: pd.DataFrame = links.drop(columns=helper_columns).reset_index(drop=True)
     return chosen

@@ -111,9 +111,10 @@ def grade(missing: np.ndarray, conditions: Sequence[np.ndarray]) -> np.ndarray:
 class FullName(Comparison):
     """Whole-name agreement, from exact with diacritics down to typo bands.
 
-    The typo bands also require the given names to be close: Jaro-Winkler on whole names
-    rewards the shared "nguyen van " prefix, so "Nguyễn Mạnh Kiên" and "Nguyễn Gia Minh"
-    would otherwise look like a typo of each other.
+    The fuzzy levels look at the given name too: Jaro-Winkler on whole names rewards the
+    shared "nguyen van " prefix, so "Nguyễn Mạnh Kiên" and "Nguyễn Gia Minh" would otherwise
+    look like a typo of each other. The weakest level catches a typo beside a dropped middle
+    name ("Vũ Xuân Hưng" / "Vũ Hưnd") and a typo in a reordered name.
     """
 
     name = "full_name"
@@ -127,8 +128,8 @@ class FullName(Comparison):
     )
     levels = (
         "different",
-        "typo_0.85",
-        "typo_0.92",
+        "close_given_and_surname",
+        "typo",
         "surname_given_equal",
         "same_tokens_reordered",
         "exact_ascii",
@@ -150,7 +151,12 @@ class FullName(Comparison):
         given = self._similarity(
             left["given_ascii"], right["given_ascii"], JaroWinkler.normalized_similarity
         )
-        close_given = given >= 0.80
+        surname = self._similarity(
+            left["surname_ascii"], right["surname_ascii"], JaroWinkler.normalized_similarity
+        )
+        any_order = self._similarity(
+            left["name_sorted"], right["name_sorted"], JaroWinkler.normalized_similarity
+        )
         return grade(
             missing,
             [
@@ -160,8 +166,8 @@ class FullName(Comparison):
                 _equal(left["name_sorted"], right["name_sorted"]),
                 _equal(left["surname_ascii"], right["surname_ascii"])
                 & _equal(left["given_ascii"], right["given_ascii"]),
-                (whole >= 0.92) & close_given,
-                (whole >= 0.85) & close_given,
+                (whole >= 0.92) & (given >= 0.80),
+                ((given >= 0.88) & (surname >= 0.80)) | (any_order >= 0.92),
             ],
         )
 
