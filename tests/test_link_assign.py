@@ -295,7 +295,7 @@ def _frame(rows) -> pd.DataFrame:
     )
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(rows=scored_pairs)
 def test_assign_invariants(rows):
     scored = _frame(rows)
@@ -322,7 +322,7 @@ def test_assign_invariants(rows):
                 assert row.band == "review"
 
 
-@settings(max_examples=100, deadline=None, derandomize=True)
+@settings(max_examples=50, deadline=None, derandomize=True)
 @given(rows=scored_pairs)
 def test_assign_ignores_row_order(rows):
     scored = _frame(rows)
