@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ from linkage.link import (
 )
 from linkage.load import SourceMapping, load_mapping, read_source
 from linkage.normalize import (
+    NULLED_ATTR,
     normalize_businesses,
     normalize_insured,
     normalize_payroll,
@@ -78,6 +80,17 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _summary_text(summary: pd.DataFrame, linked: LinkResult) -> str:
+    """Per-district counts, then one line on linking for the analyst."""
+    bands = linked.band_counts()
+    return (
+        f"{format_summary(summary)}\n"
+        f"links: {bands.get('match', 0)} match, {bands.get('review', 0)} review; "
+        f"{len(linked.candidates)} pairs scored; model: {linked.model.fit.em_iterations} EM "
+        f"iterations, converged={linked.model.fit.em_converged}"
+    )
+
+
 def load_source(
     path: Path, source: Source, mapping: SourceMapping, *, batch_rows: int
 ) -> SourceTable:
@@ -85,8 +98,10 @@ def load_source(
     normalizer, key = _NORMALIZERS[source]
     reader = read_source(path, source, mapping, batch_rows=batch_rows)
     parts, rejects = [], []
+    nulled: Counter[str] = Counter()
     for batch in reader:
         rows, batch_rejects = normalizer(batch, mapping.vocabularies)
+        nulled.update(rows.attrs.get(NULLED_ATTR, {}))
         parts.append(rows)
         rejects.append(batch_rejects)
     if not parts:
@@ -103,6 +118,8 @@ def load_source(
             path=str(path),
             sha256=_sha256(path),
             rows_read=reader.stats.rows_read,
+            blank_rows=reader.stats.blank_rows,
+            nulled_invalid={column: n for column, n in sorted(nulled.items()) if n},
         ),
     )
 
@@ -157,6 +174,7 @@ def run_pipeline(config: Config, *, progress: Progress = lambda stage: None) -> 
         config_sha256=config.digest,
         inputs=tuple(t.input_file for t in tables.values()),
         crosswalk=crosswalk.version if crosswalk else None,
+        link=linked.diagnostics(),
     )
     manifest = publish(
         config.output.dir,
@@ -177,5 +195,5 @@ def run_pipeline(config: Config, *, progress: Progress = lambda stage: None) -> 
         manifest=manifest,
         link=linked,
         dispositions=dispositions,
-        summary_text=format_summary(summary_table(dispositions, units)),
+        summary_text=_summary_text(summary_table(dispositions, units), linked),
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,22 @@ class LinkResult:
     def band_counts(self) -> dict[str, int]:
         """Links per band."""
         return {str(k): int(v) for k, v in self.links["band"].value_counts().items()}
+
+    def diagnostics(self) -> dict[str, Any]:
+        """What an analyst checks first: pairs per blocking rule, bands, methods, the fit."""
+        methods = self.links["method"].astype(str) + "/" + self.links["band"].astype(str)
+        return {
+            "pairs_per_rule": self.blocking.pairs_per_rule,
+            "new_pairs_per_rule": self.blocking.new_pairs_per_rule,
+            "blocked_pairs": len(self.blocking),
+            "exact_id_pairs": self.exact_pairs,
+            "scored_pairs": len(self.candidates),
+            "bands": self.band_counts(),
+            "links_by_method": {str(k): int(n) for k, n in methods.value_counts().items()},
+            "model_fit": asdict(self.model.fit),
+            "prior": self.model.prior,
+            "seconds": self.seconds,
+        }
 
 
 def make_comparisons(settings: LinkConfig) -> list[Comparison]:

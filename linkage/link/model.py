@@ -133,6 +133,20 @@ class FellegiSunterModel:
         except (ValueError, KeyError, TypeError) as e:
             msg = f"{path}: not a linkage model file ({e!r})"
             raise ConfigError(msg) from e
+        problems = [
+            c.name
+            for c in model.comparisons
+            if not (len(c.m) == len(c.u) == len(c.levels))
+            or not all(0.0 < p <= 1.0 for p in (*c.m, *c.u))
+            or not (abs(sum(c.m) - 1.0) < 1e-6 and abs(sum(c.u) - 1.0) < 1e-6)
+            or not 0.0 < model.prior < 1.0
+        ]
+        if problems:
+            msg = (
+                f"{path}: m/u of {problems!r} are not probabilities over their levels "
+                "(or the prior is not in (0, 1)); refit without [link].model"
+            )
+            raise ConfigError(msg)
         expected = {c.name: c.levels for c in comparisons}
         found = {c.name: c.levels for c in model.comparisons}
         if model.format != MODEL_FORMAT or expected != found:
@@ -152,8 +166,12 @@ def _floored(m: np.ndarray) -> np.ndarray:
     birth year, and EM then sets m to ~0: a weight of -30 that no other evidence can
     overcome. Real registries do carry such typos, so no level is declared impossible.
     """
-    floored = np.maximum(m, M_FLOOR)
-    result: np.ndarray = floored / floored.sum()
+    result: np.ndarray = np.asarray(m, dtype=np.float64) / np.sum(m)
+    low = result < M_FLOOR
+    if low.any():
+        rest = result[~low]
+        result[~low] = rest / rest.sum() * (1.0 - M_FLOOR * low.sum())
+        result[low] = M_FLOOR
     return result
 
 

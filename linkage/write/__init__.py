@@ -146,6 +146,7 @@ def publish(
             mask_ids=mask_ids,
             inputs=run.inputs,
             accounting=accounting,
+            link=run.link,
             files=tuple(staging.files),
         )
         staging.write_bytes("manifest.json", manifest.to_json(), rows=0)

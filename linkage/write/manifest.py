@@ -23,6 +23,8 @@ class InputFile:
     path: str
     sha256: str
     rows_read: int  # data rows read, rejects included
+    blank_rows: int = 0  # rows with every mapped field empty: skipped, counted here
+    nulled_invalid: dict[str, int] = field(default_factory=dict)  # optional values dropped
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class RunInfo:
     config_sha256: str
     inputs: tuple[InputFile, ...]
     crosswalk: str | None = None  # crosswalk version, when one was used
+    link: dict[str, Any] = field(default_factory=dict)  # link-stage diagnostics
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class Manifest:
     mask_ids: bool
     inputs: tuple[InputFile, ...]
     accounting: Accounting
+    link: dict[str, Any] = field(default_factory=dict)
     files: tuple[ExportedFile, ...] = field(default_factory=tuple)
 
     def to_json(self) -> bytes:
