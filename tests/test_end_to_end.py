@@ -1,0 +1,227 @@
+"""The whole job on generated data with ground truth: outputs, accounting, quality, reuse."""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pytest
+from click.testing import CliRunner
+
+from linkage.cli import main
+from linkage.config import load_config
+from linkage.evaluate import candidate_quality, read_truth
+from linkage.link import link_quality
+from linkage.link.blocking import BLOCKING_RULES
+from linkage.pipeline import RunReport, run_pipeline
+from linkage.synth import write_sample
+
+SEED = 20240607
+ROWS = 4000
+LISTED_REASONS = ("uninsured", "lapsed", "under_declared")  # reasons the truth can carry
+
+
+def forget_blocking_state(patch: pytest.MonkeyPatch) -> None:
+    """Run as a fresh process would.
+
+    recordlinkage's SortedNeighbourhood keeps the sort keys of the first run in the process
+    (xfail test_sorted_neighbourhood_forgets_earlier_runs); without this the result would
+    depend on which test ran the pipeline first.
+    """
+    for rule in BLOCKING_RULES.values():
+        if hasattr(rule, "sorting_key_values"):
+            patch.setattr(rule, "sorting_key_values", None)
+
+
+def run_cli(*args: str | Path) -> str:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def input_args(inputs: dict[str, Path]) -> list[str | Path]:
+    return [
+        "--businesses",
+        inputs["businesses"],
+        "--payroll",
+        inputs["payroll"],
+        "--insured",
+        inputs["insured"],
+    ]
+
+
+class Run:
+    """One generated world and the runs made on it."""
+
+    def __init__(self, root: Path) -> None:
+        self.inputs = write_sample(root / "in", payroll_rows=ROWS, seed=SEED)
+        self.out = root / "out"
+        self.rerun = root / "rerun"
+        self.api_out = root / "api"
+        with pytest.MonkeyPatch.context() as patch:
+            forget_blocking_state(patch)
+            self.output = run_cli("run", *input_args(self.inputs), "--out", self.out)
+            self.rerun_output = run_cli(
+                "run",
+                *input_args(self.inputs),
+                "--out",
+                self.rerun,
+                "--model",
+                self.out / "model.json",
+            )
+            config = load_config(
+                None,
+                inputs__businesses=self.inputs["businesses"],
+                inputs__payroll=self.inputs["payroll"],
+                inputs__insured=self.inputs["insured"],
+                output__dir=self.api_out,
+            )
+            self.report: RunReport = run_pipeline(config)
+
+    def manifest(self, out: Path | None = None) -> dict:
+        return json.loads(((out or self.out) / "manifest.json").read_text(encoding="utf-8"))
+
+    def links(self, out: Path | None = None) -> pd.DataFrame:
+        links = pd.read_parquet((out or self.out) / "links.parquet")
+        return links.sort_values("record_id").reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Run:
+    return Run(tmp_path_factory.mktemp("end_to_end"))
+
+
+def test_cli_run_succeeds_and_reports(run):
+    assert f"outputs: {run.out}" in run.output
+    assert "total" in run.output  # the per-district summary table
+
+
+@pytest.mark.parametrize(
+    "name", ["links.parquet", "rejects.parquet", "summary.parquet", "manifest.json", "model.json"]
+)
+def test_top_level_outputs_exist(run, name):
+    assert (run.out / name).is_file()
+
+
+def test_candidates_are_hive_partitioned_by_district(run):
+    parts = sorted(p.relative_to(run.out).as_posix() for p in (run.out / "candidates").rglob("*"))
+    files = [p for p in parts if p.endswith(".parquet")]
+    assert files
+    for path in files:
+        assert re.fullmatch(
+            r"candidates/province_code=\d{2}/district_code=\d{3}/part-0\.parquet", path
+        ), path
+    partitioning = ds.partitioning(
+        pa.schema([("province_code", pa.string()), ("district_code", pa.string())]),
+        flavor="hive",
+    )
+    candidates = ds.dataset(run.out / "candidates", partitioning=partitioning).to_table()
+    accounting = run.manifest()["accounting"]
+    assert candidates.num_rows == sum(accounting["candidate"].values())
+    # national IDs are masked in outreach files by default
+    ids = candidates.column("national_id").drop_null().to_pylist()
+    assert ids
+    assert all(re.fullmatch(r"\d{3}\*+\d{4}", value) for value in ids)
+
+
+def test_manifest_accounting_adds_up(run):
+    manifest = run.manifest()
+    accounting = manifest["accounting"]
+    payroll_input = next(i for i in manifest["inputs"] if i["source"] == "payroll")
+    assert payroll_input["rows_read"] == ROWS
+    assert accounting["payroll_rows_read"] == ROWS
+    dispositions = (
+        accounting["insured_ok"]
+        + sum(accounting["candidate"].values())
+        + sum(accounting["excluded"].values())
+    )
+    assert accounting["payroll_rows_read"] == dispositions + accounting["rejected"]
+    assert accounting["accounted"] == accounting["payroll_rows_read"]
+    rejects = pd.read_parquet(run.out / "rejects.parquet")
+    assert (rejects["source"] == "payroll").sum() == accounting["rejected"]
+
+
+def test_manifest_lists_every_file_with_its_hash(run):
+    import hashlib
+
+    listed = {f["path"]: f for f in run.manifest()["files"]}
+    on_disk = {
+        p.relative_to(run.out).as_posix()
+        for p in run.out.rglob("*")
+        if p.is_file() and p.name != "manifest.json"
+    }
+    assert set(listed) == on_disk
+    for path, entry in listed.items():
+        assert hashlib.sha256((run.out / path).read_bytes()).hexdigest() == entry["sha256"], path
+
+
+def test_link_quality_against_truth(run):
+    truth = read_truth(run.inputs["truth_links"])
+    quality = link_quality(run.links(), truth)
+    assert quality.precision >= 0.99, quality
+    assert quality.recall >= 0.98, quality
+
+
+def test_candidate_quality_per_reason(run):
+    truth = read_truth(run.inputs["truth_candidates"])
+    table = candidate_quality(run.report.dispositions, truth).set_index("reason")
+    for reason in LISTED_REASONS:
+        row = table.loc[reason]
+        assert row["true_entries"] > 0, reason
+        assert row["precision"] >= 0.95, (reason, row.to_dict())
+        assert row["recall"] >= 0.95, (reason, row.to_dict())
+    # review entries have no truth of their own: they must stay a small share of the lists
+    listed = table["listed_entries"].sum()
+    assert table.loc["review", "listed_entries"] <= 0.02 * listed
+
+
+def test_api_run_agrees_with_cli_run(run):
+    api_links = run.links(run.api_out)
+    cli_links = run.links()
+    pd.testing.assert_frame_equal(
+        api_links[["record_id", "si_code", "band", "method"]],
+        cli_links[["record_id", "si_code", "band", "method"]],
+    )
+    assert run.manifest(run.api_out)["accounting"] == run.manifest()["accounting"]
+
+
+def test_rerun_with_saved_model_gives_same_links(run):
+    pd.testing.assert_frame_equal(run.links(run.rerun), run.links())
+    saved = json.loads((run.out / "model.json").read_text(encoding="utf-8"))
+    reused = json.loads((run.rerun / "model.json").read_text(encoding="utf-8"))
+    assert reused == saved
+
+
+@pytest.mark.parametrize("which", ["out", "rerun", "api_out"])
+def test_outputs_are_owner_only(run, which):
+    root: Path = getattr(run, which)
+    paths = [root, *root.rglob("*")]
+    assert len(paths) > 5
+    for path in paths:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        expected = 0o700 if path.is_dir() else 0o600
+        assert mode == expected, f"{path}: {oct(mode)}"
+
+
+@pytest.mark.large
+def test_large_run_link_quality(tmp_path):
+    inputs = write_sample(tmp_path / "in", payroll_rows=100_000, seed=SEED)
+    started = time.perf_counter()
+    with pytest.MonkeyPatch.context() as patch:
+        forget_blocking_state(patch)
+        run_cli("run", *input_args(inputs), "--out", tmp_path / "out")
+    seconds = time.perf_counter() - started
+    links = pd.read_parquet(tmp_path / "out" / "links.parquet")
+    quality = link_quality(links, read_truth(inputs["truth_links"]))
+    print(  # noqa: T201 - the numbers are the point of a run made on purpose
+        f"\n100k rows: {seconds:.1f}s; precision {quality.precision:.5f} "
+        f"recall {quality.recall:.5f} F1 {quality.f1:.5f} {quality}"
+    )
+    assert quality.f1 >= 0.995, quality
+    assert quality.precision >= 0.998, quality
