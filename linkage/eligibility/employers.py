@@ -53,9 +53,11 @@ def rank_employers(dispositions: pd.DataFrame, businesses: pd.DataFrame) -> pd.D
         }
     )
     keys = [*_UNIT, "employer_tax_code"]
-    counts = pd.crosstab([frame[k] for k in keys], frame["reason"], dropna=False).reindex(
-        columns=[r.value for r in CandidateReason], fill_value=0
-    )
+    # groupby/unstack, not crosstab: crosstab(dropna=False) builds the full product of all
+    # unit and employer values (63 s at 100k rows).
+    per_reason = frame.groupby([*keys, "reason"], dropna=False).size()
+    counts = per_reason.unstack("reason", fill_value=0)  # noqa: PD010 - pivot_table is slower
+    counts = counts.reindex(columns=[r.value for r in CandidateReason], fill_value=0)
     totals = frame.groupby(keys, dropna=False).agg(
         unpaid_monthly=("unpaid", "sum"), rule_set=("rule_set", "max")
     )

@@ -67,9 +67,10 @@ def _metadata(run: RunInfo) -> dict[str, str]:
 def _partitioned(
     staging: Staging, folder: str, frame: pd.DataFrame, schema: pa.Schema, meta: dict[str, str]
 ) -> None:
-    for (province, district), part in partitions(frame):
+    table = to_arrow(frame, schema)
+    for (province, district), rows in partitions(frame):
         relative = f"{folder}/province_code={province}/district_code={district}/part-0.parquet"
-        staging.write_parquet(relative, to_arrow(part, schema), meta)
+        staging.write_parquet(relative, table.slice(rows.start, rows.stop - rows.start), meta)
 
 
 def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
@@ -127,7 +128,8 @@ def publish(
             staging.write_bytes("model.json", model.encode("utf-8"), rows=0)
         if excel:
             make_dir(staging.root / "excel")
-            for (province, district), part in partitions(candidates):
+            for (province, district), rows in partitions(candidates):
+                part = candidates.iloc[rows]
                 path = staging.root / "excel" / f"{province}_{district}.xlsx"
                 write_sheet(
                     path, sheet_frame(part, masked=mask_ids), title=f"{province}_{district}"

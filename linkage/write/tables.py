@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -130,10 +131,22 @@ def summary_table(dispositions: pd.DataFrame, units: pd.DataFrame) -> pd.DataFra
     return result
 
 
-def partitions(frame: pd.DataFrame) -> list[tuple[tuple[str, str], pd.DataFrame]]:
-    """Split ``frame`` by outreach unit, in code order."""
-    groups = frame.groupby([frame[k].astype("object") for k in UNIT_KEYS], sort=True)
-    return [((str(p), str(d)), part) for (p, d), part in groups]
+def partitions(frame: pd.DataFrame) -> list[tuple[tuple[str, str], slice]]:
+    """Row ranges of each outreach unit in ``frame``, which must be sorted by unit.
+
+    Slices, not groups: one Arrow conversion of the whole table is then cut zero-copy,
+    instead of one conversion per district.
+    """
+    keys = frame[UNIT_KEYS].astype("object").to_numpy()
+    if len(keys) == 0:
+        return []
+    change = np.flatnonzero((keys[1:] != keys[:-1]).any(axis=1)) + 1
+    starts = np.r_[0, change]
+    stops = np.r_[change, len(keys)]
+    return [
+        ((str(keys[start, 0]), str(keys[start, 1])), slice(int(start), int(stop)))
+        for start, stop in zip(starts, stops, strict=True)
+    ]
 
 
 def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
