@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import stat
@@ -148,8 +149,6 @@ def test_manifest_accounting_adds_up(run):
 
 
 def test_manifest_lists_every_file_with_its_hash(run):
-    import hashlib
-
     listed = {f["path"]: f for f in run.manifest()["files"]}
     on_disk = {
         p.relative_to(run.out).as_posix()
