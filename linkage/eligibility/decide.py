@@ -20,8 +20,9 @@ The order of tests, each applying only to rows no earlier test decided:
     (a match to a record of unknown status goes to ``review``)
 
 Conventions: ages count whole months from the birth month to the period month; a birth
-known only by its year is placed at the policy month (July); an unknown birth date, sex
-(men's later schedule), contract length or income never excludes. Retirement age is
+known only by its year is placed at the policy month (July); a payroll row without a birth
+date takes the linked insured record's, else the year its CCCD encodes; an unknown birth
+year, sex (men's later schedule), contract length or income never excludes. Retirement age is
 reached in its month and excludes from the month after. Workers whose employer is absent
 from the registry stay candidates under the unknown unit ``00``/``000``.
 
@@ -113,9 +114,16 @@ def _linked(payroll: pd.DataFrame, links: pd.DataFrame, insured: pd.DataFrame) -
     if usable["record_id"].duplicated().any():
         msg = "eligibility: links hold more than one row for some payroll records"
         raise PipelineError(msg)
-    registry = insured[["si_code", "status", "contribution_salary", "national_id"]]
+    registry = insured[
+        ["si_code", "status", "contribution_salary", "national_id", "birth_year", "birth_month"]
+    ]
     registry = registry.drop_duplicates("si_code").rename(
-        columns={"status": "si_status", "national_id": "si_national_id"}
+        columns={
+            "status": "si_status",
+            "national_id": "si_national_id",
+            "birth_year": "si_birth_year",
+            "birth_month": "si_birth_month",
+        }
     )
     fields = usable[["record_id", "si_code", "match_weight", "band"]]
     view = (
@@ -153,11 +161,22 @@ def _employers(payroll: pd.DataFrame, businesses: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _ages(payroll: pd.DataFrame, rules: RuleSet, period: pd.Series) -> tuple[FloatArray, ...]:
+def _ages(
+    payroll: pd.DataFrame, linked: pd.DataFrame, rules: RuleSet, period: pd.Series
+) -> tuple[FloatArray, ...]:
     """Age at the period and retirement age, both in months; NaN where birth is unknown."""
-    year = _floats(payroll["birth_year"])
-    month = _floats(payroll["birth_month"])
-    year_only = _equals(payroll["birth_precision"], "year")
+    # Without a birth date on the payroll row: the linked insured record's, else the year
+    # the worker's CCCD encodes.
+    stated = _floats(payroll["birth_year"])
+    registered = _floats(linked["si_birth_year"])
+    year = np.where(np.isnan(stated), registered, stated)
+    year = np.where(np.isnan(year), _floats(payroll["id_birth_year"]), year)
+    month = np.where(
+        np.isnan(stated), _floats(linked["si_birth_month"]), _floats(payroll["birth_month"])
+    )
+    year_only = _equals(payroll["birth_precision"], "year") | (
+        np.isnan(stated) & np.isnan(registered)
+    )
     month = np.where(np.isnan(month) | year_only, rules.policy.year_only_birth_month, month)
     birth = month_index(year, month)
     gender = _strings(payroll["gender"]).fillna(_strings(payroll["id_gender"]))
@@ -167,10 +186,15 @@ def _ages(payroll: pd.DataFrame, rules: RuleSet, period: pd.Series) -> tuple[Flo
 
 
 def _exclusions(
-    payroll: pd.DataFrame, rules: RuleSet, period: pd.Series, p: RowParameters, closed: np.ndarray
+    payroll: pd.DataFrame,
+    linked: pd.DataFrame,
+    rules: RuleSet,
+    period: pd.Series,
+    p: RowParameters,
+    closed: np.ndarray,
 ) -> np.ndarray:
     """Exclusion reason per row in the documented order; None where the row is eligible."""
-    age, retirement = _ages(payroll, rules, period)
+    age, retirement = _ages(payroll, linked, rules, period)
     contract = _floats(payroll["contract_months"])
     income = _floats(payroll["monthly_income"])
     nationality = _strings(payroll["nationality"]).str.upper()
@@ -305,7 +329,9 @@ def decide(
     income = _floats(payroll["monthly_income"])
     p = parameters(rules, period, zone, _floats(payroll["contract_months"]))
 
-    excluded = _exclusions(payroll, rules, period, p, employer["closed"].to_numpy(dtype=bool))
+    excluded = _exclusions(
+        payroll, linked, rules, period, p, employer["closed"].to_numpy(dtype=bool)
+    )
     coverage = _coverage(payroll, linked, insured, p, rules.policy.under_declared_margin)
     reason = np.where(pd.isna(excluded), coverage, excluded)
     disposition = np.select(
