@@ -157,7 +157,7 @@ def _check_ranges(config: Config, where: str) -> list[str]:
 
 
 def load_config(path: Path | None = None, **overrides: Path | None) -> Config:
-    """Read a TOML config; ``overrides`` (section__key=value) replace keys after reading.
+    """Read a TOML config; ``overrides`` (section__key=path) replace the file's keys.
 
     Raises:
         ConfigError: listing every problem found, each naming the file and key.
@@ -178,6 +178,13 @@ def load_config(path: Path | None = None, **overrides: Path | None) -> Config:
         for name in document
         if name not in _SECTIONS
     ]
+    # Command-line paths (relative to the working directory) replace the file's keys
+    # before validation, so a config may leave the inputs to the command line.
+    for key, value in overrides.items():
+        section, _, name = key.partition("__")
+        table = document.setdefault(section, {})
+        if value is not None and isinstance(table, dict):
+            table[name] = str(Path(value).resolve())
     base = path.parent
     sections: dict[str, Any] = {}
     for name, cls in _SECTIONS.items():
@@ -188,12 +195,6 @@ def load_config(path: Path | None = None, **overrides: Path | None) -> Config:
         sections[name] = _build(cls, table, f"{path}[{name}]", base, problems)
     if problems:
         raise ConfigError(problems)
-
-    for key, value in overrides.items():
-        if value is None:
-            continue
-        section, _, name = key.partition("__")
-        sections[section] = dataclasses.replace(sections[section], **{name: value})
 
     config = Config(**sections, source=path, digest=hashlib.sha256(raw).hexdigest())
     problems = _check_ranges(config, str(path))

@@ -19,25 +19,12 @@ from linkage.cli import main
 from linkage.config import load_config
 from linkage.evaluate import candidate_quality, read_truth
 from linkage.link import link_quality
-from linkage.link.blocking import BLOCKING_RULES
 from linkage.pipeline import RunReport, run_pipeline
 from linkage.synth import write_sample
 
 SEED = 20240607
 ROWS = 4000
 LISTED_REASONS = ("uninsured", "lapsed", "under_declared")  # reasons the truth can carry
-
-
-def forget_blocking_state(patch: pytest.MonkeyPatch) -> None:
-    """Run as a fresh process would.
-
-    recordlinkage's SortedNeighbourhood keeps the sort keys of the first run in the process
-    (xfail test_sorted_neighbourhood_forgets_earlier_runs); without this the result would
-    depend on which test ran the pipeline first.
-    """
-    for rule in BLOCKING_RULES.values():
-        if hasattr(rule, "sorting_key_values"):
-            patch.setattr(rule, "sorting_key_values", None)
 
 
 def run_cli(*args: str | Path) -> str:
@@ -65,25 +52,23 @@ class Run:
         self.out = root / "out"
         self.rerun = root / "rerun"
         self.api_out = root / "api"
-        with pytest.MonkeyPatch.context() as patch:
-            forget_blocking_state(patch)
-            self.output = run_cli("run", *input_args(self.inputs), "--out", self.out)
-            self.rerun_output = run_cli(
-                "run",
-                *input_args(self.inputs),
-                "--out",
-                self.rerun,
-                "--model",
-                self.out / "model.json",
-            )
-            config = load_config(
-                None,
-                inputs__businesses=self.inputs["businesses"],
-                inputs__payroll=self.inputs["payroll"],
-                inputs__insured=self.inputs["insured"],
-                output__dir=self.api_out,
-            )
-            self.report: RunReport = run_pipeline(config)
+        self.output = run_cli("run", *input_args(self.inputs), "--out", self.out)
+        self.rerun_output = run_cli(
+            "run",
+            *input_args(self.inputs),
+            "--out",
+            self.rerun,
+            "--model",
+            self.out / "model.json",
+        )
+        config = load_config(
+            None,
+            inputs__businesses=self.inputs["businesses"],
+            inputs__payroll=self.inputs["payroll"],
+            inputs__insured=self.inputs["insured"],
+            output__dir=self.api_out,
+        )
+        self.report: RunReport = run_pipeline(config)
 
     def manifest(self, out: Path | None = None) -> dict:
         return json.loads(((out or self.out) / "manifest.json").read_text(encoding="utf-8"))
@@ -212,9 +197,7 @@ def test_outputs_are_owner_only(run, which):
 def test_large_run_link_quality(tmp_path):
     inputs = write_sample(tmp_path / "in", payroll_rows=100_000, seed=SEED)
     started = time.perf_counter()
-    with pytest.MonkeyPatch.context() as patch:
-        forget_blocking_state(patch)
-        run_cli("run", *input_args(inputs), "--out", tmp_path / "out")
+    run_cli("run", *input_args(inputs), "--out", tmp_path / "out")
     seconds = time.perf_counter() - started
     links = pd.read_parquet(tmp_path / "out" / "links.parquet")
     quality = link_quality(links, read_truth(inputs["truth_links"]))

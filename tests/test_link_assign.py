@@ -134,12 +134,13 @@ ASSIGN_CASES = [
         id="near-tie-same-employer",
     ),
     pytest.param(
-        # an exact-ID link is also reviewed when a different person scores as high
+        # the ID-sharing pair is chosen, but a different person scoring as high sends it
+        # to review
         [
             pair(0, "S1", weight=12.0, person="001", method="national_id", id_weight=10),
             pair(0, "S2", weight=13.0, person="002"),
         ],
-        {0: ("S2", "review")},
+        {0: ("S1", "review")},
         id="near-tie-with-exact-id",
     ),
     pytest.param(
@@ -242,12 +243,6 @@ def test_employer_preference_gives_negative_margin():
     assert chosen["runner_up_margin"].iloc[0] == pytest.approx(-10.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="assign ranks non-acceptable pairs by match_weight only, so a conflicted exact-ID "
-    "pair (review by the module's rule) loses to a heavier non-ID pair below "
-    "review_probability and the payroll row gets no link",
-)
 def test_conflicted_exact_id_stays_in_review_beside_a_weak_probabilistic_pair():
     pairs = [
         # same citizen ID, but name, birth date and employer all disagree

@@ -378,12 +378,6 @@ def test_candidate_pairs_match_reference_loops(payroll_people, insured_people):
     assert sum(result.new_pairs_per_rule.values()) == len(result) == len(union)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="recordlinkage SortedNeighbourhood caches sorting_key_values on the rule object; "
-    "BLOCKING_RULES is module-global, so a later candidate_pairs call ranks its codes by an "
-    "earlier call's keys: unseen codes map to NaN and every such name pairs with every other",
-)
 def test_sorted_neighbourhood_forgets_earlier_runs(monkeypatch):
     rule = BLOCKING_RULES["sorted_name_neighbourhood"]
     monkeypatch.setattr(rule, "sorting_key_values", None)  # restored after the test

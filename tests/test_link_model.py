@@ -163,12 +163,6 @@ def test_floored_is_a_distribution_with_floored_levels_at_the_floor(counts):
     assert (result[m >= M_FLOOR] <= m[m >= M_FLOOR] + 1e-12).all()  # only ever scaled down
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model._floored scales the unfloored levels down by (1 - M_FLOOR * k) / (1 - "
-    "floored mass) in one pass, so a level at or just above M_FLOOR drops below it: "
-    "[0, 0.002, 0.998] -> [0.002, 0.001996, 0.996004]",
-)
 def test_floored_level_just_above_floor_stays_above():
     result = _floored(np.array([0.0, 0.002, 0.998]))
     assert result.min() >= M_FLOOR
@@ -433,12 +427,6 @@ def test_load_rejects_parameters_that_are_not_probabilities(tmp_path, text):
     assert str(path) in str(raised.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model.py load: the m/u range check (0.0 < p) runs outside the try block, so "
-    "non-numeric m (a string of len(levels) characters, or a list of numeric strings) "
-    "raises TypeError instead of ConfigError",
-)
 @pytest.mark.parametrize(
     "m",
     [

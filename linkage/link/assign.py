@@ -7,7 +7,8 @@ other evidence disagrees goes to review: a reused or mistyped ID is a different 
 often than a clerk expects.
 
 Each payroll row takes, among its pairs, the first by: acceptable, then acceptable at the
-same employer, then match weight. The employer preference matters because a person with two
+same employer, then sharing the ID (a conflicted exact-ID pair still goes to review), then
+match weight. The employer preference matters because a person with two
 jobs, or a stopped record at a previous employer, has several insured records; the one at
 the payroll row's employer is the one whose status and salary eligibility must judge.
 
@@ -65,8 +66,8 @@ def assign(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
         si_code and margin (negative when the employer preference beat a heavier pair).
     """
     ranked = _annotate(scored, settings).sort_values(
-        ["payroll_pos", "acceptable", "preferred", "match_weight"],
-        ascending=[True, False, False, False],
+        ["payroll_pos", "acceptable", "preferred", "exact", "match_weight"],
+        ascending=[True, False, False, False, False],
     )
     person = ranked["insured_person"]
     same_person = person.notna() & ranked.duplicated(["payroll_pos", "insured_person"])

@@ -13,6 +13,7 @@ pairs (namesakes born in other years), so it is left out.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -102,7 +103,10 @@ def candidate_pairs(
     seen = np.empty(0, dtype=np.int64)
     per_rule: dict[str, int] = {}
     new_per_rule: dict[str, int] = {}
-    for name, rule in rules.items():
+    for name, template in rules.items():
+        # A copy per call: recordlinkage's SortedNeighbourhood caches the first call's sort
+        # keys on the rule object, which would leak from one run into the next.
+        rule = copy.deepcopy(template)
         pairs = rule.index(left, right)
         codes = distinct(pairs.codes[0].astype(np.int64) * width + pairs.codes[1])
         merged = distinct(np.concatenate([seen, codes]))

@@ -117,8 +117,8 @@ class FellegiSunterModel:
                     ComparisonParameters(
                         name=c["name"],
                         levels=tuple(c["levels"]),
-                        m=tuple(c["m"]),
-                        u=tuple(c["u"]),
+                        m=_numbers(c["m"]),
+                        u=_numbers(c["u"]),
                         tf_levels={int(k): v for k, v in c["tf_levels"].items()},
                     )
                     for c in document["comparisons"]
@@ -159,6 +159,16 @@ class FellegiSunterModel:
         return model
 
 
+def _numbers(values: Any) -> tuple[float, ...]:
+    """A JSON list of numbers as floats; anything else is a TypeError."""
+    if not isinstance(values, list) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in values
+    ):
+        msg = f"expected a list of numbers, got {values!r}"
+        raise TypeError(msg)
+    return tuple(float(v) for v in values)
+
+
 def _floored(m: np.ndarray) -> np.ndarray:
     """M with no level below M_FLOOR, renormalized.
 
@@ -167,12 +177,14 @@ def _floored(m: np.ndarray) -> np.ndarray:
     overcome. Real registries do carry such typos, so no level is declared impossible.
     """
     result: np.ndarray = np.asarray(m, dtype=np.float64) / np.sum(m)
-    low = result < M_FLOOR
-    if low.any():
-        rest = result[~low]
-        result[~low] = rest / rest.sum() * (1.0 - M_FLOOR * low.sum())
-        result[low] = M_FLOOR
-    return result
+    floored = np.zeros(len(result), dtype=bool)
+    while True:  # rescaling the free levels may push another one under: floor it too
+        floored |= result < M_FLOOR
+        free = ~floored
+        result[floored] = M_FLOOR
+        result[free] *= (1.0 - M_FLOOR * floored.sum()) / result[free].sum()
+        if not (result[free] < M_FLOOR).any():
+            return result
 
 
 def level_frequencies(gammas: pd.DataFrame, comparisons: Sequence[Comparison]) -> list[np.ndarray]:
