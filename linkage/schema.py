@@ -86,9 +86,8 @@ class ExclusionReason(StrEnum):
     OVER_RETIREMENT_AGE = "over_retirement_age"
     UNDER_AGE = "under_age"
     EMPLOYER_CLOSED = "employer_closed"
-    EMPLOYER_UNKNOWN = "employer_unknown"
     FOREIGN_SHORT_CONTRACT = "foreign_short_contract"
-    PENSIONER = "pensioner"
+    PENSIONER = "pensioner"  # linked to an insured record drawing a pension
     PART_TIME_LOW_WAGE = "part_time_low_wage"
     DUPLICATE_ENTRY = "duplicate_entry"  # same worker and employer already listed
     NO_RULES_IN_FORCE = "no_rules_in_force"
@@ -182,7 +181,7 @@ INSURED: Final = pa.schema(
     [
         ("si_code", STRING),
         *PERSON_FIELDS,
-        ("status", STRING),  # "active" | "suspended" | "stopped"
+        ("status", STRING),  # "active" | "suspended" | "stopped" | "pensioner"
         ("contribution_salary", pa.int64()),  # VND
         *PROVENANCE,
     ]

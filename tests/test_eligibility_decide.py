@@ -179,6 +179,10 @@ def test_closed_employer_is_excluded_first() -> None:
         ),  # margin applies to the ceiling 46.8M, not the income
         ({}, {}, {"status": "stopped"}, (CANDIDATE, U.LAPSED)),
         ({}, {}, {"status": "suspended"}, (CANDIDATE, U.LAPSED)),
+        # already drawing a pension: outside compulsory insurance (Law 41/2024)
+        ({}, {}, {"status": "pensioner"}, (EXCLUDED, ExclusionReason.PENSIONER)),
+        # a pension record reached only through a review-band link decides nothing
+        ({}, {"band": "review"}, {"status": "pensioner"}, (CANDIDATE, U.REVIEW)),
         ({}, {"band": "review"}, {}, (CANDIDATE, U.REVIEW)),  # uncertain link: clerk checks
         ({}, {"band": "non_match"}, {}, (CANDIDATE, U.UNINSURED)),  # non-match = unlinked
         ({"contract_months": 0}, {}, {}, (EXCLUDED, ExclusionReason.SHORT_CONTRACT)),

@@ -4,19 +4,20 @@ The order of tests, each applying only to rows no earlier test decided:
 
 1. no rule table in force at the row's period      -> excluded ``no_rules_in_force``
 2. employer closed in the business registry       -> excluded ``employer_closed``
-3. age at the period below the minimum working age -> excluded ``under_age``
-4. age at the period past the retirement age       -> excluded ``over_retirement_age``
-5. foreign national, contract < foreign minimum    -> excluded ``foreign_short_contract``
-6. contract < minimum contract months              -> excluded ``short_contract``
-7. law excludes low-wage part-time work and income < reference level
+3. linked match to a record drawing a pension     -> excluded ``pensioner``
+4. age at the period below the minimum working age -> excluded ``under_age``
+5. age at the period past the retirement age       -> excluded ``over_retirement_age``
+6. foreign national, contract < foreign minimum    -> excluded ``foreign_short_contract``
+7. contract < minimum contract months              -> excluded ``short_contract``
+8. law excludes low-wage part-time work and income < reference level
                                                    -> excluded ``part_time_low_wage``
-8. linked in the review band                       -> candidate ``review``
-9. linked match, insured record suspended/stopped  -> candidate ``lapsed``, unless the
+9. linked in the review band                       -> candidate ``review``
+10. linked match, insured record suspended/stopped -> candidate ``lapsed``, unless the
    person holds another active insured record (same national ID) -> insured_ok
-10. linked match, active, contribution salary below the zone's minimum wage or below
+11. linked match, active, contribution salary below the zone's minimum wage or below
    margin * min(income, ceiling)                   -> candidate ``under_declared``
-11. linked match, active                           -> insured_ok
-12. unlinked                                       -> candidate ``uninsured``
+12. linked match, active                           -> insured_ok
+13. unlinked                                       -> candidate ``uninsured``
     (a match to a record of unknown status goes to ``review``)
 
 Conventions: ages count whole months from the birth month to the period month; a birth
@@ -28,7 +29,7 @@ from the registry stay candidates under the unknown unit ``00``/``000``.
 
 Then one outreach entry per (worker, employer root): the latest period decides; other
 candidate rows of the pair become excluded ``duplicate_entry``. Priorities rank candidates
-within each outreach unit. Pensioners cannot be detected (no pension field in the contract).
+within each outreach unit.
 """
 
 from __future__ import annotations
@@ -195,6 +196,10 @@ def _exclusions(
 ) -> np.ndarray:
     """Exclusion reason per row in the documented order; None where the row is eligible."""
     age, retirement = _ages(payroll, linked, rules, period)
+    # Law 41/2024: a worker already drawing a pension is outside compulsory insurance.
+    pensioner = (_objects(linked["band"]) == Band.MATCH.value) & (
+        _objects(linked["si_status"]) == "pensioner"
+    )
     contract = _floats(payroll["contract_months"])
     income = _floats(payroll["monthly_income"])
     nationality = _strings(payroll["nationality"]).str.upper()
@@ -203,6 +208,7 @@ def _exclusions(
     tests: list[tuple[np.ndarray, str | None]] = [
         (~p.covered, ExclusionReason.NO_RULES_IN_FORCE),
         (closed, ExclusionReason.EMPLOYER_CLOSED),
+        (pensioner, ExclusionReason.PENSIONER),
         (age < p.min_working_age_months, ExclusionReason.UNDER_AGE),
         (age > retirement, ExclusionReason.OVER_RETIREMENT_AGE),
         (

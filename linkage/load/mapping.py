@@ -21,7 +21,7 @@ from linkage.schema import RAW_OPTIONAL, RAW_REQUIRED, Source
 # Vocabularies the engine relies on, with their canonical values (None: any value).
 REQUIRED_VOCABULARIES: Final[dict[str, frozenset[str] | None]] = {
     "gender": frozenset({"M", "F"}),
-    "insured_status": frozenset({"active", "suspended", "stopped"}),
+    "insured_status": frozenset({"active", "suspended", "stopped", "pensioner"}),
     "business_status": frozenset({"active", "suspended", "closed"}),
     "nationality": None,
 }
