@@ -242,6 +242,41 @@ DISPOSITIONS: Final = pa.schema(
         ("match_weight", pa.float64()),
         ("si_status", STRING),
         ("contribution_salary", pa.int64()),
+        ("employer_code", STRING),  # registry tax code matched, else the payroll's
+        ("province_code", STRING),  # outreach unit
+        ("district_code", STRING),
+        ("unit_scheme", STRING),
+        ("zone", STRING),  # minimum-wage zone
+        ("unpaid_monthly", pa.int64()),  # estimated unpaid contributions, VND; candidates only
+    ]
+)
+
+# Outreach units (eligibility -> write): each unit described through the crosswalk.
+UNITS: Final = pa.schema(
+    [
+        ("province_code", STRING),  # outreach unit, scheme in unit_scheme
+        ("district_code", STRING),
+        ("unit_scheme", STRING),
+        ("district_name", STRING),
+        ("new_province_code", STRING),  # 2025-07 scheme
+        ("office", STRING),
+        ("crosswalk", STRING),  # crosswalk version used, null without one
+    ]
+)
+
+# Employers ranked for inspection within each unit (eligibility -> write).
+EMPLOYERS: Final = pa.schema(
+    [
+        ("province_code", STRING),
+        ("district_code", STRING),
+        ("unit_scheme", STRING),
+        ("employer_tax_code", STRING),
+        ("employer_name", STRING),  # from the business registry; null if unregistered
+        *[(reason.value, pa.int64()) for reason in CandidateReason],  # workers per reason
+        ("candidates", pa.int64()),
+        ("unpaid_monthly", pa.int64()),  # VND, estimated
+        ("rank", pa.int32()),  # 1 = visit first, within the unit
+        ("rule_set", STRING),
     ]
 )
 

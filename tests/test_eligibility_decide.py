@@ -291,7 +291,7 @@ def test_rank_employers_counts_and_ranks_per_district() -> None:
 
 
 def schema_names() -> list[str]:
-    from linkage.eligibility import EMPLOYERS
+    from linkage.schema import EMPLOYERS
 
     return list(EMPLOYERS.names)
 

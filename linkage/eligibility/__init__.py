@@ -3,11 +3,10 @@
 No string similarity here, and no I/O beyond reading the rule and crosswalk files.
 """
 
-from linkage.eligibility.decide import EXTRA_COLUMNS, UNKNOWN_DISTRICT, UNKNOWN_PROVINCE, decide
-from linkage.eligibility.employers import EMPLOYERS, rank_employers
+from linkage.eligibility.decide import UNKNOWN_DISTRICT, UNKNOWN_PROVINCE, decide
+from linkage.eligibility.employers import rank_employers
 from linkage.eligibility.rules import RuleSet, load_rules
 from linkage.eligibility.units import (
-    UNITS,
     Crosswalk,
     crosswalk_toml,
     load_crosswalk,
@@ -15,9 +14,6 @@ from linkage.eligibility.units import (
 )
 
 __all__ = [
-    "EMPLOYERS",
-    "EXTRA_COLUMNS",
-    "UNITS",
     "UNKNOWN_DISTRICT",
     "UNKNOWN_PROVINCE",
     "Crosswalk",

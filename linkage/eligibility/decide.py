@@ -63,18 +63,6 @@ from linkage.schema import (
 UNKNOWN_PROVINCE = "00"  # outreach unit of workers whose employer is not in the registry
 UNKNOWN_DISTRICT = "000"  # also the district of employers registered without a district
 
-# Columns decide adds after the DISPOSITIONS contract columns.
-EXTRA_COLUMNS = pa.schema(
-    [
-        ("employer_code", pa.string()),  # registry tax code matched, else the payroll's
-        ("province_code", pa.string()),  # outreach unit
-        ("district_code", pa.string()),
-        ("unit_scheme", pa.string()),
-        ("zone", pa.string()),  # minimum-wage zone
-        ("unpaid_monthly", pa.int64()),  # estimated unpaid contributions, VND; candidates only
-    ]
-)
-
 
 def _strings(series: pd.Series) -> pd.Series:
     """The column as Arrow strings with a fresh 0..n-1 index."""
@@ -320,7 +308,7 @@ def decide(
         rules: Rule set from ``load_rules``.
 
     Returns:
-        schema.DISPOSITIONS columns followed by ``EXTRA_COLUMNS``, one row per payroll row in
+        schema.DISPOSITIONS columns, one row per payroll row in
         payroll order.
 
     Raises:
@@ -366,21 +354,17 @@ def decide(
                 "match_weight": linked["match_weight"],
                 "si_status": linked["si_status"],
                 "contribution_salary": linked["contribution_salary"],
+                "employer_code": employer["employer_code"],
+                "province_code": employer["province_code"],
+                "district_code": employer["district_code"],
+                "unit_scheme": employer["unit_scheme"],
+                "zone": pd.Series(zone, dtype="object"),
+                "unpaid_monthly": pd.array(np.round(unpaid), dtype="Int64"),
             }
         ),
         DISPOSITIONS,
         stage="eligibility",
     )
-    extras = {
-        "employer_code": employer["employer_code"],
-        "province_code": employer["province_code"],
-        "district_code": employer["district_code"],
-        "unit_scheme": employer["unit_scheme"],
-        "zone": pd.Series(zone, dtype="object"),
-        "unpaid_monthly": pd.array(unpaid, dtype="Int64"),
-    }
-    for field in EXTRA_COLUMNS:
-        result[field.name] = pd.Series(extras[field.name]).astype(pd.ArrowDtype(field.type))
     if len(result) != len(payroll) or not result["record_id"].equals(
         payroll["record_id"].astype(result["record_id"].dtype)
     ):

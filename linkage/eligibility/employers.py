@@ -11,22 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from linkage.schema import CandidateReason, Disposition
-
-EMPLOYERS = pa.schema(
-    [
-        ("province_code", pa.string()),
-        ("district_code", pa.string()),
-        ("unit_scheme", pa.string()),
-        ("employer_tax_code", pa.string()),
-        ("employer_name", pa.string()),  # from the business registry; null if unregistered
-        *[(reason.value, pa.int64()) for reason in CandidateReason],  # workers per reason
-        ("candidates", pa.int64()),
-        ("unpaid_monthly", pa.int64()),  # VND, estimated
-        ("rank", pa.int32()),  # 1 = visit first, within the unit
-        ("rule_set", pa.string()),
-    ]
-)
+from linkage.schema import EMPLOYERS, CandidateReason, Disposition
 
 _UNIT = ["province_code", "district_code", "unit_scheme"]
 

@@ -20,22 +20,10 @@ import pyarrow as pa
 
 from linkage.eligibility.decide import UNKNOWN_DISTRICT, UNKNOWN_PROVINCE
 from linkage.errors import ConfigError
-from linkage.schema import UnitScheme
+from linkage.schema import UNITS, UnitScheme
 
 DEFAULT_OFFICE = "BHXH cơ sở {district}"  # [unverified] naming; edit per office in the file
 UNKNOWN_UNIT_NAME = "Chưa xác định đơn vị"  # employer absent from the business registry
-
-UNITS = pa.schema(
-    [
-        ("province_code", pa.string()),  # outreach unit, scheme in unit_scheme
-        ("district_code", pa.string()),
-        ("unit_scheme", pa.string()),
-        ("district_name", pa.string()),
-        ("new_province_code", pa.string()),  # 2025-07 scheme
-        ("office", pa.string()),
-        ("crosswalk", pa.string()),  # crosswalk version used, null without one
-    ]
-)
 
 
 @dataclass(frozen=True)

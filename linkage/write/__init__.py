@@ -23,8 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from linkage.eligibility import EMPLOYERS
-from linkage.schema import LINKS, REJECTS, CandidateReason, Disposition, UnitScheme
+from linkage.schema import EMPLOYERS, LINKS, REJECTS, CandidateReason, Disposition, UnitScheme
 from linkage.write.excel import sheet_frame, write_sheet
 from linkage.write.files import ExportedFile, Staging, atomic_directory, make_dir
 from linkage.write.manifest import Accounting, InputFile, Manifest, RunInfo, account
