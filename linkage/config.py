@@ -156,6 +156,19 @@ def _check_ranges(config: Config, where: str) -> list[str]:
     return problems
 
 
+def read_toml(path: Path, what: str) -> tuple[dict[str, Any], bytes]:
+    """A TOML file's document and raw bytes; ConfigError naming the file if unreadable."""
+    try:
+        raw = path.read_bytes()
+        return tomllib.loads(raw.decode("utf-8")), raw
+    except OSError as e:
+        msg = f"{path}: cannot read {what} ({e.strerror})"
+        raise ConfigError(msg) from e
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        msg = f"{path}: not valid TOML: {e}"
+        raise ConfigError(msg) from e
+
+
 def load_config(path: Path | None = None, **overrides: Path | None) -> Config:
     """Read a TOML config; ``overrides`` (section__key=path) replace the file's keys.
 
@@ -163,15 +176,7 @@ def load_config(path: Path | None = None, **overrides: Path | None) -> Config:
         ConfigError: listing every problem found, each naming the file and key.
     """
     path = (path or DEFAULT_CONFIG).resolve()
-    try:
-        raw = path.read_bytes()
-        document = tomllib.loads(raw.decode("utf-8"))
-    except OSError as e:
-        msg = f"{path}: cannot read config file ({e.strerror})"
-        raise ConfigError(msg) from e
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        msg = f"{path}: not valid TOML: {e}"
-        raise ConfigError(msg) from e
+    document, raw = read_toml(path, "config file")
 
     problems = [
         f"{path}: unknown section [{name}]; allowed: {sorted(_SECTIONS)}"

@@ -7,7 +7,6 @@ disposition or one reject; ``write.publish`` refuses to publish when the counts 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -42,6 +41,7 @@ from linkage.normalize import (
 )
 from linkage.schema import REJECTS, Source, empty
 from linkage.write import InputFile, Manifest, RunInfo, format_summary, publish, summary_table
+from linkage.write.files import sha256_of
 
 Progress = Callable[[str], None]
 
@@ -70,14 +70,6 @@ class RunReport:
     link: LinkResult
     dispositions: pd.DataFrame
     summary_text: str
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _summary_text(summary: pd.DataFrame, linked: LinkResult) -> str:
@@ -116,7 +108,7 @@ def load_source(
         input_file=InputFile(
             source=source.value,
             path=str(path),
-            sha256=_sha256(path),
+            sha256=sha256_of(path),
             rows_read=reader.stats.rows_read,
             blank_rows=reader.stats.blank_rows,
             nulled_invalid={column: n for column, n in sorted(nulled.items()) if n},

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from linkage.config import read_toml
 from linkage.eligibility.timeline import FloatArray, IntArray, Period, Timeline, period_days
 from linkage.errors import ConfigError
 
@@ -351,14 +351,7 @@ def load_rules(path: Path) -> RuleSet:
     Raises:
         ConfigError: listing every problem found, each naming the file and the key.
     """
-    try:
-        document = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except OSError as e:
-        msg = f"{path}: cannot read rule file ({e.strerror})"
-        raise ConfigError(msg) from e
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        msg = f"{path}: not valid TOML: {e}"
-        raise ConfigError(msg) from e
+    document, _ = read_toml(path, "rule file")
     r = _Reader(path)
     sections = {"law", "minimum_wage", "reference_level", "contribution_rates", "zones"}
     r.check_keys(document, sections | {"version", "description", "policy", "retirement"}, "")

@@ -9,7 +9,6 @@ are a generated default meant to be edited.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from linkage.config import read_toml
 from linkage.eligibility.decide import UNKNOWN_DISTRICT, UNKNOWN_PROVINCE
 from linkage.errors import ConfigError
 from linkage.schema import UNITS, UnitScheme
@@ -80,14 +80,7 @@ def load_crosswalk(path: Path) -> Crosswalk:
     Raises:
         ConfigError: listing every problem, each naming the file and the key.
     """
-    try:
-        document = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except OSError as e:
-        msg = f"{path}: cannot read crosswalk ({e.strerror})"
-        raise ConfigError(msg) from e
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        msg = f"{path}: not valid TOML: {e}"
-        raise ConfigError(msg) from e
+    document, _ = read_toml(path, "crosswalk")
     problems: list[str] = []
     for key in ("version", "source"):
         if not isinstance(document.get(key), str):

@@ -8,13 +8,13 @@ Spellings match after :func:`fold_label`, so case, diacritics and punctuation ne
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from linkage.config import read_toml
 from linkage.errors import ConfigError
 from linkage.schema import RAW_OPTIONAL, RAW_REQUIRED, Source
 
@@ -82,14 +82,7 @@ def load_mapping(path: Path) -> SourceMapping:
     Raises:
         ConfigError: listing every problem at once, each naming the file and key.
     """
-    try:
-        document = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except OSError as e:
-        msg = f"{path}: cannot read mapping file ({e.strerror})"
-        raise ConfigError(msg) from e
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        msg = f"{path}: not valid TOML: {e}"
-        raise ConfigError(msg) from e
+    document, _ = read_toml(path, "mapping file")
     return parse_mapping(document, path)
 
 
