@@ -8,14 +8,16 @@ often than a clerk expects.
 
 Each payroll row takes, among its pairs, the first by: acceptable, then acceptable at the
 same employer, then sharing the ID (a conflicted exact-ID pair still goes to review), then
-match weight. The employer preference matters because a person with two
-jobs, or a stopped record at a previous employer, has several insured records; the one at
-the payroll row's employer is the one whose status and salary eligibility must judge.
+match weight. The employer preference matters because a person with two jobs, or a stopped
+record at a previous employer, has several insured records; the one at the payroll row's
+employer is the one whose status and salary eligibility must judge.
 
-A runner-up (not the same person: records sharing a national ID are one person) that is
-also acceptable, equally placed on employer, and within ``tie_margin`` log2 units sends the
-link to review.
-An insured record may link to many payroll rows (several months, several jobs).
+The runner-up recorded with a link is the best other candidate that shares the ID or
+reaches the review band (weaker pairs are no rivals and are not passed in). A runner-up
+that is not the same person (records sharing a national ID are one person), is also
+acceptable, is equally placed on employer and is within ``tie_margin`` log2 units sends
+the link to review. An insured record may link to many payroll rows (several months,
+several jobs).
 """
 
 from __future__ import annotations

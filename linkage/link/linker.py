@@ -154,22 +154,22 @@ def link_records(
 
     scores = model.score(gammas, _term_frequencies(insured, insured_pos, comparisons))
     method = pd.Series(exact["method"].to_numpy(), index=exact_codes).reindex(codes)
-    scored = pd.DataFrame(
-        {
-            "payroll_pos": payroll_pos,
-            "si_code": insured["si_code"].to_numpy(object)[insured_pos],
-            "insured_person": insured["national_id"].to_numpy(object)[insured_pos],
-            "method": method.to_numpy(object),
-            "match_weight": scores["match_weight"].to_numpy(),
-            "match_probability": scores["match_probability"].to_numpy(),
-        }
-    )
-    detail = {}
+    # Only exact-ID pairs and pairs reaching the review band can be chosen or be a rival.
+    probability = scores["match_probability"].to_numpy()
+    keep = method.notna().to_numpy() | (probability >= settings.review_probability)
+    chosen_pos = insured_pos[keep]
+    columns = {
+        "payroll_pos": payroll_pos[keep],
+        "si_code": insured["si_code"].to_numpy(object)[chosen_pos],
+        "insured_person": insured["national_id"].to_numpy(object)[chosen_pos],
+        "method": method.to_numpy(object)[keep],
+        "match_weight": scores["match_weight"].to_numpy()[keep],
+        "match_probability": probability[keep],
+    }
     for c in comparisons:
-        detail[f"gamma_{c.name}"] = gammas[c.name].to_numpy()
-        detail[f"weight_{c.name}"] = scores[f"weight_{c.name}"].to_numpy()
-    scored = pd.concat([scored, pd.DataFrame(detail)], axis=1)
-    chosen = assign(scored, settings)
+        columns[f"gamma_{c.name}"] = gammas[c.name].to_numpy()[keep]
+        columns[f"weight_{c.name}"] = scores[f"weight_{c.name}"].to_numpy()[keep]
+    chosen = assign(pd.DataFrame(columns), settings)
     chosen.insert(0, "record_id", payroll["record_id"].to_numpy(object)[chosen["payroll_pos"]])
     links = conform(chosen.drop(columns=["payroll_pos"]), LINKS, stage="link")
     lap("scoring")
@@ -181,7 +181,7 @@ def link_records(
         candidates=pd.DataFrame(
             {
                 "record_id": payroll["record_id"].to_numpy(object)[payroll_pos],
-                "si_code": scored["si_code"].to_numpy(),
+                "si_code": insured["si_code"].to_numpy(object)[insured_pos],
             }
         ),
         seconds=seconds,
