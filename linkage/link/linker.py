@@ -158,7 +158,7 @@ def link_records(
     probability = scores["match_probability"].to_numpy()
     keep = method.notna().to_numpy() | (probability >= settings.review_probability)
     chosen_pos = insured_pos[keep]
-    columns = {
+    contenders = {
         "payroll_pos": payroll_pos[keep],
         "si_code": insured["si_code"].to_numpy(object)[chosen_pos],
         "insured_person": insured["national_id"].to_numpy(object)[chosen_pos],
@@ -167,9 +167,9 @@ def link_records(
         "match_probability": probability[keep],
     }
     for c in comparisons:
-        columns[f"gamma_{c.name}"] = gammas[c.name].to_numpy()[keep]
-        columns[f"weight_{c.name}"] = scores[f"weight_{c.name}"].to_numpy()[keep]
-    chosen = assign(pd.DataFrame(columns), settings)
+        contenders[f"gamma_{c.name}"] = gammas[c.name].to_numpy()[keep]
+        contenders[f"weight_{c.name}"] = scores[f"weight_{c.name}"].to_numpy()[keep]
+    chosen = assign(pd.DataFrame(contenders), settings)
     chosen.insert(0, "record_id", payroll["record_id"].to_numpy(object)[chosen["payroll_pos"]])
     links = conform(chosen.drop(columns=["payroll_pos"]), LINKS, stage="link")
     lap("scoring")
