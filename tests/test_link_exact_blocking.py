@@ -18,7 +18,7 @@ from linkage.link.blocking import (
     BLOCKING_RULES,
     candidate_pairs,
     distinct,
-    with_block_year,
+    with_blocking_keys,
 )
 from linkage.link.exact import exact_id_pairs
 
@@ -173,7 +173,7 @@ def person(
 def frame(*people: dict[str, object]) -> pd.DataFrame:
     """Normalized-table columns the blocking rules read, with the contract's Arrow dtypes."""
     table = pd.DataFrame(list(people), columns=list(person()))
-    return with_block_year(
+    return with_blocking_keys(
         table.astype(
             {
                 "given_ascii": TEXT,
@@ -210,16 +210,17 @@ FAR = dict(given="zzz", surname="zzz", born=dt.date(1950, 1, 1), employer="9999"
 
 RULE_CASES = [
     pytest.param(
-        "birth_year+given_name",
+        "birth_year+given_name+initial",
+        # Nguyễn / Ngô: the same initial, another surname
         person(),
-        person(**{**FAR, "given": "hung", "born": dt.date(1990, 11, 20)}),
-        id="birth-year-and-given-name",
+        person(**{**FAR, "given": "hung", "surname": "ngo", "born": dt.date(1990, 11, 20)}),
+        id="birth-year-given-name-and-initial",
     ),
     pytest.param(
-        "birth_year+given_name",
+        "birth_year+given_name+initial",
         # payroll row without a birth date meets through the year its CCCD encodes
         person(born=None, id_birth_year=1990),
-        person(**{**FAR, "given": "hung", "born": dt.date(1990, 11, 20)}),
+        person(**{**FAR, "given": "hung", "surname": "ngo", "born": dt.date(1990, 11, 20)}),
         id="birth-year-from-cccd",
     ),
     pytest.param(
@@ -262,9 +263,11 @@ def test_each_rule_finds_its_pair(rule, payroll_person, insured_person):
 
 MISSING_KEY_CASES = [
     # no given name on either side: birth year + given name cannot block
-    ("birth_year+given_name", dict(given=None)),
+    ("birth_year+given_name+initial", dict(given=None)),
     # no birth date and no CCCD year on either side
-    ("birth_year+given_name", dict(born=None)),
+    ("birth_year+given_name+initial", dict(born=None)),
+    # no surname: no initial to block on
+    ("birth_year+given_name+initial", dict(surname=None)),
     ("birth_date+surname", dict(born=None)),
     ("birth_date+surname", dict(surname=None)),
     ("birth_date+employer", dict(employer=None)),

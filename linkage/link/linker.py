@@ -21,7 +21,7 @@ from linkage.link.blocking import (
     candidate_pairs,
     distinct,
     pair_index,
-    with_block_year,
+    with_blocking_keys,
 )
 from linkage.link.comparisons import DEFAULT_COMPARISONS, Comparison, compare
 from linkage.link.exact import exact_id_pairs
@@ -122,7 +122,9 @@ def link_records(
     left, right = payroll[columns], insured[columns]
 
     blocking = candidate_pairs(
-        with_block_year(payroll), with_block_year(insured), blocking_rules or BLOCKING_RULES
+        with_blocking_keys(payroll),
+        with_blocking_keys(insured),
+        blocking_rules or BLOCKING_RULES,
     )
     exact = exact_id_pairs(payroll, insured)
     width = max(len(insured), 1)
