@@ -186,7 +186,7 @@ def evaluate(
     truth: Path,
     candidates_truth: Path | None,
 ) -> None:
-    """Score a run against ground truth: link precision/recall/F1, blocking recall, bands."""
+    """Run the job and score it against ground truth: links, blocking recall, candidates."""
     from linkage.evaluate import evaluate_run
 
     with _user_errors():
