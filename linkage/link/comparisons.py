@@ -68,7 +68,8 @@ class Comparison(BaseCompareFeature):  # type: ignore[misc]
     columns: ClassVar[tuple[str, ...]]
     numeric: ClassVar[frozenset[str]] = frozenset()
     levels: ClassVar[tuple[str, ...]]
-    # Levels whose u-probability is replaced by the frequency of the agreeing value.
+    # Levels whose u-probability is replaced by the frequency of the agreeing value; the
+    # value is a column, or columns joined by "+" (a combined key such as surname + given).
     tf_levels: ClassVar[dict[int, str]] = {}
 
     def __init__(self, *, workers: int = -1) -> None:
@@ -137,6 +138,7 @@ class FullName(Comparison):
         "exact",
     )
     tf_levels: ClassVar[dict[int, str]] = {
+        3: "surname_ascii+given_ascii",
         4: "name_sorted",
         5: "name_sorted",
         6: "name_sorted",

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import recordlinkage as rl
 from recordlinkage.base import BaseIndexAlgorithm
 
@@ -78,12 +79,16 @@ def _members(codes: np.ndarray, subset: np.ndarray) -> np.ndarray:
 def _term_frequencies(
     insured: pd.DataFrame, insured_pos: np.ndarray, comparisons: list[Comparison]
 ) -> dict[str, np.ndarray]:
-    """Per pair, the share of insured records carrying the insured side's value."""
-    columns = {column for c in comparisons for column in c.tf_levels.values()}
+    """Per pair, the share of insured records carrying the insured side's value (or key)."""
+    keys = {key for c in comparisons for key in c.tf_levels.values()}
     result = {}
-    for column in columns:
-        share = insured[column].map(insured[column].value_counts(normalize=True))
-        result[column] = share.to_numpy(dtype="float64", na_value=np.nan)[insured_pos]
+    for key in keys:
+        parts = [insured[column].astype(pd.ArrowDtype(pa.string())) for column in key.split("+")]
+        values = parts[0]
+        for part in parts[1:]:
+            values = values + "\x1f" + part  # null if any part is null
+        share = values.map(values.value_counts(normalize=True))
+        result[key] = share.to_numpy(dtype="float64", na_value=np.nan)[insured_pos]
     return result
 
 
