@@ -34,7 +34,9 @@ def candidate_quality(dispositions: pd.DataFrame, truth: pd.DataFrame) -> pd.Dat
     """
     predicted = dispositions[["record_id", "disposition", "reason"]].astype(object)
     listed = predicted[predicted["disposition"] == Disposition.CANDIDATE.value]
-    rows = truth[["record_id", "person_id", "employer_tax_code", "disposition", "reason"]].merge(
+    # Rejected copies share their original's entry key; they are scored by the reject counts.
+    usable = truth[truth["disposition"] != "rejected"]
+    rows = usable[["record_id", "person_id", "employer_tax_code", "disposition", "reason"]].merge(
         listed[["record_id", "reason"]].rename(columns={"reason": "predicted"}),
         on="record_id",
         how="left",
