@@ -230,10 +230,11 @@ RULE_CASES = [
         id="birth-date-and-surname",
     ),
     pytest.param(
-        "birth_date+employer",
+        "birth_year+employer",
+        # a swapped day and month, and a typo in the given name, at the same employer
         person(),
-        person(**{**FAR, "employer": "0101", "born": dt.date(1990, 5, 3)}),
-        id="birth-date-and-employer",
+        person(**{**FAR, "employer": "0101", "born": dt.date(1990, 3, 5)}),
+        id="birth-year-and-employer",
     ),
     pytest.param(
         "given_name+employer",
@@ -270,7 +271,8 @@ MISSING_KEY_CASES = [
     ("birth_year+given_name+initial", dict(surname=None)),
     ("birth_date+surname", dict(born=None)),
     ("birth_date+surname", dict(surname=None)),
-    ("birth_date+employer", dict(employer=None)),
+    ("birth_year+employer", dict(employer=None)),
+    ("birth_year+employer", dict(born=None)),
     ("given_name+employer", dict(employer=None)),
     ("sorted_name_neighbourhood", dict(name_sorted=None)),
     ("sorted_name_neighbourhood", dict(born=None)),
