@@ -84,7 +84,12 @@ def _summary_text(summary: pd.DataFrame, linked: LinkResult) -> str:
 
 
 def load_source(
-    path: Path, source: Source, mapping: SourceMapping, *, batch_rows: int
+    path: Path,
+    source: Source,
+    mapping: SourceMapping,
+    *,
+    batch_rows: int,
+    progress: Progress = lambda stage: None,
 ) -> SourceTable:
     """Read one source in batches, normalize each batch, then reject duplicate keys."""
     normalizer, key = _NORMALIZERS[source]
@@ -96,6 +101,7 @@ def load_source(
         nulled.update(rows.attrs.get(NULLED_ATTR, {}))
         parts.append(rows)
         rejects.append(batch_rejects)
+        progress(f"{source.value}: {reader.stats.rows_read:,} rows read")
     if not parts:
         msg = f"{path}: no data rows; check that the file holds the {source.value} table"
         raise InputError(msg)
@@ -127,7 +133,9 @@ def load_inputs(config: Config, progress: Progress) -> dict[Source, SourceTable]
     tables = {}
     for source, path in paths.items():
         progress(f"loading {source.value}")
-        tables[source] = load_source(path, source, mapping, batch_rows=config.inputs.batch_rows)
+        tables[source] = load_source(
+            path, source, mapping, batch_rows=config.inputs.batch_rows, progress=progress
+        )
     return tables
 
 
@@ -148,8 +156,9 @@ def run_pipeline(config: Config, *, progress: Progress = lambda stage: None) -> 
     insured = tables[Source.INSURED].rows
     businesses = tables[Source.BUSINESSES].rows
 
-    progress("linking")
+    progress(f"linking {len(payroll):,} payroll rows to {len(insured):,} insured records")
     linked = link_records(payroll, insured, config.link, model=model)
+    progress(f"linked: {linked.band_counts()} over {len(linked.candidates):,} scored pairs")
 
     progress("deciding eligibility")
     dispositions = decide(payroll, linked.links, insured, businesses, rules)
