@@ -78,13 +78,9 @@ class Comparison(BaseCompareFeature):  # type: ignore[misc]
 
     def _compute_vectorized(self, *series: pd.Series) -> np.ndarray:
         half = len(self.columns)
-        left = {c: self._as_array(c, s) for c, s in zip(self.columns, series[:half], strict=True)}
-        right = {c: self._as_array(c, s) for c, s in zip(self.columns, series[half:], strict=True)}
+        left = {c: s.to_numpy() for c, s in zip(self.columns, series[:half], strict=True)}
+        right = {c: s.to_numpy() for c, s in zip(self.columns, series[half:], strict=True)}
         return self._levels(left, right).astype(np.int8)
-
-    def _as_array(self, column: str, series: pd.Series) -> np.ndarray:
-        values: np.ndarray = series.to_numpy()
-        return values
 
     def _similarity(self, left: np.ndarray, right: np.ndarray, scorer: Any) -> np.ndarray:
         """Score aligned pairs with a rapidfuzz scorer."""
@@ -294,15 +290,31 @@ def compare(
     comparisons: Sequence[Comparison],
 ) -> pd.DataFrame:
     """Agreement levels (``gamma``) of every pair, one int8 column per comparison."""
-    if len(pairs) == 0:
-        return pd.DataFrame(
-            {c.name: np.empty(0, np.int8) for c in comparisons},
-            index=pairs,
-        )
+    return compare_comparable(
+        pairs,
+        comparable(payroll, comparisons),
+        comparable(insured, comparisons),
+        comparisons=comparisons,
+    )
+
+
+def comparable(frame: pd.DataFrame, comparisons: Sequence[Comparison]) -> pd.DataFrame:
+    """The columns the comparisons read, converted by ``plain``: once per table per run."""
     numeric = frozenset().union(*(c.numeric for c in comparisons))
     columns = sorted({column for c in comparisons for column in c.columns})
-    payroll = plain(payroll[columns], numeric)
-    insured = plain(insured[columns], numeric)
+    return plain(frame[columns], numeric)
+
+
+def compare_comparable(
+    pairs: pd.MultiIndex,
+    payroll: pd.DataFrame,
+    insured: pd.DataFrame,
+    *,
+    comparisons: Sequence[Comparison],
+) -> pd.DataFrame:
+    """``compare`` for tables already passed through ``comparable``."""
+    if len(pairs) == 0:
+        return pd.DataFrame({c.name: np.empty(0, np.int8) for c in comparisons}, index=pairs)
     engine = rl.Compare(features=list(comparisons))
     gammas: pd.DataFrame = engine.compute(pairs, payroll, insured).astype(np.int8)
     return gammas

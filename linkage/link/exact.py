@@ -13,26 +13,30 @@ import pandas as pd
 from linkage.schema import LinkMethod
 
 
-def _keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    """Long table (pos, key) of every usable ID key of each row."""
-    parts = []
-    for column in columns:
-        values = frame[column]
-        usable = (
-            values.notna() & (values.str.len() == 12)
-            if column != "national_id"
-            else (values.notna())
-        )
-        parts.append(
+def _keys(frame: pd.DataFrame, citizen_id_column: str) -> pd.DataFrame:
+    """Every usable ID key of each row: (pos, key, via_national_id).
+
+    The national ID, and ``citizen_id_column`` where it holds a 12-digit citizen ID.
+    """
+    national = frame["national_id"]
+    other = frame[citizen_id_column]
+    parts = [
+        (national, national.notna(), True),
+        (other, other.notna() & (other.str.len() == 12), False),
+    ]
+    return pd.concat(
+        [
             pd.DataFrame(
                 {
                     "pos": np.flatnonzero(usable.to_numpy()),
                     "key": values[usable].astype(str).to_numpy(),
-                    "via_national_id": column == "national_id",
+                    "via_national_id": via_national_id,
                 }
             )
-        )
-    return pd.concat(parts, ignore_index=True)
+            for values, usable, via_national_id in parts
+        ],
+        ignore_index=True,
+    )
 
 
 def exact_id_pairs(payroll: pd.DataFrame, insured: pd.DataFrame) -> pd.DataFrame:
@@ -41,20 +45,22 @@ def exact_id_pairs(payroll: pd.DataFrame, insured: pd.DataFrame) -> pd.DataFrame
     ``method`` is ``national_id`` when both sides carry it as national ID, else ``tax_id``
     (the ID reached through a personal tax code or SI code).
     """
-    left = _keys(payroll, ("national_id", "person_tax_code"))
-    right = _keys(insured, ("national_id", "si_code"))
-    pairs = left.merge(right, on="key", suffixes=("_payroll", "_insured"))
-    pairs["method"] = np.where(
-        pairs["via_national_id_payroll"] & pairs["via_national_id_insured"],
-        LinkMethod.NATIONAL_ID.value,
-        LinkMethod.TAX_ID.value,
+    pairs = _keys(payroll, "person_tax_code").merge(
+        _keys(insured, "si_code"), on="key", suffixes=("_payroll", "_insured")
     )
+    both_national = pairs["via_national_id_payroll"] & pairs["via_national_id_insured"]
     # One row per pair; a national-ID agreement outranks a tax-code one.
-    pairs = pairs.sort_values("method").drop_duplicates(["pos_payroll", "pos_insured"])
+    pairs = (
+        pairs.assign(both_national=both_national)
+        .sort_values("both_national", ascending=False, kind="stable")
+        .drop_duplicates(["pos_payroll", "pos_insured"])
+    )
     return pd.DataFrame(
         {
             "payroll_pos": pairs["pos_payroll"].to_numpy(np.int64),
             "insured_pos": pairs["pos_insured"].to_numpy(np.int64),
-            "method": pairs["method"].to_numpy(object),
+            "method": np.where(
+                pairs["both_national"], LinkMethod.NATIONAL_ID.value, LinkMethod.TAX_ID.value
+            ).astype(object),
         }
     )

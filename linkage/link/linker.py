@@ -24,7 +24,12 @@ from linkage.link.blocking import (
     pair_index,
     with_blocking_keys,
 )
-from linkage.link.comparisons import DEFAULT_COMPARISONS, Comparison, compare
+from linkage.link.comparisons import (
+    DEFAULT_COMPARISONS,
+    Comparison,
+    comparable,
+    compare_comparable,
+)
 from linkage.link.exact import exact_id_pairs
 from linkage.link.model import FellegiSunterModel, fit
 from linkage.schema import LINKS, conform
@@ -123,8 +128,7 @@ def link_records(
     payroll = payroll.reset_index(drop=True)
     insured = insured.reset_index(drop=True)
     comparisons = list(comparisons or make_comparisons(settings))
-    columns = sorted({column for c in comparisons for column in c.columns})
-    left, right = payroll[columns], insured[columns]
+    left, right = comparable(payroll, comparisons), comparable(insured, comparisons)
 
     blocking = candidate_pairs(
         with_blocking_keys(payroll),
@@ -139,13 +143,15 @@ def link_records(
     payroll_pos, insured_pos = codes // width, codes % width
     lap("blocking")
 
-    gammas = compare(pair_index(payroll_pos, insured_pos), left, right, comparisons=comparisons)
+    gammas = compare_comparable(
+        pair_index(payroll_pos, insured_pos), left, right, comparisons=comparisons
+    )
     lap("comparing")
 
     if model is None:
         sample = min(settings.u_sample_pairs, len(payroll) * len(insured))
         random_pairs = rl.index.Random(sample, random_state=settings.seed).index(left, right)
-        random_gammas = compare(random_pairs, left, right, comparisons=comparisons)
+        random_gammas = compare_comparable(random_pairs, left, right, comparisons=comparisons)
         model = fit(
             comparisons=comparisons,
             random_gammas=random_gammas,

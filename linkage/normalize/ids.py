@@ -197,6 +197,24 @@ def _strings(values: pd.Series, per_unique: pa.Array, keep: Bools, codes: Ints) 
     return as_series(take(codes, chosen), values)
 
 
+class _Parsed(NamedTuple):
+    """Distinct values of an ID column read as digits, with their citizen-ID reading."""
+
+    codes: Ints  # position of each row's value among the distinct values
+    digits: _Digits
+    cccd: Bools  # a plausible citizen ID: 12 digits, or 11 whose leading zero was dropped
+    year: Ints  # birth year a CCCD encodes
+    female: Bools
+
+
+def _parse(values: pd.Series, today: dt.date | None) -> _Parsed:
+    codes, uniques = factorize_arrow(values)
+    digits = _digits(uniques)
+    plausible, year, female = _cccd(digits.value, today or dt.date.today())
+    cccd = ((digits.length == 11) | (digits.length == 12)) & plausible
+    return _Parsed(codes, digits, cccd, year, female)
+
+
 def national_ids(values: pd.Series, *, today: dt.date | None = None) -> pd.DataFrame:
     """Normalize citizen IDs; decode birth year and sex from CCCDs.
 
@@ -214,11 +232,8 @@ def national_ids(values: pd.Series, *, today: dt.date | None = None) -> pd.DataF
         ``id_birth_year`` (int16, CCCD only), ``id_gender`` ("M" | "F", CCCD only); all
         null for an invalid or missing value. Arrow-backed dtypes.
     """
-    codes, uniques = factorize_arrow(values)
-    digits = _digits(uniques)
+    codes, digits, cccd, year, female = _parse(values, today)
     length, value = digits.length, digits.value
-    plausible, year, female = _cccd(value, today or dt.date.today())
-    cccd = ((length == 11) | (length == 12)) & plausible
     cmnd = ((length == 9) | ((length == 8) & (value >= 10**7))) & ~_same_digit(value, length)
     text = _pad(digits.text, ((length == 11) & cccd) | ((length == 8) & cmnd))
     kind = np.where(cccd, "cccd", "cmnd").astype(object)
@@ -283,11 +298,8 @@ def person_tax_codes(values: pd.Series, *, today: dt.date | None = None) -> pd.S
     Returns:
         Arrow-backed strings; null when invalid or missing.
     """
-    codes, uniques = factorize_arrow(values)
-    digits = _digits(uniques)
+    codes, digits, cccd, _, _ = _parse(values, today)
     length, value = digits.length, digits.value
-    plausible, _, _ = _cccd(value, today or dt.date.today())
-    cccd = ((length == 11) | (length == 12)) & plausible
     tax = ((length == 9) | (length == 10)) & _mst_ok(value, np.full_like(length, 10))
     text = _pad(digits.text, ((length == 11) & cccd) | ((length == 9) & tax))
     return _strings(values, text, cccd | tax, codes)
@@ -307,11 +319,8 @@ def si_codes(values: pd.Series, *, today: dt.date | None = None) -> pd.Series:
     Returns:
         Arrow-backed strings; null when invalid or missing.
     """
-    codes, uniques = factorize_arrow(values)
-    digits = _digits(uniques)
+    codes, digits, cccd, _, _ = _parse(values, today)
     length, value = digits.length, digits.value
-    plausible, _, _ = _cccd(value, today or dt.date.today())
-    cccd = ((length == 11) | (length == 12)) & plausible
     nine = (length == 9) & np.isin(value // 10**8, _PROVINCE_INTS)
     ten = ((length == 10) | nine) & ~_same_digit(value, np.full_like(length, 10))
     text = _pad(digits.text, ((length == 11) & cccd) | nine)
