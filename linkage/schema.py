@@ -170,7 +170,9 @@ PAYROLL: Final = pa.schema(
         ("person_tax_code", STRING),  # 10-digit MST or 12-digit citizen ID; null if invalid
         *PERSON_FIELDS,
         ("nationality", STRING),  # ISO-like code, "VN" default; null if unknown
-        ("period", DATE),  # first day of the withholding month
+        ("period", DATE),  # first day of the withholding period
+        ("period_end", DATE),  # its last day: age and the law in force are judged here
+        ("period_precision", STRING),  # "month" | "quarter" | "year"
         ("contract_months", pa.int16()),  # 0 = no labour contract
         ("monthly_income", pa.int64()),  # VND
         *PROVENANCE,

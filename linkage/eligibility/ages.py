@@ -19,7 +19,7 @@ def month_index(year: FloatArray, month: FloatArray) -> FloatArray:
 
 
 def period_month_index(period: pd.Series) -> FloatArray:
-    """Month index of each payroll period (first day of a month); NaN where missing."""
+    """Month index of each payroll period (any day of its month); NaN where missing."""
     stamps = pd.to_datetime(period.astype("object"), errors="coerce")
     year = np.asarray(stamps.dt.year, dtype=np.float64)
     month = np.asarray(stamps.dt.month, dtype=np.float64)

@@ -272,7 +272,7 @@ def _duplicates(
         {
             "worker": _worker_key(payroll, linked).fillna(""),
             "root": root.fillna(""),
-            "day": period_days(payroll["period"]),
+            "day": period_days(payroll["period_end"]),
             "severity": severity.to_numpy(),
             "record_id": _strings(payroll["record_id"]).fillna(""),
         }
@@ -316,7 +316,7 @@ def decide(
             not hold exactly one row per payroll row.
     """
     payroll = payroll.reset_index(drop=True)
-    period = payroll["period"]
+    period = payroll["period_end"]  # judged on the period's last day
     linked = _linked(payroll, links, insured)
     employer = _employers(payroll, businesses)
     zone = zones_of(rules, period, employer["province_code"], employer["district_code"])

@@ -36,15 +36,24 @@ _EXCEL_EPOCH: Final = pd.Timestamp("1899-12-30")
 MIN_BIRTH_YEAR: Final = 1900
 PERIOD_YEARS: Final = (1990, 2100)
 
+# Withholding periods as returns carry them: a month, a quarter, or a year (the annual
+# finalization). Text is NFC, lower-cased and stripped of "tháng" / "quý" / "kỳ" words
+# first, so each layout is written once. Fields: y year, m month, q quarter, r roman quarter.
 _PERIOD_LAYOUTS: Final = (
     (r"(\d{4})[/.\-](\d{1,2})", "ym"),
-    (r"(?:t|th|thang|tháng)?\s*(\d{1,2})\s*[/.\-]\s*(\d{4})", "my"),
+    (r"t?(\d{1,2})\s*[/.\-]\s*(\d{4})", "my"),
     (r"(\d{4})(\d{2})", "ym"),
     (rf"(\d{{4}})[/.\-](\d{{1,2}})[/.\-]\d{{1,2}}{_TIME}", "ym"),
     (rf"\d{{1,2}}[/.\-](\d{{1,2}})[/.\-](\d{{4}}){_TIME}", "my"),
     (r"q\s*([1-4])\s*[/.\-]?\s*(\d{4})", "qy"),
     (r"(\d{4})\s*[/.\-]?\s*q\s*([1-4])", "yq"),
+    (r"(iv|i{1,3})\s*[/.\-]\s*(\d{4})", "ry"),
+    (r"(?:n|nam)?\s*(\d{4})", "y"),
 )
+# Words that introduce a period; replaced by the letter the layouts expect.
+_PERIOD_WORDS: Final = ((r"^(?:kỳ|ky)\s*", ""), (r"^(?:quý|quy)\s*", "q"), (r"^(?:tháng|thang|th)\s*", "t"), (r"^năm\s*", "n"))
+_ROMAN: Final = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+PERIOD_PRECISIONS: Final = ("month", "quarter", "year")
 
 Floats = npt.NDArray[np.float64]
 
@@ -65,7 +74,10 @@ def _extract(
         if not hit.any():
             continue
         for column, name in enumerate(order):
-            fields[name][hit] = pd.to_numeric(parts.loc[hit, column]).to_numpy(dtype=float)
+            found = parts.loc[hit, column]
+            if name == "r":
+                name, found = "q", found.map(_ROMAN)
+            fields[name][hit] = pd.to_numeric(found).to_numpy(dtype=float)
         layout[hit] = position
     return fields, layout
 
@@ -154,34 +166,53 @@ def birth_dates(values: pd.Series, *, today: dt.date | None = None) -> pd.DataFr
     return frame
 
 
-def _period_dates(uniques: list[str]) -> pa.Array:
+def _period_columns(uniques: list[str]) -> dict[str, pa.Array]:
     text = pd.Series(uniques, dtype=object).str.normalize("NFC").str.strip().str.lower()
+    for pattern, replacement in _PERIOD_WORDS:
+        text = text.str.replace(pattern, replacement, regex=True)
     fields, _ = _extract(text, _PERIOD_LAYOUTS)
-    quarter = ~np.isnan(fields["q"])
-    fields["m"][quarter] = 3 * fields["q"][quarter] - 2
-    year, month = fields["y"], fields["m"]
+    year, month, quarter = fields["y"], fields["m"], fields["q"]
+    is_quarter = ~np.isnan(quarter)
+    is_year = np.isnan(month) & ~is_quarter
+    first = np.where(is_quarter, 3 * quarter - 2, np.where(is_year, 1, month))
+    months = np.where(is_quarter, 3, np.where(is_year, 12, 1))
     low, high = PERIOD_YEARS
-    ok = (year >= low) & (year <= high) & (month >= 1) & (month <= 12)
-    stamps = _iso_dates(np.where(ok, year, np.nan), month, np.ones(len(text)))
-    days = stamps.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    return pa.array(days, mask=stamps.isna().to_numpy()).cast(pa.date32())
+    ok = (year >= low) & (year <= high) & (first >= 1) & (first <= 12)
+    ones = np.ones(len(text))
+    start = _iso_dates(np.where(ok, year, np.nan), first, ones)
+    # Last day: the day before the first day of the following period.
+    after = first + months
+    end = _iso_dates(
+        np.where(ok, year + (after > 12), np.nan), np.where(after > 12, after - 12, after), ones
+    ) - pd.Timedelta(days=1)
+    missing = start.isna().to_numpy()
+    precision = np.where(is_quarter, "quarter", np.where(is_year, "year", "month"))
+
+    def days(stamps: pd.Series) -> pa.Array:
+        values = stamps.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        return pa.array(values, mask=missing).cast(pa.date32())
+
+    return {
+        "period": days(start),
+        "period_end": days(end),
+        "period_precision": pa.array(precision.astype(object), mask=missing),
+    }
 
 
-def periods(values: pd.Series) -> pd.Series:
-    """Withholding periods as the first day of their month.
+def periods(values: pd.Series) -> pd.DataFrame:
+    """Withholding periods with their precision: first day, last day, month/quarter/year.
 
-    Accepted: "2026-03", "03/2026", "3/2026", "T3/2026", "Tháng 3/2026", "202603",
-    "2026-03-01" or "01/03/2026" (any day), and quarters "Q1/2026", "2026-Q1" (first month
-    of the quarter, for quarterly returns). Years outside 1990-2100 are invalid.
+    Accepted: months "2026-03", "03/2026", "3/2026", "T03/2026", "Tháng 3/2026", "202603",
+    "2026-03-01" or "01/03/2026" (any day: the month is meant); quarters "Q1/2026",
+    "Quý 1/2026", "I/2026", "2026-Q1"; years "2026" or "Năm 2026" (the annual
+    finalization). Years outside 1990-2100 are invalid. Eligibility judges age and the law
+    in force on ``period_end``, the period's last day.
 
     Returns:
-        Arrow date32 Series; null when missing or invalid.
+        Frame of ``period`` and ``period_end`` (Arrow date32) and ``period_precision``
+        ("month" | "quarter" | "year"); null when missing or invalid.
     """
-    result: pd.Series = frame_from_unique(
-        values, lambda uniques: {"period": _period_dates(uniques)}
-    )["period"]
-    result.name = values.name
-    return result
+    return frame_from_unique(values, _period_columns)
 
 
 def day_dates(values: pd.Series, *, today: dt.date | None = None) -> pd.Series:

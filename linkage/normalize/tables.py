@@ -168,8 +168,9 @@ def normalize_payroll(
     _check_name(checks, names["full_name"], "full_name")
     blank_period = checks.require("period")
     period = periods(raw["period"])
-    invalid_period = ~blank_period & period.isna().to_numpy()
-    checks.flag(invalid_period, RejectReason.INVALID_DATE, "period", "not a recognizable month")
+    invalid_period = ~blank_period & period["period"].isna().to_numpy()
+    detail = "not a recognizable month, quarter or year"
+    checks.flag(invalid_period, RejectReason.INVALID_DATE, "period", detail)
     blank_months = checks.require("contract_months")
     contract = months(raw["contract_months"])
     detail = "not a whole number of months from 0 to 1200"
@@ -200,7 +201,7 @@ def normalize_payroll(
         "employer_tax_code": employer,
         "employer_root": employer_root(employer),
         "nationality": nationality,
-        "period": period,
+        **{name: period[name] for name in period.columns},
         "contract_months": contract,
         "monthly_income": income,
     }
