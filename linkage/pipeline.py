@@ -33,7 +33,6 @@ from linkage.link import (
 )
 from linkage.load import SourceMapping, load_mapping, read_source
 from linkage.normalize import (
-    NULLED_ATTR,
     normalize_businesses,
     normalize_insured,
     normalize_payroll,
@@ -97,8 +96,8 @@ def load_source(
     parts, rejects = [], []
     nulled: Counter[str] = Counter()
     for batch in reader:
-        rows, batch_rejects = normalizer(batch, mapping.vocabularies)
-        nulled.update(rows.attrs.get(NULLED_ATTR, {}))
+        rows, batch_rejects, batch_nulled = normalizer(batch, mapping.vocabularies)
+        nulled.update(batch_nulled)
         parts.append(rows)
         rejects.append(batch_rejects)
         progress(f"{source.value}: {reader.stats.rows_read:,} rows read")

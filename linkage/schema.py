@@ -38,7 +38,8 @@ class RejectReason(StrEnum):
     """Why an input row could not be used at all."""
 
     MISSING_REQUIRED = "missing_required"  # a mandatory field is empty
-    MISSING_NAME = "missing_name"
+    MISSING_NAME = "missing_name"  # a business without a name
+    NO_IDENTITY = "no_identity"  # a person row with no usable name and no usable ID
     INVALID_TAX_CODE = "invalid_tax_code"  # employer / business MST fails its check digit
     INVALID_DATE = "invalid_date"  # unparseable or impossible (31/02) mandatory date
     INVALID_NUMBER = "invalid_number"  # income, salary or contract months unparseable
@@ -91,6 +92,30 @@ class ExclusionReason(StrEnum):
     PART_TIME_LOW_WAGE = "part_time_low_wage"
     DUPLICATE_ENTRY = "duplicate_entry"  # same worker and employer already listed
     NO_RULES_IN_FORCE = "no_rules_in_force"
+
+
+class Gender(StrEnum):
+    """Canonical gender codes of the ``gender`` vocabulary."""
+
+    MALE = "M"
+    FEMALE = "F"
+
+
+class InsuredStatus(StrEnum):
+    """Canonical statuses of an insured record (``insured_status`` vocabulary)."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    STOPPED = "stopped"
+    PENSIONER = "pensioner"  # drawing a pension: outside compulsory insurance (Law 41)
+
+
+class BusinessStatus(StrEnum):
+    """Canonical statuses of a registered business (``business_status`` vocabulary)."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
 
 
 class UnitScheme(StrEnum):

@@ -55,6 +55,11 @@ def payroll(*rows: dict[str, Any]) -> pd.DataFrame:
     }
     for number, row in enumerate(numbered):
         row.setdefault("national_id", f"0010900{number:05d}")
+        start = row.get("period", defaults["period"])
+        if start is not None and "period_end" not in row:  # a monthly return by default
+            following = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            row["period_end"] = following - dt.timedelta(days=1)
+            row.setdefault("period_precision", "month")
     return _frame(numbered, schema.PAYROLL, defaults)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from linkage.errors import ConfigError
-from linkage.load import fold_label, load_mapping
+from linkage.load import fold, load_mapping
 from linkage.schema import RAW_OPTIONAL, RAW_REQUIRED, Source
 
 DEFAULT_MAPPING = Path(__file__).resolve().parent.parent / "configs" / "mappings" / "default.toml"
@@ -30,8 +30,8 @@ def mapping():
         ("Ma\u0303 so\u0302\u0301 thue\u0302\u0301", "ma so thue"),  # NFD input
     ],
 )
-def test_fold_label(text, key):
-    assert fold_label(text) == key
+def test_fold(text, key):
+    assert fold(text) == key
 
 
 # Headers the sample generator writes; each must map to its canonical column.
@@ -69,15 +69,15 @@ GENERATOR_HEADERS = [
 @pytest.mark.parametrize(("source", "header", "column"), GENERATOR_HEADERS)
 def test_generator_headers_are_mapped(mapping, source, header, column):
     lookup = mapping.header_lookup(source)
-    assert lookup[fold_label(header)] == column
-    assert lookup[fold_label(header.upper())] == column
+    assert lookup[fold(header)] == column
+    assert lookup[fold(header.upper())] == column
 
 
 @pytest.mark.parametrize("source", list(Source))
 def test_canonical_names_are_accepted(mapping, source):
     lookup = mapping.header_lookup(source)
     for column in RAW_REQUIRED[source] + RAW_OPTIONAL[source]:
-        assert lookup[fold_label(column)] == column
+        assert lookup[fold(column)] == column
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_canonical_names_are_accepted(mapping, source):
     ],
 )
 def test_vocabularies(mapping, vocabulary, spelling, value):
-    assert mapping.value_lookup(vocabulary)[fold_label(spelling)] == value
+    assert mapping.value_lookup(vocabulary)[fold(spelling)] == value
 
 
 def test_every_problem_is_reported_at_once(tmp_path):

@@ -91,30 +91,58 @@ def test_day_dates_keeps_day_precision_only():
     assert result.iloc[1:].isna().all()
 
 
+M, Q, Y = "month", "quarter", "year"
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("2026-03", D(2026, 3, 1)),  # yyyy-mm
-        ("03/2026", D(2026, 3, 1)),  # mm/yyyy
-        ("3/2026", D(2026, 3, 1)),  # m/yyyy
-        ("T3/2026", D(2026, 3, 1)),  # "T" for tháng
-        ("Tháng 03/2026", D(2026, 3, 1)),  # spelled out
-        ("2026-03-01", D(2026, 3, 1)),  # a full date
-        ("2026-03-15 00:00:00", D(2026, 3, 1)),  # any day, with time
-        ("15/03/2026", D(2026, 3, 1)),  # day-first full date
-        ("202603", D(2026, 3, 1)),  # yyyymm
-        ("Q1/2026", D(2026, 1, 1)),  # quarterly return
-        ("q3-2025", D(2025, 7, 1)),  # lower case quarter
-        ("2026-Q2", D(2026, 4, 1)),  # year first quarter
+        ("2026-03", (D(2026, 3, 1), D(2026, 3, 31), M)),  # yyyy-mm
+        ("03/2026", (D(2026, 3, 1), D(2026, 3, 31), M)),  # mm/yyyy
+        ("3/2026", (D(2026, 3, 1), D(2026, 3, 31), M)),  # m/yyyy
+        ("T3/2026", (D(2026, 3, 1), D(2026, 3, 31), M)),  # "T" for tháng
+        ("T01/2024", (D(2024, 1, 1), D(2024, 1, 31), M)),  # zero-padded
+        ("Tháng 03/2026", (D(2026, 3, 1), D(2026, 3, 31), M)),  # spelled out
+        ("Tháng 2/2024", (D(2024, 2, 1), D(2024, 2, 29), M)),  # leap February ends on the 29th
+        ("THANG 12/2024", (D(2024, 12, 1), D(2024, 12, 31), M)),  # capitals, no accents
+        ("2026-03-01", (D(2026, 3, 1), D(2026, 3, 31), M)),  # a full date
+        ("2026-03-15 00:00:00", (D(2026, 3, 1), D(2026, 3, 31), M)),  # any day, with time
+        ("15/03/2026", (D(2026, 3, 1), D(2026, 3, 31), M)),  # day-first full date
+        ("202603", (D(2026, 3, 1), D(2026, 3, 31), M)),  # yyyymm
+        ("Q1/2026", (D(2026, 1, 1), D(2026, 3, 31), Q)),  # quarterly return
+        ("q3-2025", (D(2025, 7, 1), D(2025, 9, 30), Q)),  # lower case quarter
+        ("2026-Q2", (D(2026, 4, 1), D(2026, 6, 30), Q)),  # year first quarter
+        ("Quý 1/2024", (D(2024, 1, 1), D(2024, 3, 31), Q)),  # spelled out
+        ("Quy 4/2024", (D(2024, 10, 1), D(2024, 12, 31), Q)),  # no accents
+        ("I/2024", (D(2024, 1, 1), D(2024, 3, 31), Q)),  # roman quarter
+        ("IV/2024", (D(2024, 10, 1), D(2024, 12, 31), Q)),  # last roman quarter
+        ("2024", (D(2024, 1, 1), D(2024, 12, 31), Y)),  # annual finalization
+        ("Năm 2024", (D(2024, 1, 1), D(2024, 12, 31), Y)),  # spelled out
+        (" 2024 ", (D(2024, 1, 1), D(2024, 12, 31), Y)),  # padded
         ("13/2026", None),  # month 13
         ("Q5/2026", None),  # no fifth quarter
+        ("V/2026", None),  # no fifth roman quarter
         ("03/1850", None),  # out of range
+        ("1850", None),  # year out of range
         ("march", None),  # text
         ("", None),  # blank
     ],
 )
 def test_periods(raw, expected):
     result = periods(pd.Series([raw], dtype=object))
-    assert str(result.dtype) == "date32[day][pyarrow]"
-    cell = result.iloc[0]
-    assert (None if pd.isna(cell) else cell) == expected
+    assert str(result["period"].dtype) == "date32[day][pyarrow]"
+    cells = tuple(result.iloc[0])
+    got = None if pd.isna(cells[0]) else cells
+    assert got == expected
+    if got is None:
+        assert result.iloc[0].isna().all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dates(min_value=D(1990, 1, 1), max_value=D(2100, 12, 31)))
+def test_period_contains_its_month(day):
+    """Every month written three ways gives one period that starts and ends around it."""
+    texts = [f"{day.month:02d}/{day.year}", f"{day.year}-{day.month:02d}", day.isoformat()]
+    result = periods(pd.Series(texts, dtype=object))
+    assert result["period"].nunique() == 1
+    assert result["period"].iloc[0] <= day <= result["period_end"].iloc[0]

@@ -49,6 +49,13 @@ def test_province_codes_match_the_legacy_package():
         ("79305001234", ("079305001234", "cccd", 2005, "F")),  # 11 digits: Excel lost zero
         ("79305001234.0", ("079305001234", "cccd", 2005, "F")),  # Excel float rendering
         ("7.9305001234E+10", ("079305001234", "cccd", 2005, "F")),  # Excel scientific
+        ("1.00981E+11", (None, None, None, None)),  # scientific, digits lost: never guessed
+        ("1090012345", ("001090012345", "cccd", 1990, "M")),  # Hà Nội 001 as a number
+        ("1090012345.0", ("001090012345", "cccd", 1990, "M")),  # ... rendered as a float
+        ("\u00a0001 090\u00a0012345 ", ("001090012345", "cccd", 1990, "M")),  # NBSP
+        ("001090\u200b012345", ("001090012345", "cccd", 1990, "M")),  # zero-width space
+        ("\ufeff001090012345", ("001090012345", "cccd", 1990, "M")),  # BOM on the value
+        ("001\u202f090\u202f012345", ("001090012345", "cccd", 1990, "M")),  # narrow NBSP
         ("003090012345", (None, None, None, None)),  # 003 is not a province
         ("001490012345", (None, None, None, None)),  # d4=4: born 2190, future
         ("001227012345", (None, None, None, None)),  # d4=2, year 2027: future
@@ -112,18 +119,23 @@ def valid_mst(prefix: int) -> str:
         ("100233489", None),  # padded but still invalid
         ("'0100233488", "0100233488"),  # Excel text apostrophe
         ("0314409058-002", "0314409058002"),  # stdnum's own example
+        ("001090012345", "001090012345"),  # household business under the owner's CCCD
+        ("79305001234", "079305001234"),  # that CCCD after Excel dropped its zero
+        ("100233488001", "0100233488001"),  # 12 digits without a leading 0: a branch
+        ("0100233488\u00a0", "0100233488"),  # trailing NBSP
         ("abc", None),  # garbage
         (None, None),  # missing
     ],
 )
 def test_tax_codes(raw, expected):
-    assert one(tax_codes, raw) == expected
+    assert one(tax_codes, raw, today=TODAY) == expected
 
 
 def test_employer_root_folds_branches():
-    roots = employer_root(pd.Series(["0100233488-001", "0100233488", "bad", None]))
-    assert roots.tolist()[:2] == ["0100233488", "0100233488"]
-    assert roots.isna().tolist()[2:] == [True, True]
+    raw = pd.Series(["0100233488-001", "0100233488", "001090012345", "bad", None])
+    roots = employer_root(tax_codes(raw, today=TODAY))
+    assert roots.tolist()[:3] == ["0100233488", "0100233488", "001090012345"]
+    assert roots.isna().tolist()[3:] == [True, True]
 
 
 @pytest.mark.parametrize(
@@ -133,7 +145,7 @@ def test_employer_root_folds_branches():
         ("100233488", "0100233488"),  # 9 digits, zero restored
         ("0100233489", None),  # bad check digit
         ("001090012345", "001090012345"),  # citizen ID as tax code (from 1 Jul 2025)
-        ("1090012345", None),  # 10 digits that are not an MST
+        ("1090012345", "001090012345"),  # not an MST: a Hà Nội CCCD that lost "00"
         ("01090012345", "001090012345"),  # 11-digit CCCD, zero restored
         ("0100233488-001", None),  # branch codes are not personal
         ("", None),  # blank

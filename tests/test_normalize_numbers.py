@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkage.normalize import amounts, months
-from linkage.normalize.numbers import parse_amount
+from linkage.normalize.numbers import INDEFINITE_MONTHS, parse_amount
 
 
 def one(function, raw):
@@ -50,7 +50,20 @@ def test_amounts(raw, expected):
         ("12", 12),  # plain
         ("12.0", 12),  # spreadsheet float
         ("36 tháng", 36),  # with the unit
+        ("12 tháng", 12),  # as HR exports write it
+        ("12 THANG", 12),  # capitals, no accents
+        ("12T", 12),  # abbreviated
+        ("1 năm", 12),  # years
+        ("1,5 năm", 18),  # a year and a half
+        ("2 years", 24),  # English
+        ("Không xác định thời hạn", INDEFINITE_MONTHS),  # indefinite term
+        ("KHONG XAC DINH THOI HAN", INDEFINITE_MONTHS),  # ... without accents
+        ("Dưới 1 tháng", 0),  # under a month
+        ("Không có HĐLĐ", 0),  # no labour contract
+        ("Không có hợp đồng", 0),  # ... spelled out
         ("0", 0),  # no labour contract
+        ("1,3 năm", None),  # not a whole number of months
+        ("Dưới 3 tháng", None),  # somewhere in 0-2 months: unknown, never guessed
         ("", None),  # blank
         ("-1", None),  # negative
         ("1.5", None),  # fractional

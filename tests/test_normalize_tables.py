@@ -8,7 +8,6 @@ import pytest
 
 from linkage.errors import ConfigError, PipelineError
 from linkage.normalize import (
-    NULLED_ATTR,
     normalize_businesses,
     normalize_insured,
     normalize_payroll,
@@ -74,17 +73,17 @@ def raw_table(source, rows, *, arrow=True):
 
 
 def run(normalizer, source, rows, **kwargs):
-    table, rejects = normalizer(raw_table(source, rows, **kwargs), VOCABULARIES, today=TODAY)
-    assert len(table) + len(rejects) == len(rows)  # every row accounted for once
-    assert list(rejects.columns) == REJECTS.names
-    return table, rejects
+    result = normalizer(raw_table(source, rows, **kwargs), VOCABULARIES, today=TODAY)
+    assert len(result.table) + len(result.rejects) == len(rows)  # every row accounted once
+    assert list(result.rejects.columns) == REJECTS.names
+    return result
 
 
 @pytest.mark.parametrize("arrow", [True, False])
 def test_payroll_good_row(arrow):
     row = {
         **PAYROLL_OK,
-        "national_id": "1090012345",  # 10 digits: invalid, nulled
+        "national_id": "109001234",  # 9 digits, one repeated: a valid CMND
         "person_tax_code": CCCD,
         "birth_date": "01/01/1990",
         "gender": "Nữ",
@@ -92,7 +91,7 @@ def test_payroll_good_row(arrow):
         "employer_tax_code": "0100233488-001",
         "full_name": "AN NGUYEN VAN",
     }
-    table, rejects = run(normalize_payroll, Source.PAYROLL, [row], arrow=arrow)
+    table, rejects, nulled = run(normalize_payroll, Source.PAYROLL, [row], arrow=arrow)
     assert rejects.empty
     assert list(table.columns) == PAYROLL.names
     got = table.iloc[0]
@@ -100,19 +99,26 @@ def test_payroll_good_row(arrow):
     assert got["employer_tax_code"] == "0100233488001"
     assert got["employer_root"] == MST
     assert got["person_tax_code"] == CCCD
-    assert pd.isna(got["national_id"])
+    assert got["national_id"] == "109001234"
     assert got["birth_date"] == dt.date(1990, 1, 1)
     assert got["gender"] == "F"
     assert got["nationality"] == "VN"  # blank defaults to Việt Nam
     assert got["period"] == dt.date(2026, 3, 1)
+    assert got["period_end"] == dt.date(2026, 3, 31)
+    assert got["period_precision"] == "month"
     assert got["monthly_income"] == 12_000_000
-    assert table.attrs[NULLED_ATTR] == {
-        "person_tax_code": 0,
-        "national_id": 1,
-        "birth_date": 0,
-        "gender": 0,
-        "nationality": 0,
+    assert set(nulled) == {
+        "employer_tax_code",
+        "period",
+        "contract_months",
+        "monthly_income",
+        "person_tax_code",
+        "national_id",
+        "birth_date",
+        "gender",
+        "nationality",
     }
+    assert set(nulled.values()) == {0}
 
 
 def test_payroll_invalid_optionals_are_nulled_and_counted():
@@ -124,9 +130,15 @@ def test_payroll_invalid_optionals_are_nulled_and_counted():
         "gender": "khác",
         "nationality": "Atlantis",
     }
-    table, rejects = run(normalize_payroll, Source.PAYROLL, [row])
+    table, rejects, nulled = run(normalize_payroll, Source.PAYROLL, [row])
     assert rejects.empty
-    assert set(table.attrs[NULLED_ATTR].values()) == {1}
+    assert {c for c, n in nulled.items() if n} == {
+        "national_id",
+        "person_tax_code",
+        "birth_date",
+        "gender",
+        "nationality",
+    }
     got = table.iloc[0]
     for column in ("national_id", "person_tax_code", "birth_date", "birth_year", "gender"):
         assert pd.isna(got[column])
@@ -134,23 +146,53 @@ def test_payroll_invalid_optionals_are_nulled_and_counted():
 
 
 @pytest.mark.parametrize(
+    ("change", "column"),
+    [
+        ({"employer_tax_code": BAD_MST}, "employer_tax_code"),  # check digit
+        ({"period": "13/2026"}, "period"),  # month 13
+        ({"contract_months": "1.5"}, "contract_months"),  # fractional
+        ({"monthly_income": "-5"}, "monthly_income"),  # negative income
+        ({"monthly_income": "a lot"}, "monthly_income"),  # text income
+        ({"national_id": "1.00981E+11"}, "national_id"),  # scientific notation: never guessed
+    ],
+)
+def test_payroll_unusable_values_are_kept_as_null(change, column):
+    """Missing is evidence: the row stays, the value is null, and it is counted."""
+    table, rejects, nulled = run(normalize_payroll, Source.PAYROLL, [{**PAYROLL_OK, **change}])
+    assert rejects.empty
+    assert pd.isna(table.iloc[0][column])
+    assert nulled[column] == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"employer_tax_code": ""},  # blank MST
+        {"period": None},  # no period
+        {"contract_months": ""},  # blank months
+        {"monthly_income": ""},  # blank income
+        {"full_name": "", "national_id": CCCD},  # an ID without a name identifies someone
+        {"full_name": "", "person_tax_code": MST},  # so does a personal tax code
+    ],
+)
+def test_payroll_blank_values_are_kept(change):
+    table, rejects, nulled = run(normalize_payroll, Source.PAYROLL, [{**PAYROLL_OK, **change}])
+    assert rejects.empty
+    assert len(table) == 1
+    assert set(nulled.values()) == {0}  # blank is not "invalid": nothing nulled
+
+
+@pytest.mark.parametrize(
     ("change", "reason", "column"),
     [
         ({"record_id": " "}, "missing_required", "record_id"),  # blank key
-        ({"employer_tax_code": ""}, "missing_required", "employer_tax_code"),  # blank MST
-        ({"employer_tax_code": BAD_MST}, "invalid_tax_code", "employer_tax_code"),  # check digit
-        ({"full_name": "  "}, "missing_name", "full_name"),  # blank name
-        ({"full_name": "123 ???"}, "missing_name", "full_name"),  # no letters
-        ({"period": None}, "missing_required", "period"),  # no period
-        ({"period": "13/2026"}, "invalid_date", "period"),  # month 13
-        ({"contract_months": ""}, "missing_required", "contract_months"),  # blank months
-        ({"contract_months": "1.5"}, "invalid_number", "contract_months"),  # fractional
-        ({"monthly_income": "-5"}, "invalid_number", "monthly_income"),  # negative income
-        ({"monthly_income": "a lot"}, "invalid_number", "monthly_income"),  # text income
+        ({"full_name": "  "}, "no_identity", "full_name"),  # blank name, no ID
+        ({"full_name": "123 ???"}, "no_identity", "full_name"),  # no letters, no ID
+        ({"full_name": "", "national_id": "12345"}, "no_identity", "full_name"),  # unusable ID
     ],
 )
 def test_payroll_rejects(change, reason, column):
-    table, rejects = run(normalize_payroll, Source.PAYROLL, [PAYROLL_OK, {**PAYROLL_OK, **change}])
+    table, rejects, _ = run(normalize_payroll, Source.PAYROLL, [PAYROLL_OK, {**PAYROLL_OK, **change}])
     assert len(table) == 1
     got = rejects.iloc[0]
     assert (got["source"], got["reason"], got["column"]) == ("payroll", reason, column)
@@ -159,9 +201,9 @@ def test_payroll_rejects(change, reason, column):
 
 
 def test_first_problem_wins():
-    row = {**PAYROLL_OK, "employer_tax_code": BAD_MST, "full_name": "", "period": "x"}
-    _, rejects = run(normalize_payroll, Source.PAYROLL, [row])
-    assert rejects["reason"].tolist() == ["invalid_tax_code"]
+    row = {**PAYROLL_OK, "record_id": "", "full_name": "", "period": "x"}
+    rejects = run(normalize_payroll, Source.PAYROLL, [row]).rejects
+    assert rejects["reason"].tolist() == ["missing_required"]
 
 
 @pytest.mark.parametrize(
@@ -169,19 +211,36 @@ def test_first_problem_wins():
     [
         ({"si_code": ""}, "missing_required", "si_code"),  # blank SI code
         ({"si_code": "12345"}, "invalid_value", "si_code"),  # malformed SI code
-        ({"full_name": None}, "missing_name", "full_name"),  # no name
-        ({"birth_date": ""}, "missing_required", "birth_date"),  # mandatory birth date
-        ({"birth_date": "31/02/1990"}, "invalid_date", "birth_date"),  # impossible date
-        ({"gender": "X"}, "invalid_value", "gender"),  # outside vocabulary
-        ({"employer_tax_code": BAD_MST}, "invalid_tax_code", "employer_tax_code"),  # MST
-        ({"status": "unknown"}, "invalid_value", "status"),  # outside vocabulary
-        ({"contribution_salary": "x"}, "invalid_number", "contribution_salary"),  # salary
+        ({"full_name": None}, "no_identity", "full_name"),  # no name and no ID
     ],
 )
 def test_insured_rejects(change, reason, column):
-    table, rejects = run(normalize_insured, Source.INSURED, [INSURED_OK, {**INSURED_OK, **change}])
+    table, rejects, _ = run(
+        normalize_insured, Source.INSURED, [INSURED_OK, {**INSURED_OK, **change}]
+    )
     assert len(table) == 1
     assert (rejects.iloc[0]["reason"], rejects.iloc[0]["column"]) == (reason, column)
+
+
+@pytest.mark.parametrize(
+    ("change", "column", "invalid"),
+    [
+        ({"birth_date": ""}, "birth_date", False),  # blank birth date
+        ({"birth_date": "31/02/1990"}, "birth_date", True),  # impossible date
+        ({"gender": ""}, "gender", False),  # blank gender
+        ({"gender": "X"}, "gender", True),  # outside the vocabulary
+        ({"employer_tax_code": BAD_MST}, "employer_tax_code", True),  # check digit
+        ({"status": "unknown"}, "status", True),  # outside the vocabulary
+        ({"contribution_salary": "x"}, "contribution_salary", True),  # not an amount
+        ({"full_name": "", "national_id": CCCD}, "full_name", False),  # the ID identifies
+    ],
+)
+def test_insured_missing_values_are_kept(change, column, invalid):
+    """A registry row with a blank or unusable field is kept, null there, and counted."""
+    table, rejects, nulled = run(normalize_insured, Source.INSURED, [{**INSURED_OK, **change}])
+    assert rejects.empty
+    assert pd.isna(table.iloc[0][column])
+    assert nulled.get(column, 0) == int(invalid)
 
 
 def test_insured_good_rows_and_year_only_birth():
@@ -189,23 +248,23 @@ def test_insured_good_rows_and_year_only_birth():
         {**INSURED_OK, "birth_date": "1990", "national_id": CCCD},
         {**INSURED_OK, "si_code": "79305001234", "national_id": "bad"},  # CCCD as SI code
     ]
-    table, rejects = run(normalize_insured, Source.INSURED, rows)
+    table, rejects, nulled = run(normalize_insured, Source.INSURED, rows)
     assert rejects.empty
     assert list(table.columns) == INSURED.names
     assert table["birth_precision"].tolist() == ["year", "day"]
     assert table["status"].tolist() == ["active", "active"]
     assert table["si_code"].tolist() == ["0112345678", "079305001234"]
     assert table["id_birth_year"].iloc[0] == 1990
-    assert table.attrs[NULLED_ATTR] == {"national_id": 1}
+    assert {c for c, n in nulled.items() if n} == {"national_id"}
 
 
 def test_reject_files_never_carry_citizen_ids_or_values():
     rows = [
         {**INSURED_OK, "si_code": "079305001234", "full_name": ""},
-        {**INSURED_OK, "si_code": "79305001234", "birth_date": "31/02/1990"},
+        {**INSURED_OK, "si_code": "79305001234", "full_name": "", "birth_date": "31/02/1990"},
         {**INSURED_OK, "si_code": "07930500123X", "gender": "?"},
     ]
-    _, rejects = run(normalize_insured, Source.INSURED, rows)
+    rejects = run(normalize_insured, Source.INSURED, rows).rejects
     assert rejects["record_key"].iloc[0] == "079*****1234"
     assert rejects["record_key"].iloc[1] == "079*****1234"
     assert rejects["record_key"].iloc[2] == "079*****123X"
@@ -218,11 +277,13 @@ def test_businesses():
     rows = [
         {**BUSINESS_OK, "ward_code": "00001", "registered_on": "15/03/2010"},
         {**BUSINESS_OK, "tax_code": "0100233488-001", "district_code": "760"},  # bad district
-        {**BUSINESS_OK, "tax_code": BAD_MST},  # rejected
-        {**BUSINESS_OK, "tax_code": "0314409058", "province_code": "99"},  # rejected
-        {**BUSINESS_OK, "tax_code": "0314409058-002", "name": " "},  # rejected
-        {**BUSINESS_OK, "tax_code": "0314409058-003", "status": "bankrupt"},  # rejected
+        {**BUSINESS_OK, "tax_code": BAD_MST},  # rejected: its own key is unusable
+        {**BUSINESS_OK, "tax_code": ""},  # rejected: no key
+        {**BUSINESS_OK, "tax_code": "0314409058", "province_code": "99"},  # unknown unit
+        {**BUSINESS_OK, "tax_code": "0314409058-002", "name": " "},  # blank name
+        {**BUSINESS_OK, "tax_code": "0314409058-003", "status": "bankrupt"},  # unknown word
         {**BUSINESS_OK, "tax_code": "0314409058-004", "registered_on": "2010"},  # nulled date
+        {**BUSINESS_OK, "tax_code": CCCD},  # household business under its owner's CCCD
         {
             **BUSINESS_OK,
             "tax_code": "0314409058-005",
@@ -231,15 +292,15 @@ def test_businesses():
             "ward_code": "03980",
         },  # 2025 scheme
     ]
-    table, rejects = run(normalize_businesses, Source.BUSINESSES, rows)
+    table, rejects, nulled = run(normalize_businesses, Source.BUSINESSES, rows)
     assert list(table.columns) == BUSINESSES.names
-    assert rejects["reason"].tolist() == [
-        "invalid_tax_code",
-        "invalid_value",
-        "missing_name",
-        "invalid_value",
-    ]
-    assert rejects["column"].tolist() == ["tax_code", "province_code", "name", "status"]
+    assert rejects["reason"].tolist() == ["invalid_tax_code", "missing_required"]
+    assert rejects["column"].tolist() == ["tax_code", "tax_code"]
+    kept = table.set_index("tax_code")
+    assert pd.isna(kept.loc["0314409058", "province_code"])
+    assert pd.isna(kept.loc["0314409058002", "name"])
+    assert pd.isna(kept.loc["0314409058003", "status"])
+    assert kept.loc[CCCD, "employer_root"] == CCCD
     first = table.iloc[0]
     assert first["name"] == "Công ty TNHH An Phát"
     assert (first["province_code"], first["district_code"], first["ward_code"]) == (
@@ -251,13 +312,18 @@ def test_businesses():
     assert first["status"] == "active"
     assert table["employer_root"].tolist()[:2] == [MST, MST]
     assert pd.isna(table.iloc[1]["district_code"])
-    assert table["unit_scheme"].tolist() == ["pre-2025", "pre-2025", "pre-2025", "2025-07"]
-    assert table.attrs[NULLED_ATTR] == {"district_code": 1, "ward_code": 0, "registered_on": 1}
+    assert kept.loc["0314409058005", "unit_scheme"] == "2025-07"
+    assert {c: n for c, n in nulled.items() if n} == {
+        "district_code": 2,  # district 760 of province 01, and a district of province 99
+        "province_code": 1,
+        "status": 1,
+        "registered_on": 1,
+    }
 
 
 def test_reject_duplicates_keeps_first_in_input_order():
     rows = [PAYROLL_OK, {**PAYROLL_OK, "record_id": "R2"}, PAYROLL_OK]
-    table, _ = run(normalize_payroll, Source.PAYROLL, rows)
+    table = run(normalize_payroll, Source.PAYROLL, rows).table
     other = table.iloc[[0]].assign(source_file="b.csv", source_line=1)
     combined = pd.concat([table, other], ignore_index=True)
     kept, rejects = reject_duplicates(combined, "record_id", Source.PAYROLL)
@@ -290,7 +356,7 @@ def test_missing_raw_column_is_a_pipeline_error():
 
 
 def test_empty_input():
-    table, rejects = normalize_payroll(raw_table(Source.PAYROLL, []), VOCABULARIES)
+    table, rejects, _ = normalize_payroll(raw_table(Source.PAYROLL, []), VOCABULARIES)
     assert table.empty
     assert rejects.empty
     assert list(table.columns) == PAYROLL.names

@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from linkage.errors import ConfigError
-from linkage.normalize import fold_key, fold_text, map_vocabulary
+from linkage.folding import fold
+from linkage.normalize import fold_key, map_vocabulary
 
 GENDER = {"M": ["Nam", "male", "m"], "F": ["Nữ", "nu", "female", "f"]}
 
@@ -16,10 +17,13 @@ GENDER = {"M": ["Nam", "male", "m"], "F": ["Nữ", "nu", "female", "f"]}
         ("ĐANG HOẠT ĐỘNG", "dang hoat dong"),  # đ folded explicitly
         ("Nữ", "nu"),  # horn and tone
         ("", ""),  # empty stays empty
+        ("Nữ.", "nu"),  # trailing punctuation
+        ("Đang-tham gia", "dang tham gia"),  # a dash where a space was meant
+        ("Thời hạn HĐLĐ (tháng)", "thoi han hdld thang"),  # a header with brackets
     ],
 )
-def test_fold_text(raw, expected):
-    assert fold_text(raw) == expected
+def test_fold(raw, expected):
+    assert fold(raw) == expected
 
 
 def test_fold_key_vectorized():
@@ -39,3 +43,11 @@ def test_map_vocabulary():
 def test_clashing_spellings_are_a_config_error():
     with pytest.raises(ConfigError, match="maps to both"):
         map_vocabulary(pd.Series(["x"]), {"M": ["nam"], "F": ["Nam"]})
+
+
+def test_punctuated_spelling_matches_at_run_time():
+    """A spelling the mapping accepts folds the same way when values are matched."""
+    vocabulary = {"active": ["Đang tham gia"]}
+    got = map_vocabulary(pd.Series(["Đang-tham gia", "ĐANG THAM GIA.", "x"]), vocabulary)
+    assert got.canonical.tolist()[:2] == ["active", "active"]
+    assert got.unknown.tolist() == [False, False, True]

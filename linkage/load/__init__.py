@@ -5,8 +5,9 @@
 streams batches conforming to ``linkage.schema.raw_schema``.
 """
 
+from linkage.folding import fold
 from linkage.load.encoding import detect_encoding
-from linkage.load.mapping import SourceMapping, fold_label, load_mapping
+from linkage.load.mapping import SourceMapping, load_mapping
 from linkage.load.readers import ReadStats, SourceReader, read_source
 
 __all__ = [
@@ -14,7 +15,7 @@ __all__ = [
     "SourceMapping",
     "SourceReader",
     "detect_encoding",
-    "fold_label",
+    "fold",
     "load_mapping",
     "read_source",
 ]

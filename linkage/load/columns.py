@@ -9,7 +9,8 @@ from typing import NamedTuple
 import pyarrow as pa
 
 from linkage.errors import InputError
-from linkage.load.mapping import SourceMapping, fold_label
+from linkage.folding import fold
+from linkage.load.mapping import SourceMapping
 from linkage.schema import RAW_REQUIRED, Source
 
 
@@ -43,7 +44,7 @@ def _match(headers: Sequence[str], source: Source, mapping: SourceMapping) -> He
     positions: dict[str, int] = {}
     ignored: list[str] = []
     for position, header in enumerate(headers):
-        column = lookup.get(fold_label(header))
+        column = lookup.get(fold(header))
         if column is None:
             if header.strip():
                 ignored.append(header)
@@ -78,7 +79,7 @@ def map_headers(
     problems: list[str] = []
     claims: dict[str, list[str]] = {}
     for header in headers:
-        column = lookup.get(fold_label(header))
+        column = lookup.get(fold(header))
         if column is not None:
             claims.setdefault(column, []).append(header)
     for column, claimed_by in claims.items():

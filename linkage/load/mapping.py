@@ -2,13 +2,12 @@
 
 A mapping file (``configs/mappings/default.toml``) lists, per source, the header spellings
 of every canonical raw column, and per vocabulary the spellings of every canonical value.
-Spellings match after :func:`fold_label`, so case, diacritics and punctuation never matter.
+Spellings match after :func:`linkage.folding.fold`, so case, diacritics and punctuation
+never matter.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,28 +15,23 @@ from typing import Any, Final
 
 from linkage.config import read_toml
 from linkage.errors import ConfigError
-from linkage.schema import RAW_OPTIONAL, RAW_REQUIRED, Source
+from linkage.folding import fold
+from linkage.schema import (
+    RAW_OPTIONAL,
+    RAW_REQUIRED,
+    BusinessStatus,
+    Gender,
+    InsuredStatus,
+    Source,
+)
 
 # Vocabularies the engine relies on, with their canonical values (None: any value).
 REQUIRED_VOCABULARIES: Final[dict[str, frozenset[str] | None]] = {
-    "gender": frozenset({"M", "F"}),
-    "insured_status": frozenset({"active", "suspended", "stopped", "pensioner"}),
-    "business_status": frozenset({"active", "suspended", "closed"}),
+    "gender": frozenset(Gender),
+    "insured_status": frozenset(InsuredStatus),
+    "business_status": frozenset(BusinessStatus),
     "nationality": None,
 }
-
-_NON_ALNUM = re.compile(r"[\W_]+")
-
-
-def fold_label(text: str) -> str:
-    """Fold a header or vocabulary spelling to its matching key.
-
-    NFC, casefold, combining marks removed, đ -> d, runs of whitespace and punctuation
-    collapsed to one space: "Thời hạn HĐLĐ (tháng)" -> "thoi han hdld thang".
-    """
-    decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_ALNUM.sub(" ", stripped).strip()
 
 
 @dataclass(frozen=True)
@@ -58,7 +52,7 @@ class SourceMapping:
     def header_lookup(self, source: Source) -> dict[str, str]:
         """Folded header spelling -> canonical column, for one source."""
         return {
-            fold_label(spelling): column
+            fold(spelling): column
             for column, spellings in self.columns[source].items()
             for spelling in spellings
         }
@@ -70,7 +64,7 @@ class SourceMapping:
             KeyError: if the vocabulary is not in the mapping.
         """
         return {
-            fold_label(spelling): value
+            fold(spelling): value
             for value, spellings in self.vocabularies[vocabulary].items()
             for spelling in spellings
         }
@@ -109,7 +103,7 @@ def _spellings(value: Any, where: str, problems: list[str]) -> tuple[str, ...] |
     if not isinstance(value, list) or not value:
         problems.append(f"{where}: {value!r} must be a non-empty list of strings")
         return None
-    bad = [v for v in value if not isinstance(v, str) or not fold_label(v)]
+    bad = [v for v in value if not isinstance(v, str) or not fold(v)]
     if bad:
         problems.append(f"{where}: {bad!r} are not usable spellings (empty or not strings)")
         return None
@@ -132,7 +126,7 @@ def _parse_columns(
     result: dict[str, tuple[str, ...]] = {}
     owner: dict[str, str] = {}  # folded spelling -> column claiming it
     for column in known:  # the canonical name always names its own column
-        owner[fold_label(column)] = column
+        owner[fold(column)] = column
     for column, value in columns.items():
         key = f"{where}.columns.{column}"
         if column not in known:
@@ -142,7 +136,7 @@ def _parse_columns(
         if spellings is None:
             continue
         for spelling in spellings:
-            claimed = owner.setdefault(fold_label(spelling), column)
+            claimed = owner.setdefault(fold(spelling), column)
             if claimed != column:
                 problems.append(
                     f"{key}: header {spelling!r} is already claimed by column {claimed!r}"
@@ -182,7 +176,7 @@ def _parse_vocabularies(
             if spellings is None:
                 continue
             for spelling in (value, *spellings):
-                claimed = owner.setdefault(fold_label(spelling), value)
+                claimed = owner.setdefault(fold(spelling), value)
                 if claimed != value:
                     problems.append(
                         f"{key}.{value}: spelling {spelling!r} is already claimed by {claimed!r}"

@@ -17,19 +17,19 @@ from linkage.normalize.names import clean_name, name_keys
 from linkage.normalize.numbers import amounts, months
 from linkage.normalize.surnames import surname_share, surname_shares
 from linkage.normalize.tables import (
-    NULLED_ATTR,
     VOCABULARY_NAMES,
+    Normalized,
     normalize_businesses,
     normalize_insured,
     normalize_payroll,
     reject_duplicates,
 )
 from linkage.normalize.units import pre2025_districts, unit_codes
-from linkage.normalize.vocab import VocabularyMatch, fold_key, fold_text, map_vocabulary
+from linkage.normalize.vocab import VocabularyMatch, fold_key, map_vocabulary
 
 __all__ = [
-    "NULLED_ATTR",
     "VOCABULARY_NAMES",
+    "Normalized",
     "VocabularyMatch",
     "amounts",
     "birth_dates",
@@ -37,7 +37,6 @@ __all__ = [
     "day_dates",
     "employer_root",
     "fold_key",
-    "fold_text",
     "map_vocabulary",
     "months",
     "name_keys",

@@ -51,9 +51,13 @@ _PERIOD_LAYOUTS: Final = (
     (r"(?:n|nam)?\s*(\d{4})", "y"),
 )
 # Words that introduce a period; replaced by the letter the layouts expect.
-_PERIOD_WORDS: Final = ((r"^(?:kỳ|ky)\s*", ""), (r"^(?:quý|quy)\s*", "q"), (r"^(?:tháng|thang|th)\s*", "t"), (r"^năm\s*", "n"))
+_PERIOD_WORDS: Final = (
+    (r"^(?:kỳ|ky)\s*", ""),
+    (r"^(?:quý|quy)\s*", "q"),
+    (r"^(?:tháng|thang|th)\s*", "t"),
+    (r"^năm\s*", "n"),
+)
 _ROMAN: Final = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-PERIOD_PRECISIONS: Final = ("month", "quarter", "year")
 
 Floats = npt.NDArray[np.float64]
 
@@ -182,19 +186,19 @@ def _period_columns(uniques: list[str]) -> dict[str, pa.Array]:
     start = _iso_dates(np.where(ok, year, np.nan), first, ones)
     # Last day: the day before the first day of the following period.
     after = first + months
-    end = _iso_dates(
+    following = _iso_dates(
         np.where(ok, year + (after > 12), np.nan), np.where(after > 12, after - 12, after), ones
-    ) - pd.Timedelta(days=1)
+    )
     missing = start.isna().to_numpy()
     precision = np.where(is_quarter, "quarter", np.where(is_year, "year", "month"))
 
-    def days(stamps: pd.Series) -> pa.Array:
+    def days(stamps: pd.Series, shift: int = 0) -> pa.Array:
         values = stamps.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-        return pa.array(values, mask=missing).cast(pa.date32())
+        return pa.array(values - np.timedelta64(shift, "D"), mask=missing).cast(pa.date32())
 
     return {
         "period": days(start),
-        "period_end": days(end),
+        "period_end": days(following, shift=1),
         "period_precision": pa.array(precision.astype(object), mask=missing),
     }
 

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from stdnum.vn import mst
 
-from linkage.normalize._vector import as_series, factorize_arrow, factorize_text, take
+from linkage.normalize._vector import as_series, factorize_arrow, take
 
 # Pre-2025 GSO province codes (63), the d1-3 of a CCCD is "0" + one of these. Checked
 # against vietnam_provinces.legacy in the tests.
@@ -97,7 +97,7 @@ PROVINCE_CODES: Final = frozenset(
 _PROVINCE_INTS: Final = np.array(sorted(int(code) for code in PROVINCE_CODES), dtype=np.int64)
 _EXCEL_FLOAT_RE: Final = re.compile(r"([0-9]+)\.0{1,2}")
 _EXCEL_SCIENTIFIC_RE: Final = re.compile(r"([0-9])\.([0-9]+)[eE]\+?([0-9]+)")
-_SEPARATORS_RE: Final = re.compile(r"[\s.\-]")
+_SEPARATORS_RE: Final = re.compile(r"[\s.\-\u200b-\u200d\u2060\ufeff]")
 _DIGITS_RE: Final = re.compile(r"[0-9]+")
 _MST_WEIGHTS: Final = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 
@@ -132,10 +132,14 @@ class _Digits(NamedTuple):
 
 
 def _digits(uniques: pa.Array) -> _Digits:
-    texts = pc.utf8_trim_whitespace(uniques)
+    texts = pc.replace_substring_regex(uniques, r"[\x{200B}-\x{200D}\x{2060}\x{FEFF}]", "")
+    texts = pc.utf8_trim_whitespace(texts)
     texts = pc.replace_substring_regex(texts, r"^'\s*", "")
     excel = pc.struct_field(pc.extract_regex(texts, r"^(?P<d>[0-9]+)\.0{1,2}$"), [0])
-    plain = pc.replace_substring_regex(texts, r"[\s\x{00A0}\x{202F}.\-]", "")
+    # Spaces, NBSP, narrow NBSP, dots, dashes and zero-width characters are separators.
+    plain = pc.replace_substring_regex(
+        texts, r"[\s\x{00A0}\x{202F}.\-\x{200B}-\x{200D}\x{2060}\x{FEFF}]", ""
+    )
     plain = pc.if_else(pc.match_substring_regex(plain, "^[0-9]+$"), plain, None)
     digits = pc.coalesce(excel, plain)
     scientific = pc.match_substring_regex(texts, "[eE]").to_numpy(zero_copy_only=False)
@@ -202,7 +206,7 @@ class _Parsed(NamedTuple):
 
     codes: Ints  # position of each row's value among the distinct values
     digits: _Digits
-    cccd: Bools  # a plausible citizen ID: 12 digits, or 11 whose leading zero was dropped
+    cccd: Bools  # a plausible citizen ID: 12 digits, or 10-11 whose leading zeros were dropped
     year: Ints  # birth year a CCCD encodes
     female: Bools
 
@@ -211,15 +215,24 @@ def _parse(values: pd.Series, today: dt.date | None) -> _Parsed:
     codes, uniques = factorize_arrow(values)
     digits = _digits(uniques)
     plausible, year, female = _cccd(digits.value, today or dt.date.today())
-    cccd = ((digits.length == 11) | (digits.length == 12)) & plausible
+    # 12 digits, or 11 / 10 when Excel dropped the leading "0" / "00" (provinces 001-009).
+    cccd = (digits.length >= 10) & (digits.length <= 12) & plausible
     return _Parsed(codes, digits, cccd, year, female)
+
+
+def _pad_cccd(digits: pa.Array, cccd: Bools) -> pa.Array:
+    """Restore the leading zeros a CCCD stored as a number lost."""
+    padded = pc.utf8_lpad(digits, 12, "0")
+    return pc.if_else(pa.array(cccd), padded, digits)
 
 
 def national_ids(values: pd.Series, *, today: dt.date | None = None) -> pd.DataFrame:
     """Normalize citizen IDs; decode birth year and sex from CCCDs.
 
-    12 digits with a valid province prefix is a CCCD; 11 digits is taken as a CCCD whose
-    leading zero Excel dropped when "0" + value is a valid CCCD. 9 digits is an old CMND
+    12 digits with a valid province prefix is a CCCD; 11 or 10 digits are taken as a CCCD
+    whose leading zeros Excel dropped (a Hà Nội ``001...`` stored as a number keeps 10)
+    when the zero-padded value is a valid CCCD. Scientific notation that lost digits
+    ("1.00981E+11") is never guessed: it is null, and counted by the caller. 9 digits is an old CMND
     (no structure to check beyond rejecting one repeated digit); 8 digits not starting
     with 0 is a CMND that lost its leading zero (CMND prefixes 01-09 are real provinces).
 
@@ -235,7 +248,7 @@ def national_ids(values: pd.Series, *, today: dt.date | None = None) -> pd.DataF
     codes, digits, cccd, year, female = _parse(values, today)
     length, value = digits.length, digits.value
     cmnd = ((length == 9) | ((length == 8) & (value >= 10**7))) & ~_same_digit(value, length)
-    text = _pad(digits.text, ((length == 11) & cccd) | ((length == 8) & cmnd))
+    text = _pad(_pad_cccd(digits.text, cccd), (length == 8) & cmnd)
     kind = np.where(cccd, "cccd", "cmnd").astype(object)
     gender = np.where(female, "F", "M").astype(object)
     return pd.DataFrame(
@@ -251,9 +264,8 @@ def national_ids(values: pd.Series, *, today: dt.date | None = None) -> pd.DataF
     )
 
 
-def _tax_code(raw: str) -> str | None:
+def _enterprise_code(digits: str | None) -> str | None:
     """One enterprise MST validated by ``stdnum.vn.mst``, one dropped zero restored."""
-    digits = compact_digits(raw)
     if digits is None:
         return None
     if len(digits) in (9, 12) and mst.is_valid("0" + digits):
@@ -261,30 +273,40 @@ def _tax_code(raw: str) -> str | None:
     return digits if len(digits) in (10, 13) and mst.is_valid(digits) else None
 
 
-def tax_codes(values: pd.Series) -> pd.Series:
-    """Enterprise tax codes (MST) in compact form: 10 digits, or 13 for a branch.
+def tax_codes(values: pd.Series, *, today: dt.date | None = None) -> pd.Series:
+    """Employer tax codes in compact form: a 10-digit MST, 13 for a branch, or a citizen ID.
 
-    Accepts "0101234567", "01 012 345 67", "0101234567-001"; validated by
-    ``stdnum.vn.mst`` on the distinct values (check digit, branch suffix 001-999). A 9- or
-    12-digit value is read as one whose leading zero Excel dropped when the padded value
-    validates.
+    Accepts "0101234567", "01 012 345 67", "0101234567-001"; MSTs are validated by
+    ``stdnum.vn.mst`` (check digit, branch suffix 001-999). A household business may be
+    registered under its owner's 12-digit citizen ID: a plausible CCCD that starts with
+    "0" (a lost-zero 13-digit branch cannot) is kept as that ID, 11 digits padded. A 9- or
+    12-digit value is otherwise read as one whose leading zero Excel dropped when the padded
+    value validates.
 
     Returns:
         Arrow-backed strings; null when invalid or missing.
     """
-    codes, uniques = factorize_text(values)
-    per_unique = pa.array([_tax_code(u) for u in uniques], type=pa.string())
-    return as_series(take(codes, per_unique), values)
+    codes, digits, cccd, _, _ = _parse(values, today)
+    texts = digits.text.to_pylist()
+    household = cccd & (digits.length >= 11)
+    leading_zero = np.array([t is not None and t[:1] == "0" for t in texts], dtype=bool)
+    household &= (digits.length == 11) | leading_zero
+    per_unique = [
+        t.rjust(12, "0") if is_id else _enterprise_code(t)
+        for t, is_id in zip(texts, household, strict=True)
+    ]
+    return as_series(take(codes, pa.array(per_unique, type=pa.string())), values)
 
 
-def employer_root(values: pd.Series) -> pd.Series:
-    """The enterprise behind a tax code: the first 10 digits, folding branches together.
+def employer_root(codes: pd.Series) -> pd.Series:
+    """The enterprise behind a normalized tax code: a branch folds to its 10-digit parent.
 
-    Accepts raw or already normalized tax codes; null when the code is invalid.
+    A 10-digit MST or a 12-digit citizen ID (household business) is its own root.
     """
-    codes, uniques = factorize_text(values)
-    compact = pa.array([_tax_code(u) for u in uniques], type=pa.string())
-    return as_series(take(codes, pc.utf8_slice_codeunits(compact, 0, 10)), values)
+    array = pa.array(codes, type=pa.string(), from_pandas=True)
+    branch = pc.equal(pc.utf8_length(array), 13)
+    root = pc.if_else(branch, pc.utf8_slice_codeunits(array, 0, 10), array)
+    return as_series(root, codes)
 
 
 def person_tax_codes(values: pd.Series, *, today: dt.date | None = None) -> pd.Series:
@@ -301,7 +323,10 @@ def person_tax_codes(values: pd.Series, *, today: dt.date | None = None) -> pd.S
     codes, digits, cccd, _, _ = _parse(values, today)
     length, value = digits.length, digits.value
     tax = ((length == 9) | (length == 10)) & _mst_ok(value, np.full_like(length, 10))
-    text = _pad(digits.text, ((length == 11) & cccd) | ((length == 9) & tax))
+    # A valid 10-digit MST is an MST; only a 10-digit value failing the MST check is read
+    # as a CCCD that lost "00".
+    cccd &= ~((length == 10) & tax)
+    text = _pad(_pad_cccd(digits.text, cccd), (length == 9) & tax)
     return _strings(values, text, cccd | tax, codes)
 
 
@@ -323,5 +348,6 @@ def si_codes(values: pd.Series, *, today: dt.date | None = None) -> pd.Series:
     length, value = digits.length, digits.value
     nine = (length == 9) & np.isin(value // 10**8, _PROVINCE_INTS)
     ten = ((length == 10) | nine) & ~_same_digit(value, np.full_like(length, 10))
-    text = _pad(digits.text, ((length == 11) & cccd) | nine)
+    cccd &= length >= 11  # 10 digits is an SI code
+    text = _pad(_pad_cccd(digits.text, cccd), nine)
     return _strings(values, text, cccd | ten, codes)

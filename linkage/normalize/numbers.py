@@ -16,8 +16,9 @@ from typing import Final
 import pandas as pd
 import pyarrow as pa
 
+from linkage.folding import fold
+from linkage.normalize._text import ascii_fold, nfc
 from linkage.normalize._vector import map_unique
-from linkage.normalize.vocab import fold_text
 
 _CURRENCY_RE: Final = re.compile(r"(?:vnd|dong|d|₫)$")
 _MULTIPLIERS: Final = (
@@ -30,9 +31,34 @@ _MULTIPLIERS: Final = (
 _GROUPED_RE: Final = re.compile(r"[0-9]{1,3}([.,])[0-9]{3}(?:\1[0-9]{3})*")
 _GROUPED_DECIMAL_RE: Final = re.compile(r"[0-9]{1,3}(?:([.,])[0-9]{3})+(?!\1)[.,][0-9]+")
 _DECIMAL_RE: Final = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
-_MONTHS_RE: Final = re.compile(r"([0-9]+)(?:[.,]0+)?(?:thang)?")
+_MONTHS_RE: Final = re.compile(r"([0-9]+(?:[.,][0-9]+)?)(thang|th|t|nam|months?|years?)?")
+_YEAR_UNITS: Final = frozenset({"nam", "year", "years"})
 MAX_AMOUNT: Final = 10**15  # far above any monthly income; guards int64
 MAX_MONTHS: Final = 1200
+# An indefinite-term contract (Labour Code 2019 Art. 20: no end date) is longer than any
+# fixed term (at most 36 months): it is recorded as the largest length accepted.
+INDEFINITE_MONTHS: Final = MAX_MONTHS
+# Contract lengths written as words (folded), as tax and HR exports carry them.
+_CONTRACT_WORDS: Final = {
+    "khong xac dinh thoi han": INDEFINITE_MONTHS,
+    "khong thoi han": INDEFINITE_MONTHS,
+    "vo thoi han": INDEFINITE_MONTHS,
+    "khong xac dinh": INDEFINITE_MONTHS,
+    "hdld khong xac dinh thoi han": INDEFINITE_MONTHS,
+    "indefinite": INDEFINITE_MONTHS,
+    "duoi 1 thang": 0,  # under a month: below every contract minimum
+    "khong co hdld": 0,
+    "khong co hop dong": 0,
+    "khong co hop dong lao dong": 0,
+    "khong hdld": 0,
+    "khong": 0,
+    "none": 0,
+}
+
+
+def _compact(raw: str) -> str:
+    """Lower-case ASCII without spaces; punctuation kept (it separates thousands)."""
+    return "".join(ascii_fold(nfc(raw).casefold()).split())
 
 
 def _to_int(number: str) -> int | None:
@@ -46,7 +72,7 @@ def _to_int(number: str) -> int | None:
 
 def parse_amount(raw: str) -> int | None:
     """One VND amount as an integer, or None when it is not a non-negative amount."""
-    text = fold_text(raw).replace(" ", "")
+    text = _compact(raw)
     text = _CURRENCY_RE.sub("", text)
     multiplier = 1
     for word, factor in _MULTIPLIERS:
@@ -75,16 +101,28 @@ def amounts(values: pd.Series) -> pd.Series:
 
 
 def parse_months(raw: str) -> int | None:
-    """Contract months: a non-negative whole number ("12", "12.0", "12 tháng"), else None."""
-    match = _MONTHS_RE.fullmatch(fold_text(raw).replace(" ", ""))
+    """Contract months as written: "12", "12.0", "12 tháng", "1 năm", "Không xác định thời hạn".
+
+    "Dưới 1 tháng" and "Không có HĐLĐ" give 0; an indefinite term gives
+    ``INDEFINITE_MONTHS``; a length that is not a whole number of months gives None.
+    """
+    words = _CONTRACT_WORDS.get(fold(raw))
+    if words is not None:
+        return words
+    match = _MONTHS_RE.fullmatch(_compact(raw))
     if not match:
         return None
-    months = int(match.group(1))
+    number = Decimal(match.group(1).replace(",", "."))
+    if match.group(2) in _YEAR_UNITS:
+        number *= 12
+    if number != number.to_integral_value():
+        return None
+    months = int(number)
     return months if months <= MAX_MONTHS else None
 
 
 def months(values: pd.Series) -> pd.Series:
-    """Parse contract lengths in months; "0" means no labour contract.
+    """Parse contract lengths in months; 0 means no labour contract (or under a month).
 
     Returns:
         Arrow int16 Series; null when blank or invalid (negative, fractional, > 1200).

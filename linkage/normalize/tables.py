@@ -4,24 +4,20 @@ Each ``normalize_*`` takes a frame conforming to ``schema.raw_schema(source)`` a
 ``(table, rejects)``: the table conforms to PAYROLL / INSURED / BUSINESSES, the rejects
 to REJECTS, and every input row is in exactly one of them.
 
-A row is rejected for its first problem, checked in the order of the source's required
-columns: a blank mandatory value (MISSING_REQUIRED, or MISSING_NAME for the name), an
-invalid employer or business MST (INVALID_TAX_CODE), an impossible mandatory date
-(INVALID_DATE), an unparseable amount or month count (INVALID_NUMBER), a status, gender,
-province or SI code outside what is allowed (INVALID_VALUE).
-
-Invalid *optional* values (payroll national_id, birth_date, person_tax_code, gender,
-nationality; insured national_id; business district_code, ward_code, registered_on) are
-set to null and the row kept. Their counts over the kept rows are attached to the
-returned table as ``table.attrs["nulled_invalid"] = {column: count}`` (every nullable
-column listed, zeros included). pandas does not carry ``attrs`` through concat or most
-transforms: read them straight after the call.
+Missing is evidence, not a reject. A row is rejected only when its own key is unusable
+(a blank or duplicate ``record_id``, a blank or invalid SI code, a business without a valid
+MST, name or province: MISSING_REQUIRED, INVALID_TAX_CODE, INVALID_VALUE, MISSING_NAME) or,
+for a person, when it identifies nobody: no usable name and no usable ID (NO_IDENTITY).
+Every other blank or unusable value (gender, birth date, national ID, employer MST, period,
+contract months, income, salary, status) becomes null, its own comparison level in linking,
+and is counted per column in ``Normalized.nulled``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -58,10 +54,26 @@ Vocabulary = Mapping[str, Sequence[str]]
 Vocabularies = Mapping[str, Vocabulary]
 VOCABULARY_NAMES = ("gender", "insured_status", "business_status", "nationality")
 DEFAULT_NATIONALITY = "VN"
-NULLED_ATTR = "nulled_invalid"
 
-_MST_DETAIL = "not a valid MST: 10 digits, or 13 for a branch, with a correct check digit"
-_NUMBER_DETAIL = "not a non-negative amount in VND"
+_TAX_CODE_DETAIL = (
+    "not a valid MST (10 digits, or 13 for a branch, with a correct check digit) "
+    "or a household business's 12-digit citizen ID"
+)
+
+
+class Normalized(NamedTuple):
+    """One normalized table, its rejects, and the values nulled per column.
+
+    Attributes:
+        table: kept rows, conforming to PAYROLL / INSURED / BUSINESSES.
+        rejects: rejected rows, conforming to REJECTS.
+        nulled: per nullable column, how many kept rows had a present but unusable value
+            (zeros included), for the manifest and the on-screen summary.
+    """
+
+    table: pd.DataFrame
+    rejects: pd.DataFrame
+    nulled: dict[str, int]
 
 
 def _vocabulary(vocabularies: Vocabularies, name: str) -> Vocabulary:
@@ -86,48 +98,23 @@ def _finish(
     nulled: dict[str, Mask],
     schema: pa.Schema,
     source: Source,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> Normalized:
     keep = ~checks.rejected
     columns["source_file"] = raw["source_file"]
     columns["source_line"] = raw["source_line"]
     frame = pd.DataFrame(columns, index=raw.index)
     table = conform(frame[keep], schema, stage=f"normalize {source.value}")
-    table.attrs[NULLED_ATTR] = {column: int((mask & keep).sum()) for column, mask in nulled.items()}
-    return table, checks.rejects()
+    counts = {column: int((mask & keep).sum()) for column, mask in nulled.items()}
+    return Normalized(table, checks.rejects(), counts)
 
 
-def _check_tax_code(checks: RowChecks, raw: pd.DataFrame, column: str) -> pd.Series:
-    """Normalized MST of a mandatory column, flagging blank and invalid values."""
-    blank = checks.require(column)
-    codes = tax_codes(raw[column])
-    checks.flag(
-        ~blank & codes.isna().to_numpy(), RejectReason.INVALID_TAX_CODE, column, _MST_DETAIL
-    )
-    return codes
-
-
-def _check_amount(checks: RowChecks, raw: pd.DataFrame, column: str) -> pd.Series:
-    blank = checks.require(column)
-    values = amounts(raw[column])
-    checks.flag(
-        ~blank & values.isna().to_numpy(), RejectReason.INVALID_NUMBER, column, _NUMBER_DETAIL
-    )
-    return values
-
-
-def _check_vocabulary(
-    checks: RowChecks, raw: pd.DataFrame, column: str, vocabulary: Vocabulary, name: str
-) -> pd.Series:
-    checks.require(column)
-    match = map_vocabulary(raw[column], vocabulary)
-    detail = f"{column}: value outside the {name!r} vocabulary"
-    checks.flag(match.unknown, RejectReason.INVALID_VALUE, column, detail)
-    return match.canonical
-
-
-def _check_name(checks: RowChecks, names: pd.Series, column: str) -> None:
-    detail = f"{column} is blank or has no letters"
-    checks.flag(names.isna().to_numpy(), RejectReason.MISSING_NAME, column, detail)
+def _check_identity(checks: RowChecks, names: pd.Series, *ids: pd.Series) -> None:
+    """Reject a person row only when it identifies nobody: no usable name and no usable ID."""
+    unidentified = names.isna().to_numpy()
+    for values in ids:
+        unidentified &= values.isna().to_numpy()
+    detail = "no usable name and no usable ID: the row identifies nobody"
+    checks.flag(unidentified, RejectReason.NO_IDENTITY, "full_name", detail)
 
 
 def _birth_columns(births: pd.DataFrame) -> dict[str, object]:
@@ -139,7 +126,7 @@ def _birth_columns(births: pd.DataFrame) -> dict[str, object]:
 
 def normalize_payroll(
     raw: pd.DataFrame, vocabularies: Vocabularies, *, today: dt.date | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> Normalized:
     """Normalize a raw payroll (tax withholding) table.
 
     Args:
@@ -149,8 +136,7 @@ def normalize_payroll(
         today: reference date for ID and birth-date plausibility.
 
     Returns:
-        ``(payroll, rejects)`` conforming to PAYROLL and REJECTS; payroll carries
-        ``attrs["nulled_invalid"]``.
+        ``Normalized`` with a PAYROLL table.
 
     Raises:
         ConfigError: a vocabulary is missing or two of its values share a spelling.
@@ -163,28 +149,23 @@ def normalize_payroll(
     checks = RowChecks(raw, source, record_keys(raw["record_id"]))
 
     checks.require("record_id")
-    employer = _check_tax_code(checks, raw, "employer_tax_code")
     names = name_keys(raw["full_name"])
-    _check_name(checks, names["full_name"], "full_name")
-    blank_period = checks.require("period")
-    period = periods(raw["period"])
-    invalid_period = ~blank_period & period["period"].isna().to_numpy()
-    detail = "not a recognizable month, quarter or year"
-    checks.flag(invalid_period, RejectReason.INVALID_DATE, "period", detail)
-    blank_months = checks.require("contract_months")
-    contract = months(raw["contract_months"])
-    detail = "not a whole number of months from 0 to 1200"
-    invalid_months = ~blank_months & contract.isna().to_numpy()
-    checks.flag(invalid_months, RejectReason.INVALID_NUMBER, "contract_months", detail)
-    income = _check_amount(checks, raw, "monthly_income")
-
     person_tax = person_tax_codes(raw["person_tax_code"], today=today)
     ids = national_ids(raw["national_id"], today=today)
+    _check_identity(checks, names["full_name"], ids["national_id"], person_tax)
+    employer = tax_codes(raw["employer_tax_code"], today=today)
+    period = periods(raw["period"])
+    contract = months(raw["contract_months"])
+    income = amounts(raw["monthly_income"])
     births = birth_dates(raw["birth_date"], today=today)
     gender = map_vocabulary(raw["gender"], gender_vocabulary).canonical
     nationality = map_vocabulary(raw["nationality"], nationality_vocabulary).canonical
     nationality = nationality.where(~is_blank(raw["nationality"]), DEFAULT_NATIONALITY)
     nulled = {
+        "employer_tax_code": nulled_mask(raw["employer_tax_code"], employer),
+        "period": nulled_mask(raw["period"], period["period"]),
+        "contract_months": nulled_mask(raw["contract_months"], contract),
+        "monthly_income": nulled_mask(raw["monthly_income"], income),
         "person_tax_code": nulled_mask(raw["person_tax_code"], person_tax),
         "national_id": nulled_mask(raw["national_id"], ids["national_id"]),
         "birth_date": births["invalid"].to_numpy(dtype=bool),
@@ -210,7 +191,7 @@ def normalize_payroll(
 
 def normalize_insured(
     raw: pd.DataFrame, vocabularies: Vocabularies, *, today: dt.date | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> Normalized:
     """Normalize a raw social-insurance registry table.
 
     Args:
@@ -220,8 +201,8 @@ def normalize_insured(
         today: reference date for ID and birth-date plausibility.
 
     Returns:
-        ``(insured, rejects)`` conforming to INSURED and REJECTS; insured carries
-        ``attrs["nulled_invalid"]``. An invalid SI code is rejected as INVALID_VALUE.
+        ``Normalized`` with an INSURED table. An invalid SI code is rejected as
+        INVALID_VALUE.
 
     Raises:
         ConfigError: a vocabulary is missing or two of its values share a spelling.
@@ -240,18 +221,21 @@ def normalize_insured(
         ~blank_si & si_code.isna().to_numpy(), RejectReason.INVALID_VALUE, "si_code", detail
     )
     names = name_keys(raw["full_name"])
-    _check_name(checks, names["full_name"], "full_name")
-    blank_birth = checks.require("birth_date")
-    births = birth_dates(raw["birth_date"], today=today)
-    invalid_birth = ~blank_birth & births["invalid"].to_numpy(dtype=bool)
-    checks.flag(invalid_birth, RejectReason.INVALID_DATE, "birth_date", "not a possible birth date")
-    gender = _check_vocabulary(checks, raw, "gender", gender_vocabulary, "gender")
-    employer = _check_tax_code(checks, raw, "employer_tax_code")
-    status = _check_vocabulary(checks, raw, "status", status_vocabulary, "insured_status")
-    salary = _check_amount(checks, raw, "contribution_salary")
-
     ids = national_ids(raw["national_id"], today=today)
-    nulled = {"national_id": nulled_mask(raw["national_id"], ids["national_id"])}
+    _check_identity(checks, names["full_name"], ids["national_id"])
+    births = birth_dates(raw["birth_date"], today=today)
+    gender = map_vocabulary(raw["gender"], gender_vocabulary).canonical
+    employer = tax_codes(raw["employer_tax_code"], today=today)
+    status = map_vocabulary(raw["status"], status_vocabulary).canonical
+    salary = amounts(raw["contribution_salary"])
+    nulled = {
+        "national_id": nulled_mask(raw["national_id"], ids["national_id"]),
+        "birth_date": births["invalid"].to_numpy(dtype=bool),
+        "gender": nulled_mask(raw["gender"], gender),
+        "employer_tax_code": nulled_mask(raw["employer_tax_code"], employer),
+        "status": nulled_mask(raw["status"], status),
+        "contribution_salary": nulled_mask(raw["contribution_salary"], salary),
+    }
     columns: dict[str, object] = {
         "si_code": si_code,
         **{name: ids[name] for name in ids.columns},
@@ -272,12 +256,13 @@ def _display_text(raw: str) -> str | None:
 
 def normalize_businesses(
     raw: pd.DataFrame, vocabularies: Vocabularies, *, today: dt.date | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> Normalized:
     """Normalize a raw business (tax registry) table.
 
-    A blank district is allowed (2025-scheme sources have none); an unknown province is
-    rejected as INVALID_VALUE; a district or ward that does not exist or does not belong
-    to its parent is nulled and counted, keeping the employer known to eligibility.
+    Only the tax code is required: a blank district is allowed (2025-scheme sources have
+    none), and an unknown status word, province, district or ward (or one that does not
+    belong to its parent) is nulled and counted, keeping the employer known to eligibility
+    under an unknown status or unit.
 
     Args:
         raw: table conforming to ``schema.raw_schema(Source.BUSINESSES)``.
@@ -285,8 +270,7 @@ def normalize_businesses(
         today: reference date; later registration dates are invalid.
 
     Returns:
-        ``(businesses, rejects)`` conforming to BUSINESSES and REJECTS; businesses carries
-        ``attrs["nulled_invalid"]``.
+        ``Normalized`` with a BUSINESSES table.
 
     Raises:
         ConfigError: a vocabulary is missing or two of its values share a spelling.
@@ -295,21 +279,20 @@ def normalize_businesses(
     source = Source.BUSINESSES
     _check_raw(raw, source)
     status_vocabulary = _vocabulary(vocabularies, "business_status")
-    tax_code = tax_codes(raw["tax_code"])
-    checks = RowChecks(raw, source, record_keys(tax_code.fillna(raw["tax_code"])))
+    tax_code = tax_codes(raw["tax_code"], today=today)
+    checks = RowChecks(raw, source, record_keys(raw["tax_code"]))
 
-    tax_code = _check_tax_code(checks, raw, "tax_code")
+    blank = checks.require("tax_code")
+    invalid = ~blank & tax_code.isna().to_numpy()
+    checks.flag(invalid, RejectReason.INVALID_TAX_CODE, "tax_code", _TAX_CODE_DETAIL)
     name = map_unique(raw["name"], _display_text, pa.string())
-    _check_name(checks, name, "name")
-    blank_province = checks.require("province_code")
     units = unit_codes(raw["province_code"], raw["district_code"], raw["ward_code"])
-    bad_province = ~blank_province & units["province_code"].isna().to_numpy()
-    detail = "not a pre-2025 or 2025-07 province code"
-    checks.flag(bad_province, RejectReason.INVALID_VALUE, "province_code", detail)
-    status = _check_vocabulary(checks, raw, "status", status_vocabulary, "business_status")
-
+    status = map_vocabulary(raw["status"], status_vocabulary).canonical
     registered_on = day_dates(raw["registered_on"], today=today)
     nulled = {
+        "name": nulled_mask(raw["name"], name),
+        "province_code": nulled_mask(raw["province_code"], units["province_code"]),
+        "status": nulled_mask(raw["status"], status),
         "district_code": nulled_mask(raw["district_code"], units["district_code"]),
         "ward_code": nulled_mask(raw["ward_code"], units["ward_code"]),
         "registered_on": nulled_mask(raw["registered_on"], registered_on),
@@ -333,7 +316,7 @@ def reject_duplicates(
 
     "First" is input order: files in the order they first appear in ``frame``, then
     ``source_line``. Rows with a null key are never duplicates. The kept rows keep their
-    order (and ``attrs``).
+    order.
 
     Args:
         frame: a normalized table (after concatenating batches).

@@ -1,7 +1,7 @@
 """Controlled vocabularies (gender, status, nationality) and the folding used to match them.
 
-``fold_key`` is the one definition of "the same word, however typed": NFC, case-folded,
-diacritics removed (đ -> d), whitespace collapsed. The loader uses it for headers too.
+Values match through ``linkage.folding.fold``, the loader's header fold too: NFC,
+case-folded, diacritics removed (đ -> d), punctuation and whitespace collapsed.
 """
 
 from __future__ import annotations
@@ -15,23 +15,18 @@ import pandas as pd
 import pyarrow as pa
 
 from linkage.errors import ConfigError
-from linkage.normalize._text import ascii_fold, collapse, nfc
+from linkage.folding import fold
 from linkage.normalize._vector import as_series, factorize_text, take
 
 
-def fold_text(text: str) -> str:
-    """Fold one string: NFC, casefold, ASCII fold with đ -> d, single spaces, stripped."""
-    return collapse(ascii_fold(nfc(text).casefold()))
-
-
 def fold_key(values: pd.Series) -> pd.Series:
-    """Vectorized ``fold_text``: "  Nữ " -> "nu", "ĐANG HOẠT ĐỘNG" -> "dang hoat dong".
+    """Vectorized ``fold``: "  Nữ " -> "nu", "ĐANG HOẠT ĐỘNG" -> "dang hoat dong".
 
     Returns:
         Arrow-backed strings; missing stays missing.
     """
     codes, uniques = factorize_text(values)
-    return as_series(take(codes, pa.array([fold_text(u) for u in uniques], pa.string())), values)
+    return as_series(take(codes, pa.array([fold(u) for u in uniques], pa.string())), values)
 
 
 class VocabularyMatch(NamedTuple):
@@ -56,7 +51,7 @@ def spelling_table(vocabulary: Mapping[str, Sequence[str]]) -> dict[str, str]:
     problems: list[str] = []
     for canonical, spellings in vocabulary.items():
         for spelling in (canonical, *spellings):
-            key = fold_text(spelling)
+            key = fold(spelling)
             if not key:
                 continue
             other = table.setdefault(key, canonical)
@@ -73,7 +68,7 @@ def spelling_table(vocabulary: Mapping[str, Sequence[str]]) -> dict[str, str]:
 def map_vocabulary(values: pd.Series, vocabulary: Mapping[str, Sequence[str]]) -> VocabularyMatch:
     """Map free-text values to canonical codes through accepted spellings.
 
-    Matching is on ``fold_text`` of both sides, so case, diacritics and spacing do not
+    Matching is on ``fold`` of both sides, so case, diacritics and spacing do not
     matter: with ``{"F": ["Nữ", "female"]}``, "NU", "nữ" and " Female " all give "F".
 
     Args:
@@ -89,7 +84,7 @@ def map_vocabulary(values: pd.Series, vocabulary: Mapping[str, Sequence[str]]) -
     """
     table = spelling_table(vocabulary)
     codes, uniques = factorize_text(values)
-    folded = [fold_text(u) for u in uniques]
+    folded = [fold(u) for u in uniques]
     mapped = [table.get(key) if key else None for key in folded]
     unknown_unique = np.array(
         [bool(key) and hit is None for key, hit in zip(folded, mapped, strict=True)] + [False],
