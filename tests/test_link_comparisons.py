@@ -46,10 +46,18 @@ NAME_CASES = [
     (HUNG, HUNG, "exact"),
     # diacritics differ only by tone (Hùng vs Hưng would differ in the toneless key)
     (HUNG, {**HUNG, "name_exact": "nguyễn văn hụng"}, "exact_toneless"),
-    # lost diacritics entirely
+    # written without any diacritics: exact as far as that side writes it
     (
         HUNG,
         {**HUNG, "name_exact": "nguyen van hung", "name_toneless": "nguyen van hung"},
+        "exact",
+    ),
+    # written without tone marks only: exact as far as that side writes it
+    (HUNG, {**HUNG, "name_exact": "nguyen văn hung"}, "exact"),
+    # both accented, marks beyond tones differ (Hùng / Hưng)
+    (
+        HUNG,
+        {**HUNG, "name_exact": "nguyễn văn hưng", "name_toneless": "nguyen văn hưng"},
         "exact_ascii",
     ),
     # given name first
@@ -157,12 +165,35 @@ def test_id_embedded_birth_levels(left, right, expected):
         (Sex(workers=1), "gender", "M", "M", "equal"),
         (Sex(workers=1), "gender", "M", "F", "different"),
         (Sex(workers=1), "gender", None, "F", "missing"),
-        (Employer(workers=1), "employer_root", "0101234567", "0101234567", "same_enterprise"),
-        (Employer(workers=1), "employer_root", "0101234567", "0309876543", "different"),
     ],
 )
 def test_simple_levels(comparison, column, left, right, expected):
     (level,) = _levels(comparison, [{column: left}], [{column: right}])
+    assert comparison.level_label(level) == expected
+
+
+MST_A, MST_B = "0101234567", "0309876543"
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        ((MST_A, 10_000_000), (MST_A, 9_500_000), "same_enterprise_wage_near"),  # 95% of income
+        ((MST_A, 10_000_000), (MST_A, 8_000_000), "same_enterprise_wage_close"),  # allowances
+        ((MST_A, 10_000_000), (MST_A, 4_960_000), "same_enterprise"),  # wage unrelated
+        ((MST_A, 10_000_000), (MST_A, None), "same_enterprise"),  # no wage: no wage level
+        ((MST_A, 0), (MST_A, 5_000_000), "same_enterprise"),  # no income to compare with
+        ((MST_A, 10_000_000), (MST_B, 10_000_000), "different"),  # the wage of another job
+        ((None, 10_000_000), (MST_B, 10_000_000), "missing"),  # unknown employer
+    ],
+)
+def test_employer_levels(left, right, expected):
+    comparison = Employer(workers=1)
+    (level,) = _levels(
+        comparison,
+        [{"employer_root": left[0], "declared_wage": left[1]}],
+        [{"employer_root": right[0], "declared_wage": right[1]}],
+    )
     assert comparison.level_label(level) == expected
 
 

@@ -192,7 +192,9 @@ def test_payroll_blank_values_are_kept(change):
     ],
 )
 def test_payroll_rejects(change, reason, column):
-    table, rejects, _ = run(normalize_payroll, Source.PAYROLL, [PAYROLL_OK, {**PAYROLL_OK, **change}])
+    table, rejects, _ = run(
+        normalize_payroll, Source.PAYROLL, [PAYROLL_OK, {**PAYROLL_OK, **change}]
+    )
     assert len(table) == 1
     got = rejects.iloc[0]
     assert (got["source"], got["reason"], got["column"]) == ("payroll", reason, column)

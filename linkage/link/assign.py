@@ -29,7 +29,7 @@ from linkage.config import LinkConfig
 from linkage.schema import Band, LinkMethod
 
 _ID_WEIGHT = "weight_national_id"
-_SAME_EMPLOYER_LEVEL = 1  # Employer comparison: 1 = same enterprise
+_SAME_EMPLOYER_LEVEL = 1  # Employer comparison: 1 and above = same enterprise
 
 
 def _annotate(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
@@ -41,7 +41,7 @@ def _annotate(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
     probable = scored["match_probability"].to_numpy() >= settings.match_probability
     employer = scored.get("gamma_employer")
     same_employer = (
-        employer.to_numpy() == _SAME_EMPLOYER_LEVEL
+        employer.to_numpy() >= _SAME_EMPLOYER_LEVEL
         if employer is not None
         else np.zeros(len(scored), bool)
     )

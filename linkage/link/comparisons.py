@@ -112,6 +112,13 @@ class FullName(Comparison):
     shared "nguyen van " prefix, so "Nguyễn Mạnh Kiên" and "Nguyễn Gia Minh" would otherwise
     look like a typo of each other. The weakest level catches a typo beside a dropped middle
     name ("Vũ Xuân Hưng" / "Vũ Hưnd") and a typo in a reordered name.
+
+    "Exact" means the same name as far as both sides write it: a side written without any
+    diacritics ("NGUYEN VAN AN", common in tax exports) or without tone marks is compared on
+    the key it carries. Otherwise such a writer would land on the toneless or ASCII level
+    depending on whether the name happens to hold ê, ơ or đ, and those levels, rare among
+    true matches for accented writers, would give a common writing habit less weight than a
+    real discrepancy.
     """
 
     name = "full_name"
@@ -155,12 +162,22 @@ class FullName(Comparison):
         any_order = self._similarity(
             left["name_sorted"], right["name_sorted"], JaroWinkler.normalized_similarity
         )
+        unaccented = _equal(left["name_exact"], left["name_ascii"]) | _equal(
+            right["name_exact"], right["name_ascii"]
+        )
+        toneless = _equal(left["name_exact"], left["name_toneless"]) | _equal(
+            right["name_exact"], right["name_toneless"]
+        )
+        same_ascii = _equal(left["name_ascii"], right["name_ascii"])
+        same_toneless = _equal(left["name_toneless"], right["name_toneless"])
         return grade(
             missing,
             [
-                _equal(left["name_exact"], right["name_exact"]),
-                _equal(left["name_toneless"], right["name_toneless"]),
-                _equal(left["name_ascii"], right["name_ascii"]),
+                _equal(left["name_exact"], right["name_exact"])
+                | (unaccented & same_ascii)
+                | (toneless & same_toneless),
+                same_toneless,
+                same_ascii,
                 _equal(left["name_sorted"], right["name_sorted"]),
                 _equal(left["surname_ascii"], right["surname_ascii"])
                 & _equal(left["given_ascii"], right["given_ascii"]),
@@ -246,15 +263,40 @@ class IdEmbeddedBirth(Comparison):
 
 
 class Employer(Comparison):
-    """Same enterprise (branches folded onto their parent tax code)."""
+    """Same enterprise (branches folded onto their parent), graded by the declared wage.
+
+    At the same enterprise, the SI contribution wage of the worker's own record is most of
+    the taxable income the employer withholds on (the contract wage; allowances, overtime
+    and bonuses sit outside the SI base), while a namesake's wage is unrelated. The wage
+    is a level of this comparison, not a comparison of its own, because it says nothing
+    at another employer (Fellegi-Sunter would otherwise count it as independent evidence).
+    A missing wage on either side leaves the plain same-enterprise level.
+    """
 
     name = "employer"
-    columns = ("employer_root",)
-    levels = ("different", "same_enterprise")
+    columns = ("employer_root", "declared_wage")
+    numeric = frozenset({"declared_wage"})
+    levels = (
+        "different",
+        "same_enterprise",
+        "same_enterprise_wage_close",
+        "same_enterprise_wage_near",
+    )
+    # SI wage / taxable income bounds of the wage levels: (near), (close).
+    wage_near: ClassVar[tuple[float, float]] = (0.90, 1.02)
+    wage_close: ClassVar[tuple[float, float]] = (0.75, 1.10)
 
     def _levels(self, left: Columns, right: Columns) -> np.ndarray:
         missing = ~(present(left["employer_root"]) & present(right["employer_root"]))
-        return grade(missing, [_equal(left["employer_root"], right["employer_root"])])
+        same = _equal(left["employer_root"], right["employer_root"])
+        income, wage = left["declared_wage"], right["declared_wage"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(income > 0, wage / income, np.nan)
+
+        def within(bounds: tuple[float, float]) -> np.ndarray:
+            return np.asarray((ratio >= bounds[0]) & (ratio <= bounds[1]), dtype=bool)
+
+        return grade(missing, [same & within(self.wage_near), same & within(self.wage_close), same])
 
 
 class NationalId(Comparison):

@@ -32,6 +32,7 @@ from linkage.link.comparisons import (
 )
 from linkage.link.exact import exact_id_pairs
 from linkage.link.model import FellegiSunterModel, fit
+from linkage.link.taxpayers import share_taxpayer_fields
 from linkage.schema import LINKS, conform
 
 log = logging.getLogger(__name__)
@@ -125,10 +126,11 @@ def link_records(
         seconds[name] = round(now - clock, 3)
         clock = now
 
-    payroll = payroll.reset_index(drop=True)
+    payroll = share_taxpayer_fields(payroll.reset_index(drop=True))
     insured = insured.reset_index(drop=True)
     comparisons = list(comparisons or make_comparisons(settings))
-    left, right = comparable(payroll, comparisons), comparable(insured, comparisons)
+    left = comparable(payroll.assign(declared_wage=payroll["monthly_income"]), comparisons)
+    right = comparable(insured.assign(declared_wage=insured["contribution_salary"]), comparisons)
 
     blocking = candidate_pairs(
         with_blocking_keys(payroll),
@@ -151,6 +153,10 @@ def link_records(
     if model is None:
         sample = min(settings.u_sample_pairs, len(payroll) * len(insured))
         random_pairs = rl.index.Random(sample, random_state=settings.seed).index(left, right)
+        # u is P(level | non-match): random pairs that share a citizen ID are matches, and at
+        # about one in N they would set u of "same ID" near the prior, cancelling the ID.
+        random_codes = random_pairs.codes[0].astype(np.int64) * width + random_pairs.codes[1]
+        random_pairs = random_pairs[~np.isin(random_codes, exact_codes)]
         random_gammas = compare_comparable(random_pairs, left, right, comparisons=comparisons)
         model = fit(
             comparisons=comparisons,

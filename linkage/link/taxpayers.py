@@ -1,0 +1,56 @@
+"""Payroll rows of one taxpayer share what each of them knows.
+
+A personal tax code (MST cá nhân, or from July 2025 the citizen ID) names one taxpayer, and a
+taxpayer paid by several employers, or in several periods, has several withholding rows. One
+row may carry the citizen ID another left blank, or the birth date a second wrote only as a
+year. Before linking, a blank person field of a row is filled from its siblings, but only
+where the siblings agree on one value: a conflict (a typo, a CMND beside a CCCD) is left as it
+is, for the comparisons to weigh. The payroll table itself is not changed; eligibility sees
+the rows as declared.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# Fields filled together, each group from one source of truth: the ID with what it
+# encodes, the birth date with its parts and precision, the declared sex.
+_FIELD_GROUPS = (
+    ("national_id", "national_id_kind", "id_birth_year", "id_gender"),
+    ("birth_date", "birth_year", "birth_month", "birth_day", "birth_precision"),
+    ("gender",),
+)
+
+
+def share_taxpayer_fields(payroll: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``payroll`` with blank person fields filled from the same taxpayer's rows.
+
+    Args:
+        payroll: schema.PAYROLL table.
+
+    Returns:
+        The same rows and columns, in the same order; only nulls are filled.
+    """
+    taxpayer = payroll["person_tax_code"]
+    if taxpayer.notna().sum() == taxpayer.nunique():  # every taxpayer has a single row
+        return payroll
+    result = payroll.copy()
+    for fields in _FIELD_GROUPS:
+        key = fields[0]
+        # A birth known only by its year still fills a row that has no birth at all.
+        present = result[key].notna() | (
+            result[fields[1]].notna() if key == "birth_date" else False
+        )
+        donors = result[present & taxpayer.notna()]
+        identity = donors[list(fields)].astype(str).agg("\x1f".join, axis=1)
+        distinct = identity.groupby(donors["person_tax_code"]).nunique()
+        agreed = distinct.index[distinct == 1]
+        source = donors[donors["person_tax_code"].isin(agreed)].drop_duplicates("person_tax_code")
+        source = source.set_index("person_tax_code")[list(fields)]
+        blank = ~present & taxpayer.isin(agreed)
+        if not blank.any():
+            continue
+        filled = source.reindex(taxpayer[blank].to_numpy())
+        for column in fields:
+            result.loc[blank, column] = filled[column].to_numpy()
+    return result
