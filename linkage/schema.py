@@ -60,6 +60,7 @@ class LinkMethod(StrEnum):
 
     NATIONAL_ID = "national_id"  # exact normalized national ID
     TAX_ID = "tax_id"  # 12-digit citizen ID used as personal tax code / SI code
+    TAXPAYER = "taxpayer"  # the same personal tax code as rows matched to this record
     PROBABILISTIC = "probabilistic"
 
 

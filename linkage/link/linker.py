@@ -32,8 +32,8 @@ from linkage.link.comparisons import (
 )
 from linkage.link.exact import exact_id_pairs
 from linkage.link.model import FellegiSunterModel, fit
-from linkage.link.taxpayers import share_taxpayer_fields
-from linkage.schema import LINKS, conform
+from linkage.link.taxpayers import share_taxpayer_fields, sibling_links
+from linkage.schema import LINKS, Band, LinkMethod, conform
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,42 @@ def _term_frequencies(
         share = values.map(values.value_counts(normalize=True))
         result[key] = share.to_numpy(dtype="float64", na_value=np.nan)[insured_pos]
     return result
+
+
+def _link_siblings(
+    chosen: pd.DataFrame,
+    payroll: pd.DataFrame,
+    insured: pd.DataFrame,
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    comparisons: list[Comparison],
+    model: FellegiSunterModel,
+) -> pd.DataFrame:
+    """Match rows through their taxpayer's matched rows, scored for the analyst to see."""
+    extra = sibling_links(payroll, chosen)
+    if extra.empty:
+        return chosen
+    insured_pos = pd.Index(insured["si_code"].astype(object)).get_indexer(extra["si_code"])
+    gammas = compare_comparable(
+        pair_index(extra["payroll_pos"].to_numpy(), insured_pos),
+        left,
+        right,
+        comparisons=comparisons,
+    )
+    scores = model.score(gammas, _term_frequencies(insured, insured_pos, comparisons))
+    rows = extra.assign(
+        method=LinkMethod.TAXPAYER.value,
+        match_weight=scores["match_weight"].to_numpy(),
+        match_probability=scores["match_probability"].to_numpy(),
+        band=Band.MATCH.value,
+        runner_up_si_code=None,
+        runner_up_margin=np.nan,
+        **{f"gamma_{c.name}": gammas[c.name].to_numpy() for c in comparisons},
+        **{f"weight_{c.name}": scores[f"weight_{c.name}"].to_numpy() for c in comparisons},
+    )
+    kept = chosen[~chosen["payroll_pos"].isin(extra["payroll_pos"])]
+    combined = pd.concat([kept, rows[kept.columns]], ignore_index=True)
+    return combined.sort_values("payroll_pos", kind="stable").reset_index(drop=True)
 
 
 def link_records(
@@ -189,6 +225,7 @@ def link_records(
         contenders[f"gamma_{c.name}"] = gammas[c.name].to_numpy()[keep]
         contenders[f"weight_{c.name}"] = scores[f"weight_{c.name}"].to_numpy()[keep]
     chosen = assign(pd.DataFrame(contenders), settings)
+    chosen = _link_siblings(chosen, payroll, insured, left, right, comparisons, model)
     chosen.insert(0, "record_id", payroll["record_id"].to_numpy(object)[chosen["payroll_pos"]])
     links = conform(chosen.drop(columns=["payroll_pos"]), LINKS, stage="link")
     lap("scoring")

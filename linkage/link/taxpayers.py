@@ -11,7 +11,10 @@ the rows as declared.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+from linkage.schema import Band
 
 # Fields filled together, each group from one source of truth: the ID with what it
 # encodes, the birth date with its parts and precision, the declared sex.
@@ -54,3 +57,32 @@ def share_taxpayer_fields(payroll: pd.DataFrame) -> pd.DataFrame:
         for column in fields:
             result.loc[blank, column] = filled[column].to_numpy()
     return result
+
+
+def sibling_links(payroll: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
+    """Rows to link through a sibling: the taxpayer's matched rows all name one record.
+
+    A row of a taxpayer whose other rows are matched, all to the same insured record, is the
+    same person; its own evidence may be too thin (another employer, no ID, no birth date)
+    to reach the match band alone. Taxpayers whose rows match different records are left to
+    their own evidence.
+
+    Args:
+        payroll: schema.PAYROLL table on a 0..n-1 index.
+        chosen: the assignment's links: ``payroll_pos``, ``si_code``, ``band``.
+
+    Returns:
+        ``payroll_pos`` and ``si_code`` of each row to link to its siblings' record.
+    """
+    taxpayer = payroll["person_tax_code"].astype(object).to_numpy()
+    matched = chosen[chosen["band"] == Band.MATCH.value]
+    owner = pd.Series(taxpayer[matched["payroll_pos"].to_numpy()], index=matched.index)
+    matched = matched.assign(taxpayer=owner).dropna(subset=["taxpayer"])
+    records = matched.groupby("taxpayer")["si_code"].agg(["nunique", "first"])
+    record = records.loc[records["nunique"] == 1, "first"]
+    rows = pd.Series(taxpayer).map(record)
+    rows[matched["payroll_pos"].to_numpy()] = None
+    rows = rows.dropna()
+    return pd.DataFrame(
+        {"payroll_pos": rows.index.to_numpy(np.int64), "si_code": rows.to_numpy(object)}
+    )

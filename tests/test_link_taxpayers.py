@@ -1,0 +1,62 @@
+"""A taxpayer's payroll rows share blank person fields and, when matched, one record."""
+
+import datetime as dt
+
+import pandas as pd
+
+from linkage.link.taxpayers import share_taxpayer_fields, sibling_links
+from tests.test_eligibility_frames import payroll
+
+CCCD = "001090012345"
+
+
+def test_blank_fields_are_filled_from_agreeing_siblings():
+    frame = payroll(
+        {"person_tax_code": "8000000001", "national_id": CCCD, "birth_year": 1990},
+        {"person_tax_code": "8000000001", "national_id": None, "birth_year": None},
+        {"person_tax_code": None, "national_id": None},  # no taxpayer: nothing to share
+    )
+    shared = share_taxpayer_fields(frame)
+    assert shared["national_id"].tolist()[:2] == [CCCD, CCCD]
+    assert shared["birth_year"].tolist()[:2] == [1990, 1990]
+    assert pd.isna(shared["national_id"].iloc[2])
+    assert frame["national_id"].isna().sum() == 2  # the input is not changed
+
+
+def test_conflicting_siblings_fill_nothing():
+    frame = payroll(
+        {"person_tax_code": "8000000001", "national_id": CCCD},
+        {"person_tax_code": "8000000001", "national_id": "001090099999"},
+        {"person_tax_code": "8000000001", "national_id": None},
+    )
+    assert pd.isna(share_taxpayer_fields(frame)["national_id"].iloc[2])
+
+
+def test_year_only_birth_fills_a_row_without_birth():
+    frame = payroll(
+        {"person_tax_code": "8000000001", "birth_year": 1990, "birth_precision": "year"},
+        {"person_tax_code": "8000000001", "birth_year": None, "birth_precision": None},
+    )
+    shared = share_taxpayer_fields(frame)
+    assert shared["birth_year"].iloc[1] == 1990
+    assert shared["birth_precision"].iloc[1] == "year"
+
+
+def test_sibling_links_only_when_the_taxpayer_names_one_record():
+    frame = payroll(
+        {"person_tax_code": "A"},  # 0: matched to S1
+        {"person_tax_code": "A"},  # 1: unmatched sibling -> S1
+        {"person_tax_code": "B"},  # 2: matched to S2
+        {"person_tax_code": "B"},  # 3: matched to S3: B names two records
+        {"person_tax_code": "B"},  # 4: left alone
+        {"person_tax_code": None, "period": dt.date(2025, 9, 1)},  # 5: no taxpayer
+    )
+    chosen = pd.DataFrame(
+        {
+            "payroll_pos": [0, 1, 2, 3],
+            "si_code": ["S1", "S9", "S2", "S3"],
+            "band": ["match", "review", "match", "match"],
+        }
+    )
+    extra = sibling_links(frame, chosen)
+    assert extra.to_dict("list") == {"payroll_pos": [1], "si_code": ["S1"]}
