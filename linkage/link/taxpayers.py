@@ -18,7 +18,7 @@ from linkage.schema import Band
 
 # Fields filled together, each group from one source of truth: the ID with what it
 # encodes, the birth date with its parts and precision, the declared sex.
-_FIELD_GROUPS = (
+_FIELD_GROUPS: tuple[tuple[str, ...], ...] = (
     ("national_id", "national_id_kind", "id_birth_year", "id_gender"),
     ("birth_date", "birth_year", "birth_month", "birth_day", "birth_precision"),
     ("gender",),
