@@ -29,6 +29,9 @@ class InputsConfig:
     insured: Path
     mapping: Path
     batch_rows: int = 250_000
+    # Stop before linking when a source rejects more than this share of its rows: a file
+    # that mostly fails to load is the wrong file or a new export layout, not data to act on.
+    max_reject_share: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -141,18 +144,37 @@ def _build(
     return cls(**values)
 
 
+# Allowed range of every numeric key, (low, high) inclusive; None = unbounded.
+_RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
+    "inputs": {"batch_rows": (1, None), "max_reject_share": (0.0, 1.0)},
+    "link": {
+        "match_probability": (0.0, 1.0),
+        "review_probability": (0.0, 1.0),
+        "tie_margin": (0.0, None),
+        "em_max_iterations": (1, None),
+        "em_tolerance": (0.0, 1.0),
+        "u_sample_pairs": (1, None),
+        "seed": (0, 2**32 - 1),
+        "workers": (-1, None),
+    },
+}
+
+
 def _check_ranges(config: Config, where: str) -> list[str]:
     problems = []
+    for section, keys in _RANGES.items():
+        values = getattr(config, section)
+        for key, (low, high) in keys.items():
+            value = getattr(values, key)
+            if (low is not None and value < low) or (high is not None and value > high):
+                allowed = f"from {low!r}" + (f" to {high!r}" if high is not None else " up")
+                problems.append(f"{where}[{section}].{key}: {value!r} is out of range ({allowed})")
     link = config.link
     if not 0.0 < link.review_probability <= link.match_probability < 1.0:
         problems.append(
             f"{where}[link]: need 0 < review_probability <= match_probability < 1, got "
             f"{link.review_probability!r} and {link.match_probability!r}"
         )
-    if link.tie_margin < 0:
-        problems.append(f"{where}[link].tie_margin: {link.tie_margin!r} must be >= 0")
-    if config.inputs.batch_rows < 1:
-        problems.append(f"{where}[inputs].batch_rows: {config.inputs.batch_rows!r} must be >= 1")
     return problems
 
 

@@ -71,11 +71,14 @@ class RunReport:
     summary_text: str
 
 
-def _summary_text(summary: pd.DataFrame, linked: LinkResult) -> str:
-    """Per-district counts, then one line on linking for the analyst."""
+def _summary_text(
+    summary: pd.DataFrame, linked: LinkResult, tables: dict[Source, SourceTable]
+) -> str:
+    """Per-district counts, rows per source, then one line on linking for the analyst."""
     bands = linked.band_counts()
     return (
-        f"{format_summary(summary)}\n"
+        f"{format_summary(summary)}\n{source_summary(tables)}\n"
+        "rejected rows, with file, line and reason: rejects.parquet\n"
         f"links: {bands.get('match', 0)} match, {bands.get('review', 0)} review; "
         f"{len(linked.candidates)} pairs scored; model: {linked.model.fit.em_iterations} EM "
         f"iterations, converged={linked.model.fit.em_converged}"
@@ -121,6 +124,49 @@ def load_source(
     )
 
 
+def check_usable(table: SourceTable, max_reject_share: float) -> None:
+    """Stop before linking when a source has no usable row or rejects too many.
+
+    Raises:
+        InputError: naming the file, the top reject reasons with their counts and the
+            first offending line (never a value).
+    """
+    read, rejected = len(table.rows) + len(table.rejects), len(table.rejects)
+    if read == 0:
+        msg = f"{table.input_file.path}: no data rows; check that the file holds the table"
+        raise InputError(msg)
+    if len(table.rows) > 0 and rejected <= max_reject_share * read:
+        return
+    reasons = table.rejects.groupby(["reason", "column"], observed=True).size()
+    top = ", ".join(
+        f"{reason} in {column}: {count:,}"
+        for (reason, column), count in reasons.sort_values(ascending=False).head(3).items()
+    )
+    first = table.rejects.sort_values("source_line").iloc[0]
+    source = table.input_file.source
+    msg = (
+        f"{table.input_file.path}: {rejected:,} of {read:,} {source} rows rejected "
+        f"({rejected / read:.0%}; at most {max_reject_share:.0%} allowed by "
+        f"[inputs].max_reject_share); top reasons: {top}; first at line "
+        f"{int(first['source_line'])}, column {first['column']}. Check the file's layout and "
+        "the header mapping; nothing was linked or written"
+    )
+    raise InputError(msg)
+
+
+def source_summary(tables: dict[Source, SourceTable]) -> str:
+    """Per source: rows read, used and rejected, and values nulled per column."""
+    lines = []
+    for source, table in tables.items():
+        nulled = ", ".join(f"{c} {n:,}" for c, n in table.input_file.nulled_invalid.items())
+        lines.append(
+            f"{source.value}: {table.input_file.rows_read:,} rows read, {len(table.rows):,} "
+            f"used, {len(table.rejects):,} rejected"
+            + (f"; unusable values kept as blank: {nulled}" if nulled else "")
+        )
+    return "\n".join(lines)
+
+
 def load_inputs(config: Config, progress: Progress) -> dict[Source, SourceTable]:
     """Load and normalize the three sources named by the configuration."""
     mapping = load_mapping(config.inputs.mapping)
@@ -135,6 +181,8 @@ def load_inputs(config: Config, progress: Progress) -> dict[Source, SourceTable]
         tables[source] = load_source(
             path, source, mapping, batch_rows=config.inputs.batch_rows, progress=progress
         )
+    for table in tables.values():
+        check_usable(table, config.inputs.max_reject_share)
     return tables
 
 
@@ -195,5 +243,5 @@ def run_pipeline(config: Config, *, progress: Progress = lambda stage: None) -> 
         manifest=manifest,
         link=linked,
         dispositions=dispositions,
-        summary_text=_summary_text(summary_table(dispositions, units), linked),
+        summary_text=_summary_text(summary_table(dispositions, units), linked, tables),
     )

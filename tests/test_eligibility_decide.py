@@ -61,7 +61,8 @@ U = CandidateReason
         ({}, (CANDIDATE, U.UNINSURED)),  # adult, 12-month contract, unlinked
         ({"contract_months": 0}, (EXCLUDED, ExclusionReason.SHORT_CONTRACT)),  # no contract
         ({"contract_months": 1}, (CANDIDATE, U.UNINSURED)),  # 1 month is enough (10% group too)
-        ({"contract_months": None}, (CANDIDATE, U.UNINSURED)),  # unknown length never excludes
+        ({"contract_months": None}, (CANDIDATE, U.REVIEW)),  # unknown length: a clerk decides
+        ({"period": None}, (CANDIDATE, U.REVIEW)),  # unknown period: the law in force is unknown
         (
             {"nationality": "CN", "contract_months": 6},
             (EXCLUDED, ExclusionReason.FOREIGN_SHORT_CONTRACT),
@@ -77,7 +78,14 @@ U = CandidateReason
             {"birth_year": 2011, "birth_month": None, "birth_precision": "year"},
             (EXCLUDED, ExclusionReason.UNDER_AGE),
         ),  # year only: mid-2011, so 14y2m
-        ({"birth_year": None, "birth_month": None}, (CANDIDATE, U.UNINSURED)),  # unknown age
+        (
+            {"birth_year": None, "birth_month": None, "national_id": "123456789"},
+            (CANDIDATE, U.REVIEW),
+        ),  # no birth year anywhere (a CMND encodes none): review, not a guess
+        (
+            {"birth_year": None, "birth_month": None, "id_birth_year": 1990},
+            (CANDIDATE, U.UNINSURED),
+        ),  # no stated birth, but the CCCD encodes 1990
         (
             {"birth_year": 1961, "birth_month": 9, "period": D(2021, 12, 1)},
             (CANDIDATE, U.UNINSURED),

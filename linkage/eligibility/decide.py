@@ -20,10 +20,16 @@ The order of tests, each applying only to rows no earlier test decided:
 13. unlinked                                       -> candidate ``uninsured``
     (a match to a record of unknown status goes to ``review``)
 
+Missing facts: a row that steps 10-13 would list as uninsured, lapsed or under-declared,
+but whose period, birth year (stated, on the linked record, or in its CCCD) or contract
+length is unknown, is a ``review`` candidate instead: a clerk checks it, the engine does not
+guess. A row without a period (the law in force is unknown) is ``review`` too.
+
 Conventions: ages count whole months from the birth month to the period month; a birth
 known only by its year is placed at the policy month (July); a payroll row without a birth
 date takes the linked insured record's, else the year its CCCD encodes; an unknown birth
-year, sex (men's later schedule), contract length or income never excludes. Retirement age is
+year, sex (men's later schedule), contract length or income never excludes (see missing
+facts above). Retirement age is
 reached in its month and excludes from the month after. Workers whose employer is absent
 from the registry stay candidates under the unknown unit ``00``/``000``.
 
@@ -60,6 +66,12 @@ from linkage.schema import (
     conform,
 )
 
+# Reasons that rest on the row's age, period and contract length being known.
+_DECIDED_WITH_FACTS = (
+    CandidateReason.UNINSURED,
+    CandidateReason.LAPSED,
+    CandidateReason.UNDER_DECLARED,
+)
 UNKNOWN_PROVINCE = "00"  # outreach unit of workers whose employer is not in the registry
 UNKNOWN_DISTRICT = "000"  # also the district of employers registered without a district
 
@@ -333,6 +345,17 @@ def decide(
         [Disposition.EXCLUDED.value, Disposition.CANDIDATE.value],
         default=Disposition.INSURED_OK.value,
     )
+    # Missing is not a guess: a row that would be listed, or is out of the rules only
+    # because its period is unknown, goes to review when a fact the decision needs is
+    # missing: the period, any birth year (stated, registered or in the CCCD), the contract.
+    age, _ = _ages(payroll, linked, rules, period)
+    unknown = pd.isna(period).to_numpy(dtype=bool) | np.isnan(age)
+    unknown |= np.isnan(_floats(payroll["contract_months"]))
+    listed = np.isin(reason, [r.value for r in _DECIDED_WITH_FACTS])
+    listed |= pd.isna(period).to_numpy(dtype=bool)
+    to_review = unknown & listed
+    disposition[to_review] = Disposition.CANDIDATE.value
+    reason[to_review] = CandidateReason.REVIEW.value
     stale = _duplicates(payroll, linked, disposition, reason)
     disposition[stale] = Disposition.EXCLUDED.value
     reason[stale] = ExclusionReason.DUPLICATE_ENTRY.value
