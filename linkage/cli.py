@@ -1,12 +1,15 @@
 """Command line: parse options, call the pipeline, map user errors to exit codes.
 
-Exit codes: 0 success; 1 data error (an input cannot be read or used); 2 usage or
-configuration error. Bad input never shows a traceback.
+Exit codes, for schedulers: 0 success; 1 data error (an input cannot be read or used);
+2 usage or configuration error (a refused ``--out`` included); 3 the output is locked by
+another live run; 130 interrupted (SIGINT); 143 terminated (SIGTERM). Bad input never shows
+a traceback; an interrupted run leaves the previous output as it was and no staging folder.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +22,21 @@ import click
 from linkage._version import __version__
 from linkage.errors import UserError
 
-EXIT_CODES_HELP = "Exit codes: 0 ok, 1 data error, 2 usage or config error."
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok, 1 data error, 2 usage or config error (a refused --out included), "
+    "3 output locked by another run, 130 interrupted (SIGINT), 143 terminated (SIGTERM)."
+)
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so cleanup runs as for Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
 
 existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -27,11 +44,20 @@ existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 @contextmanager
 def _user_errors() -> Iterator[None]:
     """Print a user error plainly and exit with its documented code."""
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         yield
     except UserError as e:
         click.secho(f"error: {e}", err=True, fg="red")
         sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        click.secho("interrupted: nothing was published", err=True, fg="red")
+        sys.exit(EXIT_INTERRUPTED)
+    except Terminated:
+        click.secho("terminated: nothing was published", err=True, fg="red")
+        sys.exit(EXIT_TERMINATED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _progress() -> Callable[[str], None]:

@@ -3,6 +3,7 @@
     LinkageError                 base of everything we raise on purpose
     ├── UserError                the user can fix it; the CLI prints it without a traceback
     │   ├── ConfigError          a config or mapping file is wrong           (exit 2)
+    │   ├── OutputLocked         another run is writing the same output      (exit 3)
     │   └── InputError           an input file cannot be read as promised    (exit 1)
     │       └── EncodingError    legacy encoding / mojibake detected         (exit 1)
     └── PipelineError            an internal invariant broke (a bug: row counts do not add up)
@@ -32,6 +33,12 @@ class ConfigError(UserError):
     def __init__(self, problems: list[str] | str) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
+
+
+class OutputLocked(UserError):
+    """Another live linkage run holds the output directory's lock."""
+
+    exit_code = 3
 
 
 class InputError(UserError):

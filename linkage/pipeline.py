@@ -7,7 +7,7 @@ disposition or one reject; ``write.publish`` refuses to publish when the counts 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,7 +39,15 @@ from linkage.normalize import (
     reject_duplicates,
 )
 from linkage.schema import REJECTS, Source, empty
-from linkage.write import InputFile, Manifest, RunInfo, format_summary, publish, summary_table
+from linkage.write import (
+    InputFile,
+    Manifest,
+    RunInfo,
+    format_summary,
+    output_lock,
+    publish,
+    summary_table,
+)
 from linkage.write.files import sha256_of
 
 Progress = Callable[[str], None]
@@ -137,11 +145,8 @@ def check_usable(table: SourceTable, max_reject_share: float) -> None:
         raise InputError(msg)
     if len(table.rows) > 0 and rejected <= max_reject_share * read:
         return
-    reasons = table.rejects.groupby(["reason", "column"], observed=True).size()
-    top = ", ".join(
-        f"{reason} in {column}: {count:,}"
-        for (reason, column), count in reasons.sort_values(ascending=False).head(3).items()
-    )
+    where = table.rejects["reason"].astype(str) + " in " + table.rejects["column"].astype(str)
+    top = ", ".join(f"{k}: {n:,}" for k, n in where.value_counts().head(3).items())
     first = table.rejects.sort_values("source_line").iloc[0]
     source = table.input_file.source
     msg = (
@@ -187,7 +192,23 @@ def load_inputs(config: Config, progress: Progress) -> dict[Source, SourceTable]
 
 
 def run_pipeline(config: Config, *, progress: Progress = lambda stage: None) -> RunReport:
-    """Run every stage on the configured inputs and publish the outputs atomically."""
+    """Run every stage on the configured inputs and publish the outputs atomically.
+
+    The output is checked and locked before any input is read (``write.output_lock``).
+    """
+    with output_lock(config.output.dir) as notes:
+        for note in notes:
+            progress(note)
+        return _run(config, progress)
+
+
+def _run_id(config: Config, tables: dict[Source, SourceTable], rule_set: str) -> str:
+    """The same inputs, config, rules and version give the same id; the clock is not in it."""
+    parts = [__version__, config.digest, rule_set, *(t.input_file.sha256 for t in tables.values())]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _run(config: Config, progress: Progress) -> RunReport:
     started = dt.datetime.now(dt.UTC)
     rules = load_rules(config.eligibility.rules)
     crosswalk = (
@@ -215,7 +236,7 @@ def run_pipeline(config: Config, *, progress: Progress = lambda stage: None) -> 
     progress("publishing")
     rejects = pd.concat([empty(REJECTS), *(t.rejects for t in tables.values())], ignore_index=True)
     run = RunInfo(
-        run_id=f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}",
+        run_id=_run_id(config, tables, rules.version),
         started_at=started,
         linkage_version=__version__,
         rule_set=rules.version,

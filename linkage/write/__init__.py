@@ -25,8 +25,9 @@ import pyarrow as pa
 
 from linkage.schema import EMPLOYERS, LINKS, REJECTS, CandidateReason, Disposition, UnitScheme
 from linkage.write.excel import sheet_frame, write_sheet
-from linkage.write.files import ExportedFile, Staging, atomic_directory, make_dir
+from linkage.write.files import ExportedFile, Staging, make_dir
 from linkage.write.manifest import Accounting, InputFile, Manifest, RunInfo, account
+from linkage.write.outdir import output_lock, publication
 from linkage.write.tables import (
     CANDIDATES,
     SUMMARY,
@@ -47,6 +48,7 @@ __all__ = [
     "RunInfo",
     "format_summary",
     "mask_ids",
+    "output_lock",
     "publish",
     "summary_table",
 ]
@@ -117,7 +119,7 @@ def publish(
     meta = _metadata(run)
     candidates = candidate_table(payroll, dispositions, units, businesses, mask=mask_ids)
     summary = summary_table(dispositions, units)
-    with atomic_directory(out_dir) as staging:
+    with publication(out_dir) as staging:
         _partitioned(staging, "candidates", candidates, CANDIDATES, meta)
         _partitioned(staging, "employers", employers, EMPLOYERS, meta)
         staging.write_parquet("links.parquet", _table(links, LINKS), meta)

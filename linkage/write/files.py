@@ -1,19 +1,13 @@
-"""Owner-only files, Parquet with run metadata, and crash-atomic publication of a directory.
+"""Owner-only files and Parquet with run metadata, written into a staging directory.
 
-Everything is written into a temporary sibling of the final directory (same filesystem),
-fsynced, then renamed into place. An existing output is first renamed aside and deleted
-only after the new one is in place, so a crash never leaves a half-written directory under
-the final name.
+Publication (moving the staged output into place) is ``linkage.write.outdir``'s.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,38 +97,7 @@ class Staging:
         return self.finish_file(path, rows)
 
 
-def _fsync_tree(root: Path) -> None:
+def fsync_tree(root: Path) -> None:
+    """Fsync every directory under ``root`` (files are fsynced as they are finished)."""
     for directory, _, _ in os.walk(root, topdown=False):
         _fsync(Path(directory))
-
-
-@contextlib.contextmanager
-def atomic_directory(final: Path) -> Iterator[Staging]:
-    """Stage a directory and move it to ``final`` only if the block completes.
-
-    On an exception the staging directory is removed and ``final`` is left as it was.
-    """
-    final = final.resolve()
-    final.parent.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix=f".{final.name}.staging-", dir=final.parent))
-    root.chmod(DIR_MODE)
-    try:
-        yield Staging(root)
-        _fsync_tree(root)
-        old: Path | None = None
-        if final.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
-            old.rmdir()
-            final.rename(old)
-        try:
-            root.rename(final)
-        except BaseException:
-            if old is not None:
-                old.rename(final)
-            raise
-        _fsync(final.parent)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(root, ignore_errors=True)
-        raise
