@@ -1,0 +1,164 @@
+"""Batch safety: --out never loses a user's file, one run at a time, kills leave no mess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from linkage.synth import write_sample
+from linkage.write.outdir import output_lock, recover
+from tests.test_cli import assert_user_error, invoke, source_args
+
+ROWS = 400
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> dict[str, Path]:
+    return write_sample(tmp_path_factory.mktemp("safety") / "in", payroll_rows=ROWS, seed=23)
+
+
+def run(inputs: dict[str, Path], out: Path):
+    return invoke("run", *source_args(inputs), "--out", out)
+
+
+def siblings(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.glob(f".{out.name}.*"))
+
+
+def test_folder_of_user_files_is_refused_untouched(inputs, tmp_path):
+    out = tmp_path / "documents"
+    out.mkdir()
+    (out / "letter.docx").write_bytes(b"mine")
+    assert_user_error(run(inputs, out), 2)
+    assert (out / "letter.docx").read_bytes() == b"mine"
+    assert sorted(p.name for p in out.iterdir()) == ["letter.docx"]
+
+
+def test_folder_holding_the_inputs_is_refused(inputs):
+    out = inputs["payroll"].parent
+    before = sorted(p.name for p in out.iterdir())
+    result = run(inputs, out)
+    assert_user_error(result, 2)
+    assert "not a linkage output" in result.output
+    assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_a_file_as_out_is_refused(inputs, tmp_path):
+    out = tmp_path / "out.txt"
+    out.write_text("x")
+    assert_user_error(run(inputs, out), 2)
+    assert out.read_text() == "x"
+
+
+def test_rerun_replaces_only_what_linkage_wrote(inputs, tmp_path):
+    out = tmp_path / "out"
+    first = run(inputs, out)
+    assert first.exit_code == 0, first.output
+    (out / "notes.txt").write_text("analyst's notes")
+    first_run = json.loads((out / "manifest.json").read_text())["run_id"]
+    second = run(inputs, out)
+    assert second.exit_code == 0, second.output
+    assert (out / "notes.txt").read_text() == "analyst's notes"
+    assert json.loads((out / "manifest.json").read_text())["run_id"] == first_run  # same inputs
+    assert siblings(out) == []  # no lock, staging or old folder left
+
+
+def test_empty_folder_is_accepted(inputs, tmp_path):
+    out = tmp_path / "empty"
+    out.mkdir()
+    result = run(inputs, out)
+    assert result.exit_code == 0, result.output
+    assert (out / "manifest.json").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_read_only_out_is_refused_before_loading(inputs, tmp_path):
+    parent = tmp_path / "ro"
+    parent.mkdir()
+    parent.chmod(0o500)
+    try:
+        result = run(inputs, parent / "out")
+        assert_user_error(result, 2)
+        assert "not writable" in result.output
+    finally:
+        parent.chmod(0o700)
+
+
+def test_live_lock_refuses_with_its_holder_and_dead_lock_is_taken_over(inputs, tmp_path):
+    out = tmp_path / "out"
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock = tmp_path / ".out.lock"
+        lock.write_text(json.dumps({"pid": holder.pid, "started": "2026-12-01T08:00:00+00:00"}))
+        result = run(inputs, out)
+        assert_user_error(result, 3)
+        assert f"pid {holder.pid}" in result.output
+        assert "2026-12-01T08:00:00" in result.output
+    finally:
+        holder.kill()
+        holder.wait()
+    result = run(inputs, out)  # the holder is dead now: its lock is taken over
+    assert result.exit_code == 0, result.output
+    assert siblings(out) == []
+
+
+def test_leftover_staging_is_removed_by_the_next_run(tmp_path):
+    out = tmp_path / "out"
+    leftover = tmp_path / ".out.staging-abc123"
+    leftover.mkdir()
+    (leftover / "links.parquet").write_bytes(b"personal data")
+    with output_lock(out) as notes:
+        assert any("staging-abc123" in note for note in notes)
+    assert siblings(out) == []
+
+
+def test_interrupted_publication_restores_the_previous_output(tmp_path):
+    """Killed after the old entries moved aside and before the new manifest arrived."""
+    out = tmp_path / "out"
+    (out / "candidates").mkdir(parents=True)  # a partial new entry
+    (out / "notes.txt").write_text("mine")
+    old = tmp_path / ".out.old-xyz"
+    old.mkdir()
+    manifest = {"run_id": "previous", "linkage_version": "0"}
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    (old / "links.parquet").write_bytes(b"previous links")
+    notes = recover(out)
+    assert notes
+    assert json.loads((out / "manifest.json").read_text())["run_id"] == "previous"
+    assert (out / "links.parquet").read_bytes() == b"previous links"
+    assert not (out / "candidates").exists()
+    assert (out / "notes.txt").read_text() == "mine"
+    assert not old.exists()
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_signal_exits_with_its_code_and_leaves_the_previous_output(inputs, tmp_path, signum, code):
+    big = write_sample(tmp_path / "in", payroll_rows=20_000, seed=5)
+    out = tmp_path / "out"
+    first = run(inputs, out)
+    assert first.exit_code == 0, first.output
+    previous = (out / "manifest.json").read_bytes()
+    command = [
+        sys.executable,
+        "-m",
+        "linkage",
+        "run",
+        *map(str, source_args(big)),
+        "--out",
+        str(out),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(3.0)  # loading or linking by now
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr.decode()
+    assert b"Traceback" not in stderr
+    assert (out / "manifest.json").read_bytes() == previous
+    assert siblings(out) == []
