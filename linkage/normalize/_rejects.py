@@ -18,8 +18,9 @@ from linkage.normalize.ids import compact_digits
 from linkage.schema import REJECTS, RejectReason, Source, conform
 
 Mask = npt.NDArray[np.bool_]
-# Digit counts of citizen IDs (CMND 9, CCCD 12) and their Excel-mangled forms.
-_ID_LENGTHS = frozenset({8, 9, 11, 12})
+# Digit keys this long are masked: a CMND that lost its zero has 8; a CCCD with a stray
+# digit beside it has 13 or more, and must not reach a reject file as written.
+_MIN_MASKED_DIGITS = 8
 
 
 def safe_key(raw: str) -> str | None:
@@ -28,10 +29,10 @@ def safe_key(raw: str) -> str | None:
     if not text:
         return None
     digits = compact_digits(text)
-    if digits is not None:
-        return mask_id(digits) if len(digits) in _ID_LENGTHS else text
+    if digits is not None:  # any run long enough to hold most of an ID is masked
+        return mask_id(digits) if len(digits) >= _MIN_MASKED_DIGITS else text
     # A malformed value with many digits may still be most of a citizen ID.
-    return mask_id(text) if sum(c.isdigit() for c in text) >= 8 else text
+    return mask_id(text) if sum(c.isdigit() for c in text) >= _MIN_MASKED_DIGITS else text
 
 
 def record_keys(values: pd.Series) -> pd.Series:
