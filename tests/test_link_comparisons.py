@@ -100,8 +100,12 @@ BIRTH_CASES = [
     (_birth(1990, 5, 3), _birth(1990), "year_only"),
     (_birth(1990, 5, 3), _birth(1990, 1, 1), "year_only"),  # 01/01 placeholder
     (_birth(1990, 5, 3), _birth(1990, 11, 20), "same_year"),
-    (_birth(1990, 5, 3), _birth(1991, 5, 3), "year_off_by_one"),
-    (_birth(1990, 5, 3), _birth(1975, 5, 3), "different"),
+    (_birth(1990, 5, 3), _birth(1991, 5, 3), "same_day_month_other_year"),  # year digit typo
+    (_birth(1990, 5, 3), _birth(1909, 5, 3), "same_day_month_other_year"),  # transposed
+    (_birth(1990, 5, 3), _birth(1991, 7, 9), "year_off_by_one"),
+    (_birth(1990, 5, 3), _birth(1991), "year_off_by_one"),  # year only, off by one
+    (_birth(1990, 1, 1), _birth(1975, 1, 1), "different"),  # placeholders carry no day
+    (_birth(1990, 5, 3), _birth(1975, 8, 3), "different"),
     (_birth(1990, 5, 3), _birth(None), "missing"),
 ]
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pandas as pd
 
-from linkage.link.taxpayers import share_taxpayer_fields, sibling_links
+from linkage.link.taxpayers import claimed_elsewhere, share_taxpayer_fields, sibling_links
 from tests.test_eligibility_frames import payroll
 
 CCCD = "001090012345"
@@ -60,3 +60,30 @@ def test_sibling_links_only_when_the_taxpayer_names_one_record():
     )
     extra = sibling_links(frame, chosen)
     assert extra.to_dict("list") == {"payroll_pos": [1], "si_code": ["S1"]}
+
+
+def test_a_record_owned_by_one_taxpayer_is_no_candidate_for_another():
+    frame = payroll(
+        {"person_tax_code": "A"},  # 0: matched to S1, the heavier match: owner
+        {"person_tax_code": "B"},  # 1: also matched to S1: another person
+        {"person_tax_code": None},  # 2: no tax code: never excluded this way
+        {"person_tax_code": "A"},  # 3: the owner's own sibling
+    )
+    chosen = pd.DataFrame(
+        {
+            "payroll_pos": [0, 1],
+            "si_code": ["S1", "S1"],
+            "band": ["match", "match"],
+            "match_weight": [20.0, 8.0],
+        }
+    )
+    contenders = pd.DataFrame(
+        {"payroll_pos": [0, 1, 1, 2, 3], "si_code": ["S1", "S1", "S2", "S1", "S1"]}
+    )
+    assert claimed_elsewhere(frame, chosen, contenders).tolist() == [
+        False,
+        True,
+        False,
+        False,
+        False,
+    ]

@@ -188,7 +188,12 @@ class FullName(Comparison):
 
 
 class BirthDate(Comparison):
-    """Birth date: exact, swapped day/month, same month, year only, same year, year +-1."""
+    """Birth date: exact, swapped day/month, same month, year only, same year, year +-1.
+
+    "Same day and month, another year" is a level of its own: a mistyped year digit
+    (1958 / 1959, 1976 / 1977) beside an agreeing day and month is far likelier for the same
+    person than for a namesake (1 in 365), unlike a year off by one on its own.
+    """
 
     name = "birth_date"
     columns = ("birth_year", "birth_month", "birth_day", "birth_precision")
@@ -196,6 +201,7 @@ class BirthDate(Comparison):
     levels = (
         "different",
         "year_off_by_one",
+        "same_day_month_other_year",
         "same_year",
         "year_only",
         "same_year_month",
@@ -225,6 +231,7 @@ class BirthDate(Comparison):
                 same_year & day_known & (lm == rm),
                 same_year & ~day_known,
                 same_year,
+                day_known & (lm == rm) & (ld == rd),
                 np.abs(ly - ry) == 1,
             ],
         )

@@ -32,7 +32,7 @@ from linkage.link.comparisons import (
 )
 from linkage.link.exact import exact_id_pairs
 from linkage.link.model import FellegiSunterModel, fit
-from linkage.link.taxpayers import share_taxpayer_fields, sibling_links
+from linkage.link.taxpayers import claimed_elsewhere, share_taxpayer_fields, sibling_links
 from linkage.schema import LINKS, Band, LinkMethod, conform
 
 log = logging.getLogger(__name__)
@@ -224,7 +224,13 @@ def link_records(
     for c in comparisons:
         contenders[f"gamma_{c.name}"] = gammas[c.name].to_numpy()[keep]
         contenders[f"weight_{c.name}"] = scores[f"weight_{c.name}"].to_numpy()[keep]
-    chosen = assign(pd.DataFrame(contenders), settings)
+    pairs = pd.DataFrame(contenders)
+    chosen = assign(pairs, settings)
+    # A record matched to one taxpayer is no candidate for another: assign again without
+    # those pairs, so the rows that wanted it fall back to their next candidate.
+    claimed = claimed_elsewhere(payroll, chosen, pairs)
+    if claimed.any():
+        chosen = assign(pairs[~claimed], settings)
     chosen = _link_siblings(chosen, payroll, insured, left, right, comparisons, model)
     chosen.insert(0, "record_id", payroll["record_id"].to_numpy(object)[chosen["payroll_pos"]])
     links = conform(chosen.drop(columns=["payroll_pos"]), LINKS, stage="link")

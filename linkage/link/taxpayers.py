@@ -86,3 +86,33 @@ def sibling_links(payroll: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {"payroll_pos": rows.index.to_numpy(np.int64), "si_code": rows.to_numpy(object)}
     )
+
+
+def claimed_elsewhere(
+    payroll: pd.DataFrame, chosen: pd.DataFrame, contenders: pd.DataFrame
+) -> np.ndarray:
+    """Mask of contender pairs whose record another taxpayer's match already owns.
+
+    An insured record is one person, and a personal tax code is one person: once a record is
+    matched to rows of one taxpayer, a row carrying another personal tax code is not that
+    record's person, however close its name and birth year. Rows without a personal tax
+    code are never excluded this way. The owner is the taxpayer of the record's heaviest
+    match.
+
+    Args:
+        payroll: schema.PAYROLL table on a 0..n-1 index.
+        chosen: the assignment's links (``payroll_pos``, ``si_code``, ``band``,
+            ``match_weight``).
+        contenders: the pairs given to the assignment (``payroll_pos``, ``si_code``).
+    """
+    taxpayer = payroll["person_tax_code"].astype(object).to_numpy()
+    matched = chosen[chosen["band"] == Band.MATCH.value]
+    matched = matched.assign(taxpayer=taxpayer[matched["payroll_pos"].to_numpy()])
+    matched = matched.dropna(subset=["taxpayer"]).sort_values("match_weight", ascending=False)
+    owner = matched.drop_duplicates("si_code").set_index("si_code")["taxpayer"]
+    record_owner = contenders["si_code"].map(owner).astype(object).to_numpy()
+    own = taxpayer[contenders["payroll_pos"].to_numpy()]
+    known = pd.notna(record_owner) & pd.notna(own)
+    differs = np.zeros(len(own), dtype=bool)
+    differs[known] = record_owner[known] != own[known]
+    return differs
