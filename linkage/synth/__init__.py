@@ -1,18 +1,23 @@
 """Synthetic payroll, insured registry and enterprise registry with known ground truth.
 
 ``generate`` draws a realistic Vietnamese population (DOMAIN.md), assigns every
-(person, employer) job a clear-cut scenario (insured, uninsured, lapsed, under-declared,
-excluded), writes the three sources with per-source noise, and keeps the truth clean.
-``write_sample`` writes it to a folder; ``linkage sample`` calls it.
+(person, employer) job a clear-cut scenario (insured, insured at another employer,
+uninsured, lapsed, under-declared, excluded), writes the three sources with per-source
+noise, and keeps the truth clean. ``write_sample`` writes it to a folder; ``linkage sample``
+calls it. The default noise is at least as hard as an independent validation set's (see
+``sources``): annual (tax-year) periods, one row per person and employer, people on 1-3
+rows, a third of payroll rows without national ID.
 
 Ground truth:
-    truth_candidates  one row per payroll row: record_id, person_id, employer_tax_code
-                      (compact), disposition (insured_ok | candidate | excluded | rejected),
-                      reason. Duplicated declarations carry their original's truth.
-    truth_links       record_id, si_code for every loadable payroll row whose job is covered
-                      by an insured record (any status). A person with two insured jobs has
-                      one record per employer; the row links to the record at its employer.
-                      A lapsed job may be covered by a record at a previous employer.
+    truth_candidates  one row per distinct payroll record_id: record_id, person_id,
+                      employer_tax_code (compact), disposition (insured_ok | candidate |
+                      excluded | rejected), reason, scenario (the job's ``Scenario``, lower
+                      case). Duplicated declarations carry their original's truth; rows
+                      repeated verbatim (record_id included) appear once.
+    truth_links       record_id, si_code for every loadable payroll row whose person has an
+                      insured record (any status). The registry holds one record per person:
+                      the rows of a person's other jobs link to it too, and a lapsed job may
+                      be covered by a record at a previous employer.
 
 Everything is drawn from one ``numpy.random.Generator`` seeded by ``seed``: the same seed
 gives identical frames.
@@ -30,6 +35,7 @@ import pandas as pd
 
 from linkage.synth.scenarios import SCENARIO_MIX, Population, Scenario, build_population
 from linkage.synth.sources import (
+    PERIODS,
     payroll_sizes,
     render_businesses,
     render_insured,
@@ -38,6 +44,7 @@ from linkage.synth.sources import (
 
 __all__ = [
     "GENERATOR_VERSION",
+    "PERIODS",
     "SCENARIO_MIX",
     "Scenario",
     "SyntheticData",
@@ -45,7 +52,7 @@ __all__ = [
     "write_sample",
 ]
 
-GENERATOR_VERSION: Final = "1.0.0"
+GENERATOR_VERSION: Final = "2.0.0"
 FORMATS: Final = ("csv", "parquet", "xlsx")
 
 
@@ -72,16 +79,20 @@ class SyntheticData:
     noise_counts: dict[str, int] = field(default_factory=dict)
 
 
-def generate(payroll_rows: int, seed: int, noise: float = 1.0) -> SyntheticData:
+def generate(
+    payroll_rows: int, seed: int, noise: float = 1.0, *, periods: str = "annual"
+) -> SyntheticData:
     """Generate a synthetic world with exactly ``payroll_rows`` payroll rows.
 
     Args:
         payroll_rows: number of payroll rows (duplicates and rejects included).
         seed: seed of the random generator; the same seed gives identical data.
         noise: scale of every noise rate; 0 writes clean sources, 1 the default rates.
+        periods: ``annual`` (one row per job, period = the tax year, as the annual
+            finalization files) or ``monthly`` (1-3 monthly rows per job, MM/YYYY).
 
     Raises:
-        ValueError: if ``payroll_rows`` < 1 or ``noise`` < 0.
+        ValueError: if ``payroll_rows`` < 1, ``noise`` < 0 or ``periods`` is unknown.
     """
     if payroll_rows < 1:
         msg = f"payroll_rows must be at least 1, got {payroll_rows!r}"
@@ -89,10 +100,16 @@ def generate(payroll_rows: int, seed: int, noise: float = 1.0) -> SyntheticData:
     if noise < 0:
         msg = f"noise must be >= 0, got {noise!r}"
         raise ValueError(msg)
+    if periods not in PERIODS:
+        msg = f"periods must be one of {PERIODS}, got {periods!r}"
+        raise ValueError(msg)
+    annual = periods == "annual"
     rng = np.random.default_rng(seed)
-    job_rows, n_dup, n_reject = payroll_sizes(payroll_rows, noise)
-    population: Population = build_population(rng, job_rows)
-    payroll, truth, links, payroll_counts = render_payroll(rng, population, n_dup, n_reject, noise)
+    job_rows, n_dup, n_exact, n_reject = payroll_sizes(payroll_rows, noise)
+    population: Population = build_population(rng, job_rows, annual=annual)
+    payroll, truth, links, payroll_counts = render_payroll(
+        rng, population, (n_dup, n_exact, n_reject), noise, annual=annual
+    )
     insured, insured_counts = render_insured(rng, population, noise)
     businesses, business_counts = render_businesses(rng, population, noise)
     counts = {f"payroll.{k}": v for k, v in payroll_counts.items()}
@@ -126,7 +143,13 @@ def _write_source(frame: pd.DataFrame, path: Path, fmt: str) -> None:
 
 
 def write_sample(
-    out: Path, *, payroll_rows: int, seed: int, fmt: str = "csv", noise: float = 1.0
+    out: Path,
+    *,
+    payroll_rows: int,
+    seed: int,
+    fmt: str = "csv",
+    noise: float = 1.0,
+    periods: str = "annual",
 ) -> dict[str, Path]:
     """Generate a synthetic world and write it to ``out``.
 
@@ -140,6 +163,7 @@ def write_sample(
         seed: random seed.
         fmt: file format of the three sources.
         noise: scale of every noise rate (0 = clean).
+        periods: ``annual`` or ``monthly`` payroll periods (see ``generate``).
 
     Returns:
         The written paths by name: businesses, payroll, insured, truth_links,
@@ -151,7 +175,7 @@ def write_sample(
     if fmt not in FORMATS:
         msg = f"fmt must be one of {FORMATS}, got {fmt!r}"
         raise ValueError(msg)
-    data = generate(payroll_rows, seed, noise)
+    data = generate(payroll_rows, seed, noise, periods=periods)
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
     for name in ("businesses", "payroll", "insured"):
@@ -166,6 +190,7 @@ def write_sample(
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
         "noise": noise,
+        "periods": periods,
         "format": fmt,
         "rows": {
             "payroll": len(data.payroll),

@@ -9,7 +9,7 @@ Per-row Python runs only over the rows a corruption selects.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Final
 
 import numpy as np
@@ -21,17 +21,33 @@ from linkage.synth.names_data import SPELLING_VARIANTS
 StrArray = npt.NDArray[np.object_]
 BoolArray = npt.NDArray[np.bool_]
 
-# Base rates at noise = 1.0 (fraction of rows).
+# Base rates at noise = 1.0 (fraction of rows), payroll. Each is at least the rate an
+# independent validation set shows: its payroll writes 20 % of names without diacritics
+# (16 % in mixed case, "Pham Thi Huyen"), 24 % in capitals, 4 % decomposed, 2.9 % as Telex.
 NAME_RATES: Final = {
     "name_dropped_middle": 0.04,
     "name_given_first": 0.02,
-    "name_spelling_variant": 0.02,
-    "name_typo": 0.03,
-    "name_ascii_caps": 0.10,
-    "name_nfd": 0.10,
-    "name_telex": 0.01,
+    "name_spelling_variant": 0.03,  # i/y (Lý/Lí), old/new tone placement
+    "name_typo": 0.035,
+    # Writing styles, one per row at most: capitals without diacritics, mixed case without
+    # diacritics, capitals with diacritics, NFD, Telex.
+    "name_ascii_caps": 0.05,
+    "name_ascii": 0.17,
+    "name_upper": 0.21,
+    "name_nfd": 0.05,
+    "name_telex": 0.03,
     "name_whitespace": 0.03,
 }
+# The registry writes names in capitals (validation: 79 %, 16.5 % of all without diacritics).
+INSURED_NAME_RATES: Final = NAME_RATES | {
+    "name_ascii_caps": 0.17,
+    "name_ascii": 0.06,
+    "name_upper": 0.62,
+    "name_nfd": 0.04,
+    "name_telex": 0.015,
+    "name_whitespace": 0.02,
+}
+_STYLES: Final = ("name_ascii_caps", "name_ascii", "name_upper", "name_nfd", "name_telex")
 
 # Telex keystrokes: tone marks go to the end of the syllable, vowel marks double or add w.
 _TONE_KEYS: Final = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
@@ -58,9 +74,14 @@ def targeted(rng: np.random.Generator, eligible: BoolArray, rate: float) -> Bool
 _FOLD: Final = {c: None for c in range(0x300, 0x370)} | {ord("đ"): "d", ord("Đ"): "D"}
 
 
+def ascii_fold(name: str) -> str:
+    """Drop every diacritic, keeping case: "Phạm Thị Huyền" -> "Pham Thi Huyen"."""
+    return unicodedata.normalize("NFD", name).translate(_FOLD)
+
+
 def ascii_caps(name: str) -> str:
     """Fold to upper-case ASCII as legacy systems do: "Nguyễn Văn Đức" -> "NGUYEN VAN DUC"."""
-    return unicodedata.normalize("NFD", name).translate(_FOLD).upper()
+    return ascii_fold(name).upper()
 
 
 def telex(name: str) -> str:
@@ -144,6 +165,7 @@ def noise_names(
     vietnamese: BoolArray,
     *,
     scale: float,
+    rates: Mapping[str, float] = NAME_RATES,
 ) -> tuple[StrArray, dict[str, BoolArray]]:
     """Corrupt names as a source would write them.
 
@@ -156,12 +178,17 @@ def noise_names(
         vietnamese: rows whose name follows the Vietnamese family-first structure; only
             these get structural corruptions (dropped middle name, given name first).
         scale: the noise scale (0 = clean).
+        rates: base rate of each corruption (keys of ``NAME_RATES``); writing styles that
+            add up to more than 1 at this scale are shrunk in proportion.
 
     Returns:
         The written names and one mask per corruption kind (keys of ``NAME_RATES``).
     """
     n = full_name.size
-    rate = {k: scaled(v, scale) for k, v in NAME_RATES.items()}
+    rate = {k: scaled(v, scale) for k, v in rates.items()}
+    style_total = sum(rate[k] for k in _STYLES)
+    if style_total > 1.0:
+        rate |= {k: rate[k] / style_total for k in _STYLES}
     masks: dict[str, BoolArray] = {}
     masks["name_dropped_middle"] = targeted(
         rng, vietnamese & (middle != ""), rate["name_dropped_middle"]
@@ -195,13 +222,14 @@ def noise_names(
     apply_rows(typo, names, masks["name_typo"], rng.random(n), rng.random(n))
 
     style = rng.random(n)
-    caps_end = rate["name_ascii_caps"]
-    nfd_end = caps_end + rate["name_nfd"]
-    masks["name_ascii_caps"] = style < caps_end
-    masks["name_nfd"] = (style >= caps_end) & (style < nfd_end)
-    masks["name_telex"] = (style >= nfd_end) & (style < nfd_end + rate["name_telex"])
+    ends = np.cumsum([rate[k] for k in _STYLES])
+    starts = ends - [rate[k] for k in _STYLES]
+    for key, start, end in zip(_STYLES, starts.tolist(), ends.tolist(), strict=True):
+        masks[key] = (style >= start) & (style < end)
     masks["name_telex"] &= vietnamese
     apply_rows(ascii_caps, names, masks["name_ascii_caps"])
+    apply_rows(ascii_fold, names, masks["name_ascii"])
+    apply_rows(str.upper, names, masks["name_upper"])
     apply_rows(lambda s: unicodedata.normalize("NFD", s), names, masks["name_nfd"])
     apply_rows(telex, names, masks["name_telex"])
     masks["name_whitespace"] = rng.random(n) < rate["name_whitespace"]

@@ -16,11 +16,14 @@ import pandas as pd
 from linkage.synth import ids, names_data
 from linkage.synth.businesses import province_weights, units
 
-# Ages are measured at this date; the synthetic periods are 2026-01..2026-06.
+# Ages are measured at this date; the synthetic periods are the 2026 tax year (annual) or
+# 2026-01..2026-06 (monthly), and every age band stays clear of the rules through 2026.
 REFERENCE_DATE: Final = np.datetime64("2026-01-01")
 MALE_SHARE: Final = 0.52
-CMND_SHARE: Final = 0.35  # of Vietnamese born before 2000: still hold a 9-digit CMND
-LEGACY_TAX_CODE_SHARE: Final = 0.5  # of Vietnamese adults 22+: registered a 10-digit MST
+# Of Vietnamese born before 2000: still hold a 9-digit CMND, which a source may write
+# instead of the CCCD (validation: 9-digit IDs on 8 % of payroll rows).
+CMND_SHARE: Final = 0.5
+LEGACY_TAX_CODE_SHARE: Final = 0.72  # of Vietnamese adults 18+: registered a 10-digit MST
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -190,7 +193,7 @@ def generate_persons(
     has_cmnd = vietnamese & (year < 2000) & (rng.random(n) < CMND_SHARE)
     cmnd[has_cmnd] = ids.cmnd(rng, int(has_cmnd.sum()))
     tax = np.full(n, "", dtype=object)
-    adult = (REFERENCE_DATE - born).astype(np.int64) >= 22 * 365
+    adult = (REFERENCE_DATE - born).astype(np.int64) >= 18 * 366
     has_tax = foreign | (adult & (rng.random(n) < LEGACY_TAX_CODE_SHARE))
     tax[has_tax] = ids.random_mst(
         rng, int(has_tax.sum()), rng.integers(80, 90, size=int(has_tax.sum()))

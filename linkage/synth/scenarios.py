@@ -3,6 +3,10 @@
 Each (person, employer) job gets one scenario that fixes its ground truth without relying on
 edge-of-rule judgement: ages sit far from the retirement and minimum ages, contribution
 salaries far from the floors, and only one exclusion reason ever applies to a job.
+
+The registry holds one record per person (Law 58: a worker with several contracts
+contributes under one of them). A person's primary job sets that record; their other jobs
+are insured at another employer, lapsed, or uninsured with it.
 """
 
 from __future__ import annotations
@@ -33,18 +37,27 @@ class Scenario(IntEnum):
     OVER_RETIREMENT_AGE = 5
     UNDER_AGE = 6
     EMPLOYER_CLOSED = 7
+    INSURED_ELSEWHERE = 8  # another job of a person insured (active) at another employer
 
 
-# Share of primary jobs per scenario (second jobs add a few insured_ok / under_declared).
+# Share of primary jobs (one per person) per scenario; a person's further jobs follow the
+# primary's insurance (see EXTRA_JOB_SCENARIO).
 SCENARIO_MIX: Final = {
-    Scenario.INSURED_OK: 0.62,
-    Scenario.UNINSURED: 0.15,
-    Scenario.LAPSED: 0.06,
+    Scenario.INSURED_OK: 0.57,
+    Scenario.UNINSURED: 0.20,
+    Scenario.LAPSED: 0.07,
     Scenario.UNDER_DECLARED: 0.06,
-    Scenario.SHORT_CONTRACT: 0.06,
+    Scenario.SHORT_CONTRACT: 0.05,
     Scenario.OVER_RETIREMENT_AGE: 0.02,
     Scenario.UNDER_AGE: 0.01,
     Scenario.EMPLOYER_CLOSED: 0.02,
+}
+# Scenario of a further job by the primary's: the one registry record decides it.
+EXTRA_JOB_SCENARIO: Final = {
+    Scenario.INSURED_OK: Scenario.INSURED_ELSEWHERE,
+    Scenario.UNDER_DECLARED: Scenario.INSURED_ELSEWHERE,
+    Scenario.LAPSED: Scenario.LAPSED,
+    Scenario.UNINSURED: Scenario.UNINSURED,
 }
 # (disposition, reason) written to truth_candidates.csv per scenario.
 TRUTH: Final = {
@@ -56,19 +69,33 @@ TRUTH: Final = {
     Scenario.OVER_RETIREMENT_AGE: ("excluded", "over_retirement_age"),
     Scenario.UNDER_AGE: ("excluded", "under_age"),
     Scenario.EMPLOYER_CLOSED: ("excluded", "employer_closed"),
+    Scenario.INSURED_ELSEWHERE: ("insured_ok", ""),
 }
+# Primary-job scenarios whose person has a registry record.
 INSURED_SCENARIOS: Final = (Scenario.INSURED_OK, Scenario.LAPSED, Scenario.UNDER_DECLARED)
+# Job scenarios whose payroll rows link to their person's registry record.
+LINKED_SCENARIOS: Final = (*INSURED_SCENARIOS, Scenario.INSURED_ELSEWHERE)
 
-PERIODS_P: Final = (0.25, 0.30, 0.45)  # 1, 2 or 3 monthly periods per job
-MONTHS: Final = 6  # periods 2026-01 .. 2026-06
-SECOND_JOB_SHARE: Final = 0.04  # of persons: a second employer
+PERIODS_P: Final = (0.25, 0.30, 0.45)  # monthly mode: 1, 2 or 3 monthly periods per job
+MONTHS: Final = 6  # monthly mode: periods 2026-01 .. 2026-06
+# Of persons whose primary job is eligible: a second employer; of those, a third. The
+# validation set has 9.8 % of persons on two payroll rows and 0.9 % on three.
+SECOND_JOB_SHARE: Final = 0.125
+THIRD_JOB_SHARE: Final = 0.09
 FOREIGN_SHARE: Final = 0.012  # of insured_ok / uninsured primary jobs
 CONTRACTS: Final = (1, 2, 3, 6, 12, 24, 36)
 CONTRACTS_P: Final = (0.03, 0.03, 0.08, 0.10, 0.36, 0.20, 0.20)
 EMPLOYEES_PER_BUSINESS: Final = 12
 INSURED_PER_PAYROLL_PERSON: Final = 1.5
-LAPSED_AT_PREVIOUS_EMPLOYER: Final = 0.4
-SI_CODE_IS_CCCD: Final = 0.3  # VSS uses the citizen ID as SI code from Aug 2025
+LAPSED_AT_PREVIOUS_EMPLOYER: Final = 0.5
+# VSS uses the citizen ID as SI code from Aug 2025, but registry extracts still carry the
+# 10-digit code for most records (the validation set: all of them).
+SI_CODE_IS_CCCD: Final = 0.1
+# Contribution salary / taxable income of a correctly declared job: mostly the contract
+# wage (80-102 % of taxable income), some with large allowances outside the base (60-80 %).
+DECLARED_SHARE_P: Final = 0.85
+DECLARED_SHARE: Final = (0.80, 1.02)
+ALLOWANCE_SHARE: Final = (0.60, 0.80)
 # Legal thresholds used only to place salaries well clear of them (2026 values).
 REGION_I_MINIMUM: Final = 5_310_000
 REGION_IV_MINIMUM: Final = 3_700_000
@@ -83,11 +110,13 @@ class Population:
         persons: one row per person (``people.generate_persons`` columns).
         businesses: the enterprise registry (``businesses.generate_businesses`` columns).
         jobs: one row per (person, employer): ``person``, ``employer`` (row indices),
-            ``scenario``, ``contract_months``, ``monthly_income``, ``first_month``,
-            ``n_periods``.
-        insured: one clean insured record per row: ``si_code``, ``person``, ``employer``,
-            ``status`` (active | suspended | stopped), ``contribution_salary``, ``job``
-            (row index of the payroll job it covers, -1 for persons not in payroll).
+            ``scenario``, ``primary`` (the job that sets the person's registry record),
+            ``contract_months``, ``monthly_income``, ``first_month`` (0 for the annual
+            period), ``n_periods``.
+        insured: one clean insured record per person: ``si_code``, ``person``,
+            ``employer``, ``status`` (active | suspended | stopped),
+            ``contribution_salary``, ``job`` (row index of the primary payroll job it
+            covers, -1 for persons not in payroll).
     """
 
     persons: pd.DataFrame
@@ -108,10 +137,19 @@ def _draw_from(
 
 
 def _cut_jobs(
-    rng: np.random.Generator, n_periods: IntArray, rows: int
+    rng: np.random.Generator,
+    job_person: IntArray,
+    primary: npt.NDArray[np.bool_],
+    n_periods: IntArray,
+    rows: int,
 ) -> tuple[IntArray, IntArray]:
-    """Pick jobs in random order until their periods add up to exactly ``rows``."""
-    order = rng.permutation(n_periods.size)
+    """Take persons in random order, primary job first, until periods add up to ``rows``.
+
+    Every kept person keeps their primary job; only the last one may lose further jobs or
+    periods.
+    """
+    rank = rng.permutation(int(job_person.max()) + 1)[job_person]
+    order = np.lexsort((~primary, rank))
     total = np.cumsum(n_periods[order])
     if total[-1] < rows:
         msg = f"internal: {total[-1]} periods drawn for {rows} rows"
@@ -123,40 +161,56 @@ def _cut_jobs(
     return kept, periods
 
 
-def build_population(rng: np.random.Generator, job_rows: int) -> Population:
+def _distinct_employers(employer: IntArray, job_person: IntArray, open_pool: IntArray) -> IntArray:
+    """Move a person's repeated employer to the next open business until all differ."""
+    employer = employer.copy()
+    for _ in range(8):
+        clash = pd.DataFrame({"p": job_person, "e": employer}).duplicated().to_numpy()
+        if not clash.any():
+            break
+        position = np.searchsorted(open_pool, employer[clash]) + 1
+        employer[clash] = open_pool[position % open_pool.size]
+    return employer
+
+
+def build_population(rng: np.random.Generator, job_rows: int, *, annual: bool = True) -> Population:
     """Draw persons, businesses, jobs with exactly ``job_rows`` payroll periods, and insurance.
 
     Args:
         rng: the random generator.
         job_rows: payroll rows before duplicates and rejects are added.
+        annual: one annual period per job (the tax-year finalization) instead of 1-3
+            monthly periods.
     """
-    mean_periods = float(np.dot(PERIODS_P, [1, 2, 3]))
-    n_primary = int(job_rows / mean_periods / (1 + SECOND_JOB_SHARE) * 1.2) + 20
+    periods_p = (1.0, 0.0, 0.0) if annual else PERIODS_P
+    mean_periods = float(np.dot(periods_p, [1, 2, 3]))
+    jobs_per_person = 1 + SECOND_JOB_SHARE * (1 + THIRD_JOB_SHARE)
+    n_primary = int(job_rows / mean_periods / jobs_per_person * 1.2) + 20
     scenario = rng.choice(len(SCENARIO_MIX), size=n_primary, p=list(SCENARIO_MIX.values()))
     foreign = np.isin(scenario, [Scenario.INSURED_OK, Scenario.UNINSURED]) & (
         rng.random(n_primary) < FOREIGN_SHARE
     )
-    second = np.flatnonzero(
-        (scenario == Scenario.INSURED_OK)
-        & ~foreign
-        & (rng.random(n_primary) < SECOND_JOB_SHARE / SCENARIO_MIX[Scenario.INSURED_OK])
-    )
-    second_scenario = np.where(
-        rng.random(second.size) < 0.8, Scenario.INSURED_OK, Scenario.UNDER_DECLARED
-    )
-    job_person = np.concatenate([np.arange(n_primary), second])
-    job_scenario = np.concatenate([scenario, second_scenario])
-    is_second = np.concatenate([np.zeros(n_primary, bool), np.ones(second.size, bool)])
-    n_periods = rng.choice(3, size=job_person.size, p=PERIODS_P) + 1
-    kept, periods = _cut_jobs(rng, n_periods, job_rows)
+    # Further jobs of persons whose primary job is eligible: a second, sometimes a third.
+    extendable = np.isin(scenario, list(EXTRA_JOB_SCENARIO))
+    second = np.flatnonzero(extendable & (rng.random(n_primary) < SECOND_JOB_SHARE))
+    third = second[rng.random(second.size) < THIRD_JOB_SHARE]
+    extra = np.concatenate([second, third])
+    follow = np.arange(len(Scenario))
+    for primary_scenario, extra_scenario in EXTRA_JOB_SCENARIO.items():
+        follow[primary_scenario] = extra_scenario
+    job_person = np.concatenate([np.arange(n_primary), extra])
+    job_scenario = np.concatenate([scenario, follow[scenario[extra]]])
+    primary = np.concatenate([np.ones(n_primary, bool), np.zeros(extra.size, bool)])
+    n_periods = rng.choice(3, size=job_person.size, p=periods_p) + 1
+    kept, periods = _cut_jobs(rng, job_person, primary, n_periods, job_rows)
     kept_sorted = np.argsort(kept, kind="stable")
     kept, periods = kept[kept_sorted], periods[kept_sorted]
-    job_person, job_scenario, is_second = job_person[kept], job_scenario[kept], is_second[kept]
+    job_person, job_scenario, primary = job_person[kept], job_scenario[kept], primary[kept]
 
     # Persons: those with a kept job, then extra insured persons absent from payroll.
     slots, job_person = np.unique(job_person, return_inverse=True)
     n_payroll_persons = slots.size
-    n_covered = int(np.isin(job_scenario, INSURED_SCENARIOS).sum())
+    n_covered = int(np.isin(scenario[slots], INSURED_SCENARIOS).sum())
     n_extra = max(0, round(INSURED_PER_PAYROLL_PERSON * n_payroll_persons) - n_covered)
     band = np.full(n_payroll_persons + n_extra, AgeBand.WORKING, dtype=np.int8)
     band[:n_payroll_persons] = np.select(
@@ -181,27 +235,29 @@ def build_population(rng: np.random.Generator, job_rows: int) -> Population:
     closed_job = job_scenario == Scenario.EMPLOYER_CLOSED
     employer = _draw_from(rng, open_pool, weight, n_jobs)
     employer[closed_job] = _draw_from(rng, closed_pool, weight, int(closed_job.sum()))
-    # A second job is at another employer than the person's first.
-    first_employer = np.full(n_payroll_persons, -1)
-    first_employer[job_person[~is_second]] = employer[~is_second]
-    clash = is_second & (employer == first_employer[job_person])
-    employer[clash] = open_pool[(np.searchsorted(open_pool, employer[clash]) + 1) % open_pool.size]
+    # A person's jobs are at different employers.
+    employer = _distinct_employers(employer, job_person, open_pool)
 
     contract = np.array(CONTRACTS)[rng.choice(len(CONTRACTS), size=n_jobs, p=CONTRACTS_P)]
     contract[job_scenario == Scenario.SHORT_CONTRACT] = 0
     foreign_job = persons["nationality"].to_numpy()[job_person] != "Việt Nam"
     contract[foreign_job] = rng.choice([12, 24, 36], size=int(foreign_job.sum()))
-    income = _round(np.clip(rng.lognormal(np.log(10_000_000), 0.55, n_jobs), 5e6, 4e7), 100_000)
+    # Taxable monthly income; about a fifth fall below the region-I minimum wage, so their
+    # contribution salary sits on the floor (as in the validation set).
+    income = _round(np.clip(rng.lognormal(np.log(9_000_000), 0.55, n_jobs), 3e6, 4e7), 1_000)
     # Half the under-declared jobs declare a normal wage but on a high income.
     high = (job_scenario == Scenario.UNDER_DECLARED) & (rng.random(n_jobs) < 0.5)
-    income[high] = _round(rng.uniform(2e7, 4e7, int(high.sum())), 100_000)
-    first_month = rng.integers(1, MONTHS + 2 - periods)
+    income[high] = _round(rng.uniform(2e7, 4e7, int(high.sum())), 1_000)
+    first_month = (
+        np.zeros(n_jobs, dtype=np.int64) if annual else rng.integers(1, MONTHS + 2 - periods)
+    )
 
     jobs = pd.DataFrame(
         {
             "person": job_person,
             "employer": employer,
             "scenario": job_scenario,
+            "primary": primary,
             "contract_months": contract,
             "monthly_income": income,
             "first_month": first_month,
@@ -212,6 +268,18 @@ def build_population(rng: np.random.Generator, job_rows: int) -> Population:
     return Population(persons=persons, businesses=businesses, jobs=jobs, insured=insured)
 
 
+def _declared_salary(rng: np.random.Generator, income: IntArray) -> IntArray:
+    """A correctly declared contribution salary: most of the income, never below the floor."""
+    n = income.size
+    share = np.where(
+        rng.random(n) < DECLARED_SHARE_P,
+        rng.uniform(*DECLARED_SHARE, n),
+        rng.uniform(*ALLOWANCE_SHARE, n),
+    )
+    declared = (np.ceil(np.minimum(income, CEILING) * share / 1_000) * 1_000).astype(np.int64)
+    return np.maximum(declared, REGION_I_MINIMUM)
+
+
 def _insured_records(
     rng: np.random.Generator,
     persons: pd.DataFrame,
@@ -220,9 +288,9 @@ def _insured_records(
     high_income: npt.NDArray[np.bool_],
     n_payroll_persons: int,
 ) -> pd.DataFrame:
-    """Clean insured records: one per insured job, plus persons absent from payroll."""
+    """Clean insured records: one per insured payroll person, plus persons absent from it."""
     scenario = jobs["scenario"].to_numpy()
-    covered = np.flatnonzero(np.isin(scenario, INSURED_SCENARIOS))
+    covered = np.flatnonzero(jobs["primary"].to_numpy() & np.isin(scenario, INSURED_SCENARIOS))
     sc = scenario[covered]
     income = jobs["monthly_income"].to_numpy()[covered]
     employer = jobs["employer"].to_numpy()[covered].copy()
@@ -237,9 +305,7 @@ def _insured_records(
     status[lapsed] = np.where(rng.random(int(lapsed.sum())) < 0.4, "suspended", "stopped")
 
     # insured_ok: at least the region-I minimum and 60 % of income (capped at the ceiling).
-    floor = np.maximum(REGION_I_MINIMUM, 0.6 * np.minimum(income, CEILING))
-    salary = _round(floor + rng.uniform(0, 0.4, n) * np.maximum(income - floor, 0), 10_000)
-    salary = np.maximum(salary, _round(floor + 5_000, 10_000))
+    salary = _declared_salary(rng, income)
     under = sc == Scenario.UNDER_DECLARED
     on_high = under & high_income[covered]
     # under_declared: below the region-IV minimum, or a normal wage on a high income but
@@ -257,10 +323,8 @@ def _insured_records(
         rng.choice(3, size=extra.size, p=[0.85, 0.05, 0.10])
     ]
     x_status[businesses["status"].to_numpy()[x_employer] == "closed"] = "stopped"
-    x_salary = _round(
-        np.clip(rng.lognormal(np.log(8_000_000), 0.5, extra.size), REGION_I_MINIMUM, CEILING),
-        10_000,
-    )
+    x_income = _round(rng.lognormal(np.log(9_000_000), 0.55, extra.size), 1_000)
+    x_salary = _declared_salary(rng, x_income)
 
     person = np.concatenate([jobs["person"].to_numpy()[covered], extra])
     records = pd.DataFrame(
@@ -272,10 +336,9 @@ def _insured_records(
             "job": np.concatenate([covered, np.full(extra.size, -1)]),
         }
     )
-    # SI codes: the citizen ID for some (first record of a person only), else 10 digits.
+    # SI codes: the citizen ID for some, else 10 digits.
     cccd = persons["cccd"].to_numpy()[person]
-    first_of_person = ~pd.Series(person).duplicated().to_numpy()
-    use_cccd = first_of_person & (cccd != "") & (rng.random(person.size) < SI_CODE_IS_CCCD)
+    use_cccd = (cccd != "") & (rng.random(person.size) < SI_CODE_IS_CCCD)
     # A 10-digit SI code starts with the code of the province that first registered it.
     province_of_business = businesses["province_code"].to_numpy().astype(np.int64)
     province = province_of_business[records["employer"].to_numpy()]

@@ -1,8 +1,13 @@
 """Render the clean population as the three source files, noised, plus the ground truth.
 
-Payroll noise is drawn per *entry* (a job as one employer declares it month after month, a
-duplicate declaration, or an unusable row), so a worker's spelling is stable across the
-periods of one declaration but differs between sources and between duplicates.
+Payroll noise is drawn per *entry* (a job as one employer declares it, a duplicate
+declaration, or an unusable row), so a worker's spelling is stable across the monthly
+periods of one declaration but differs between employers, between sources and between
+duplicates. Some facts are withheld per *person* (a worker whose employers never record
+the national ID), so a person's several payroll rows can all lack it.
+
+Default rates (``noise_model``) are at least those of an independent validation set;
+``noise`` scales them all.
 """
 
 from __future__ import annotations
@@ -13,10 +18,24 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from linkage.synth.field_noise import format_tax_codes, noise_dates, noise_ids, split_dates
+from linkage.synth.field_noise import (
+    BUSINESS_TAX_CODE_RATES,
+    format_tax_codes,
+    noise_dates,
+    noise_ids,
+    split_dates,
+)
 from linkage.synth.ids import as_text, sequence_ids
 from linkage.synth.name_noise import BoolArray, StrArray, noise_names, scaled
-from linkage.synth.scenarios import INSURED_SCENARIOS, TRUTH, Population, Scenario
+from linkage.synth.noise_model import (
+    CCCD_AS_TAX_CODE,
+    INSURED_NOISE,
+    PAYROLL_NOISE,
+    PAYROLL_RATES,
+    SourceNoise,
+)
+from linkage.synth.people import REFERENCE_DATE
+from linkage.synth.scenarios import LINKED_SCENARIOS, TRUTH, Population, Scenario
 
 PAYROLL_HEADERS: Final = {
     "record_id": "Mã bản ghi",
@@ -51,43 +70,36 @@ BUSINESS_HEADERS: Final = {
     "status": "Tình trạng hoạt động",
     "registered_on": "Ngày cấp",
 }
-GENDER: Final = {"M": "Nam", "F": "Nữ"}
 SI_STATUS: Final = {"active": "Đang tham gia", "suspended": "Tạm dừng", "stopped": "Dừng tham gia"}
 BUSINESS_STATUS: Final = {
     "active": "Đang hoạt động",
     "suspended": "Tạm ngừng kinh doanh",
     "closed": "Ngừng hoạt động",
 }
-PAYROLL_RATES: Final = {
-    "duplicate": 0.01,  # same person, employer and period declared twice
-    "rejected": 0.001,  # blank name, invalid employer MST or unparseable income
-    "national_id_missing": 0.15,
-    "birth_date_missing": 0.03,
-    "gender_missing": 0.03,
-    "period_iso": 0.20,  # YYYY-MM instead of MM/YYYY
-}
-INSURED_ID_MISSING: Final = 0.05
-CMND_WRITTEN: Final = 0.10  # of CMND holders' rows, per source: the old CMND is written
 REJECT_KINDS: Final = ("missing_name", "invalid_tax_code", "invalid_number")
 UNPARSEABLE_INCOME: Final = "không rõ"
+GENDER_TEXT: Final = np.array(["Nam", "Nữ", "M", "F", ""], dtype=object)
+TAX_YEAR: Final = int(REFERENCE_DATE.astype("datetime64[Y]").astype(np.int64)) + 1970
+PERIODS: Final = ("annual", "monthly")
 
 
-def payroll_sizes(payroll_rows: int, noise: float) -> tuple[int, int, int]:
-    """Split the requested row count into (job rows, duplicates, rejects)."""
+def payroll_sizes(payroll_rows: int, noise: float) -> tuple[int, int, int, int]:
+    """Split the requested row count into (job rows, duplicates, exact copies, rejects)."""
     n_dup = round(payroll_rows * scaled(PAYROLL_RATES["duplicate"], noise))
+    n_exact = round(payroll_rows * scaled(PAYROLL_RATES["exact_duplicate"], noise))
     n_reject = round(payroll_rows * scaled(PAYROLL_RATES["rejected"], noise))
     if noise > 0 and payroll_rows >= 100:
         n_reject = max(n_reject, len(REJECT_KINDS))
-    return payroll_rows - n_dup - n_reject, n_dup, n_reject
+    return payroll_rows - n_dup - n_exact - n_reject, n_dup, n_exact, n_reject
 
 
 def _id_column(
-    rng: np.random.Generator, pop: Population, person: npt.NDArray[np.int64], scale: float
+    rng: np.random.Generator, pop: Population, person: npt.NDArray[np.int64], rate: float
 ) -> tuple[StrArray, BoolArray]:
     """The national ID a source writes: the CCCD, or for some CMND holders the old CMND."""
     cccd = pop.persons["cccd"].to_numpy()[person]
     cmnd = pop.persons["cmnd"].to_numpy()[person]
-    use_cmnd = (cmnd != "") & (rng.random(person.size) < scaled(CMND_WRITTEN, scale))
+    use_cmnd = (cmnd != "") & (rng.random(person.size) < rate)
     return np.where(use_cmnd, cmnd, cccd), use_cmnd
 
 
@@ -97,75 +109,115 @@ def _person_columns(
     person: npt.NDArray[np.int64],
     *,
     scale: float,
-    id_missing: float,
-    date_missing: float,
+    noise: SourceNoise,
 ) -> tuple[dict[str, StrArray], dict[str, BoolArray]]:
     """Name, birth date, gender and national ID as one source writes them."""
     p = pop.persons
+    n = person.size
     take = {c: p[c].to_numpy()[person] for c in ("full_name", "surname", "middle", "given")}
     vietnamese = p["nationality"].to_numpy()[person] == "Việt Nam"
     names, masks = noise_names(
         rng, take["full_name"], take["surname"], take["middle"], take["given"], vietnamese,
-        scale=scale,
+        scale=scale, rates=noise.names,
     )  # fmt: skip
     birth = p["birth_date"].to_numpy().astype("datetime64[D]")[person]
-    dates, date_masks = noise_dates(rng, birth, missing=date_missing, scale=scale)
+    dates, date_masks = noise_dates(
+        rng, birth, missing=noise.birth_date_missing, scale=scale, rates=noise.dates
+    )
     masks.update(date_masks)
-    national_id, masks["id_cmnd"] = _id_column(rng, pop, person, scale)
-    national_id, id_masks = noise_ids(rng, national_id, missing=id_missing, scale=scale)
+    national_id, masks["id_cmnd"] = _id_column(rng, pop, person, scaled(noise.cmnd_written, scale))
+    withheld = rng.random(len(p)) < scaled(noise.id_withheld, scale)
+    masks["id_withheld"] = withheld[person] & (national_id != "")
+    national_id = np.where(masks["id_withheld"], "", national_id)
+    national_id, id_masks = noise_ids(
+        rng, national_id, missing=noise.id_missing, scale=scale, rates=noise.ids
+    )
+    id_masks["id_missing"] |= masks["id_withheld"]
     masks.update(id_masks)
-    return {"full_name": names, "birth_date": dates, "national_id": national_id}, masks
+    female = p["sex"].to_numpy()[person] == "F"
+    masks["gender_missing"] = rng.random(n) < scaled(noise.gender_missing, scale)
+    masks["gender_code"] = ~masks["gender_missing"] & (
+        rng.random(n) < scaled(noise.gender_code, scale)
+    )
+    code = np.where(masks["gender_missing"], 4, 2 * masks["gender_code"] + female)
+    columns = {
+        "full_name": names,
+        "birth_date": dates,
+        "national_id": national_id,
+        "gender": GENDER_TEXT[code],
+    }
+    return columns, masks
+
+
+def _person_tax_codes(
+    rng: np.random.Generator, pop: Population, person: npt.NDArray[np.int64], scale: float
+) -> tuple[StrArray, BoolArray]:
+    """The personal tax code of each row: one per person, the same on all of their rows."""
+    persons = pop.persons
+    legacy = persons["personal_tax_code"].to_numpy()
+    cccd = persons["cccd"].to_numpy()
+    as_cccd = (legacy == "") & (cccd != "") & (rng.random(len(persons)) < CCCD_AS_TAX_CODE)
+    written = np.where(legacy != "", legacy, np.where(as_cccd, cccd, ""))[person]
+    missing = (written != "") & (
+        rng.random(person.size) < scaled(PAYROLL_RATES["tax_id_missing"], scale)
+    )
+    return np.where(missing, "", written).astype(object), missing
 
 
 def render_payroll(
-    rng: np.random.Generator, pop: Population, n_dup: int, n_reject: int, scale: float
+    rng: np.random.Generator,
+    pop: Population,
+    sizes: tuple[int, int, int],
+    scale: float,
+    *,
+    annual: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int]]:
     """The payroll source (Vietnamese headers, all text) and its ground truth.
 
+    Args:
+        rng: the random generator.
+        pop: the clean population.
+        sizes: (duplicate declarations, exact copies, rejects) to add to the job rows.
+        scale: the noise scale.
+        annual: write the tax year as every row's period (else the jobs' months).
+
     Returns:
-        (payroll, truth_candidates, truth_links, noise counts per row).
+        (payroll, truth_candidates, truth_links, noise counts per row). The truth has one
+        row per distinct record_id.
     """
+    n_dup, n_exact, n_reject = sizes
     jobs = pop.jobs
     n_jobs = len(jobs)
-    job_of_row = np.repeat(np.arange(n_jobs), jobs["n_periods"].to_numpy())
-    starts = np.cumsum(jobs["n_periods"].to_numpy()) - jobs["n_periods"].to_numpy()
+    n_periods = jobs["n_periods"].to_numpy()
+    job_of_row = np.repeat(np.arange(n_jobs), n_periods)
+    starts = np.cumsum(n_periods) - n_periods
     month_of_row = jobs["first_month"].to_numpy()[job_of_row] + (
         np.arange(job_of_row.size) - starts[job_of_row]
     )
     picks = rng.choice(job_of_row.size, size=n_dup + n_reject, replace=False)
     entry_job = np.concatenate([np.arange(n_jobs), job_of_row[picks]])
     entry_first = np.concatenate([jobs["first_month"].to_numpy(), month_of_row[picks]])
-    entry_periods = np.concatenate([jobs["n_periods"].to_numpy(), np.ones(picks.size, np.int64)])
+    entry_periods = np.concatenate([n_periods, np.ones(picks.size, np.int64)])
     kind = np.concatenate([np.zeros(n_jobs + n_dup, np.int8), np.full(n_reject, 2, np.int8)])
     kind[n_jobs : n_jobs + n_dup] = 1
     n_entries = entry_job.size
 
     person = jobs["person"].to_numpy()[entry_job]
     employer = jobs["employer"].to_numpy()[entry_job]
-    cols, masks = _person_columns(
-        rng, pop, person, scale=scale,
-        id_missing=PAYROLL_RATES["national_id_missing"],
-        date_missing=PAYROLL_RATES["birth_date_missing"],
-    )  # fmt: skip
+    cols, masks = _person_columns(rng, pop, person, scale=scale, noise=PAYROLL_NOISE)
     compact_employer = pop.businesses["tax_code"].to_numpy()[employer]
-    cols["employer_tax_code"], masks["tax_code_format"] = format_tax_codes(
-        rng, compact_employer, scale=scale
+    cols["employer_tax_code"], tax_masks = format_tax_codes(
+        rng, compact_employer, scale=scale, rates=PAYROLL_NOISE.tax_codes
     )
+    masks.update(tax_masks)
+    cols["person_tax_code"], masks["tax_id_missing"] = _person_tax_codes(rng, pop, person, scale)
     persons = pop.persons
-    legacy = persons["personal_tax_code"].to_numpy()[person]
-    cccd = persons["cccd"].to_numpy()[person]
-    u = rng.random(n_entries)
-    cols["person_tax_code"] = np.where(
-        (legacy != "") & ((u < 0.7) | (cccd == "")), legacy, np.where(u < 0.9, cccd, "")
-    )
-    sex = persons["sex"].to_numpy()[person]
-    masks["gender_missing"] = rng.random(n_entries) < scaled(PAYROLL_RATES["gender_missing"], scale)
-    gender_code = np.where(masks["gender_missing"], 2, np.where(sex == "M", 0, 1))
-    cols["gender"] = np.array([GENDER["M"], GENDER["F"], ""], dtype=object)[gender_code]
     cols["nationality"] = persons["nationality"].to_numpy()[person]
     cols["contract_months"] = as_text(jobs["contract_months"].to_numpy()[entry_job])
     cols["monthly_income"] = as_text(jobs["monthly_income"].to_numpy()[entry_job])
-    masks["period_iso"] = rng.random(n_entries) < scaled(PAYROLL_RATES["period_iso"], scale)
+    masks["period_iso"] = ~np.full(n_entries, annual) & (
+        rng.random(n_entries) < scaled(PAYROLL_RATES["period_iso"], scale)
+    )
 
     # Unusable rows: each reject entry gets one defect, in turn.
     reject_rows = np.flatnonzero(kind == 2)
@@ -179,7 +231,7 @@ def render_payroll(
     ]
     cols["monthly_income"][reasons == "invalid_number"] = UNPARSEABLE_INCOME
 
-    # Expand entries to monthly rows, then order as a filing would: period, employer.
+    # Expand entries to their periods, then order as a filing would: period, employer.
     entry_of_row = np.repeat(np.arange(n_entries), entry_periods)
     entry_start = np.cumsum(entry_periods) - entry_periods
     month = entry_first[entry_of_row] + np.arange(entry_of_row.size) - entry_start[entry_of_row]
@@ -192,11 +244,15 @@ def render_payroll(
     entry_of_row, month = entry_of_row[order], month[order]
     n_rows = entry_of_row.size
     record_id = sequence_ids("PR", n_rows, 8)
-    # Periods: MM/YYYY, or YYYY-MM for the rows drawn for that variant.
-    period_table = np.array(
-        [f"{m:02d}/2026" for m in range(13)] + [f"2026-{m:02d}" for m in range(13)], dtype=object
-    )
-    period = period_table[month + 13 * masks["period_iso"][entry_of_row]]
+    if annual:
+        period = np.full(n_rows, str(TAX_YEAR), dtype=object)
+    else:
+        # MM/YYYY, or YYYY-MM for the rows drawn for that variant.
+        period_table = np.array(
+            [f"{m:02d}/{TAX_YEAR}" for m in range(13)] + [f"{TAX_YEAR}-{m:02d}" for m in range(13)],
+            dtype=object,
+        )
+        period = period_table[month + 13 * masks["period_iso"][entry_of_row]]
     cols["record_id"] = record_id
     cols["period"] = period
     payroll = pd.DataFrame(
@@ -209,6 +265,7 @@ def render_payroll(
     scenario = jobs["scenario"].to_numpy()[entry_job][entry_of_row]
     disposition = np.array([TRUTH[Scenario(s)][0] for s in range(len(Scenario))], dtype=object)
     reason = np.array([TRUTH[Scenario(s)][1] for s in range(len(Scenario))], dtype=object)
+    scenario_name = np.array([Scenario(s).name.lower() for s in range(len(Scenario))], object)
     row_reject = reasons[entry_of_row]
     truth = pd.DataFrame(
         {
@@ -217,18 +274,32 @@ def render_payroll(
             "employer_tax_code": compact_employer[entry_of_row],
             "disposition": np.where(row_reject != "", "rejected", disposition[scenario]),
             "reason": np.where(row_reject != "", row_reject, reason[scenario]),
+            "scenario": scenario_name[scenario],
         }
     )
     insured = pop.insured
-    si_of_job = np.full(n_jobs, "", dtype=object)
-    covered = insured["job"].to_numpy() >= 0
-    si_of_job[insured["job"].to_numpy()[covered]] = insured["si_code"].to_numpy()[covered]
-    row_si = si_of_job[entry_job[entry_of_row]]
-    linked = (row_reject == "") & np.isin(scenario, INSURED_SCENARIOS)
+    si_of_person = np.full(len(persons), "", dtype=object)
+    si_of_person[insured["person"].to_numpy()] = insured["si_code"].to_numpy()
+    row_si = si_of_person[person[entry_of_row]]
+    linked = (row_reject == "") & np.isin(scenario, LINKED_SCENARIOS)
     links = pd.DataFrame({"record_id": record_id[linked].astype(object), "si_code": row_si[linked]})
     counts = {k: int(m[entry_of_row].sum()) for k, m in masks.items()}
     counts["duplicate"] = int((kind[entry_of_row] == 1).sum())
     counts["rejected"] = int((kind[entry_of_row] == 2).sum())
+
+    # Exact copies of usable rows, each somewhere after its original (as a re-exported
+    # batch appended to a file leaves them).
+    usable = np.flatnonzero(row_reject == "")
+    copies = np.sort(rng.choice(usable, size=min(n_exact, usable.size), replace=False))
+    place = np.concatenate(
+        [
+            np.arange(n_rows, dtype=np.float64),
+            copies + 0.5 + rng.random(copies.size) * (n_rows - copies - 0.5),
+        ]
+    )
+    written = np.concatenate([np.arange(n_rows), copies])[np.argsort(place, kind="stable")]
+    payroll = payroll.iloc[written].reset_index(drop=True)
+    counts["exact_duplicate"] = int(copies.size)
     return payroll, truth, links, counts
 
 
@@ -238,20 +309,18 @@ def render_insured(
     """The insured-registry source (Vietnamese headers, all text) and its noise counts."""
     records = pop.insured
     person = records["person"].to_numpy()
-    cols, masks = _person_columns(
-        rng, pop, person, scale=scale, id_missing=INSURED_ID_MISSING, date_missing=0.0
-    )
+    cols, masks = _person_columns(rng, pop, person, scale=scale, noise=INSURED_NOISE)
     compact = pop.businesses["tax_code"].to_numpy()[records["employer"].to_numpy()]
-    cols["employer_tax_code"], masks["tax_code_format"] = format_tax_codes(
-        rng, compact, scale=scale
+    cols["employer_tax_code"], tax_masks = format_tax_codes(
+        rng, compact, scale=scale, rates=INSURED_NOISE.tax_codes
     )
-    sex = pop.persons["sex"].to_numpy()[person]
+    masks.update(tax_masks)
     columns = {
         "si_code": records["si_code"].to_numpy(dtype=object),
         "national_id": cols["national_id"],
         "full_name": cols["full_name"],
         "birth_date": cols["birth_date"],
-        "gender": np.array([GENDER["M"], GENDER["F"]], dtype=object)[(sex == "F").astype(int)],
+        "gender": cols["gender"],
         "employer_tax_code": cols["employer_tax_code"],
         "status": records["status"].map(SI_STATUS).to_numpy(dtype=object),
         "contribution_salary": as_text(records["contribution_salary"].to_numpy()),
@@ -265,7 +334,9 @@ def render_businesses(
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """The enterprise-registry source (Vietnamese headers, all text) and its noise counts."""
     b = pop.businesses
-    codes, fmt_mask = format_tax_codes(rng, b["tax_code"].to_numpy(), scale=scale)
+    codes, masks = format_tax_codes(
+        rng, b["tax_code"].to_numpy(), scale=scale, rates=BUSINESS_TAX_CODE_RATES
+    )
     registered = b["registered_on"].to_numpy().astype("datetime64[D]")
     year, month, day = split_dates(registered)
     written = np.array(
@@ -284,4 +355,5 @@ def render_businesses(
             "registered_on": written,
         }
     )
-    return frame.rename(columns=BUSINESS_HEADERS), {"tax_code_format": int(fmt_mask.sum())}
+    counts = {"tax_code_format": int(masks["tax_code_format"].sum())}
+    return frame.rename(columns=BUSINESS_HEADERS), counts
