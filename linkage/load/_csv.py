@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import unicodedata
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Final
 
@@ -25,7 +27,10 @@ from linkage.load.columns import RawBatch
 from linkage.load.encoding import detect_encoding
 
 HEAD_BYTES: Final = 1 << 20  # sample used for encoding, delimiter and header detection
+HEADER_SEARCH_LINES: Final = 30  # title rows above the header row, as in office exports
 _DELIMITERS: Final = (",", ";", "\t", "|")
+_LINE_END: Final = re.compile(r"\r\n|\r|\n")  # CR-only files come from old Mac exports
+_WIDE_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
 
 
 def _open_binary(path: Path) -> IO[bytes]:
@@ -34,39 +39,74 @@ def _open_binary(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
-def _unreadable(path: Path, error: OSError | EOFError) -> InputError:
+def _unreadable(path: Path, error: Exception) -> InputError:
+    if isinstance(error, EOFError | gzip.BadGzipFile | zlib.error):
+        msg = f"{path}: the gzip file is corrupt or truncated; compress the export again."
+        return InputError(msg)
     reason = getattr(error, "strerror", None) or type(error).__name__
-    msg = f"{path}: cannot read the file ({reason}); check that it exists and is readable."
+    msg = f"{path}: cannot read the file ({reason}); check that it is readable."
     return InputError(msg)
+
+
+def _check_wide(path: Path, head: bytes) -> None:
+    """Refuse UTF-16 / UTF-32 text by name: its NUL bytes would read as garbage."""
+    if head.startswith(_WIDE_BOMS) or head[:4096].count(b"\x00") > len(head[:4096]) // 4:
+        msg = (
+            f"{path}: the file is UTF-16 (Excel's 'Unicode Text'); save it as CSV UTF-8 "
+            "(Excel: Save As > CSV UTF-8)."
+        )
+        raise InputError(msg)
+
+
+_READ_ERRORS: Final = (OSError, EOFError, zlib.error)
 
 
 class CsvFile:
     """A delimited text file, inspected eagerly (encoding, delimiter, header row)."""
 
-    def __init__(self, path: Path) -> None:
-        """Read the first MiB: pick the encoding, the delimiter and the header row.
+    def __init__(
+        self, path: Path, accepts: Callable[[Sequence[str]], bool] = lambda headers: True
+    ) -> None:
+        """Read the first MiB: pick the encoding, the header row and its delimiter.
+
+        The header row is the first of the first ``HEADER_SEARCH_LINES`` lines that
+        ``accepts`` (title rows above it are skipped, as in the Excel reader); failing
+        that, the first non-blank line, for the mapping to report what it lacks.
 
         Raises:
-            InputError: unreadable or empty file; EncodingError for legacy encodings.
+            InputError: unreadable, corrupt, UTF-16 or empty file; EncodingError for
+                legacy encodings.
         """
         self.path = path
         try:
             with _open_binary(path) as stream:
                 head = stream.read(HEAD_BYTES)
-        except (OSError, EOFError) as e:
+        except _READ_ERRORS as e:
             raise _unreadable(path, e) from e
+        _check_wide(path, head)
         self.codec = detect_encoding(head, str(path))
         text = head.decode(self.codec, errors="ignore")
-        first_line = text.split("\n", 1)[0]
-        if not first_line.strip():
-            msg = (
-                f"{path}: the file is empty or its first line is blank; "
-                "the header row must come first."
-            )
+        lines = _LINE_END.split(text, maxsplit=HEADER_SEARCH_LINES)[:HEADER_SEARCH_LINES]
+        candidates = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
+        if not candidates:
+            msg = f"{path}: the file is empty; the header row must come first."
             raise InputError(msg)
-        self.delimiter = max(_DELIMITERS, key=first_line.count)
-        header = next(csv.reader(io.StringIO(first_line), delimiter=self.delimiter))
-        self.headers = [unicodedata.normalize("NFC", h).strip() for h in header]
+        parsed = [(n, self._fields(line)) for n, line in candidates]
+        self.header_row, self.headers = next(((n, h) for n, h in parsed if accepts(h)), parsed[0])
+        self.delimiter = self._delimiter_of(lines[self.header_row - 1])
+        rest = _LINE_END.split(text, maxsplit=self.header_row)[self.header_row :]
+        self.has_data = len(head) == HEAD_BYTES or any(part.strip() for part in rest)
+
+    @staticmethod
+    def _delimiter_of(line: str) -> str:
+        return max(_DELIMITERS, key=line.count)
+
+    def _fields(self, line: str) -> list[str]:
+        try:
+            row = next(csv.reader([line], delimiter=self._delimiter_of(line)), [])
+        except csv.Error:  # an unbalanced quote or a huge field: not a header row
+            return []
+        return [unicodedata.normalize("NFC", h).strip() for h in row]
 
     def batches(self, positions: list[int], batch_rows: int) -> Iterator[RawBatch]:
         """Yield rows in batches of at most ``batch_rows``, with physical line numbers.
@@ -74,10 +114,12 @@ class CsvFile:
         Raises:
             InputError: malformed rows (naming the line) or undecodable bytes.
         """
+        if not self.has_data:
+            return
         names = [f"c{i}" for i in range(len(self.headers))]
         read_options = pacsv.ReadOptions(
             column_names=names,
-            skip_rows=1,
+            skip_rows=self.header_row,
             encoding="utf8" if self.codec.startswith("utf-8") else self.codec,
         )
         parse_options = pacsv.ParseOptions(
@@ -101,14 +143,14 @@ class CsvFile:
                 for record_batch in _rebatch(reader, batch_rows):
                     breaks = _line_breaks(record_batch)
                     before = pc.subtract(pc.cumulative_sum(breaks), breaks)
-                    start = 2 + records + extra_lines
+                    start = self.header_row + 1 + records + extra_lines
                     lines = pc.add(pa.array(range(start, start + record_batch.num_rows)), before)
                     records += record_batch.num_rows
                     extra_lines += pc.sum(breaks).as_py() or 0
                     yield RawBatch({p: record_batch.column(p) for p in positions}, lines)
         except pa.ArrowInvalid as e:
             raise self._explain(e) from None
-        except (OSError, EOFError) as e:
+        except _READ_ERRORS as e:
             raise _unreadable(self.path, e) from e
 
     def _explain(self, error: pa.ArrowInvalid) -> InputError:
@@ -121,7 +163,9 @@ class CsvFile:
                 "mixes encodings. Re-export it as Unicode UTF-8."
             )
             return InputError(msg)
-        line, found = _first_ragged_line(self.path, self.codec, self.delimiter, len(self.headers))
+        line, found = _first_ragged_line(
+            self.path, self.codec, self.delimiter, len(self.headers), self.header_row
+        )
         msg = (
             f"{self.path}:{line}: malformed CSV: expected {len(self.headers)} fields "
             f"(as in the header row), found {found}. Check quoting and delimiters "
@@ -165,11 +209,13 @@ def _first_undecodable_line(path: Path, codec: str) -> int | str:
     return "?"
 
 
-def _first_ragged_line(path: Path, codec: str, delimiter: str, width: int) -> tuple[int, int]:
+def _first_ragged_line(
+    path: Path, codec: str, delimiter: str, width: int, header_row: int
+) -> tuple[int, int]:
     with _open_binary(path) as stream:
         text = io.TextIOWrapper(stream, encoding=codec, errors="replace", newline="")
         reader = csv.reader(text, delimiter=delimiter)
         for row in reader:
-            if row and len(row) != width:
+            if reader.line_num > header_row and row and len(row) != width:
                 return reader.line_num, len(row)
     return 0, 0

@@ -37,7 +37,8 @@ NAME_COLUMN: Final = {
     Source.BUSINESSES: "name",
 }
 _SAMPLE_VALUES: Final = 300
-_SUFFIXES: Final = (".csv", ".txt", ".csv.gz", ".txt.gz", ".xlsx", ".parquet")
+_TEXT_SUFFIXES: Final = (".csv", ".txt", ".tsv", ".csv.gz", ".txt.gz", ".tsv.gz")
+_SUFFIXES: Final = (*_TEXT_SUFFIXES, ".xlsx", ".parquet")
 
 
 @dataclass
@@ -183,15 +184,18 @@ def read_source(
         msg = f"batch_rows must be >= 1, got {batch_rows!r}"
         raise ValueError(msg)
     if not path.is_file():
-        msg = f"{path}: no such file; check the path in the config's [inputs] section."
+        what = "is not a regular file" if path.exists() else "no such file"
+        msg = f"{path}: {what}; give the path of the exported {source.value} file."
         raise InputError(msg)
     suffix = _suffix(path)
     stats = ReadStats()
     file_format: _Format
     where = str(path)
-    if suffix in {".csv", ".txt", ".csv.gz", ".txt.gz"}:
-        csv_file = CsvFile(path)
-        stats.encoding = csv_file.codec
+    if suffix in _TEXT_SUFFIXES:
+        csv_file = CsvFile(path, lambda headers: covers_required(headers, source, mapping))
+        stats.encoding, stats.header_row = csv_file.codec, csv_file.header_row
+        if csv_file.header_row > 1:
+            where = f"{path} (header on line {csv_file.header_row})"
         file_format = csv_file
     elif suffix == ".xlsx":
         excel = ExcelFile(path, lambda headers: covers_required(headers, source, mapping))
@@ -202,7 +206,7 @@ def read_source(
         file_format = ParquetFile(path)
     else:
         msg = (
-            f"{path}: unsupported file type {suffix!r}; use CSV (.csv, .txt, .csv.gz), "
+            f"{path}: unsupported file type {suffix!r}; use CSV (.csv, .tsv, .txt, .csv.gz), "
             "Excel (.xlsx; save older .xls files as .xlsx) or Parquet (.parquet)."
         )
         raise InputError(msg)
