@@ -80,12 +80,12 @@ class RunReport:
 
 
 def _summary_text(
-    summary: pd.DataFrame, linked: LinkResult, tables: dict[Source, SourceTable]
+    summary: pd.DataFrame, linked: LinkResult, tables: dict[Source, SourceTable], share: float
 ) -> str:
     """Per-district counts, rows per source, then one line on linking for the analyst."""
     bands = linked.band_counts()
     return (
-        f"{format_summary(summary)}\n{source_summary(tables)}\n"
+        f"{format_summary(summary)}\n{source_summary(tables, share)}\n"
         "rejected rows, with file, line and reason: rejects.parquet\n"
         f"links: {bands.get('match', 0)} match, {bands.get('review', 0)} review; "
         f"{len(linked.candidates)} pairs scored; model: {linked.model.fit.em_iterations} EM "
@@ -159,16 +159,29 @@ def check_usable(table: SourceTable, max_reject_share: float) -> None:
     raise InputError(msg)
 
 
-def source_summary(tables: dict[Source, SourceTable]) -> str:
-    """Per source: rows read, used and rejected, and values nulled per column."""
+def source_summary(tables: dict[Source, SourceTable], max_share: float) -> str:
+    """Per source: rows read, used and rejected, values nulled per column, and warnings.
+
+    A column unusable in more than ``max_share`` of a source's rows is named in a warning:
+    usually a value vocabulary or a column the mapping does not know (every status word
+    unknown, say), which the rows survive but eligibility cannot use.
+    """
     lines = []
     for source, table in tables.items():
-        nulled = ", ".join(f"{c} {n:,}" for c, n in table.input_file.nulled_invalid.items())
+        nulled = table.input_file.nulled_invalid
+        listed = ", ".join(f"{c} {n:,}" for c, n in nulled.items())
         lines.append(
             f"{source.value}: {table.input_file.rows_read:,} rows read, {len(table.rows):,} "
             f"used, {len(table.rejects):,} rejected"
-            + (f"; unusable values kept as blank: {nulled}" if nulled else "")
+            + (f"; unusable values kept as blank: {listed}" if listed else "")
         )
+        used = max(len(table.rows), 1)
+        lines += [
+            f"warning: {source.value} {column} unusable in {n / used:.0%} of rows; check the "
+            "file's values against the mapping's vocabularies"
+            for column, n in nulled.items()
+            if n > max_share * used
+        ]
     return "\n".join(lines)
 
 
@@ -264,5 +277,7 @@ def _run(config: Config, progress: Progress) -> RunReport:
         manifest=manifest,
         link=linked,
         dispositions=dispositions,
-        summary_text=_summary_text(summary_table(dispositions, units), linked, tables),
+        summary_text=_summary_text(
+            summary_table(dispositions, units), linked, tables, config.inputs.max_reject_share
+        ),
     )

@@ -101,7 +101,7 @@ def test_candidates_are_hive_partitioned_by_district(run):
     assert files
     for path in files:
         assert re.fullmatch(
-            r"candidates/province_code=\d{2}/district_code=\d{3}/part-0\.parquet", path
+            r"candidates/unit=(pre-2025|2025-07)_\d{2}_\d{3}/part-0\.parquet", path
         ), path
     partitioning = ds.partitioning(
         pa.schema([("province_code", pa.string()), ("district_code", pa.string())]),

@@ -93,11 +93,11 @@ def scenario(rejected: int = 1) -> dict:
 def test_publish_writes_partitions_and_masks_ids(tmp_path: Path) -> None:
     out = tmp_path / "out"
     manifest = publish(out, **scenario())
-    hanoi = out / "candidates" / "province_code=01" / "district_code=001" / "part-0.parquet"
+    hanoi = out / "candidates" / "unit=pre-2025_01_001" / "part-0.parquet"
     assert hanoi.exists()
-    assert (out / "candidates/province_code=79/district_code=760/part-0.parquet").exists()
-    assert (out / "candidates/province_code=00/district_code=000/part-0.parquet").exists()
-    assert (out / "employers/province_code=01/district_code=001/part-0.parquet").exists()
+    assert (out / "candidates/unit=pre-2025_79_760/part-0.parquet").exists()
+    assert (out / "candidates/unit=pre-2025_00_000/part-0.parquet").exists()
+    assert (out / "employers/unit=pre-2025_01_001/part-0.parquet").exists()
     for name in ("links.parquet", "rejects.parquet", "summary.parquet", "manifest.json"):
         assert (out / name).exists()
     table = pq.read_table(hanoi)
@@ -110,7 +110,7 @@ def test_publish_writes_partitions_and_masks_ids(tmp_path: Path) -> None:
 
 def test_unmasked_when_configured(tmp_path: Path) -> None:
     publish(tmp_path / "out", **scenario(), mask_ids=False)
-    part = tmp_path / "out/candidates/province_code=01/district_code=001/part-0.parquet"
+    part = tmp_path / "out/candidates/unit=pre-2025_01_001/part-0.parquet"
     assert pq.read_table(part).column("national_id").to_pylist() == ["001090012345"]
 
 
@@ -182,7 +182,7 @@ def test_outputs_are_owner_only(tmp_path: Path) -> None:
 def test_excel_headers_masking_and_injection_safety(tmp_path: Path) -> None:
     out = tmp_path / "out"
     publish(out, **scenario(), excel=True)
-    sheet = load_workbook(out / "excel" / "79_760.xlsx").active
+    sheet = load_workbook(out / "excel" / "pre-2025_79_760.xlsx").active
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
     assert {"Mã bản ghi", "Lý do", "Ưu tiên", "Họ và tên", "Số CCCD (che)"} <= set(header)
@@ -224,3 +224,27 @@ def test_publish_with_no_candidates(tmp_path: Path) -> None:
     manifest = publish(tmp_path / "out", **inputs)
     assert manifest.accounting.rejected == 2
     assert not (tmp_path / "out" / "candidates").exists()
+
+
+def test_every_output_reads_whole_with_pandas_and_duckdb(tmp_path: Path) -> None:
+    """One schema across partitions; codes keep their leading zeros in both readers."""
+    import duckdb
+
+    out = tmp_path / "out"
+    publish(out, **scenario())
+    for folder in ("candidates", "employers"):
+        frame = pd.read_parquet(out / folder)
+        assert {"01", "79", "00"} <= set(frame["province_code"].astype(str))
+        assert "001" in set(frame["district_code"].astype(str))
+        pattern = str(out / folder / "**" / "*.parquet")
+        rows = duckdb.sql(
+            f"select province_code, district_code, unit from read_parquet('{pattern}', "
+            "hive_partitioning = true)"
+        ).fetchall()
+        assert len(rows) == len(frame)
+        assert ("01", "001", "pre-2025_01_001") in set(rows)
+    for name in ("links.parquet", "rejects.parquet", "summary.parquet"):
+        assert (
+            len(pd.read_parquet(out / name))
+            == duckdb.sql(f"select count(*) from read_parquet('{out / name}')").fetchall()[0][0]
+        )

@@ -2,15 +2,20 @@
 
 The writer formats and records; it decides nothing. Layout of the output directory::
 
-    candidates/province_code=XX/district_code=YYY/part-0.parquet   outreach list, by priority
-    employers/province_code=XX/district_code=YYY/part-0.parquet    employers, by rank
+    candidates/unit=SCHEME_XX_YYY/part-0.parquet   outreach list, by priority
+    employers/unit=SCHEME_XX_YYY/part-0.parquet    employers, by rank
     links.parquet  rejects.parquet  summary.parquet
-    excel/XX_YYY.xlsx                                              when excel=True
+    excel/SCHEME_XX_YYY.xlsx                       when excel=True
+
+SCHEME is ``pre-2025`` or ``2025-07``; every file carries ``unit_scheme``,
+``province_code`` and ``district_code`` as text with their leading zeros, and one schema,
+so ``pandas.read_parquet("out/candidates")`` and DuckDB's ``hive_partitioning`` read the
+folder whole.
     model.json                                                     fitted link model, if given
     manifest.json                                                  run, accounting, exports
 
 Workers whose employer is not in the business registry are listed under the unknown unit
-``province_code=00/district_code=000``.
+``unit=pre-2025_00_000``.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from linkage.write.outdir import output_lock, publication
 from linkage.write.tables import (
     CANDIDATES,
     SUMMARY,
+    UNIT_KEYS,
     candidate_table,
     mask_ids,
     partitions,
@@ -68,9 +74,10 @@ def _metadata(run: RunInfo) -> dict[str, str]:
 def _partitioned(
     staging: Staging, folder: str, frame: pd.DataFrame, schema: pa.Schema, meta: dict[str, str]
 ) -> None:
+    frame = frame.sort_values(UNIT_KEYS, kind="stable")
     table = to_arrow(frame, schema)
-    for (province, district), rows in partitions(frame):
-        relative = f"{folder}/province_code={province}/district_code={district}/part-0.parquet"
+    for unit, rows in partitions(frame):
+        relative = f"{folder}/unit={unit}/part-0.parquet"
         staging.write_parquet(relative, table.slice(rows.start, rows.stop - rows.start), meta)
 
 
@@ -129,12 +136,10 @@ def publish(
             staging.write_bytes("model.json", model.encode("utf-8"), rows=0)
         if excel:
             make_dir(staging.root / "excel")
-            for (province, district), rows in partitions(candidates):
+            for unit, rows in partitions(candidates):
                 part = candidates.iloc[rows]
-                path = staging.root / "excel" / f"{province}_{district}.xlsx"
-                write_sheet(
-                    path, sheet_frame(part, masked=mask_ids), title=f"{province}_{district}"
-                )
+                path = staging.root / "excel" / f"{unit}.xlsx"
+                write_sheet(path, sheet_frame(part, masked=mask_ids), title=unit)
                 staging.finish_file(path, len(part))
         manifest = Manifest(
             run_id=run.run_id,

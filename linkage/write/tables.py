@@ -9,7 +9,9 @@ import pyarrow.compute as pc
 
 from linkage.schema import Disposition
 
-UNIT_KEYS = ["province_code", "district_code"]  # Hive partition columns
+# The outreach unit: codes are reused across the 2025 reform (24 is old Bắc Giang and the
+# new Bắc Ninh), so the scheme is part of the key everywhere.
+UNIT_KEYS = ["unit_scheme", "province_code", "district_code"]
 PAYROLL_FIELDS = (
     "record_id",
     "full_name",
@@ -42,6 +44,8 @@ CANDIDATES = pa.schema(
         ("unpaid_monthly", pa.int64()),
         ("zone", pa.string()),
         ("unit_scheme", pa.string()),
+        ("province_code", pa.string()),  # leading zeros kept: text in every file
+        ("district_code", pa.string()),
         ("district_name", pa.string()),
         ("new_province_code", pa.string()),
         ("office", pa.string()),
@@ -94,7 +98,7 @@ def candidate_table(
     chosen = dispositions[dispositions["disposition"] == Disposition.CANDIDATE.value]
     people = payroll[list(PAYROLL_FIELDS)]
     frame = chosen.merge(people, on="record_id", how="left", sort=False)
-    frame = frame.merge(units, on=[*UNIT_KEYS, "unit_scheme"], how="left", sort=False)
+    frame = frame.merge(units, on=UNIT_KEYS, how="left", sort=False)
     registry = businesses.dropna(subset=["tax_code"]).drop_duplicates("tax_code")
     names = pd.Series(
         registry["name"].to_numpy(dtype=object), index=registry["tax_code"].to_numpy(dtype=object)
@@ -114,7 +118,7 @@ def candidate_table(
 
 def summary_table(dispositions: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """Rows per unit, disposition and reason (long format)."""
-    keys = [*UNIT_KEYS, "unit_scheme", "disposition", "reason"]
+    keys = [*UNIT_KEYS, "disposition", "reason"]
     counts = (
         dispositions[keys]
         .astype("object")
@@ -123,16 +127,25 @@ def summary_table(dispositions: pd.DataFrame, units: pd.DataFrame) -> pd.DataFra
         .rename("rows")
         .reset_index()
     )
-    described = units[[*UNIT_KEYS, "unit_scheme", "district_name", "office"]].astype("object")
-    counts = counts.merge(described, on=[*UNIT_KEYS, "unit_scheme"], how="left")
+    described = units[[*UNIT_KEYS, "district_name", "office"]].astype("object")
+    counts = counts.merge(described, on=UNIT_KEYS, how="left")
     counts = counts.sort_values(keys, na_position="first", kind="stable")
     table = _arrow(counts, SUMMARY)
     result: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
     return result
 
 
-def partitions(frame: pd.DataFrame) -> list[tuple[tuple[str, str], slice]]:
-    """Row ranges of each outreach unit in ``frame``, which must be sorted by unit.
+def unit_name(scheme: str, province: str, district: str) -> str:
+    """The folder and file name of an outreach unit: ``pre-2025_01_001``.
+
+    One text value, not numeric Hive keys: readers infer ``province_code=01`` as the
+    integer 1, so the codes live as text columns inside every file instead.
+    """
+    return f"{scheme}_{province}_{district}"
+
+
+def partitions(frame: pd.DataFrame) -> list[tuple[str, slice]]:
+    """Unit name and row range of each outreach unit in ``frame``, sorted by ``UNIT_KEYS``.
 
     Slices, not groups: one Arrow conversion of the whole table is then cut zero-copy,
     instead of one conversion per district.
@@ -144,7 +157,7 @@ def partitions(frame: pd.DataFrame) -> list[tuple[tuple[str, str], slice]]:
     starts = np.r_[0, change]
     stops = np.r_[change, len(keys)]
     return [
-        ((str(keys[start, 0]), str(keys[start, 1])), slice(int(start), int(stop)))
+        (unit_name(*(str(k) for k in keys[start])), slice(int(start), int(stop)))
         for start, stop in zip(starts, stops, strict=True)
     ]
 
