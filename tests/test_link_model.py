@@ -14,9 +14,12 @@ from hypothesis import strategies as st
 
 from linkage.config import LinkConfig
 from linkage.errors import ConfigError
-from linkage.link.comparisons import MISSING
+from linkage.link import make_comparisons
+from linkage.link.blocking import DEFAULT_BLOCKING, BlockingRule
+from linkage.link.comparisons import MISSING, Employer, FullName, NationalId
 from linkage.link.model import (
     M_FLOOR,
+    MODEL_FORMAT,
     ComparisonParameters,
     FellegiSunterModel,
     FitReport,
@@ -27,11 +30,15 @@ from linkage.link.model import (
 
 @dataclass(frozen=True)
 class FakeComparison:
-    """Just what ``fit`` and ``load`` read from a comparison: name, levels, tf_levels."""
+    """Just what ``fit`` and ``load`` read from a comparison: name, levels, tf, settings."""
 
     name: str
     levels: tuple[str, ...]
     tf_levels: dict[int, str] = field(default_factory=dict)
+    thresholds: dict[str, object] = field(default_factory=dict)
+
+    def settings(self) -> dict[str, object]:
+        return dict(self.thresholds)
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,7 @@ def _simulate_and_fit(
         insured_rows=12_000,
         max_iterations=max_iterations,
         tolerance=DEFAULTS.em_tolerance,
+        blocking_rules=DEFAULT_BLOCKING,
     )
     return model, float(is_match.mean())
 
@@ -194,12 +202,15 @@ NAME = ComparisonParameters(
     m=(0.1, 0.2, 0.7),
     u=(0.8, 0.15, 0.05),
     tf_levels={2: "name_sorted"},  # an exact name counts by how common it is
+    settings={"similar_from": 0.9, "band": [0.5, 1.0]},
 )
 SEX = ComparisonParameters(name="sex", levels=("different", "equal"), m=(0.05, 0.95), u=(0.5, 0.5))
 FIT = FitReport(
     random_pairs=10, blocked_pairs=20, em_iterations=3, em_converged=True, blocked_match_share=0.2
 )
-MODEL = FellegiSunterModel(comparisons=(NAME, SEX), prior=1e-4, fit=FIT)
+MODEL = FellegiSunterModel(
+    comparisons=(NAME, SEX), prior=1e-4, fit=FIT, blocking_rules=DEFAULT_BLOCKING
+)
 PRIOR_WEIGHT = math.log2(1e-4 / (1 - 1e-4))
 
 
@@ -298,7 +309,9 @@ def test_match_probability_rises_with_weight():
 # --- saving and loading ------------------------------------------------------------------
 
 LOADED_COMPARISONS = [
-    FakeComparison("name", NAME.levels, {2: "name_sorted"}),
+    FakeComparison(
+        "name", NAME.levels, {2: "name_sorted"}, {"similar_from": 0.9, "band": (0.5, 1.0)}
+    ),
     FakeComparison("sex", SEX.levels),
 ]
 
@@ -359,6 +372,24 @@ def _document() -> dict:
     return json.loads(MODEL.to_json())
 
 
+def _with_name_params(**changes) -> str:
+    document = _document()
+    document["comparisons"][0].update(changes)
+    return json.dumps(document)
+
+
+def _with_name_params_removed(key: str) -> str:
+    document = _document()
+    del document["comparisons"][0][key]
+    return json.dumps(document)
+
+
+def _with_rule(**changes) -> str:
+    document = _document()
+    document["blocking_rules"][0].update(changes)
+    return json.dumps(document)
+
+
 CORRUPT_FILES = [
     # truncated write
     MODEL.to_json()[:40],
@@ -369,10 +400,19 @@ CORRUPT_FILES = [
     "null",
     # a required key missing
     json.dumps({k: v for k, v in _document().items() if k != "prior"}),
+    json.dumps({k: v for k, v in _document().items() if k != "blocking_rules"}),
+    # no format at all
+    json.dumps({k: v for k, v in _document().items() if k != "format"}),
     # fit report with an unknown field
     json.dumps({**_document(), "fit": {**_document()["fit"], "extra": 1}}),
     # prior that is not a number
     json.dumps({**_document(), "prior": "high"}),
+    # format 2 without the settings of a comparison, or with settings that are no object
+    _with_name_params_removed("settings"),
+    _with_name_params(settings=[0.9]),
+    # a blocking rule whose columns are one string, or with an unknown field
+    _with_rule(on="given_ascii"),
+    _with_rule(extra=1),
 ]
 
 
@@ -395,12 +435,6 @@ def test_load_binary_garbage_raises_config_error(tmp_path):
     path.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ConfigError):
         FellegiSunterModel.load(path, LOADED_COMPARISONS)
-
-
-def _with_name_params(**changes) -> str:
-    document = _document()
-    document["comparisons"][0].update(changes)
-    return json.dumps(document)
 
 
 SEMANTICALLY_CORRUPT = [
@@ -439,3 +473,137 @@ def test_load_rejects_non_numeric_m(tmp_path, m):
     path.write_text(_with_name_params(m=m), encoding="utf-8")
     with pytest.raises(ConfigError):
         FellegiSunterModel.load(path, LOADED_COMPARISONS)
+
+
+# --- settings recorded and checked ---------------------------------------------------------
+
+
+def _fit_real(comparisons) -> FellegiSunterModel:
+    """A model over the real comparisons, fitted on random levels: only its shape matters."""
+    rng = np.random.default_rng(3)
+
+    def gammas(rows: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                c.name: rng.integers(MISSING, len(c.levels), size=rows).astype(np.int8)
+                for c in comparisons
+            }
+        )
+
+    return fit(
+        comparisons=comparisons,
+        random_gammas=gammas(2_000),
+        blocked_gammas=gammas(4_000),
+        labelled_matches=np.zeros(4_000, dtype=bool),
+        payroll_rows=100,
+        insured_rows=100,
+        max_iterations=5,
+        tolerance=DEFAULTS.em_tolerance,
+        blocking_rules=DEFAULT_BLOCKING,
+    )
+
+
+def _with(comparison) -> list:
+    """The default comparisons with one replaced by ``comparison`` (same name)."""
+    return [comparison if c.name == comparison.name else c for c in make_comparisons(DEFAULTS)]
+
+
+def test_model_json_records_settings_and_blocking_rules(tmp_path):
+    comparisons = make_comparisons(DEFAULTS)
+    path = tmp_path / "model.json"
+    _fit_real(comparisons).save(path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["format"] == MODEL_FORMAT
+    settings_by_name = {c["name"]: c["settings"] for c in document["comparisons"]}
+    assert settings_by_name == {c.name: c.settings() for c in comparisons}
+    assert document["blocking_rules"][-1] == {
+        "name": "sorted_name_neighbourhood",
+        "on": ["block_year"],
+        "sort_on": "name_sorted",
+        "window": 5,
+    }
+
+
+@pytest.mark.parametrize(
+    "comparison",
+    [
+        FullName(workers=1),  # the defaults
+        FullName(workers=1, typo_given_name=0.85),  # tuples and non-defaults survive JSON
+        Employer(workers=1, wage_near=(0.92, 1.02)),
+        NationalId(workers=1, max_edits=2),
+    ],
+)
+def test_settings_round_trip(tmp_path, comparison):
+    comparisons = _with(comparison)
+    model = _fit_real(comparisons)
+    path = tmp_path / "model.json"
+    model.save(path)
+    loaded = FellegiSunterModel.load(path, _with(comparison))
+    assert loaded == model
+    assert loaded.blocking_rules == DEFAULT_BLOCKING
+    (params,) = (c for c in loaded.comparisons if c.name == comparison.name)
+    assert params.settings == json.loads(json.dumps(comparison.settings()))
+
+
+OTHER_SETTINGS = [
+    # (fitted with, scored with, the setting the refusal names)
+    (FullName(workers=1), FullName(workers=1, typo_given_name=0.85), "typo_given_name"),
+    (FullName(workers=1, close_any_order=0.9), FullName(workers=1), "close_any_order"),
+    (Employer(workers=1), Employer(workers=1, wage_near=(0.92, 1.02)), "wage_near"),
+    (NationalId(workers=1), NationalId(workers=1, max_edits=2), "max_edits"),
+]
+
+
+@pytest.mark.parametrize(("fitted_with", "scored_with", "setting"), OTHER_SETTINGS)
+def test_load_refuses_other_settings(tmp_path, fitted_with, scored_with, setting):
+    path = tmp_path / "model.json"
+    _fit_real(_with(fitted_with)).save(path)
+    with pytest.raises(ConfigError) as raised:
+        FellegiSunterModel.load(path, _with(scored_with))
+    (problem,) = raised.value.problems
+    assert str(path) in problem
+    assert f"{scored_with.name!r}" in problem
+    assert setting in problem
+    assert "refit without [link].model" in problem
+    fitted_value = fitted_with.settings()[setting]
+    assert repr(json.loads(json.dumps(fitted_value))) in problem
+
+
+def test_load_names_a_setting_only_one_side_has(tmp_path):
+    path = tmp_path / "model.json"
+    MODEL.save(path)
+    comparisons = [replace(LOADED_COMPARISONS[0], thresholds={}), LOADED_COMPARISONS[1]]
+    with pytest.raises(
+        ConfigError, match=r"similar_from = 0.9, this run uses similar_from = \(not set\)"
+    ) as raised:
+        FellegiSunterModel.load(path, comparisons)
+    assert len(raised.value.problems) == 2  # similar_from and band, at once
+
+
+def test_load_refuses_format_1_model_without_settings(tmp_path):
+    document = _document()
+    document["format"] = 1
+    del document["blocking_rules"]
+    for comparison in document["comparisons"]:
+        del comparison["settings"]
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"format 1.*refit without \[link\]\.model") as raised:
+        FellegiSunterModel.load(path, LOADED_COMPARISONS)
+    assert str(path) in str(raised.value)
+
+
+def test_blocking_rules_are_recorded_not_checked(tmp_path):
+    # rules choose which pairs are scored, never a pair's score: other rules still load
+    path = tmp_path / "model.json"
+    other = (BlockingRule("given_name", ("given_ascii",)),)
+    replace(MODEL, blocking_rules=other).save(path)
+    assert FellegiSunterModel.load(path, LOADED_COMPARISONS).blocking_rules == other
+
+
+def test_load_rejects_invalid_recorded_blocking_rule(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text(_with_rule(window=4), encoding="utf-8")
+    with pytest.raises(ConfigError, match="positive odd integer") as raised:
+        FellegiSunterModel.load(path, LOADED_COMPARISONS)
+    assert str(path) in str(raised.value)

@@ -1,10 +1,13 @@
 """Link stage: exact-ID passes, blocking, comparisons, Fellegi-Sunter model, assignment."""
 
+from linkage.link.blocking import DEFAULT_BLOCKING, BlockingRule
 from linkage.link.evaluate import LinkQuality, blocking_recall, link_quality
 from linkage.link.linker import LinkResult, link_records, make_comparisons
 from linkage.link.model import FellegiSunterModel
 
 __all__ = [
+    "DEFAULT_BLOCKING",
+    "BlockingRule",
     "FellegiSunterModel",
     "LinkQuality",
     "LinkResult",

@@ -13,30 +13,87 @@ catches a typo in the given name beside a swapped or placeholder birth date (99.
 birth date + employer instead, at twice the noise). Without the
 surname initial the first rule makes 3.2M pairs and finds no true pair the others miss; an
 exact full-name rule would add 1.8M pairs (namesakes born in other years) for 0.01% more.
+
+Rules are data (``BlockingRule``); each run builds fresh recordlinkage index objects from
+them, and a fitted model records the rules it was fitted on.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass
 
 import numpy as np
 import pandas as pd
 import recordlinkage as rl
 from recordlinkage.base import BaseIndexAlgorithm
 
-BLOCKING_RULES: dict[str, BaseIndexAlgorithm] = {
-    "birth_year+given_name+initial": rl.index.Block(
-        ["block_year", "given_ascii", "surname_initial"]
-    ),
-    "birth_date+surname": rl.index.Block(["birth_date", "surname_ascii"]),
-    "given_name+employer": rl.index.Block(["given_ascii", "employer_root"]),
-    "birth_year+employer": rl.index.Block(["block_year", "employer_root"]),
-    "sorted_name_neighbourhood": rl.index.SortedNeighbourhood(
-        "name_sorted", window=5, block_on=["block_year"]
-    ),
-}
+from linkage.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """One named indexing rule, kept as data and recorded in model.json.
+
+    Without ``sort_on`` the rule pairs records equal on every ``on`` column; with it, records
+    within ``window`` of each other in ``sort_on`` order, among those equal on ``on``.
+    """
+
+    name: str
+    on: tuple[str, ...] = ()
+    _: KW_ONLY
+    sort_on: str | None = None
+    window: int | None = None  # odd, sorted neighbourhood only
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not self.name:
+            problems.append("a blocking rule needs a name")
+        if self.sort_on is None and not self.on:
+            problems.append(f"blocking rule {self.name!r}: nothing to block on")
+        if (self.sort_on is None) != (self.window is None):
+            problems.append(
+                f"blocking rule {self.name!r}: sort_on and window go together, got "
+                f"sort_on={self.sort_on!r}, window={self.window!r}"
+            )
+        if self.window is not None and (
+            isinstance(self.window, bool)
+            or not isinstance(self.window, int)
+            or self.window < 1
+            or self.window % 2 == 0
+        ):
+            problems.append(
+                f"blocking rule {self.name!r}: window must be a positive odd integer, "
+                f"got {self.window!r}"
+            )
+        if problems:
+            raise ConfigError(problems)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the rule reads."""
+        return (*self.on, *([self.sort_on] if self.sort_on else []))
+
+    def indexer(self) -> BaseIndexAlgorithm:
+        """A fresh recordlinkage index object.
+
+        Fresh on every call: recordlinkage's SortedNeighbourhood caches the sort keys of its
+        first run on the object, which would leak from one run into the next.
+        """
+        if self.sort_on is None:
+            return rl.index.Block(list(self.on))
+        return rl.index.SortedNeighbourhood(
+            self.sort_on, window=self.window, block_on=list(self.on)
+        )
+
+
+DEFAULT_BLOCKING: tuple[BlockingRule, ...] = (
+    BlockingRule("birth_year+given_name+initial", ("block_year", "given_ascii", "surname_initial")),
+    BlockingRule("birth_date+surname", ("birth_date", "surname_ascii")),
+    BlockingRule("given_name+employer", ("given_ascii", "employer_root")),
+    BlockingRule("birth_year+employer", ("block_year", "employer_root")),
+    BlockingRule("sorted_name_neighbourhood", ("block_year",), sort_on="name_sorted", window=5),
+)
 
 
 @dataclass(frozen=True)
@@ -71,15 +128,6 @@ def with_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _rule_columns(rules: Mapping[str, BaseIndexAlgorithm]) -> list[str]:
-    columns: list[str] = []
-    for rule in rules.values():
-        for attribute in ("left_on", "block_on", "block_left_on"):
-            value = getattr(rule, attribute, None) or []
-            columns += [value] if isinstance(value, str) else list(value)
-    return list(dict.fromkeys(columns))
-
-
 def _encoded_keys(
     payroll: pd.DataFrame, insured: pd.DataFrame, columns: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -100,27 +148,29 @@ def _encoded_keys(
 def candidate_pairs(
     payroll: pd.DataFrame,
     insured: pd.DataFrame,
-    rules: Mapping[str, BaseIndexAlgorithm],
+    rules: Sequence[BlockingRule],
 ) -> BlockingResult:
-    """Union of the rules' pairs between payroll and insured.
+    """Union of the rules' pairs between payroll and insured, counted per rule name.
 
     Pairs are encoded as ``payroll_pos * len(insured) + insured_pos`` so the union is one
     sort per rule instead of a MultiIndex union.
     """
-    left, right = _encoded_keys(payroll, insured, _rule_columns(rules))
+    names = [rule.name for rule in rules]
+    if len(set(names)) != len(names):
+        msg = f"blocking rule names must be distinct, got {names!r}"
+        raise ConfigError(msg)
+    columns = list(dict.fromkeys(column for rule in rules for column in rule.columns))
+    left, right = _encoded_keys(payroll, insured, columns)
     width = max(len(right), 1)
     seen = np.empty(0, dtype=np.int64)
     per_rule: dict[str, int] = {}
     new_per_rule: dict[str, int] = {}
-    for name, template in rules.items():
-        # A copy per call: recordlinkage's SortedNeighbourhood caches the first call's sort
-        # keys on the rule object, which would leak from one run into the next.
-        rule = copy.deepcopy(template)
-        pairs = rule.index(left, right)
+    for rule in rules:
+        pairs = rule.indexer().index(left, right)
         codes = distinct(pairs.codes[0].astype(np.int64) * width + pairs.codes[1])
         merged = distinct(np.concatenate([seen, codes]))
-        per_rule[name] = len(codes)
-        new_per_rule[name] = len(merged) - len(seen)
+        per_rule[rule.name] = len(codes)
+        new_per_rule[rule.name] = len(merged) - len(seen)
         seen = merged
     return BlockingResult(
         payroll_pos=seen // width,

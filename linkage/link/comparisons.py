@@ -10,12 +10,17 @@ The name evidence is one comparison whose levels include the given-name and toke
 rather than three comparisons, because Fellegi-Sunter adds weights as if comparisons were
 independent: separate full-name, given-name and token-set comparisons would count the same
 agreement two or three times and push namesakes over the match threshold.
+
+Thresholds are keyword-only constructor arguments, checked when the comparison is built;
+``settings()`` returns them as JSON data, which model.json records so that a saved model
+is never used to score levels drawn with other thresholds.
 """
 
 from __future__ import annotations
 
+import math
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -24,6 +29,8 @@ import recordlinkage as rl
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 from recordlinkage.base import BaseCompareFeature
+
+from linkage.errors import ConfigError
 
 MISSING = -1
 
@@ -61,7 +68,8 @@ class Comparison(BaseCompareFeature):  # type: ignore[misc]
     """Template for a leveled comparison: the base class aligns pairs, ``levels`` grades them.
 
     Subclasses name their ``columns`` (compared column-wise between payroll and insured),
-    their ``levels`` (weakest first) and implement ``_levels``.
+    their ``levels`` (weakest first) and implement ``_levels``; one with thresholds takes
+    them as keyword-only constructor arguments and returns them from ``settings``.
     """
 
     name: ClassVar[str]
@@ -94,6 +102,25 @@ class Comparison(BaseCompareFeature):  # type: ignore[misc]
     def level_label(self, gamma: int) -> str:
         """Human label of a level, for explanations."""
         return "missing" if gamma == MISSING else self.levels[gamma]
+
+    def settings(self) -> dict[str, Any]:
+        """The thresholds that draw the levels, as JSON data (recorded in model.json)."""
+        return {}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_similarities(comparison: str, thresholds: Mapping[str, float]) -> None:
+    """Raise one ConfigError listing every threshold that is not a similarity in [0, 1]."""
+    problems = [
+        f"comparison {comparison!r}: {key} must be a similarity between 0 and 1, got {value!r}"
+        for key, value in thresholds.items()
+        if not (_is_number(value) and 0.0 <= value <= 1.0)
+    ]
+    if problems:
+        raise ConfigError(problems)
 
 
 def grade(missing: np.ndarray, conditions: Sequence[np.ndarray]) -> np.ndarray:
@@ -148,6 +175,52 @@ class FullName(Comparison):
         7: "name_sorted",
     }
 
+    def __init__(
+        self,
+        *,
+        workers: int = -1,
+        typo_whole_name: float = 0.92,
+        typo_given_name: float = 0.80,
+        close_given_name: float = 0.88,
+        close_surname: float = 0.80,
+        close_any_order: float = 0.92,
+    ) -> None:
+        """Jaro-Winkler thresholds of the fuzzy levels.
+
+        Args:
+            workers: rapidfuzz worker threads (-1: all cores).
+            typo_whole_name: "typo" needs the whole ASCII name at least this similar ...
+            typo_given_name: ... and the given name at least this similar.
+            close_given_name: "close_given_and_surname" needs the given name at least this
+                similar ...
+            close_surname: ... and the surname at least this similar ...
+            close_any_order: ... or the order-free name key at least this similar.
+        """
+        super().__init__(workers=workers)
+        thresholds = {
+            "typo_whole_name": typo_whole_name,
+            "typo_given_name": typo_given_name,
+            "close_given_name": close_given_name,
+            "close_surname": close_surname,
+            "close_any_order": close_any_order,
+        }
+        _check_similarities(self.name, thresholds)
+        self.typo_whole_name = float(typo_whole_name)
+        self.typo_given_name = float(typo_given_name)
+        self.close_given_name = float(close_given_name)
+        self.close_surname = float(close_surname)
+        self.close_any_order = float(close_any_order)
+
+    def settings(self) -> dict[str, Any]:
+        """The five Jaro-Winkler thresholds, by argument name."""
+        return {
+            "typo_whole_name": self.typo_whole_name,
+            "typo_given_name": self.typo_given_name,
+            "close_given_name": self.close_given_name,
+            "close_surname": self.close_surname,
+            "close_any_order": self.close_any_order,
+        }
+
     def _levels(self, left: Columns, right: Columns) -> np.ndarray:
         missing = ~(present(left["name_ascii"]) & present(right["name_ascii"]))
         whole = self._similarity(
@@ -181,8 +254,9 @@ class FullName(Comparison):
                 _equal(left["name_sorted"], right["name_sorted"]),
                 _equal(left["surname_ascii"], right["surname_ascii"])
                 & _equal(left["given_ascii"], right["given_ascii"]),
-                (whole >= 0.92) & (given >= 0.80),
-                ((given >= 0.88) & (surname >= 0.80)) | (any_order >= 0.92),
+                (whole >= self.typo_whole_name) & (given >= self.typo_given_name),
+                ((given >= self.close_given_name) & (surname >= self.close_surname))
+                | (any_order >= self.close_any_order),
             ],
         )
 
@@ -289,9 +363,49 @@ class Employer(Comparison):
         "same_enterprise_wage_close",
         "same_enterprise_wage_near",
     )
-    # SI wage / taxable income bounds of the wage levels: (near), (close).
-    wage_near: ClassVar[tuple[float, float]] = (0.90, 1.02)
-    wage_close: ClassVar[tuple[float, float]] = (0.75, 1.10)
+
+    def __init__(
+        self,
+        *,
+        workers: int = -1,
+        wage_near: tuple[float, float] = (0.90, 1.02),
+        wage_close: tuple[float, float] = (0.75, 1.10),
+    ) -> None:
+        """Bounds of SI wage / taxable income for the wage levels.
+
+        Args:
+            workers: rapidfuzz worker threads (unused: no string similarity here).
+            wage_near: (low, high) ratio of "same_enterprise_wage_near".
+            wage_close: (low, high) ratio of "same_enterprise_wage_close"; must contain
+                ``wage_near``, being the weaker level.
+        """
+        super().__init__(workers=workers)
+        problems = []
+        bounds = {"wage_near": wage_near, "wage_close": wage_close}
+        for key, value in bounds.items():
+            if not (
+                isinstance(value, tuple | list)
+                and len(value) == 2
+                and all(_is_number(v) for v in value)
+                and 0.0 <= value[0] <= value[1]
+            ):
+                problems.append(
+                    f"comparison {self.name!r}: {key} must be (low, high) wage ratios with "
+                    f"0 <= low <= high, got {value!r}"
+                )
+        if not problems and not (wage_close[0] <= wage_near[0] <= wage_near[1] <= wage_close[1]):
+            problems.append(
+                f"comparison {self.name!r}: wage_close {wage_close!r} must contain "
+                f"wage_near {wage_near!r}"
+            )
+        if problems:
+            raise ConfigError(problems)
+        self.wage_near = (float(wage_near[0]), float(wage_near[1]))
+        self.wage_close = (float(wage_close[0]), float(wage_close[1]))
+
+    def settings(self) -> dict[str, Any]:
+        """The two wage-ratio bands, as [low, high] lists."""
+        return {"wage_near": list(self.wage_near), "wage_close": list(self.wage_close)}
 
     def _levels(self, left: Columns, right: Columns) -> np.ndarray:
         missing = ~(present(left["employer_root"]) & present(right["employer_root"]))
@@ -313,12 +427,30 @@ class NationalId(Comparison):
     columns = ("national_id", "national_id_kind")
     levels = ("different", "cmnd_vs_cccd", "one_edit", "exact")
 
+    def __init__(self, *, workers: int = -1, max_edits: int = 1) -> None:
+        """Edits the "one_edit" level allows.
+
+        Args:
+            workers: rapidfuzz worker threads (-1: all cores).
+            max_edits: most OSA edits (substitution, insertion, deletion or transposition of
+                neighbours) between two IDs of the same kind at the "one_edit" level.
+        """
+        super().__init__(workers=workers)
+        if isinstance(max_edits, bool) or not isinstance(max_edits, int) or max_edits < 1:
+            msg = f"comparison {self.name!r}: max_edits must be an integer >= 1, got {max_edits!r}"
+            raise ConfigError(msg)
+        self.max_edits = max_edits
+
+    def settings(self) -> dict[str, Any]:
+        """The edit allowance of the "one_edit" level."""
+        return {"max_edits": self.max_edits}
+
     def _levels(self, left: Columns, right: Columns) -> np.ndarray:
         lid, rid = left["national_id"], right["national_id"]
         missing = ~(present(lid) & present(rid))
         edits = self._similarity(lid, rid, OSA.distance)
         same_kind = _equal(left["national_id_kind"], right["national_id_kind"])
-        return grade(missing, [_equal(lid, rid), same_kind & (edits <= 1), ~same_kind])
+        return grade(missing, [_equal(lid, rid), same_kind & (edits <= self.max_edits), ~same_kind])
 
 
 DEFAULT_COMPARISONS: tuple[type[Comparison], ...] = (

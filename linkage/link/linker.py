@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import recordlinkage as rl
-from recordlinkage.base import BaseIndexAlgorithm
 
 from linkage.config import LinkConfig
 from linkage.link.assign import assign
 from linkage.link.blocking import (
-    BLOCKING_RULES,
+    DEFAULT_BLOCKING,
     BlockingResult,
+    BlockingRule,
     candidate_pairs,
     distinct,
     pair_index,
@@ -71,7 +71,7 @@ class LinkResult:
 
 
 def make_comparisons(settings: LinkConfig) -> list[Comparison]:
-    """The comparisons every run computes, in a fixed order."""
+    """The comparisons every run computes, in a fixed order, built fresh for this run."""
     return [cls(workers=settings.workers) for cls in DEFAULT_COMPARISONS]
 
 
@@ -141,7 +141,7 @@ def link_records(
     *,
     model: FellegiSunterModel | None = None,
     comparisons: Sequence[Comparison] | None = None,
-    blocking_rules: Mapping[str, BaseIndexAlgorithm] | None = None,
+    blocking_rules: Sequence[BlockingRule] | None = None,
 ) -> LinkResult:
     """Link normalized payroll rows to normalized insured records.
 
@@ -151,7 +151,8 @@ def link_records(
         settings: thresholds, EM and sampling settings.
         model: a saved model to score with; fitted on this data when None.
         comparisons: comparisons to compute (default: the Vietnamese person comparisons).
-        blocking_rules: named recordlinkage index algorithms (default: BLOCKING_RULES).
+        blocking_rules: rules whose pairs are unioned (default: DEFAULT_BLOCKING); recorded
+            in a model fitted here.
     """
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
@@ -165,14 +166,11 @@ def link_records(
     payroll = share_taxpayer_fields(payroll.reset_index(drop=True))
     insured = insured.reset_index(drop=True)
     comparisons = list(comparisons or make_comparisons(settings))
+    rules = tuple(DEFAULT_BLOCKING if blocking_rules is None else blocking_rules)
     left = comparable(payroll.assign(declared_wage=payroll["monthly_income"]), comparisons)
     right = comparable(insured.assign(declared_wage=insured["contribution_salary"]), comparisons)
 
-    blocking = candidate_pairs(
-        with_blocking_keys(payroll),
-        with_blocking_keys(insured),
-        blocking_rules or BLOCKING_RULES,
-    )
+    blocking = candidate_pairs(with_blocking_keys(payroll), with_blocking_keys(insured), rules)
     exact = exact_id_pairs(payroll, insured)
     width = max(len(insured), 1)
     blocked_codes = blocking.payroll_pos * width + blocking.insured_pos
@@ -203,6 +201,7 @@ def link_records(
             insured_rows=len(insured),
             max_iterations=settings.em_max_iterations,
             tolerance=settings.em_tolerance,
+            blocking_rules=rules,
         )
         log.info("model fitted: %s", model.fit)
     lap("fitting")

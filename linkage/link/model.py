@@ -11,6 +11,11 @@
   name (DOMAIN.md section 2).
 
 The fitted model is saved as JSON with the run and can score a later refresh unchanged.
+The file records, per comparison, the thresholds that drew its levels (``settings``), and
+at top level the blocking rules of the fitting run. Loading refuses a model whose levels or
+settings differ from the comparisons it would score with: m and u of a level mean nothing
+for a level drawn with another threshold. Blocking rules are recorded for the analyst but not
+checked: they choose which pairs get scored, never the score of a pair.
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ import numpy as np
 import pandas as pd
 
 from linkage.errors import ConfigError
+from linkage.link.blocking import BlockingRule
 from linkage.link.comparisons import MISSING, Comparison
 
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2  # 2: comparison settings and blocking rules recorded
 _PROBABILITY_FLOOR = 1e-9
 M_FLOOR = 2e-3  # smallest m-probability of any level; see _floored
 
@@ -41,6 +47,7 @@ class ComparisonParameters:
     m: tuple[float, ...]
     u: tuple[float, ...]
     tf_levels: dict[int, str] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)  # Comparison.settings() as JSON
 
     def weights(self) -> np.ndarray:
         """log2(m/u) per level: the evidence an agreement level gives."""
@@ -66,6 +73,7 @@ class FellegiSunterModel:
     comparisons: tuple[ComparisonParameters, ...]
     prior: float
     fit: FitReport
+    blocking_rules: tuple[BlockingRule, ...] = ()  # of the fitting run; recorded, not checked
     format: int = MODEL_FORMAT
 
     @property
@@ -109,30 +117,32 @@ class FellegiSunterModel:
 
     @classmethod
     def load(cls, path: Path, comparisons: Sequence[Comparison]) -> FellegiSunterModel:
-        """Read a saved model and check it fits the comparisons this version computes."""
+        """Read a saved model and check it fits the comparisons it will score with."""
         try:
-            document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-            model = cls(
-                comparisons=tuple(
-                    ComparisonParameters(
-                        name=c["name"],
-                        levels=tuple(c["levels"]),
-                        m=_numbers(c["m"]),
-                        u=_numbers(c["u"]),
-                        tf_levels={int(k): v for k, v in c["tf_levels"].items()},
-                    )
-                    for c in document["comparisons"]
-                ),
-                prior=float(document["prior"]),
-                fit=FitReport(**document["fit"]),
-                format=int(document["format"]),
-            )
+            document = json.loads(path.read_text(encoding="utf-8"))
         except OSError as e:
             msg = f"{path}: cannot read model ({e.strerror})"
             raise ConfigError(msg) from e
+        except ValueError as e:
+            msg = f"{path}: not a linkage model file ({e!r})"
+            raise ConfigError(msg) from e
+        if not isinstance(document, dict) or "format" not in document:
+            msg = f"{path}: not a linkage model file (no format in {type(document).__name__})"
+            raise ConfigError(msg)
+        if document["format"] != MODEL_FORMAT:
+            msg = (
+                f"{path}: model format {document['format']!r}, this version reads format "
+                f"{MODEL_FORMAT} (which records comparison settings); refit without "
+                "[link].model"
+            )
+            raise ConfigError(msg)
+        try:
+            model = _parse(document)
         except (ValueError, KeyError, TypeError) as e:
             msg = f"{path}: not a linkage model file ({e!r})"
             raise ConfigError(msg) from e
+        except ConfigError as e:
+            raise ConfigError([f"{path}: {problem}" for problem in e.problems]) from e
         problems = [
             c.name
             for c in model.comparisons
@@ -149,14 +159,81 @@ class FellegiSunterModel:
             raise ConfigError(msg)
         expected = {c.name: c.levels for c in comparisons}
         found = {c.name: c.levels for c in model.comparisons}
-        if model.format != MODEL_FORMAT or expected != found:
+        if expected != found:
             msg = (
-                f"{path}: model was fitted for other comparisons or format "
-                f"(format {model.format!r}, comparisons {sorted(found)!r}); refit without "
-                "[link].model"
+                f"{path}: model was fitted for other comparisons "
+                f"(comparisons {sorted(found)!r}); refit without [link].model"
             )
             raise ConfigError(msg)
+        differences = _setting_differences(model, comparisons)
+        if differences:
+            raise ConfigError([f"{path}: {d}; refit without [link].model" for d in differences])
         return model
+
+
+def _setting_differences(model: FellegiSunterModel, comparisons: Sequence[Comparison]) -> list[str]:
+    """Each setting a comparison scores with that differs from the one the model was fitted with."""
+    fitted = {c.name: c.settings for c in model.comparisons}
+    differences = []
+    for comparison in comparisons:
+        wanted, found = _settings_data(comparison), fitted[comparison.name]
+        for key in sorted(set(wanted) | set(found)):
+            if wanted.get(key) != found.get(key):
+                differences.append(
+                    f"comparison {comparison.name!r} was fitted with {key} = "
+                    f"{_shown(found, key)}, this run uses {key} = {_shown(wanted, key)}"
+                )
+    return differences
+
+
+def _shown(settings: Mapping[str, Any], key: str) -> str:
+    return repr(settings[key]) if key in settings else "(not set)"
+
+
+def _settings_data(comparison: Comparison) -> dict[str, Any]:
+    """A comparison's settings exactly as model.json holds them (tuples become lists)."""
+    data: dict[str, Any] = json.loads(json.dumps(comparison.settings()))
+    return data
+
+
+def _parse(document: dict[str, Any]) -> FellegiSunterModel:
+    """The model a format-``MODEL_FORMAT`` document describes; malformed parts raise."""
+    return FellegiSunterModel(
+        comparisons=tuple(
+            ComparisonParameters(
+                name=c["name"],
+                levels=tuple(c["levels"]),
+                m=_numbers(c["m"]),
+                u=_numbers(c["u"]),
+                tf_levels={int(k): v for k, v in c["tf_levels"].items()},
+                settings=_object(c["settings"]),
+            )
+            for c in document["comparisons"]
+        ),
+        prior=float(document["prior"]),
+        fit=FitReport(**document["fit"]),
+        blocking_rules=tuple(
+            BlockingRule(**{**_object(rule), "on": _strings(_object(rule)["on"])})
+            for rule in document["blocking_rules"]
+        ),
+        format=int(document["format"]),
+    )
+
+
+def _strings(values: Any) -> tuple[str, ...]:
+    """A JSON list of strings as a tuple; anything else is a TypeError."""
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        msg = f"expected a list of strings, got {values!r}"
+        raise TypeError(msg)
+    return tuple(values)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object; anything else is a TypeError."""
+    if not isinstance(value, dict):
+        msg = f"expected an object, got {value!r}"
+        raise TypeError(msg)
+    return value
 
 
 def _numbers(values: Any) -> tuple[float, ...]:
@@ -250,6 +327,7 @@ def fit(
     insured_rows: int,
     max_iterations: int,
     tolerance: float,
+    blocking_rules: Sequence[BlockingRule],
 ) -> FellegiSunterModel:
     """Fit m by EM on blocked pairs and u on random pairs.
 
@@ -263,6 +341,7 @@ def fit(
         insured_rows: size of the insured side, for the prior.
         max_iterations: EM iteration cap.
         tolerance: stop when no m moves more than this.
+        blocking_rules: the rules that made the blocked pairs, recorded with the model.
     """
     names = [c.name for c in comparisons]
     sizes = [len(c.levels) for c in comparisons]
@@ -302,6 +381,7 @@ def fit(
                 m=tuple(float(x) for x in _floored(m[k])),
                 u=tuple(float(x) for x in u_random[k]),
                 tf_levels=dict(c.tf_levels),
+                settings=_settings_data(c),
             )
             for k, c in enumerate(comparisons)
         ),
@@ -313,4 +393,5 @@ def fit(
             em_converged=converged,
             blocked_match_share=share,
         ),
+        blocking_rules=tuple(blocking_rules),
     )
