@@ -11,6 +11,7 @@ import pytest
 from linkage.errors import InputError
 from linkage.load import load_mapping, read_source
 from linkage.schema import Source
+from tests.test_cli import assert_user_error, invoke, source_args
 
 DEFAULT_MAPPING = Path(__file__).resolve().parent.parent / "configs" / "mappings" / "default.toml"
 HEADER = "record_id,employer_tax_code,national_id,full_name,period,contract_months,monthly_income"
@@ -122,3 +123,89 @@ def test_a_stray_quote_names_the_line_and_never_the_row(tmp_path, mapping):
         assert "Nguyễn" not in message
     else:  # read as one quoted field running on: the rows are still accounted for
         assert len(frame) >= 1
+
+
+# Through the command line: exit codes and messages, never a traceback.
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    from linkage.synth import write_sample
+
+    return write_sample(tmp_path_factory.mktemp("bad") / "in", payroll_rows=300, seed=31)
+
+
+def keep_lines(path: Path, target: Path, count: int) -> Path:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    target.write_text("".join(lines[: 1 + count]), encoding="utf-8")
+    return target
+
+
+def test_a_registry_of_one_record_runs(sample, tmp_path):
+    insured = keep_lines(sample["insured"], tmp_path / "one.csv", 1)
+    result = invoke("run", *source_args(sample, insured=insured), "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "insured: 1 rows read, 1 used" in result.output
+
+
+def test_a_registry_of_no_record_stops_cleanly(sample, tmp_path):
+    insured = keep_lines(sample["insured"], tmp_path / "none.csv", 0)
+    result = invoke("run", *source_args(sample, insured=insured), "--out", tmp_path / "out")
+    assert_user_error(result, 1)
+    assert "no data rows" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_status_unknown_is_kept_and_warned(sample, tmp_path):
+    import csv
+
+    with sample["insured"].open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    status = next(i for i, h in enumerate(rows[0]) if h in ("status", "Trạng thái", "Tình trạng"))
+    for row in rows[1:]:
+        row[status] = "không rõ"
+    insured = tmp_path / "unknown.csv"
+    with insured.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    result = invoke("run", *source_args(sample, insured=insured), "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "warning: insured status unusable in 100% of rows" in result.output
+
+
+@pytest.mark.parametrize(
+    ("setting", "name"),
+    [
+        ("u_sample_pairs = -5", "u_sample_pairs"),
+        ("em_max_iterations = 0", "em_max_iterations"),
+        ("em_tolerance = -1.0", "em_tolerance"),
+        ("seed = -1", "seed"),
+    ],
+)
+def test_numeric_settings_out_of_range_are_config_errors(sample, tmp_path, setting, name):
+    from linkage.config import DEFAULT_CONFIG
+
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    text = text.replace("[link]\n", f"[link]\n{setting}\n", 1)
+    key = setting.split(" =")[0]
+    text = "\n".join(
+        line for line in text.splitlines() if not line.startswith(f"{key} ") or line == setting
+    )
+    config = tmp_path / "bad.toml"
+    config.write_text(text.replace("../", str(DEFAULT_CONFIG.parent.parent) + "/"), "utf-8")
+    result = invoke("run", "--config", config, *source_args(sample), "--out", tmp_path / "out")
+    assert_user_error(result, 2)
+    assert name in result.output
+
+
+def test_all_config_problems_are_reported_at_once(sample, tmp_path):
+    from linkage.config import DEFAULT_CONFIG
+
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    text = text.replace("u_sample_pairs = 1000000", "u_sample_pairs = -5")
+    text = text.replace("tie_margin = 3.0", "tie_margin = -1.0")
+    config = tmp_path / "bad.toml"
+    config.write_text(text.replace("../", str(DEFAULT_CONFIG.parent.parent) + "/"), "utf-8")
+    result = invoke("run", "--config", config, *source_args(sample), "--out", tmp_path / "out")
+    assert_user_error(result, 2)
+    assert "u_sample_pairs" in result.output
+    assert "tie_margin" in result.output

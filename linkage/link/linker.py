@@ -98,6 +98,12 @@ def _term_frequencies(
     return result
 
 
+def _with_wage(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The table with its side's wage as ``declared_wage`` (unknown when it has none)."""
+    wage = frame[column] if column in frame.columns else np.nan
+    return frame.assign(declared_wage=wage)
+
+
 def _link_siblings(
     chosen: pd.DataFrame,
     payroll: pd.DataFrame,
@@ -167,8 +173,8 @@ def link_records(
     insured = insured.reset_index(drop=True)
     comparisons = list(comparisons or make_comparisons(settings))
     rules = tuple(DEFAULT_BLOCKING if blocking_rules is None else blocking_rules)
-    left = comparable(payroll.assign(declared_wage=payroll["monthly_income"]), comparisons)
-    right = comparable(insured.assign(declared_wage=insured["contribution_salary"]), comparisons)
+    left = comparable(_with_wage(payroll, "monthly_income"), comparisons)
+    right = comparable(_with_wage(insured, "contribution_salary"), comparisons)
 
     blocking = candidate_pairs(with_blocking_keys(payroll), with_blocking_keys(insured), rules)
     exact = exact_id_pairs(payroll, insured)

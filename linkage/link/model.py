@@ -305,6 +305,8 @@ def _distinct_patterns(
     into one int64 (mixed radix, missing shifted to 0) and sorted: far faster than
     ``np.unique(axis=0)``.
     """
+    if len(gammas) == 0:
+        return gammas, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     packed = np.zeros(len(gammas), dtype=np.int64)
     for k, size in enumerate(sizes):
         packed = packed * (size + 1) + (gammas[:, k].astype(np.int64) + 1)
@@ -357,7 +359,10 @@ def fit(
     share = max(min(payroll_rows / max(len(blocked_gammas), 1), 0.5), 1e-4)
 
     iterations, converged = 0, False
-    for iterations in range(1, max_iterations + 1):  # noqa: B007 - reported after the loop
+    # Without a blocked pair (a registry of one record, say) there is nothing to learn
+    # from: m keeps its starting values and no pair will be scored with it anyway.
+    rounds = max_iterations if len(patterns) else 0
+    for iterations in range(1, rounds + 1):  # noqa: B007 - reported after the loop
         log_match = np.log(share) + _log_probabilities(patterns, m)
         log_other = np.log1p(-share) + _log_probabilities(patterns, u)
         posterior = 1.0 / (1.0 + np.exp(np.clip(log_other - log_match, -700, 700)))
