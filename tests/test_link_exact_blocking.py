@@ -314,11 +314,11 @@ def test_counts_per_rule_add_up():
 # Reference semantics of each rule, written as plain loops over records.
 
 
-def _block_reference(payroll, insured, keys) -> set[tuple[int, int]]:
+def _block_reference(payroll, insured, keys, insured_keys=()) -> set[tuple[int, int]]:
     found = set()
     for i, j in itertools.product(range(len(payroll)), range(len(insured))):
         left = [payroll[k].iloc[i] for k in keys]
-        right = [insured[k].iloc[j] for k in keys]
+        right = [insured[k].iloc[j] for k in insured_keys or keys]
         if all(pd.notna(a) and pd.notna(b) and a == b for a, b in zip(left, right, strict=True)):
             found.add((i, j))
     return found
@@ -349,7 +349,7 @@ def reference_pairs(payroll, insured, name: str) -> set[tuple[int, int]]:
     if rule.sort_on is not None:
         assert (rule.sort_on, rule.on) == ("name_sorted", ("block_year",))  # what the loop does
         return _neighbourhood_reference(payroll, insured, rule.window)
-    return _block_reference(payroll, insured, rule.on)
+    return _block_reference(payroll, insured, rule.on, rule.insured_on)
 
 
 def _people(draw_size: int):
@@ -410,15 +410,22 @@ DEFAULT_RULE_TABLE = [
     ("given_name+employer", ("given_ascii", "employer_root"), None, None),
     ("birth_year+employer", ("block_year", "employer_root"), None, None),
     ("sorted_name_neighbourhood", ("block_year",), "name_sorted", 5),
+    # rows without any birth year against every record of the same name; scored, not trained
+    ("name+payroll_without_year", ("name_if_no_year",), None, None),
+    ("name+insured_without_year", ("name_sorted",), None, None),
 ]
 
 
 def test_default_blocking_is_the_measured_rule_set():
     assert [(r.name, r.on, r.sort_on, r.window) for r in DEFAULT_BLOCKING] == DEFAULT_RULE_TABLE
+    assert [r.name for r in DEFAULT_BLOCKING if not r.train] == [
+        "name+payroll_without_year",
+        "name+insured_without_year",
+    ]
     for rule in DEFAULT_BLOCKING:
         if rule.sort_on is None:
             assert isinstance(rule.indexer(), rl.index.Block)
-            assert rule.indexer().left_on == list(rule.on)
+            assert rule.indexer().left_on == [key for key, _, _ in rule.keys]
 
 
 @pytest.mark.parametrize(
@@ -461,3 +468,20 @@ def test_distinct_equals_numpy_unique(codes):
     result = distinct(codes)
     np.testing.assert_array_equal(result, np.unique(codes))
     assert result.dtype == np.int64
+
+
+def test_asymmetric_rule_pairs_a_row_without_year_with_same_name_records():
+    payroll = frame(
+        person(born=None, name_sorted="an nguyen"),  # no year anywhere
+        person(born=dt.date(1990, 5, 3), name_sorted="an nguyen"),  # has a year
+    )
+    insured = frame(person(born=dt.date(1975, 1, 2), name_sorted="an nguyen", employer="0202"))
+    rule = RULES["name+payroll_without_year"]
+    result = candidate_pairs(payroll, insured, [rule])
+    assert list(zip(result.payroll_pos, result.insured_pos, strict=True)) == [(0, 0)]
+    assert not result.trained.any()
+
+
+def test_insured_on_must_pair_each_column():
+    with pytest.raises(ConfigError, match="insured_on"):
+        BlockingRule("bad", ("a", "b"), insured_on=("c",))

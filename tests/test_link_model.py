@@ -516,12 +516,17 @@ def test_model_json_records_settings_and_blocking_rules(tmp_path):
     assert document["format"] == MODEL_FORMAT
     settings_by_name = {c["name"]: c["settings"] for c in document["comparisons"]}
     assert settings_by_name == {c.name: c.settings() for c in comparisons}
-    assert document["blocking_rules"][-1] == {
+    rules = {rule["name"]: rule for rule in document["blocking_rules"]}
+    assert rules["sorted_name_neighbourhood"] == {
         "name": "sorted_name_neighbourhood",
         "on": ["block_year"],
         "sort_on": "name_sorted",
         "window": 5,
+        "insured_on": [],
+        "train": True,
     }
+    assert rules["name+payroll_without_year"]["insured_on"] == ["name_sorted"]
+    assert rules["name+payroll_without_year"]["train"] is False
 
 
 @pytest.mark.parametrize(

@@ -198,11 +198,12 @@ def link_records(
         random_codes = random_pairs.codes[0].astype(np.int64) * width + random_pairs.codes[1]
         random_pairs = random_pairs[~np.isin(random_codes, exact_codes)]
         random_gammas = compare_comparable(random_pairs, left, right, comparisons=comparisons)
+        training = _members(codes, distinct(np.r_[blocked_codes[blocking.trained], exact_codes]))
         model = fit(
             comparisons=comparisons,
             random_gammas=random_gammas,
-            blocked_gammas=gammas,
-            labelled_matches=_members(codes, exact_codes),
+            blocked_gammas=gammas[training],
+            labelled_matches=_members(codes, exact_codes)[training],
             payroll_rows=len(payroll),
             insured_rows=len(insured),
             max_iterations=settings.em_max_iterations,
