@@ -152,8 +152,10 @@ def distinct(codes: np.ndarray) -> np.ndarray:
 
 
 def with_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add ``block_year`` (birth year, else the CCCD's), ``surname_initial`` and
-    ``name_if_no_year`` (the order-free name of a row with no year at all).
+    """Add ``block_year``, ``surname_initial`` and ``name_if_no_year``.
+
+    ``block_year`` is the birth year, else the CCCD's; ``name_if_no_year`` the order-free
+    name of a row with no year at all, for the asymmetric rules.
     """
     block_year = frame["birth_year"].fillna(frame["id_birth_year"])
     return frame.assign(
