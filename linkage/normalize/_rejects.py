@@ -43,10 +43,11 @@ def record_keys(values: pd.Series) -> pd.Series:
 class RowChecks:
     """Collects, per row, the first reason it must be rejected."""
 
-    def __init__(self, raw: pd.DataFrame, source: Source, record_key: pd.Series) -> None:
+    def __init__(self, raw: pd.DataFrame, source: Source, key: pd.Series) -> None:
+        """``key`` is the row's own key as read; it is masked for rejected rows only."""
         self._raw = raw
         self._source = source
-        self._record_key = record_key
+        self._key = key
         size = len(raw)
         self._reason = np.full(size, None, dtype=object)
         self._column = np.full(size, None, dtype=object)
@@ -78,7 +79,7 @@ class RowChecks:
                 "source": self._source.value,
                 "source_file": self._raw["source_file"].to_numpy()[chosen],
                 "source_line": self._raw["source_line"].to_numpy()[chosen],
-                "record_key": self._record_key.to_numpy()[chosen],
+                "record_key": record_keys(self._key[chosen]).to_numpy(),
                 "reason": self._reason[chosen],
                 "column": self._column[chosen],
                 "detail": self._detail[chosen],

@@ -146,7 +146,7 @@ def normalize_payroll(
     _check_raw(raw, source)
     gender_vocabulary = _vocabulary(vocabularies, "gender")
     nationality_vocabulary = _vocabulary(vocabularies, "nationality")
-    checks = RowChecks(raw, source, record_keys(raw["record_id"]))
+    checks = RowChecks(raw, source, raw["record_id"])
 
     checks.require("record_id")
     names = name_keys(raw["full_name"])
@@ -213,7 +213,7 @@ def normalize_insured(
     gender_vocabulary = _vocabulary(vocabularies, "gender")
     status_vocabulary = _vocabulary(vocabularies, "insured_status")
     si_code = si_codes(raw["si_code"], today=today)
-    checks = RowChecks(raw, source, record_keys(si_code.fillna(raw["si_code"])))
+    checks = RowChecks(raw, source, si_code.fillna(raw["si_code"]))
 
     blank_si = checks.require("si_code")
     detail = "not a 10-digit SI code or a 12-digit citizen ID"
@@ -280,7 +280,7 @@ def normalize_businesses(
     _check_raw(raw, source)
     status_vocabulary = _vocabulary(vocabularies, "business_status")
     tax_code = tax_codes(raw["tax_code"], today=today)
-    checks = RowChecks(raw, source, record_keys(raw["tax_code"]))
+    checks = RowChecks(raw, source, raw["tax_code"])
 
     blank = checks.require("tax_code")
     invalid = ~blank & tax_code.isna().to_numpy()
