@@ -162,3 +162,22 @@ def test_signal_exits_with_its_code_and_leaves_the_previous_output(inputs, tmp_p
     assert b"Traceback" not in stderr
     assert (out / "manifest.json").read_bytes() == previous
     assert siblings(out) == []
+
+
+def test_same_inputs_give_byte_identical_files(inputs, tmp_path):
+    """Repeatable runs: the clock is in the manifest only, never in a data file."""
+    import hashlib
+
+    def digests(out: Path) -> dict[str, str]:
+        return {
+            p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*.parquet"))
+        }
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert run(inputs, first).exit_code == 0
+    assert run(inputs, second).exit_code == 0
+    assert digests(first) == digests(second)
+    assert any(name.startswith("candidates/") for name in digests(first))
+    manifests = [json.loads((o / "manifest.json").read_text()) for o in (first, second)]
+    assert manifests[0]["run_id"] == manifests[1]["run_id"]
