@@ -124,6 +124,11 @@ def _load(
 @main.command(epilog=EXIT_CODES_HELP)
 @_config_options
 @click.option("--excel/--no-excel", default=None, help="Also write one .xlsx per district.")
+@click.option(
+    "--mask-ids/--no-mask-ids",
+    default=None,
+    help="Mask citizen IDs in outreach lists (default: [output].mask_ids).",
+)
 @click.option("--model", type=existing_file, help="Score with this saved model; do not refit.")
 def run(
     config_path: Path | None,
@@ -132,6 +137,7 @@ def run(
     insured: Path | None,
     out: Path | None,
     excel: bool | None,
+    mask_ids: bool | None,
     model: Path | None,
 ) -> None:
     """Load, normalize, link, decide eligibility and publish outreach lists."""
@@ -143,6 +149,8 @@ def run(
         config = _load(config_path, businesses, payroll, insured, out)
         if excel is not None:
             config = replace(config, output=replace(config.output, excel=excel))
+        if mask_ids is not None:
+            config = replace(config, output=replace(config.output, mask_ids=mask_ids))
         if model is not None:
             config = replace(config, link=replace(config.link, model=model))
         report = run_pipeline(config, progress=_progress())

@@ -63,6 +63,8 @@ class OutputConfig:
 
     dir: Path
     mask_ids: bool = True
+    # links.parquet is the analysts' file: SI codes kept to look records up unless true.
+    mask_links: bool = False
     excel: bool = False
 
 

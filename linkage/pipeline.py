@@ -269,6 +269,7 @@ def _run(config: Config, progress: Progress) -> RunReport:
         links=linked.links,
         rejects=rejects,
         mask_ids=config.output.mask_ids,
+        mask_links=config.output.mask_links,
         excel=config.output.excel,
         model=linked.model.to_json(),
     )

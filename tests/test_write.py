@@ -248,3 +248,10 @@ def test_every_output_reads_whole_with_pandas_and_duckdb(tmp_path: Path) -> None
             len(pd.read_parquet(out / name))
             == duckdb.sql(f"select count(*) from read_parquet('{out / name}')").fetchall()[0][0]
         )
+
+
+@pytest.mark.parametrize(("mask", "expected"), [(True, "001*****9999"), (False, "001090099999")])
+def test_links_mask_si_codes_that_are_citizen_ids(tmp_path: Path, mask, expected) -> None:
+    publish(tmp_path / "out", **scenario(), mask_links=mask)
+    links = pd.read_parquet(tmp_path / "out" / "links.parquet")
+    assert links["si_code"].tolist() == [expected]

@@ -38,6 +38,7 @@ from linkage.write.tables import (
     SUMMARY,
     UNIT_KEYS,
     candidate_table,
+    mask_citizen_codes,
     mask_ids,
     partitions,
     summary_table,
@@ -100,6 +101,7 @@ def publish(
     links: pd.DataFrame,
     rejects: pd.DataFrame,
     mask_ids: bool = True,
+    mask_links: bool = False,
     excel: bool = False,
     model: str | None = None,
 ) -> Manifest:
@@ -115,7 +117,9 @@ def publish(
         units: ``eligibility.outreach_units`` output.
         links: Link-stage output (schema.LINKS plus comparison columns), written as given.
         rejects: All rejects of the run (schema.REJECTS).
-        mask_ids: Mask national IDs (and SI codes that are citizen IDs) in outreach files.
+        mask_ids: Mask national IDs, and SI codes that are citizen IDs, in outreach files.
+        mask_links: Mask SI codes that are citizen IDs in links.parquet too (the analysts'
+            file, which otherwise keeps the codes to look records up).
         excel: Also write one .xlsx per district.
         model: The fitted linkage model as JSON, written to ``model.json`` when given.
 
@@ -129,6 +133,9 @@ def publish(
     with publication(out_dir) as staging:
         _partitioned(staging, "candidates", candidates, CANDIDATES, meta)
         _partitioned(staging, "employers", employers, EMPLOYERS, meta)
+        if mask_links:
+            codes = ["si_code", "runner_up_si_code"]
+            links = links.assign(**{c: mask_citizen_codes(links[c]) for c in codes})
         staging.write_parquet("links.parquet", _table(links, LINKS), meta)
         staging.write_parquet("rejects.parquet", _table(rejects, REJECTS), meta)
         staging.write_parquet("summary.parquet", to_arrow(summary, SUMMARY), meta)

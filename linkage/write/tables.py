@@ -82,6 +82,12 @@ def mask_ids(values: pd.Series) -> pd.Series:
     return pd.Series(masked, index=values.index, dtype=pd.ArrowDtype(pa.string()))
 
 
+def mask_citizen_codes(values: pd.Series) -> pd.Series:
+    """SI codes that are 12-digit citizen IDs (VSS, from 2025) masked; 10-digit codes kept."""
+    citizen = (values.str.len() == 12).fillna(value=False)
+    return values.where(~citizen, mask_ids(values))
+
+
 def _arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
 
@@ -107,10 +113,7 @@ def candidate_table(
     frame["employer_name"] = frame["employer_code"].astype("object").map(names)
     if mask:
         frame["national_id"] = mask_ids(frame["national_id"])
-        citizen = frame["si_code"].str.len() == 12  # SI code = citizen ID from 2025
-        frame["si_code"] = frame["si_code"].where(
-            ~citizen.fillna(value=False), mask_ids(frame["si_code"])
-        )
+        frame["si_code"] = mask_citizen_codes(frame["si_code"])
     return frame.sort_values([*UNIT_KEYS, "priority", "record_id"], kind="stable").reset_index(
         drop=True
     )
