@@ -8,7 +8,6 @@ a traceback; an interrupted run leaves the previous output as it was and no stag
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 import time
@@ -75,12 +74,18 @@ def _progress() -> Callable[[str], None]:
 @click.group(epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, prog_name="linkage")
 @click.option("-v", "--verbose", is_flag=True, help="Log progress details (never IDs or names).")
-def main(verbose: bool) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON object a line on stderr, with stage timings and row counts.",
+)
+def main(verbose: bool, log_format: str) -> None:
     """Match tax-agency payroll to the social-insurance registry and list outreach candidates."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    from linkage.logs import configure
+
+    configure(verbose=verbose, json_lines=log_format == "json")
 
 
 def _config_options(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from linkage.link import (
     make_comparisons,
 )
 from linkage.load import SourceMapping, load_mapping, read_source
+from linkage.logs import event
 from linkage.normalize import (
     normalize_businesses,
     normalize_insured,
@@ -232,7 +234,26 @@ def _run(config: Config, progress: Progress) -> RunReport:
         if config.link.model
         else None
     )
+    last = [time.perf_counter()]
+
+    def seconds() -> float:
+        """Seconds since the previous stage ended."""
+        now = time.perf_counter()
+        elapsed, last[0] = now - last[0], now
+        return round(elapsed, 3)
+
     tables = load_inputs(config, progress)
+    load_seconds = seconds()
+    for source, table in tables.items():
+        event(
+            "loaded",
+            source=source.value,
+            rows_read=table.input_file.rows_read,
+            rows_used=len(table.rows),
+            rows_rejected=len(table.rejects),
+            values_nulled=sum(table.input_file.nulled_invalid.values()),
+        )
+    event("stage", stage="load", seconds=load_seconds)
     payroll = tables[Source.PAYROLL].rows
     insured = tables[Source.INSURED].rows
     businesses = tables[Source.BUSINESSES].rows
@@ -240,11 +261,22 @@ def _run(config: Config, progress: Progress) -> RunReport:
     progress(f"linking {len(payroll):,} payroll rows to {len(insured):,} insured records")
     linked = link_records(payroll, insured, config.link, model=model)
     progress(f"linked: {linked.band_counts()} over {len(linked.candidates):,} scored pairs")
+    bands = linked.band_counts()
+    event(
+        "stage",
+        stage="link",
+        seconds=seconds(),
+        pairs_scored=len(linked.candidates),
+        matches=bands.get("match", 0),
+        reviews=bands.get("review", 0),
+    )
 
     progress("deciding eligibility")
     dispositions = decide(payroll, linked.links, insured, businesses, rules)
     employers = rank_employers(dispositions, businesses)
     units = outreach_units(dispositions, crosswalk)
+    candidates = int((dispositions["disposition"] == "candidate").sum())
+    event("stage", stage="eligibility", seconds=seconds(), candidates=candidates)
 
     progress("publishing")
     rejects = pd.concat([empty(REJECTS), *(t.rejects for t in tables.values())], ignore_index=True)
@@ -273,6 +305,8 @@ def _run(config: Config, progress: Progress) -> RunReport:
         excel=config.output.excel,
         model=linked.model.to_json(),
     )
+    event("stage", stage="publish", seconds=seconds(), files=len(manifest.files))
+    event("finished", run_id=run.run_id)
     return RunReport(
         out_dir=config.output.dir,
         manifest=manifest,

@@ -181,3 +181,25 @@ def test_same_inputs_give_byte_identical_files(inputs, tmp_path):
     assert any(name.startswith("candidates/") for name in digests(first))
     manifests = [json.loads((o / "manifest.json").read_text()) for o in (first, second)]
     assert manifests[0]["run_id"] == manifests[1]["run_id"]
+
+
+def test_json_logs_carry_stage_timings_and_no_personal_data(inputs, tmp_path):
+    import csv
+
+    command = [sys.executable, "-m", "linkage", "--log-format", "json", "run"]
+    command += [*map(str, source_args(inputs)), "--out", str(tmp_path / "out")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    stages = {r["stage"]: r for r in records if r.get("event") == "stage"}
+    assert set(stages) == {"load", "link", "eligibility", "publish"}
+    assert all(r["seconds"] >= 0 for r in stages.values())
+    loaded = {r["source"]: r for r in records if r.get("event") == "loaded"}
+    assert loaded["payroll"]["rows_read"] == ROWS
+    secrets = set()
+    for name in ("payroll", "insured"):
+        with inputs[name].open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                secrets |= {v for v in row.values() if v and (len(v) >= 9 or " " in v)}
+    leaked = [s for s in secrets if s in done.stderr]
+    assert not leaked, leaked[:3]

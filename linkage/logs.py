@@ -1,0 +1,48 @@
+"""Structured logs for batch schedulers: one JSON object a line, stage timings and counts.
+
+Records carry only what ``event`` puts in them: stage names, seconds and row counts, never
+an ID, a name or a salary (DOMAIN.md section 5). The text format is for people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any, Final
+
+EVENT_FIELDS: Final = "linkage_fields"  # the LogRecord attribute holding an event's fields
+
+log = logging.getLogger("linkage")
+
+
+def event(name: str, **fields: int | float | str | None) -> None:
+    """Log a pipeline event (``stage``, ``rows`` ...) at INFO with its fields."""
+    summary = " ".join(f"{key}={value}" for key, value in fields.items())
+    log.info("%s %s", name, summary, extra={EVENT_FIELDS: {"event": name, **fields}})
+
+
+class JsonFormatter(logging.Formatter):
+    """A record as one JSON line: time, level, logger, message and the event's fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record's JSON line."""
+        document: dict[str, Any] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            **getattr(record, EVENT_FIELDS, {"message": record.getMessage()}),
+        }
+        return json.dumps(document, ensure_ascii=False)
+
+
+def configure(*, verbose: bool, json_lines: bool) -> None:
+    """Send logs to stderr, as text or as JSON lines."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)  # other libraries' chatter stays out
+    log.setLevel(logging.INFO if verbose or json_lines else logging.WARNING)
