@@ -58,8 +58,12 @@ def _sibling(out: Path, kind: str) -> str:
     return f".{out.name}.{kind}"
 
 
-def check_output(out: Path) -> None:
+def check_output(out: Path, *, contents: bool = True) -> None:
     """Refuse an output that is not new, empty or a previous linkage output (exit 2).
+
+    Args:
+        out: the output directory, resolved.
+        contents: also judge what the folder holds (after recovering a killed run).
 
     Raises:
         ConfigError: ``out`` is a file, a folder of other files, or cannot be written.
@@ -67,7 +71,7 @@ def check_output(out: Path) -> None:
     if out.exists() and not out.is_dir():
         msg = f"--out {out}: is a file; give a new or empty directory, or a previous output"
         raise ConfigError(msg)
-    if out.is_dir() and any(out.iterdir()) and not is_linkage_output(out):
+    if contents and out.is_dir() and any(out.iterdir()) and not is_linkage_output(out):
         count = sum(1 for _ in out.iterdir())
         msg = (
             f"--out {out}: holds {count} entries and is not a linkage output (no linkage "
@@ -109,7 +113,7 @@ def output_lock(out: Path) -> Iterator[list[str]]:
         ConfigError: the output is refused by ``check_output``.
     """
     out = out.resolve()
-    check_output(out)
+    check_output(out, contents=False)
     make_dir(out.parent)
     lock = out.parent / _sibling(out, "lock")
     holder = json.dumps({"pid": os.getpid(), "started": dt.datetime.now(dt.UTC).isoformat()})
@@ -137,7 +141,9 @@ def output_lock(out: Path) -> Iterator[list[str]]:
         msg = f"--out {out}: could not take the lock {lock.name}; try again"
         raise OutputLocked(msg)
     try:
-        yield recover(out)
+        notes = recover(out)  # a killed publication is undone before the folder is judged
+        check_output(out)
+        yield notes
     finally:
         lock.unlink(missing_ok=True)
 
@@ -190,13 +196,30 @@ def publication(final: Path) -> Iterator[Staging]:
 
 
 def _move_in(root: Path, final: Path) -> None:
-    """Swap linkage's entries of ``final`` for those of ``root``; restore them on failure."""
+    """Swap linkage's entries of ``final`` for those of ``root``; restore them on failure.
+
+    A folder of linkage's files only is swapped whole; beside a user's files, entries move
+    one by one (manifest out first, in last), and a kill in that short window is undone
+    by the next run's ``recover``.
+    """
     if not final.exists() or not any(final.iterdir()):
         with contextlib.suppress(FileNotFoundError):
             final.rmdir()
         root.rename(final)
         return
     old = Path(tempfile.mkdtemp(prefix=_sibling(final, "old-"), dir=final.parent))
+    if {entry.name for entry in final.iterdir()} <= set(OUTPUT_ENTRIES):
+        # Only linkage's files: swap whole folders, so a reader never sees a mix (a kill
+        # between the two renames leaves no folder, and the next run restores the old).
+        old.rmdir()
+        final.rename(old)
+        try:
+            root.rename(final)
+        except BaseException:
+            old.rename(final)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+        return
     moved_out: list[str] = []
     moved_in: list[str] = []
     new_entries = sorted((e.name for e in root.iterdir()), key=_publish_order)
