@@ -135,6 +135,12 @@ def _load(
     help="Mask citizen IDs in outreach lists (default: [output].mask_ids).",
 )
 @click.option("--model", type=existing_file, help="Score with this saved model; do not refit.")
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Refresh: a previous run's output; reuse its model and write changes/ against it.",
+)
+@click.option("--refit", is_flag=True, help="With --previous: fit a new model anyway.")
 def run(
     config_path: Path | None,
     businesses: Path | None,
@@ -144,6 +150,8 @@ def run(
     excel: bool | None,
     mask_ids: bool | None,
     model: Path | None,
+    previous: Path | None,
+    refit: bool,
 ) -> None:
     """Load, normalize, link, decide eligibility and publish outreach lists."""
     from dataclasses import replace
@@ -158,7 +166,7 @@ def run(
             config = replace(config, output=replace(config.output, mask_ids=mask_ids))
         if model is not None:
             config = replace(config, link=replace(config.link, model=model))
-        report = run_pipeline(config, progress=_progress())
+        report = run_pipeline(config, progress=_progress(), previous=previous, refit=refit)
     click.echo(report.summary_text)
     click.echo(f"outputs: {report.out_dir}")
 

@@ -11,7 +11,7 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +25,7 @@ from linkage.eligibility import (
     outreach_units,
     rank_employers,
 )
-from linkage.errors import InputError
+from linkage.errors import ConfigError, InputError
 from linkage.link import (
     FellegiSunterModel,
     LinkResult,
@@ -40,12 +40,15 @@ from linkage.normalize import (
     normalize_payroll,
     reject_duplicates,
 )
+from linkage.privacy import key_from_environment, load_key
 from linkage.schema import REJECTS, Source, empty
 from linkage.write import (
     InputFile,
     Manifest,
     RunInfo,
+    empty_candidates,
     format_summary,
+    is_linkage_output,
     output_lock,
     publish,
     summary_table,
@@ -206,15 +209,62 @@ def load_inputs(config: Config, progress: Progress) -> dict[Source, SourceTable]
     return tables
 
 
-def run_pipeline(config: Config, *, progress: Progress = lambda stage: None) -> RunReport:
+@dataclass(frozen=True)
+class Refresh:
+    """What a refresh run (``--previous``) takes from the run it follows."""
+
+    candidates: pd.DataFrame  # the previous outreach entries, by candidate_id
+    model: Path | None  # the previous fitted model, unless refitting
+    folder: Path
+
+
+def previous_run(folder: Path, *, refit: bool) -> Refresh:
+    """Read what a refresh needs from a previous output, before anything is replaced.
+
+    Raises:
+        ConfigError: the folder is not a linkage output, or one without candidate ids
+            (written by an older version).
+    """
+    folder = folder.resolve()
+    if not is_linkage_output(folder):
+        msg = f"--previous {folder}: not a linkage output (no linkage manifest.json)"
+        raise ConfigError(msg)
+    lists = folder / "candidates"
+    columns = ["candidate_id", "reason", "unit_scheme", "province_code", "district_code"]
+    try:
+        candidates = (
+            pd.read_parquet(lists, columns=columns) if lists.exists() else empty_candidates()
+        )
+    except (KeyError, ValueError, OSError) as e:
+        msg = (
+            f"--previous {folder}: its lists carry no candidate ids (an older version wrote "
+            "them); run once without --previous to start refreshing"
+        )
+        raise ConfigError(msg) from e
+    model = folder / "model.json"
+    return Refresh(candidates, None if refit or not model.exists() else model, folder)
+
+
+def run_pipeline(
+    config: Config,
+    *,
+    progress: Progress = lambda stage: None,
+    previous: Path | None = None,
+    refit: bool = False,
+) -> RunReport:
     """Run every stage on the configured inputs and publish the outputs atomically.
 
-    The output is checked and locked before any input is read (``write.output_lock``).
+    The output is checked and locked before any input is read (``write.output_lock``). With
+    ``previous`` (a refresh), the previous run's model is reused unless ``refit`` or the
+    config names one, and ``changes/`` records what became of each outreach entry.
     """
     with output_lock(config.output.dir) as notes:
         for note in notes:
             progress(note)
-        return _run(config, progress)
+        refresh = previous_run(previous, refit=refit) if previous else None
+        if refresh and refresh.model and not config.link.model:
+            config = replace(config, link=replace(config.link, model=refresh.model))
+        return _run(config, progress, refresh)
 
 
 def _run_id(config: Config, tables: dict[Source, SourceTable], rule_set: str) -> str:
@@ -223,7 +273,7 @@ def _run_id(config: Config, tables: dict[Source, SourceTable], rule_set: str) ->
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def _run(config: Config, progress: Progress) -> RunReport:
+def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunReport:
     started = dt.datetime.now(dt.UTC)
     rules = load_rules(config.eligibility.rules)
     crosswalk = (
@@ -304,15 +354,22 @@ def _run(config: Config, progress: Progress) -> RunReport:
         mask_links=config.output.mask_links,
         excel=config.output.excel,
         model=linked.model.to_json(),
+        key=load_key(refresh.folder if refresh else None, config.output.dir),
+        persist_key=not key_from_environment(),
+        previous=refresh.candidates if refresh else None,
     )
     event("stage", stage="publish", seconds=seconds(), files=len(manifest.files))
     event("finished", run_id=run.run_id)
+    text = _summary_text(
+        summary_table(dispositions, units), linked, tables, config.inputs.max_reject_share
+    )
+    if manifest.changes is not None:
+        counts = ", ".join(f"{k} {n:,}" for k, n in manifest.changes.items())
+        text += f"\nchanges since {refresh.folder if refresh else 'the previous run'}: {counts}"
     return RunReport(
         out_dir=config.output.dir,
         manifest=manifest,
         link=linked,
         dispositions=dispositions,
-        summary_text=_summary_text(
-            summary_table(dispositions, units), linked, tables, config.inputs.max_reject_share
-        ),
+        summary_text=text,
     )

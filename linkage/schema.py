@@ -72,6 +72,17 @@ class Disposition(StrEnum):
     EXCLUDED = "excluded"
 
 
+class Change(StrEnum):
+    """What became of an outreach entry between a previous run and this one."""
+
+    NEW = "new"  # listed now, not before
+    PERSISTING = "persisting"  # listed in both, for the same reason
+    REASON_CHANGED = "reason_changed"  # listed in both, for another reason
+    NOW_INSURED = "now_insured"  # listed before, insured now
+    NO_LONGER_ELIGIBLE = "no_longer_eligible"  # listed before, excluded now
+    GONE_FROM_PAYROLL = "gone_from_payroll"  # listed before, absent from this payroll
+
+
 class CandidateReason(StrEnum):
     """Why a worker is on an outreach list."""
 
@@ -276,6 +287,10 @@ DISPOSITIONS: Final = pa.schema(
         ("unit_scheme", STRING),
         ("zone", STRING),  # minimum-wage zone
         ("unpaid_monthly", pa.int64()),  # estimated unpaid contributions, VND; candidates only
+        # The worker and employer behind the row, stable across refreshes: the citizen ID,
+        # else the personal tax code, SI code, or name and birth year; then the employer
+        # root. Personal data: written only as a keyed hash (``candidate_id``).
+        ("entry_key", STRING),
     ]
 )
 

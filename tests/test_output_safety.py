@@ -164,8 +164,12 @@ def test_signal_exits_with_its_code_and_leaves_the_previous_output(inputs, tmp_p
     assert siblings(out) == []
 
 
-def test_same_inputs_give_byte_identical_files(inputs, tmp_path):
-    """Repeatable runs: the clock is in the manifest only, never in a data file."""
+def test_same_inputs_give_byte_identical_files(inputs, tmp_path, monkeypatch):
+    """Repeatable runs: the clock is in the manifest only, never in a data file.
+
+    Candidate ids are keyed: the same key (here the environment's) gives the same ids.
+    """
+    monkeypatch.setenv("LINKAGE_HMAC_KEY", "a key for this test only, 32+ bytes")
     import hashlib
 
     def digests(out: Path) -> dict[str, str]:
@@ -181,6 +185,7 @@ def test_same_inputs_give_byte_identical_files(inputs, tmp_path):
     assert any(name.startswith("candidates/") for name in digests(first))
     manifests = [json.loads((o / "manifest.json").read_text()) for o in (first, second)]
     assert manifests[0]["run_id"] == manifests[1]["run_id"]
+    assert not (first / ".linkage-key").exists()  # a key from the environment stays there
 
 
 def test_json_logs_carry_stage_timings_and_no_personal_data(inputs, tmp_path):

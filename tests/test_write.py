@@ -87,6 +87,7 @@ def scenario(rejected: int = 1) -> dict:
         "units": outreach_units(dispositions, None),
         "links": link_rows,
         "rejects": rejects,
+        "key": b"test key of 32 bytes, not secret",
     }
 
 
@@ -126,7 +127,8 @@ def test_manifest_adds_up_and_records_every_export(tmp_path: Path) -> None:
     assert accounting["rejected"] == 1
     listed = {f["path"] for f in manifest["files"]}
     on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} - {
-        "manifest.json"
+        "manifest.json",
+        ".linkage-key",  # the candidate-id key is kept, never listed as an export
     }
     assert listed == on_disk
     assert all(len(f["sha256"]) == 64 for f in manifest["files"])

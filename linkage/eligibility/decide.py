@@ -274,6 +274,23 @@ def _worker_key(payroll: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
     )
 
 
+def _entry_keys(payroll: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
+    """Worker and employer root of each row, from what stays the same across refreshes.
+
+    The citizen ID first (a worker keeps it when newly insured), then the personal tax
+    code, the linked SI code, name and birth year, and as a last resort the record ID.
+    """
+    person = (
+        ("i:" + _strings(payroll["national_id"]))
+        .fillna("t:" + _strings(payroll["person_tax_code"]))
+        .fillna("s:" + _strings(linked["si_code"]))
+        .fillna("n:" + _strings(payroll["name_ascii"]) + "|" + _strings(payroll["birth_year"]))
+        .fillna("r:" + _strings(payroll["record_id"]))
+    )
+    root = _strings(payroll["employer_root"]).fillna(_strings(payroll["employer_tax_code"]))
+    return person + "@" + root.fillna("")
+
+
 def _duplicates(
     payroll: pd.DataFrame, linked: pd.DataFrame, disposition: np.ndarray, reason: np.ndarray
 ) -> np.ndarray:
@@ -383,6 +400,7 @@ def decide(
                 "unit_scheme": employer["unit_scheme"],
                 "zone": pd.Series(zone, dtype="object"),
                 "unpaid_monthly": pd.array(np.round(unpaid), dtype="Int64"),
+                "entry_key": _entry_keys(payroll, linked),
             }
         ),
         DISPOSITIONS,

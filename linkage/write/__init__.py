@@ -4,6 +4,9 @@ The writer formats and records; it decides nothing. Layout of the output directo
 
     candidates/unit=SCHEME_XX_YYY/part-0.parquet   outreach list, by priority
     employers/unit=SCHEME_XX_YYY/part-0.parquet    employers, by rank
+    changes/unit=SCHEME_XX_YYY/part-0.parquet      a refresh (--previous): what became of
+                                                   each entry since the previous run
+    .linkage-key                                   HMAC key of candidate_id (owner only)
     links.parquet  rejects.parquet  summary.parquet
     excel/SCHEME_XX_YYY.xlsx                       when excel=True
 
@@ -28,11 +31,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from linkage.privacy import KEY_FILE, keyed_ids
 from linkage.schema import EMPLOYERS, LINKS, REJECTS, CandidateReason, Disposition, UnitScheme
+from linkage.write.changes import CHANGES, changes_table
 from linkage.write.excel import sheet_frame, write_sheet
 from linkage.write.files import ExportedFile, Staging, make_dir
 from linkage.write.manifest import Accounting, InputFile, Manifest, RunInfo, account
-from linkage.write.outdir import output_lock, publication
+from linkage.write.outdir import is_linkage_output, output_lock, publication
 from linkage.write.tables import (
     CANDIDATES,
     SUMMARY,
@@ -47,13 +52,16 @@ from linkage.write.tables import (
 
 __all__ = [
     "CANDIDATES",
+    "CHANGES",
     "SUMMARY",
     "Accounting",
     "ExportedFile",
     "InputFile",
     "Manifest",
     "RunInfo",
+    "empty_candidates",
     "format_summary",
+    "is_linkage_output",
     "mask_ids",
     "output_lock",
     "publish",
@@ -104,6 +112,9 @@ def publish(
     mask_links: bool = False,
     excel: bool = False,
     model: str | None = None,
+    key: bytes,
+    persist_key: bool = True,
+    previous: pd.DataFrame | None = None,
 ) -> Manifest:
     """Write every output of a run to ``out_dir`` atomically and return its manifest.
 
@@ -122,17 +133,34 @@ def publish(
             file, which otherwise keeps the codes to look records up).
         excel: Also write one .xlsx per district.
         model: The fitted linkage model as JSON, written to ``model.json`` when given.
+        key: HMAC key of ``candidate_id`` (``linkage.privacy.load_key``).
+        persist_key: Write the key to ``.linkage-key`` (owner only) so reruns keep the
+            ids; False when it comes from the environment.
+        previous: The previous run's candidates, for a refresh: ``changes/`` is written.
 
     Raises:
         PipelineError: if the row accounting does not add up; nothing is written then.
     """
     accounting = account(run, dispositions, rejects)
     meta = _metadata(run)
-    candidates = candidate_table(payroll, dispositions, units, businesses, mask=mask_ids)
+    candidates = candidate_table(payroll, dispositions, units, businesses, mask=mask_ids, key=key)
     summary = summary_table(dispositions, units)
+    changes = None
+    if previous is not None:
+        everyone = pd.DataFrame(
+            {
+                "candidate_id": keyed_ids(dispositions["entry_key"], key),
+                "disposition": dispositions["disposition"],
+            }
+        )
+        changes = changes_table(previous, candidates, everyone)
     with publication(out_dir) as staging:
         _partitioned(staging, "candidates", candidates, CANDIDATES, meta)
         _partitioned(staging, "employers", employers, EMPLOYERS, meta)
+        if changes is not None:
+            _partitioned(staging, "changes", changes, CHANGES, meta)
+        if persist_key:
+            staging.write_bytes(KEY_FILE, key.hex().encode("ascii"), rows=0)
         if mask_links:
             codes = ["si_code", "runner_up_si_code"]
             links = links.assign(**{c: mask_citizen_codes(links[c]) for c in codes})
@@ -162,10 +190,21 @@ def publish(
             inputs=run.inputs,
             accounting=accounting,
             link=run.link,
-            files=tuple(staging.files),
+            files=tuple(f for f in staging.files if f.path != KEY_FILE),
+            changes=None if changes is None else _counts(changes["change"]),
         )
         staging.write_bytes("manifest.json", manifest.to_json(), rows=0)
     return manifest
+
+
+def empty_candidates() -> pd.DataFrame:
+    """A candidates table with no rows, for a previous run that listed nobody."""
+    frame: pd.DataFrame = CANDIDATES.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
+    return frame
+
+
+def _counts(values: pd.Series) -> dict[str, int]:
+    return {str(k): int(n) for k, n in sorted(values.value_counts().items())}
 
 
 def format_summary(summary: pd.DataFrame) -> str:

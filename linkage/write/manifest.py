@@ -80,6 +80,7 @@ class Manifest:
     accounting: Accounting
     link: dict[str, Any] = field(default_factory=dict)
     files: tuple[ExportedFile, ...] = field(default_factory=tuple)
+    changes: dict[str, int] | None = None  # entries per schema.Change, on a refresh
 
     def to_json(self) -> bytes:
         """The manifest as UTF-8 JSON (without the output directory, which may move)."""

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Final
 
 from linkage.errors import ConfigError, OutputLocked
+from linkage.privacy import KEY_FILE
 from linkage.write.files import DIR_MODE, Staging, fsync_tree, make_dir
 
 MANIFEST: Final = "manifest.json"
@@ -36,7 +37,9 @@ MANIFEST: Final = "manifest.json"
 OUTPUT_ENTRIES: Final = (
     "candidates",
     "employers",
+    "changes",
     "excel",
+    KEY_FILE,
     "links.parquet",
     "rejects.parquet",
     "summary.parquet",

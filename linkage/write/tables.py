@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from linkage.privacy import keyed_ids
 from linkage.schema import Disposition
 
 # The outreach unit: codes are reused across the 2025 reform (24 is old Bắc Giang and the
@@ -25,6 +26,7 @@ PAYROLL_FIELDS = (
 
 CANDIDATES = pa.schema(
     [
+        ("candidate_id", pa.string()),  # worker x employer, stable across refreshes (keyed)
         ("record_id", pa.string()),
         ("reason", pa.string()),
         ("priority", pa.int32()),
@@ -99,6 +101,7 @@ def candidate_table(
     businesses: pd.DataFrame,
     *,
     mask: bool,
+    key: bytes,
 ) -> pd.DataFrame:
     """Candidates with the payroll fields an office needs, sorted by unit then priority."""
     chosen = dispositions[dispositions["disposition"] == Disposition.CANDIDATE.value]
@@ -109,6 +112,7 @@ def candidate_table(
     names = pd.Series(
         registry["name"].to_numpy(dtype=object), index=registry["tax_code"].to_numpy(dtype=object)
     )
+    frame["candidate_id"] = keyed_ids(frame["entry_key"], key)
     frame["employer_tax_code"] = frame["employer_code"]
     frame["employer_name"] = frame["employer_code"].astype("object").map(names)
     if mask:

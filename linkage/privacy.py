@@ -1,0 +1,68 @@
+"""Keyed hashes (HMAC-SHA256) for identifiers that must be stable but not readable.
+
+A plain hash of a citizen ID is no protection: the ID space (about 10^10 plausible CCCDs)
+is searched in seconds. Identifiers that leave the engine in a stable form (candidate ids
+across refreshes) are therefore keyed: the key comes from the environment variable
+``LINKAGE_HMAC_KEY``, else from the output folder's ``.linkage-key`` (written once, owner
+only, kept across reruns and handed on by ``--previous``), else a new random key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+import pyarrow as pa
+
+from linkage.errors import ConfigError
+from linkage.normalize._vector import map_unique
+
+KEY_ENV: Final = "LINKAGE_HMAC_KEY"
+KEY_FILE: Final = ".linkage-key"
+_MIN_KEY_BYTES: Final = 16
+
+
+def key_from_environment() -> bool:
+    """True when the key comes from ``LINKAGE_HMAC_KEY`` (and is never written to disk)."""
+    return KEY_ENV in os.environ
+
+
+def load_key(*folders: Path | None) -> bytes:
+    """The HMAC key: the environment's, else the first folder's key file, else a new one.
+
+    Raises:
+        ConfigError: the environment's key is shorter than 16 bytes, or a key file is
+            unreadable or empty.
+    """
+    from_env = os.environ.get(KEY_ENV)
+    if from_env is not None:
+        key = from_env.encode("utf-8")
+        if len(key) < _MIN_KEY_BYTES:
+            msg = f"{KEY_ENV}: the key must be at least {_MIN_KEY_BYTES} bytes"
+            raise ConfigError(msg)
+        return key
+    for folder in folders:
+        path = folder / KEY_FILE if folder else None
+        if path is not None and path.exists():
+            try:
+                key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+            except (OSError, ValueError) as e:
+                msg = f"{path}: not a linkage key file; remove it to start new candidate ids"
+                raise ConfigError(msg) from e
+            if len(key) >= _MIN_KEY_BYTES:
+                return key
+    return secrets.token_bytes(32)
+
+
+def keyed_ids(values: pd.Series, key: bytes) -> pd.Series:
+    """HMAC-SHA256 of each value, as 16 hex characters; missing stays missing."""
+
+    def digest(value: str) -> str:
+        return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+    return map_unique(values, digest, pa.string())
