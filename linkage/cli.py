@@ -171,6 +171,11 @@ def run(
     click.echo(f"outputs: {report.out_dir}")
 
 
+def _foreign(folder: Path) -> bool:
+    """A non-empty folder that is not an earlier ``linkage sample`` output."""
+    return any(folder.iterdir()) and not (folder / "sample_meta.json").exists()
+
+
 @main.command(epilog=EXIT_CODES_HELP)
 @click.option(
     "--payroll-rows",
@@ -203,10 +208,21 @@ def run(
 )
 def sample(payroll_rows: int, seed: int, noise: float, fmt: str, out: Path) -> None:
     """Write synthetic businesses, payroll and insured files with ground truth."""
+    from linkage.errors import ConfigError
     from linkage.synth import write_sample
 
     with _user_errors():
-        written = write_sample(out, payroll_rows=payroll_rows, seed=seed, fmt=fmt, noise=noise)
+        if out.exists() and (not out.is_dir() or _foreign(out)):
+            msg = (
+                f"--out {out}: not a new or empty directory, nor an earlier sample "
+                "(sample_meta.json); linkage never replaces files it did not write"
+            )
+            raise ConfigError(msg)
+        try:
+            written = write_sample(out, payroll_rows=payroll_rows, seed=seed, fmt=fmt, noise=noise)
+        except OSError as e:
+            msg = f"--out {out}: cannot write the sample ({e.strerror})"
+            raise ConfigError(msg) from e
     for name, path in written.items():
         click.echo(f"{name}: {path}")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -78,17 +77,38 @@ def test_empty_folder_is_accepted(inputs, tmp_path):
     assert (out / "manifest.json").exists()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
-def test_read_only_out_is_refused_before_loading(inputs, tmp_path):
+def test_read_only_out_is_refused_before_loading(inputs, tmp_path, monkeypatch):
+    import linkage.write.outdir as outdir
+
     parent = tmp_path / "ro"
     parent.mkdir()
-    parent.chmod(0o500)
+    parent.chmod(0o500)  # read-only for a normal user; root is refused through access()
+    monkeypatch.setattr(outdir, "_writable", lambda folder: False)
+    loaded = []
+    monkeypatch.setattr("linkage.pipeline.load_inputs", lambda *a: loaded.append(a))
     try:
         result = run(inputs, parent / "out")
         assert_user_error(result, 2)
         assert "not writable" in result.output
+        assert not loaded  # refused before reading any input
     finally:
         parent.chmod(0o700)
+
+
+@pytest.mark.parametrize("kind", ["file_parent", "user_folder"])
+def test_sample_never_writes_over_a_users_files(tmp_path, kind):
+    if kind == "file_parent":
+        (tmp_path / "afile").write_text("mine")
+        out = tmp_path / "afile" / "sample"
+    else:
+        out = tmp_path / "mine"
+        out.mkdir()
+        (out / "payroll.csv").write_text("mine")
+    result = invoke("sample", "--payroll-rows", "20", "--out", out)
+    assert_user_error(result, 2)
+    assert (
+        (tmp_path / "afile") if kind == "file_parent" else out / "payroll.csv"
+    ).read_text() == "mine"
 
 
 def test_live_lock_refuses_with_its_holder_and_dead_lock_is_taken_over(inputs, tmp_path):

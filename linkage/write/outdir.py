@@ -83,12 +83,13 @@ def check_output(out: Path, *, contents: bool = True) -> None:
         )
         raise ConfigError(msg)
     parent = _existing_ancestor(out.parent)
-    writable = os.access(parent, os.W_OK | os.X_OK)
-    if out.is_dir():
-        writable &= os.access(out, os.W_OK | os.X_OK)
-    if not writable:
+    if not (_writable(parent) and (not out.is_dir() or _writable(out))):
         msg = f"--out {out}: not writable by this user; nothing was read or written"
         raise ConfigError(msg)
+
+
+def _writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def _existing_ancestor(path: Path) -> Path:
