@@ -101,6 +101,9 @@ class ExclusionReason(StrEnum):
     EMPLOYER_CLOSED = "employer_closed"
     FOREIGN_SHORT_CONTRACT = "foreign_short_contract"
     PENSIONER = "pensioner"  # linked to an insured record drawing a pension
+    # active at another employer: Law 58 Art. 85(4) / Law 41: a worker with several labour
+    # contracts contributes under the first one signed, so this employer owes nothing here
+    COVERED_ELSEWHERE = "covered_elsewhere"
     PART_TIME_LOW_WAGE = "part_time_low_wage"
     DUPLICATE_ENTRY = "duplicate_entry"  # same worker and employer already listed
     NO_RULES_IN_FORCE = "no_rules_in_force"

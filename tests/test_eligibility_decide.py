@@ -169,7 +169,7 @@ def test_closed_employer_is_excluded_first() -> None:
                 "employer_root": RURAL_EMPLOYER,
             },
             {},
-            {"contribution_salary": 3_500_000},
+            {"contribution_salary": 3_500_000, "employer_tax_code": RURAL_EMPLOYER},
             (OK, None),
         ),  # zone IV floor 3.45M
         (
@@ -177,14 +177,38 @@ def test_closed_employer_is_excluded_first() -> None:
             {},
             {"contribution_salary": 6_000_000},
             (CANDIDATE, U.UNDER_DECLARED),
-        ),  # 6M < 0.5 x 20M: by margin
-        ({"monthly_income": 20_000_000}, {}, {"contribution_salary": 10_000_000}, (OK, None)),
+        ),  # 6M < 0.7 x 20M: by margin
+        (
+            {"monthly_income": 20_000_000},
+            {},
+            {"contribution_salary": 13_000_000},
+            (CANDIDATE, U.UNDER_DECLARED),
+        ),  # 65% of income: more than bonuses and overtime explain
+        ({"monthly_income": 20_000_000}, {}, {"contribution_salary": 15_000_000}, (OK, None)),
         (
             {"monthly_income": 100_000_000},
             {},
-            {"contribution_salary": 30_000_000},
+            {"contribution_salary": 35_000_000},
             (OK, None),
         ),  # margin applies to the ceiling 46.8M, not the income
+        (
+            {"monthly_income": 20_000_000},
+            {},
+            {"contribution_salary": 6_000_000, "employer_tax_code": RURAL_EMPLOYER},
+            (EXCLUDED, ExclusionReason.COVERED_ELSEWHERE),
+        ),  # active at another employer: insured under that contract (Law 58 Art. 85)
+        (
+            {"monthly_income": 20_000_000},
+            {},
+            {"contribution_salary": 6_000_000, "employer_tax_code": EMPLOYER + "001"},
+            (CANDIDATE, U.UNDER_DECLARED),
+        ),  # a branch of this employer is this employer
+        (
+            {"monthly_income": 20_000_000, "employer_tax_code": None, "employer_root": None},
+            {},
+            {"contribution_salary": 15_000_000},
+            (OK, None),
+        ),  # employer code unknown: judged on the linked record
         ({}, {}, {"status": "stopped"}, (CANDIDATE, U.LAPSED)),
         ({}, {}, {"status": "suspended"}, (CANDIDATE, U.LAPSED)),
         # already drawing a pension: outside compulsory insurance (Law 41/2024)

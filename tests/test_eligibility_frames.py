@@ -70,6 +70,10 @@ def insured(*rows: dict[str, Any]) -> pd.DataFrame:
         "status": "active",
         "contribution_salary": 8_000_000,
     }
+    rows = tuple({**row} for row in rows)
+    for row in rows:  # the root follows the record's employer, as normalize derives it
+        code = row.get("employer_tax_code", EMPLOYER)
+        row.setdefault("employer_root", code[:10] if code else None)
     return _frame(list(rows), schema.INSURED, defaults)
 
 

@@ -18,7 +18,7 @@ from linkage.errors import ConfigError
 def test_default_rules_load() -> None:
     loaded = rules()
     assert loaded.version == "vn-si-2026.1"
-    assert loaded.policy.under_declared_margin == 0.5
+    assert loaded.policy.under_declared_margin == 0.7
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_rule_file_problems_are_listed_all_at_once(tmp_path: Path) -> None:
     text = RULES_PATH.read_text(encoding="utf-8")
     broken = (
         text.replace('version = "vn-si-2026.1"', "version = 3")  # wrong type
-        .replace("under_declared_margin = 0.5", "under_declared_margin = 1.5")  # out of range
+        .replace("under_declared_margin = 0.7", "under_declared_margin = 1.5")  # out of range
         .replace("I = 4_960_000", "I = 1_000")  # zone I below zone II
         .replace(
             'to = 2026-06-30\nsource = "Decree 73', 'to = 2026-12-31\nsource = "Decree 73'

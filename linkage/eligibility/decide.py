@@ -14,13 +14,15 @@ The order of tests, each applying only to rows no earlier test decided:
 9. linked in the review band                       -> candidate ``review``
 10. linked match, insured record suspended/stopped -> candidate ``lapsed``, unless the
    person holds another active insured record (same national ID) -> insured_ok
-11. linked match, active, contribution salary below the zone's minimum wage or below
+11. linked match, active at another employer       -> excluded ``covered_elsewhere``
+   (Law 58 Art. 85: a worker with several contracts contributes under the first one)
+12. linked match, active here, contribution salary below the zone's minimum wage or below
    margin * min(income, ceiling)                   -> candidate ``under_declared``
-12. linked match, active                           -> insured_ok
-13. unlinked                                       -> candidate ``uninsured``
+13. linked match, active here                      -> insured_ok
+14. unlinked                                       -> candidate ``uninsured``
     (a match to a record of unknown status goes to ``review``)
 
-Missing facts: a row that steps 10-13 would list as uninsured, lapsed or under-declared,
+Missing facts: a row that steps 10-14 would list as uninsured, lapsed or under-declared,
 but whose period, birth year (stated, on the linked record, or in its CCCD) or contract
 length is unknown, is a ``review`` candidate instead: a clerk checks it, the engine does not
 guess. A row without a period (the law in force is unknown) is ``review`` too.
@@ -116,7 +118,15 @@ def _linked(payroll: pd.DataFrame, links: pd.DataFrame, insured: pd.DataFrame) -
         msg = "eligibility: links hold more than one row for some payroll records"
         raise PipelineError(msg)
     registry = insured[
-        ["si_code", "status", "contribution_salary", "national_id", "birth_year", "birth_month"]
+        [
+            "si_code",
+            "status",
+            "contribution_salary",
+            "national_id",
+            "birth_year",
+            "birth_month",
+            "employer_root",
+        ]
     ]
     registry = registry.drop_duplicates("si_code").rename(
         columns={
@@ -124,6 +134,7 @@ def _linked(payroll: pd.DataFrame, links: pd.DataFrame, insured: pd.DataFrame) -
             "national_id": "si_national_id",
             "birth_year": "si_birth_year",
             "birth_month": "si_birth_month",
+            "employer_root": "si_employer_root",
         }
     )
     fields = usable[["record_id", "si_code", "match_weight", "band"]]
@@ -242,10 +253,16 @@ def _coverage(
     match = band == Band.MATCH.value
     lapsed = match & np.isin(status, ["suspended", "stopped"])
     active = match & (status == "active")
+    # The salary is this employer's declaration only on this employer's record; a row
+    # whose employer code is unknown is taken as at the record's employer.
+    own = _strings(payroll["employer_root"])
+    here = ((_strings(linked["si_employer_root"]) == own) | own.isna()).fillna(value=False)
+    here = here.to_numpy(dtype=bool)
     cases: list[tuple[np.ndarray, str | None]] = [
         (band == Band.REVIEW.value, CandidateReason.REVIEW),
         (lapsed & ~other_active, CandidateReason.LAPSED),
         (lapsed, None),
+        (active & ~here, ExclusionReason.COVERED_ELSEWHERE),
         (active & under, CandidateReason.UNDER_DECLARED),
         (active, None),
         (match, CandidateReason.REVIEW),  # linked to a record of unknown status: a clerk decides
@@ -357,8 +374,9 @@ def decide(
     )
     coverage = _coverage(payroll, linked, insured, p, rules.policy.under_declared_margin)
     reason = np.where(pd.isna(excluded), coverage, excluded)
+    elsewhere = coverage == ExclusionReason.COVERED_ELSEWHERE.value
     disposition = np.select(
-        [pd.notna(excluded), pd.notna(coverage)],
+        [pd.notna(excluded) | elsewhere, pd.notna(coverage)],
         [Disposition.EXCLUDED.value, Disposition.CANDIDATE.value],
         default=Disposition.INSURED_OK.value,
     )
