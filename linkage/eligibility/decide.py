@@ -256,8 +256,8 @@ def _coverage(
     # The salary is this employer's declaration only on this employer's record; a row
     # whose employer code is unknown is taken as at the record's employer.
     own = _strings(payroll["employer_root"])
-    here = ((_strings(linked["si_employer_root"]) == own) | own.isna()).fillna(value=False)
-    here = here.to_numpy(dtype=bool)
+    same = (_strings(linked["si_employer_root"]) == own) | own.isna()
+    here = same.fillna(value=False).to_numpy(dtype=bool)
     cases: list[tuple[np.ndarray, str | None]] = [
         (band == Band.REVIEW.value, CandidateReason.REVIEW),
         (lapsed & ~other_active, CandidateReason.LAPSED),
