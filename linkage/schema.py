@@ -166,7 +166,7 @@ RAW_REQUIRED: Final[dict[Source, tuple[str, ...]]] = {
     ),
 }
 RAW_OPTIONAL: Final[dict[Source, tuple[str, ...]]] = {
-    Source.BUSINESSES: ("address", "ward_code", "registered_on"),
+    Source.BUSINESSES: ("address", "ward_code", "registered_on", "closed_on"),
     Source.PAYROLL: ("person_tax_code", "national_id", "birth_date", "gender", "nationality"),
     Source.INSURED: ("national_id",),
 }
@@ -241,6 +241,7 @@ BUSINESSES: Final = pa.schema(
         ("unit_scheme", STRING),  # UnitScheme value
         ("status", STRING),  # "active" | "suspended" | "closed"
         ("registered_on", DATE),
+        ("closed_on", DATE),  # dissolution / tax-code closure date, when the registry has it
         *PROVENANCE,
     ]
 )

@@ -135,9 +135,25 @@ def test_unlinked_rules(row, expected) -> None:
 
 def test_closed_employer_is_excluded_first() -> None:
     closed = {"tax_code": EMPLOYER, "name": "X", "province_code": "01", "district_code": "001"}
-    closed["status"] = "closed"
+    closed |= {"status": "closed", "closed_on": D(2025, 3, 1)}
     row = {"contract_months": 0}  # also a short contract: the employer test comes first
     assert one(row, employer=closed) == (EXCLUDED, ExclusionReason.EMPLOYER_CLOSED)
+
+
+@pytest.mark.parametrize(
+    ("closed_on", "expected"),
+    [
+        (D(2025, 3, 1), (EXCLUDED, ExclusionReason.EMPLOYER_CLOSED)),  # closed before
+        (D(2025, 9, 15), (CANDIDATE, CandidateReason.UNINSURED)),  # closed after wages paid
+        (None, (CANDIDATE, CandidateReason.UNINSURED)),  # closed, no date: owes the period
+    ],
+)
+def test_a_later_or_undated_closure_does_not_cancel_the_period(closed_on, expected) -> None:
+    closed = {"tax_code": EMPLOYER, "name": "X", "province_code": "01", "district_code": "001"}
+    closed["status"] = "closed"
+    if closed_on is not None:
+        closed["closed_on"] = closed_on
+    assert one({}, employer=closed) == expected  # a September 2025 return
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 The order of tests, each applying only to rows no earlier test decided:
 
 1. no rule table in force at the row's period      -> excluded ``no_rules_in_force``
-2. employer closed in the business registry       -> excluded ``employer_closed``
+2. employer closed before the period (registry date) -> excluded ``employer_closed``
 3. linked match to a record drawing a pension     -> excluded ``pensioner``
 4. age at the period below the minimum working age -> excluded ``under_age``
 5. age at the period past the retirement age       -> excluded ``over_retirement_age``
@@ -151,7 +151,13 @@ def _linked(payroll: pd.DataFrame, links: pd.DataFrame, insured: pd.DataFrame) -
 
 
 def _employers(payroll: pd.DataFrame, businesses: pd.DataFrame) -> pd.DataFrame:
-    """Registry fields of each row's employer: by exact tax code, then by the root (branches)."""
+    """Registry fields of each row's employer: by exact tax code, then by the root (branches).
+
+    ``closed`` holds only where the registry dates the closure before the row's period: a
+    withholding return for the period shows wages were paid then, and contributions owed
+    for a period survive a later closure (they are settled in the dissolution). A closed
+    status without a date therefore excludes nobody.
+    """
     registry = businesses.dropna(subset=["tax_code"]).drop_duplicates("tax_code")
     index = pd.Index(registry["tax_code"].astype("object"))
     position = index.get_indexer(payroll["employer_tax_code"].astype("object"))
@@ -161,7 +167,12 @@ def _employers(payroll: pd.DataFrame, businesses: pd.DataFrame) -> pd.DataFrame:
     rows = registry.reset_index(drop=True).reindex(position).reset_index(drop=True)
     out = pd.DataFrame(index=pd.RangeIndex(len(payroll)))
     out["found"] = found
-    out["closed"] = found & _equals(rows["status"], "closed")
+    closed_on = pd.to_datetime(rows["closed_on"].astype("object"), errors="coerce")
+    start = pd.to_datetime(payroll["period"].astype("object"), errors="coerce").reset_index(
+        drop=True
+    )
+    before = (closed_on < start).fillna(value=False).to_numpy(dtype=bool)
+    out["closed"] = found & _equals(rows["status"], "closed") & before
     own = _strings(payroll["employer_tax_code"])
     out["employer_code"] = _strings(rows["tax_code"]).where(found, own)
     province = _strings(rows["province_code"]).where(found, UNKNOWN_PROVINCE)

@@ -289,6 +289,7 @@ def normalize_businesses(
     units = unit_codes(raw["province_code"], raw["district_code"], raw["ward_code"])
     status = map_vocabulary(raw["status"], status_vocabulary).canonical
     registered_on = day_dates(raw["registered_on"], today=today)
+    closed_on = day_dates(raw["closed_on"], today=today)
     nulled = {
         "name": nulled_mask(raw["name"], name),
         "province_code": nulled_mask(raw["province_code"], units["province_code"]),
@@ -296,6 +297,7 @@ def normalize_businesses(
         "district_code": nulled_mask(raw["district_code"], units["district_code"]),
         "ward_code": nulled_mask(raw["ward_code"], units["ward_code"]),
         "registered_on": nulled_mask(raw["registered_on"], registered_on),
+        "closed_on": nulled_mask(raw["closed_on"], closed_on),
     }
     columns: dict[str, object] = {
         "tax_code": tax_code,
@@ -305,6 +307,7 @@ def normalize_businesses(
         **{column: units[column] for column in units.columns if column != "invalid"},
         "status": status,
         "registered_on": registered_on,
+        "closed_on": closed_on,
     }
     return _finish(columns, raw, checks, nulled, BUSINESSES, source)
 

@@ -69,6 +69,7 @@ BUSINESS_HEADERS: Final = {
     "ward_code": "Mã xã",
     "status": "Tình trạng hoạt động",
     "registered_on": "Ngày cấp",
+    "closed_on": "Ngày đóng MST",
 }
 SI_STATUS: Final = {"active": "Đang tham gia", "suspended": "Tạm dừng", "stopped": "Dừng tham gia"}
 BUSINESS_STATUS: Final = {
@@ -343,6 +344,12 @@ def render_businesses(
         [f"{d:02d}/{m:02d}/{y:04d}" for y, m, d in zip(year, month, day, strict=True)],
         dtype=object,
     )
+    # A closed business is dated in the year before the generated periods (2026): its
+    # workers are excluded, as the engine excludes a closure dated before the period.
+    closed = (b["status"] == "closed").to_numpy()
+    closed_on = np.where(
+        closed, [f"{min(d, 28):02d}/{m:02d}/2025" for d, m in zip(day, month, strict=True)], ""
+    )
     frame = pd.DataFrame(
         {
             "tax_code": codes,
@@ -353,6 +360,7 @@ def render_businesses(
             "ward_code": b["ward_code"].to_numpy(),
             "status": b["status"].map(BUSINESS_STATUS).to_numpy(),
             "registered_on": written,
+            "closed_on": closed_on.astype(object),
         }
     )
     counts = {"tax_code_format": int(masks["tax_code_format"].sum())}
