@@ -612,3 +612,23 @@ def test_load_rejects_invalid_recorded_blocking_rule(tmp_path):
     with pytest.raises(ConfigError, match="positive odd integer") as raised:
         FellegiSunterModel.load(path, LOADED_COMPARISONS)
     assert str(path) in str(raised.value)
+
+
+def test_a_frequency_shared_by_levels_splits_as_their_u():
+    """Two levels keyed on one value: u = frequency x the level's share of their u."""
+    employer = ComparisonParameters(
+        name="employer",
+        levels=("different", "same", "same_wage_near"),
+        m=(0.2, 0.4, 0.4),
+        u=(0.99, 0.008, 0.002),  # same-employer pairs: 80% plain, 20% wage near
+        tf_levels={1: "employer_root", 2: "employer_root"},
+    )
+    model = FellegiSunterModel(
+        comparisons=(employer,), prior=1e-4, fit=FIT, blocking_rules=DEFAULT_BLOCKING
+    )
+    gammas = pd.DataFrame({"employer": np.array([1, 2, 1], dtype=np.int8)})
+    frequency = np.array([0.001, 0.001, 0.0001])  # the third pair's employer is 10x smaller
+    weights = model.score(gammas, {"employer_root": frequency})["weight_employer"].to_numpy()
+    assert weights[0] == pytest.approx(math.log2(0.4 / (0.001 * 0.8)))
+    assert weights[1] == pytest.approx(math.log2(0.4 / (0.001 * 0.2)))
+    assert weights[2] == pytest.approx(weights[0] + math.log2(10))

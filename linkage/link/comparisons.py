@@ -357,6 +357,8 @@ class Employer(Comparison):
     name = "employer"
     columns = ("employer_root", "declared_wage")
     numeric = frozenset({"declared_wage"})
+    # Agreeing on a 20-worker employer says more than on one of 2,000.
+    tf_levels: ClassVar[dict[int, str]] = dict.fromkeys((1, 2, 3), "employer_root")
     levels = (
         "different",
         "same_enterprise",

@@ -9,9 +9,11 @@
   0.35, precision 0.998 -> 0.962).
 * The prior (probability that two random records match) is the EM's expected number of
   matches among blocked pairs spread over all payroll x insured pairs.
-* Term-frequency adjustment: on name levels that mean "the same name", u is replaced by the
-  frequency of that name among insured people, so "Nguyễn Văn Hùng" counts less than a rare
-  name (DOMAIN.md section 2).
+* Term-frequency adjustment: on levels that mean "the same name" or "the same employer", u
+  is the frequency of that value among insured records, split over the levels keyed on it
+  in the proportions of their u: "Nguyễn Văn Hùng" counts less than a rare name, a
+  2,000-worker employer less than a 20-worker one (DOMAIN.md section 2). Measured on the
+  foreign set: employer frequencies took links F1 0.9866 -> 0.9873, the split 0.9876.
 
 The fitted model is saved as JSON with the run and can score a later refresh unchanged.
 The file records, per comparison, the thresholds that drew its levels (``settings``), and
@@ -101,7 +103,11 @@ class FellegiSunterModel:
             weight = np.log2(m[safe] / u[safe])
             for level, column in params.tf_levels.items():
                 at_level = gamma == level
-                u_tf = np.maximum(tf_u[column][at_level], _PROBABILITY_FLOOR)
+                # The value's frequency, split over the levels keyed on it as u splits:
+                # agreeing on a rare value counts more, and each level keeps its own share.
+                same_key = [lv for lv, c in params.tf_levels.items() if c == column]
+                share = u[level] / u[same_key].sum()
+                u_tf = np.maximum(tf_u[column][at_level] * share, _PROBABILITY_FLOOR)
                 weight[at_level] = np.log2(m[level] / u_tf)
             weight[gamma == MISSING] = 0.0
             out[f"weight_{params.name}"] = weight
