@@ -166,6 +166,7 @@ def person(
         "surname_ascii": surname,
         "birth_date": born,
         "birth_year": born.year if born else None,
+        "birth_month": born.month if born else None,
         "id_birth_year": id_birth_year,
         "employer_root": employer,
         "name_sorted": name_sorted,
@@ -184,6 +185,7 @@ def frame(*people: dict[str, object]) -> pd.DataFrame:
                 "name_sorted": TEXT,
                 "birth_date": pd.ArrowDtype(pa.date32()),
                 "birth_year": pd.ArrowDtype(pa.int16()),
+                "birth_month": pd.ArrowDtype(pa.int8()),
                 "id_birth_year": pd.ArrowDtype(pa.int16()),
             }
         )
@@ -208,17 +210,17 @@ FAR = dict(given="zzz", surname="zzz", born=dt.date(1950, 1, 1), employer="9999"
 
 RULE_CASES = [
     pytest.param(
-        "birth_year+given_name+initial",
+        "birth_month+given_name+initial",
         # Nguyễn / Ngô: the same initial, another surname
         person(),
-        person(**{**FAR, "given": "hung", "surname": "ngo", "born": dt.date(1990, 11, 20)}),
-        id="birth-year-given-name-and-initial",
+        person(**{**FAR, "given": "hung", "surname": "ngo", "born": dt.date(1990, 5, 20)}),
+        id="birth-month-given-name-and-initial",
     ),
     pytest.param(
-        "birth_year+given_name+initial",
+        "sorted_name_neighbourhood",
         # payroll row without a birth date meets through the year its CCCD encodes
         person(born=None, id_birth_year=1990),
-        person(**{**FAR, "given": "hung", "surname": "ngo", "born": dt.date(1990, 11, 20)}),
+        person(**{**FAR, "name_sorted": "hung nguyen van", "born": dt.date(1990, 11, 20)}),
         id="birth-year-from-cccd",
     ),
     pytest.param(
@@ -262,11 +264,11 @@ def test_each_rule_finds_its_pair(rule, payroll_person, insured_person):
 
 MISSING_KEY_CASES = [
     # no given name on either side: birth year + given name cannot block
-    ("birth_year+given_name+initial", dict(given=None)),
+    ("birth_month+given_name+initial", dict(given=None)),
     # no birth date and no CCCD year on either side
-    ("birth_year+given_name+initial", dict(born=None)),
+    ("birth_month+given_name+initial", dict(born=None)),
     # no surname: no initial to block on
-    ("birth_year+given_name+initial", dict(surname=None)),
+    ("birth_month+given_name+initial", dict(surname=None)),
     ("birth_date+surname", dict(born=None)),
     ("birth_date+surname", dict(surname=None)),
     ("birth_year+employer", dict(employer=None)),
@@ -405,7 +407,12 @@ def test_indexer_is_fresh_each_call():
 
 DEFAULT_RULE_TABLE = [
     # (name, block on, sort on, window): the rules the measurements in blocking.py were made on
-    ("birth_year+given_name+initial", ("block_year", "given_ascii", "surname_initial"), None, None),
+    (
+        "birth_month+given_name+initial",
+        ("block_year", "birth_month", "given_ascii", "surname_initial"),
+        None,
+        None,
+    ),
     ("birth_date+surname", ("birth_date", "surname_ascii"), None, None),
     ("given_name+employer", ("given_ascii", "employer_root"), None, None),
     ("birth_year+employer", ("block_year", "employer_root"), None, None),
