@@ -12,12 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner, Result
 
-from linkage.cli import main
 from linkage.evaluate import read_truth
 from linkage.normalize import si_codes
 from linkage.synth import write_sample
+from tests.test_cli import invoke, source_args
 
 SEED = 20260601
 ROWS = 2000
@@ -28,21 +27,6 @@ SI_CODE, GENDER, BIRTH_DATE = "Mã số BHXH", "Giới tính", "Ngày tháng nă
 RECORD_ID, FULL_NAME = "Mã bản ghi", "Họ và tên"
 PAYROLL_IDS = ("MST cá nhân", "Số CCCD/CMND")
 KEPT_REASONS = {"duplicate_key", "no_identity"}  # the only insured rejects allowed here
-
-
-def invoke(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def source_args(inputs: dict[str, Path]) -> list[str | Path]:
-    return [
-        "--businesses",
-        inputs["businesses"],
-        "--payroll",
-        inputs["payroll"],
-        "--insured",
-        inputs["insured"],
-    ]
 
 
 def read_text_csv(path: Path) -> pd.DataFrame:
