@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_cli import assert_user_error, invoke, source_args
 
 from linkage.errors import InputError
 from linkage.load import load_mapping, read_source
 from linkage.schema import Source
-from tests.test_cli import assert_user_error, invoke, source_args
 
 DEFAULT_MAPPING = Path(__file__).resolve().parent.parent / "configs" / "mappings" / "default.toml"
 HEADER = "record_id,employer_tax_code,national_id,full_name,period,contract_months,monthly_income"

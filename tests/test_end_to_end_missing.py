@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_cli import invoke, source_args
 
 from linkage.evaluate import read_truth
 from linkage.normalize import si_codes
 from linkage.synth import write_sample
-from tests.test_cli import invoke, source_args
 
 SEED = 20260601
 ROWS = 2000

@@ -3,9 +3,9 @@
 import datetime as dt
 
 import pandas as pd
+from test_eligibility_frames import payroll
 
 from linkage.link.taxpayers import claimed_elsewhere, share_taxpayer_fields, sibling_links
-from tests.test_eligibility_frames import payroll
 
 CCCD = "001090012345"
 

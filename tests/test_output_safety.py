@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from test_cli import assert_user_error, invoke, source_args
 
 from linkage.synth import write_sample
 from linkage.write.outdir import output_lock, recover
-from tests.test_cli import assert_user_error, invoke, source_args
 
 ROWS = 400
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_cli import assert_user_error, invoke, source_args
 
 from linkage.synth import write_sample
-from tests.test_cli import assert_user_error, invoke, source_args
 
 STATUS, RECORD = "Trạng thái", "Mã bản ghi"
 
