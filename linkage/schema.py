@@ -38,12 +38,9 @@ class RejectReason(StrEnum):
     """Why an input row could not be used at all."""
 
     MISSING_REQUIRED = "missing_required"  # a mandatory field is empty
-    MISSING_NAME = "missing_name"  # a business without a name
     NO_IDENTITY = "no_identity"  # a person row with no usable name and no usable ID
-    INVALID_TAX_CODE = "invalid_tax_code"  # employer / business MST fails its check digit
-    INVALID_DATE = "invalid_date"  # unparseable or impossible (31/02) mandatory date
-    INVALID_NUMBER = "invalid_number"  # income, salary or contract months unparseable
-    INVALID_VALUE = "invalid_value"  # a value outside its vocabulary (status, gender)
+    INVALID_TAX_CODE = "invalid_tax_code"  # a business tax code that is no MST or CCCD
+    INVALID_VALUE = "invalid_value"  # an SI code that is neither 10 digits nor a CCCD
     DUPLICATE_KEY = "duplicate_key"  # record_id / si_code / tax_code seen earlier
 
 

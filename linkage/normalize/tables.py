@@ -6,7 +6,7 @@ to REJECTS, and every input row is in exactly one of them.
 
 Missing is evidence, not a reject. A row is rejected only when its own key is unusable
 (a blank or duplicate ``record_id``, a blank or invalid SI code, a business without a valid
-MST, name or province: MISSING_REQUIRED, INVALID_TAX_CODE, INVALID_VALUE, MISSING_NAME) or,
+tax code: MISSING_REQUIRED, DUPLICATE_KEY, INVALID_VALUE, INVALID_TAX_CODE) or,
 for a person, when it identifies nobody: no usable name and no usable ID (NO_IDENTITY).
 Every other blank or unusable value (gender, birth date, national ID, employer MST, period,
 contract months, income, salary, status) becomes null, its own comparison level in linking,
