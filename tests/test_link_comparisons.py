@@ -65,6 +65,18 @@ NAME_CASES = [
     ),
     # given name first
     (HUNG, _name("Hùng Nguyễn Văn", "hung nguyen văn", "hung nguyen van"), "same_tokens_reordered"),
+    # the spelling reform's i for y (Lý / Lí): one person written both ways
+    (
+        _name("Lý Thuý Chi", "ly thuy chi", "ly thuy chi"),
+        _name("Lí Thúy Chi", "li thuy chi", "li thuy chi"),
+        "i_y_spelling",
+    ),
+    # y inside a syllable (Thuý) is not the reform's: no variant
+    (
+        _name("Lê Thuý", "lê thuy", "le thuy"),
+        _name("Lê Thui", "lê thui", "le thui"),
+        "typo",
+    ),
     # dropped middle name
     (HUNG, _name("Nguyễn Hùng", "nguyen hung", "nguyen hung"), "surname_given_equal"),
     # one-letter typo in the given name

@@ -19,9 +19,10 @@ is never used to score levels drawn with other thresholds.
 from __future__ import annotations
 
 import math
+import re
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import numpy as np
 import pandas as pd
@@ -132,6 +133,21 @@ def grade(missing: np.ndarray, conditions: Sequence[np.ndarray]) -> np.ndarray:
     return graded
 
 
+_Y_AFTER_CONSONANT: Final = re.compile(r"(?<=[bcdghklmnpqrstvx])y\b")
+
+
+def _i_for_y(names: np.ndarray) -> np.ndarray:
+    """ASCII names with a syllable-final y after a consonant written i (Lý/Lí, Kỳ/Kì).
+
+    The 1980s spelling reform left both forms in use, so one person is written either way.
+    Computed once per distinct name of the pairs.
+    """
+    codes, uniques = pd.factorize(names)
+    folded = np.array([_Y_AFTER_CONSONANT.sub("i", str(u)) for u in uniques], dtype=object)
+    result: np.ndarray = folded[codes] if len(uniques) else np.asarray(names, dtype=object)
+    return result
+
+
 class FullName(Comparison):
     """Whole-name agreement, from exact with diacritics down to typo bands.
 
@@ -163,16 +179,14 @@ class FullName(Comparison):
         "typo",
         "surname_given_equal",
         "same_tokens_reordered",
+        "i_y_spelling",
         "exact_ascii",
         "exact_toneless",
         "exact",
     )
     tf_levels: ClassVar[dict[int, str]] = {
         3: "surname_ascii+given_ascii",
-        4: "name_sorted",
-        5: "name_sorted",
-        6: "name_sorted",
-        7: "name_sorted",
+        **dict.fromkeys((4, 5, 6, 7, 8), "name_sorted"),
     }
 
     def __init__(
@@ -251,6 +265,7 @@ class FullName(Comparison):
                 | (toneless & same_toneless),
                 same_toneless,
                 same_ascii,
+                _equal(_i_for_y(left["name_ascii"]), _i_for_y(right["name_ascii"])),
                 _equal(left["name_sorted"], right["name_sorted"]),
                 _equal(left["surname_ascii"], right["surname_ascii"])
                 & _equal(left["given_ascii"], right["given_ascii"]),
