@@ -28,6 +28,7 @@ from linkage.eligibility import (
 from linkage.errors import ConfigError, InputError
 from linkage.link import (
     FellegiSunterModel,
+    FitReport,
     LinkResult,
     link_records,
     make_comparisons,
@@ -56,6 +57,7 @@ from linkage.write import (
 from linkage.write.files import sha256_of
 
 Progress = Callable[[str], None]
+SUSPECT_MATCHES_PER_ROW = 2.0  # expected matches per payroll row past which the fit is doubted
 
 _NORMALIZERS = {
     Source.BUSINESSES: (normalize_businesses, "tax_code"),
@@ -89,12 +91,30 @@ def _summary_text(
 ) -> str:
     """Per-district counts, rows per source, then one line on linking for the analyst."""
     bands = linked.band_counts()
-    return (
+    fit = linked.model.fit
+    text = (
         f"{format_summary(summary)}\n{source_summary(tables, share)}\n"
         "rejected rows, with file, line and reason: rejects.parquet\n"
         f"links: {bands.get('match', 0)} match, {bands.get('review', 0)} review; "
-        f"{len(linked.candidates)} pairs scored; model: {linked.model.fit.em_iterations} EM "
-        f"iterations, converged={linked.model.fit.em_converged}"
+        f"{len(linked.candidates)} pairs scored; model: {fit.em_iterations} EM "
+        f"iterations, converged={fit.em_converged}"
+    )
+    warning = suspect_fit(fit, len(tables[Source.PAYROLL].rows))
+    return f"{text}\n{warning}" if warning else text
+
+
+def suspect_fit(fit: FitReport, payroll_rows: int) -> str | None:
+    """A warning when the fit expects far more matches than payroll rows, else None.
+
+    A person has a record or two: many more expected matches than rows means EM described
+    something other than matches (namesakes), and the weights are suspect.
+    """
+    expected = fit.blocked_match_share * fit.blocked_pairs
+    if expected <= SUSPECT_MATCHES_PER_ROW * max(payroll_rows, 1):
+        return None
+    return (
+        f"warning: the fitted model expects {expected:,.0f} matches for {payroll_rows:,} "
+        "payroll rows; check the links, or reuse a trusted model (--model)"
     )
 
 

@@ -285,3 +285,25 @@ def test_evaluate_prints_precision_recall_f1(tmp_path, inputs):
     assert "blocking recall:" in result.output
     for reason in ("uninsured", "lapsed", "under_declared"):
         assert reason in result.output  # the per-reason candidate table
+
+
+@pytest.mark.parametrize(
+    ("share", "blocked", "rows", "warned"),
+    [
+        (0.05, 800_000, 50_000, False),  # 40k expected matches for 50k rows: plausible
+        (0.35, 800_000, 50_000, True),  # 280k expected matches: EM described namesakes
+        (0.0, 0, 0, False),  # nothing fitted
+    ],
+)
+def test_a_fit_expecting_far_more_matches_than_rows_is_flagged(share, blocked, rows, warned):
+    from linkage.link import FitReport
+    from linkage.pipeline import suspect_fit
+
+    fit = FitReport(
+        random_pairs=1000,
+        blocked_pairs=blocked,
+        em_iterations=10,
+        em_converged=True,
+        blocked_match_share=share,
+    )
+    assert (suspect_fit(fit, rows) is not None) == warned
