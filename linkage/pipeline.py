@@ -42,7 +42,7 @@ from linkage.normalize import (
     reject_duplicates,
 )
 from linkage.privacy import key_from_environment, load_key
-from linkage.schema import REJECTS, Source, empty
+from linkage.schema import REJECTS, Disposition, Source, empty
 from linkage.write import (
     InputFile,
     Manifest,
@@ -165,9 +165,6 @@ def check_usable(table: SourceTable, max_reject_share: float) -> None:
             first offending line (never a value).
     """
     read, rejected = len(table.rows) + len(table.rejects), len(table.rejects)
-    if read == 0:
-        msg = f"{table.input_file.path}: no data rows; check that the file holds the table"
-        raise InputError(msg)
     if len(table.rows) > 0 and rejected <= max_reject_share * read:
         return
     where = table.rejects["reason"].astype(str) + " in " + table.rejects["column"].astype(str)
@@ -330,8 +327,8 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
 
     progress(f"linking {len(payroll):,} payroll rows to {len(insured):,} insured records")
     linked = link_records(payroll, insured, config.link, model=model)
-    progress(f"linked: {linked.band_counts()} over {len(linked.candidates):,} scored pairs")
     bands = linked.band_counts()
+    progress(f"linked: {bands} over {len(linked.candidates):,} scored pairs")
     event(
         "stage",
         stage="link",
@@ -345,7 +342,7 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
     dispositions = decide(payroll, linked.links, insured, businesses, rules)
     employers = rank_employers(dispositions, businesses)
     units = outreach_units(dispositions, crosswalk)
-    candidates = int((dispositions["disposition"] == "candidate").sum())
+    candidates = int((dispositions["disposition"] == Disposition.CANDIDATE.value).sum())
     event("stage", stage="eligibility", seconds=seconds(), candidates=candidates)
 
     progress("publishing")
@@ -383,9 +380,9 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
     text = _summary_text(
         summary_table(dispositions, units), linked, tables, config.inputs.max_reject_share
     )
-    if manifest.changes is not None:
+    if refresh and manifest.changes is not None:
         counts = ", ".join(f"{k} {n:,}" for k, n in manifest.changes.items())
-        text += f"\nchanges since {refresh.folder if refresh else 'the previous run'}: {counts}"
+        text += f"\nchanges since {refresh.folder}: {counts}"
     return RunReport(
         out_dir=config.output.dir,
         manifest=manifest,

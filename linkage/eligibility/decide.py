@@ -281,6 +281,29 @@ def _coverage(
     return _first(cases, CandidateReason.UNINSURED.value)
 
 
+def _person_keys(payroll: pd.DataFrame, si_code: pd.Series, *, si_first: bool) -> pd.Series:
+    """Each row's first known person key, prefixed by its kind.
+
+    SI code, national ID and personal tax code (the SI code first or last), then name and
+    birth year, then the record ID.
+    """
+    ids = {
+        "i": _strings(payroll["national_id"]),
+        "t": _strings(payroll["person_tax_code"]),
+    }
+    ids = {"s": si_code, **ids} if si_first else {**ids, "s": si_code}
+    name_birth = "n:" + _strings(payroll["name_ascii"]) + "|" + _strings(payroll["birth_year"])
+    key = name_birth.fillna("r:" + _strings(payroll["record_id"]))
+    for kind, values in reversed(list(ids.items())):
+        key = (f"{kind}:" + values).fillna(key)
+    return key
+
+
+def _employer_roots(payroll: pd.DataFrame) -> pd.Series:
+    """The employer root of each row, else its tax code as written."""
+    return _strings(payroll["employer_root"]).fillna(_strings(payroll["employer_tax_code"]))
+
+
 def _worker_key(payroll: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
     """Linked SI code, else national ID, else personal tax code, else name and birth year.
 
@@ -292,14 +315,7 @@ def _worker_key(payroll: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
     both = pd.DataFrame({"id": national_id, "si": si_code}).dropna()
     si_by_id = both.drop_duplicates("id").set_index("id")["si"]
     si_code = si_code.fillna(national_id.map(si_by_id).astype(si_code.dtype))
-    name_birth = "n:" + _strings(payroll["name_ascii"]) + "|" + _strings(payroll["birth_year"])
-    return (
-        ("s:" + si_code)
-        .fillna("i:" + national_id)
-        .fillna("t:" + _strings(payroll["person_tax_code"]))
-        .fillna(name_birth)
-        .fillna("r:" + _strings(payroll["record_id"]))
-    )
+    return _person_keys(payroll, si_code, si_first=True)
 
 
 def _entry_keys(payroll: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
@@ -308,22 +324,15 @@ def _entry_keys(payroll: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
     The citizen ID first (a worker keeps it when newly insured), then the personal tax
     code, the linked SI code, name and birth year, and as a last resort the record ID.
     """
-    person = (
-        ("i:" + _strings(payroll["national_id"]))
-        .fillna("t:" + _strings(payroll["person_tax_code"]))
-        .fillna("s:" + _strings(linked["si_code"]))
-        .fillna("n:" + _strings(payroll["name_ascii"]) + "|" + _strings(payroll["birth_year"]))
-        .fillna("r:" + _strings(payroll["record_id"]))
-    )
-    root = _strings(payroll["employer_root"]).fillna(_strings(payroll["employer_tax_code"]))
-    return person + "@" + root.fillna("")
+    person = _person_keys(payroll, _strings(linked["si_code"]), si_first=False)
+    return person + "@" + _employer_roots(payroll).fillna("")
 
 
 def _duplicates(
     payroll: pd.DataFrame, linked: pd.DataFrame, disposition: np.ndarray, reason: np.ndarray
 ) -> np.ndarray:
     """Candidate rows that are not the latest entry of their (worker, employer root) pair."""
-    root = _strings(payroll["employer_root"]).fillna(_strings(payroll["employer_tax_code"]))
+    root = _employer_roots(payroll)
     severity = pd.Series(reason, dtype="object").map(SEVERITY).fillna(INSURED_SEVERITY)
     entries = pd.DataFrame(
         {

@@ -339,14 +339,13 @@ def _distinct_patterns(
     return gammas[order[starts]], inverse, counts
 
 
-def _informative(patterns: np.ndarray, labelled: np.ndarray, sizes: Sequence[int]) -> list[int]:
+def _informative(labelled_m: Sequence[np.ndarray]) -> list[int]:
     """Comparisons whose labelled pairs spread over levels: the labels' m can be trusted.
 
     A comparison the labels show at one level only (the ID the exact pass matched on) says
     nothing through them about matches found otherwise.
     """
-    shares = _reestimate(patterns, labelled, sizes)
-    return [k for k, share in enumerate(shares) if share.max() < 1.0 - 1e-3]
+    return [k for k, share in enumerate(labelled_m) if share.max() < 1.0 - 1e-3]
 
 
 def fit(
@@ -390,7 +389,7 @@ def fit(
     # level by level). EM then fits only the rest (the ID comparison itself, which the
     # labels show all "exact") and the share. Free, EM drifted to describe namesakes once
     # a blocking rule changed (match share 0.05 -> 0.18, precision 0.997 -> 0.983).
-    fixed = _informative(patterns, labelled, sizes) if labelled.sum() >= MIN_LABELLED else []
+    fixed = _informative(m) if labelled.sum() >= MIN_LABELLED else []
     unlabelled = counts - labelled
     u = [share.copy() for share in u_random]
     # EM runs over the unlabelled pairs: the labelled ones are matches, known.

@@ -4,11 +4,13 @@
 linkage's ``manifest.json``); anything else is refused before any work. Publishing replaces
 only the entries linkage writes (``OUTPUT_ENTRIES``): a user's own file beside them stays.
 
-Beside the output live, while a run holds it, three kinds of siblings:
+Beside the output NAME live, while a run holds it, three kinds of siblings (the staging
+and old folders take a random suffix from ``tempfile.mkdtemp``):
 
-    .NAME.lock          pid and start time of the run writing NAME (exclusive create)
-    .NAME.staging-XXXX  the new output being written
-    .NAME.old-XXXX      the previous output's entries, moved aside while the new ones move in
+    .NAME.lock               pid and start time of the run writing NAME (exclusive create)
+    .NAME.staging-<suffix>   the new output being written
+    .NAME.old-<suffix>       the previous output's entries, moved aside while the new ones
+                             move in
 
 A killed run (SIGKILL, power loss) leaves them behind; the next run on the same output takes
 over the dead holder's lock and recovers: a complete previous output is restored, partial
