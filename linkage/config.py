@@ -38,8 +38,11 @@ class InputsConfig:
 class LinkConfig:
     """Matching: decision bands, tie handling and model fitting."""
 
-    match_probability: float = 0.99
-    review_probability: float = 0.80
+    # The model's probabilities are calibrated (each piece of evidence counted once), so
+    # the Bayes decision links a pair that is more likely the same person than not; the
+    # plausible but less likely pairs go to a clerk rather than into a letter.
+    match_probability: float = 0.5
+    review_probability: float = 0.2
     tie_margin: float = 3.0  # log2 units: a runner-up this close sends the link to review
     em_max_iterations: int = 50
     em_tolerance: float = 1e-5

@@ -162,7 +162,7 @@ BAD_CONFIGS = [
     ),
     pytest.param(
         # thresholds out of order
-        _complete_config().replace("review_probability = 0.80", "review_probability = 0.995"),
+        _complete_config().replace("review_probability = 0.2 ", "review_probability = 0.995"),
         ["review_probability", "0.995"],
         id="thresholds-out-of-order",
     ),

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from linkage.config import LinkConfig
 from linkage.link.assign import assign
 
-SETTINGS = LinkConfig()  # match 0.99 (weight ~6.6), review 0.80 (weight 2), tie margin 3
+# match 0.99 (weight ~6.6), review 0.80 (weight 2), tie margin 3
+SETTINGS = LinkConfig(match_probability=0.99, review_probability=0.80)
 SAME_EMPLOYER, OTHER_EMPLOYER = 1, 0
 
 

@@ -18,7 +18,6 @@ from linkage.link.comparisons import (
     Comparison,
     Employer,
     FullName,
-    IdEmbeddedBirth,
     NationalId,
     Sex,
     compare,
@@ -155,30 +154,6 @@ def test_national_id_levels(left, right, expected):
 
 
 @pytest.mark.parametrize(
-    ("left", "right", "expected"),
-    [
-        # payroll CCCD says male born 1990; insured record agrees
-        ((1990, "M", None, None), (None, None, 1990, "M"), "consistent"),
-        # the CCCD says 1990 but the insured record was born 1985
-        ((1990, "M", None, None), (None, None, 1985, "M"), "inconsistent"),
-        # the CCCD says female; the other record says male
-        ((1990, "F", None, None), (None, None, 1990, "M"), "inconsistent"),
-        # nothing to check
-        ((None, None, 1990, "M"), (None, None, 1990, "M"), "missing"),
-    ],
-)
-def test_id_embedded_birth_levels(left, right, expected):
-    comparison = IdEmbeddedBirth(workers=1)
-    keys = ("id_birth_year", "id_gender", "birth_year", "gender")
-    frame = lambda v: pd.DataFrame([dict(zip(keys, v, strict=True))]).astype(  # noqa: E731
-        {"id_birth_year": "Int16", "birth_year": "Int16"}
-    )
-    pairs = pair_index(np.arange(1), np.arange(1))
-    (level,) = compare(pairs, frame(left), frame(right), comparisons=[comparison])["id_birth_sex"]
-    assert comparison.level_label(int(level)) == expected
-
-
-@pytest.mark.parametrize(
     ("comparison", "column", "left", "right", "expected"),
     [
         (Sex(workers=1), "gender", "M", "M", "equal"),
@@ -304,7 +279,6 @@ DEFAULT_SETTINGS = [
     # no thresholds: levels are exact comparisons
     (BirthDate(), {}),
     (Sex(), {}),
-    (IdEmbeddedBirth(), {}),
 ]
 
 

@@ -20,6 +20,7 @@ from linkage.link.blocking import (
     BlockingRule,
     candidate_pairs,
     distinct,
+    encoded_birth,
     with_blocking_keys,
 )
 from linkage.link.exact import exact_id_pairs
@@ -168,6 +169,8 @@ def person(
         "birth_year": born.year if born else None,
         "birth_month": born.month if born else None,
         "id_birth_year": id_birth_year,
+        "gender": "M",
+        "id_gender": "M" if id_birth_year else None,
         "employer_root": employer,
         "name_sorted": name_sorted,
     }
@@ -187,9 +190,37 @@ def frame(*people: dict[str, object]) -> pd.DataFrame:
                 "birth_year": pd.ArrowDtype(pa.int16()),
                 "birth_month": pd.ArrowDtype(pa.int8()),
                 "id_birth_year": pd.ArrowDtype(pa.int16()),
+                "gender": TEXT,
+                "id_gender": TEXT,
             }
         )
     )
+
+
+@pytest.mark.parametrize(
+    ("stated", "encoded", "expected"),
+    [
+        ((1990, "F"), (None, None), (1990, "F")),  # no CCCD: what the row states
+        ((None, None), (1990, "F"), (1990, "F")),  # blanks read from the CCCD
+        ((1991, "M"), (1990, "F"), (1991, "M")),  # a stated value is never overridden
+        ((None, "M"), (1990, "M"), (1990, "M")),  # each field on its own
+        ((None, None), (None, None), (None, None)),  # nothing to read: still missing
+    ],
+)
+def test_encoded_birth_fills_only_blanks(stated, encoded, expected):
+    row = {"birth_year": stated[0], "gender": stated[1]}
+    row |= {"id_birth_year": encoded[0], "id_gender": encoded[1]}
+    table = pd.DataFrame([row]).astype(
+        {
+            "birth_year": pd.ArrowDtype(pa.int16()),
+            "id_birth_year": pd.ArrowDtype(pa.int16()),
+            "gender": TEXT,
+            "id_gender": TEXT,
+        }
+    )
+    result = encoded_birth(table)
+    got = (result["birth_year"].iloc[0], result["gender"].iloc[0])
+    assert tuple(None if pd.isna(v) else v for v in got) == expected
 
 
 RULE_NAMES = [rule.name for rule in DEFAULT_BLOCKING]

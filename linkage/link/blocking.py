@@ -157,13 +157,25 @@ def distinct(codes: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
+def encoded_birth(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """The birth year and sex a row states, or failing that, those its CCCD encodes.
+
+    Linking reads both from here, so a CCCD's year counts once, as the birth year it is,
+    and never beside a stated year it would only repeat.
+    """
+    return {
+        "birth_year": frame["birth_year"].fillna(frame["id_birth_year"]),
+        "gender": frame["gender"].fillna(frame["id_gender"]),
+    }
+
+
 def with_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """Add ``block_year``, ``surname_initial`` and ``name_if_no_year``.
 
-    ``block_year`` is the birth year, else the CCCD's; ``name_if_no_year`` the order-free
-    name of a row with no year at all, for the asymmetric rules.
+    ``block_year`` is the ``encoded_birth`` year; ``name_if_no_year`` the order-free name
+    of a row with no year at all, for the asymmetric rules.
     """
-    block_year = frame["birth_year"].fillna(frame["id_birth_year"])
+    block_year = encoded_birth(frame)["birth_year"]
     return frame.assign(
         block_year=block_year,
         surname_initial=frame["surname_ascii"].str.slice(0, 1),

@@ -338,26 +338,6 @@ class Sex(Comparison):
         return grade(missing, [_equal(left["gender"], right["gender"])])
 
 
-class IdEmbeddedBirth(Comparison):
-    """A CCCD encodes century, sex and birth year: check each side's ID against the other."""
-
-    name = "id_birth_sex"
-    columns = ("id_birth_year", "id_gender", "birth_year", "gender")
-    numeric = frozenset({"id_birth_year", "birth_year"})
-    levels = ("inconsistent", "consistent")
-
-    def _levels(self, left: Columns, right: Columns) -> np.ndarray:
-        checked = np.zeros(len(left["birth_year"]), dtype=bool)
-        conflict = np.zeros_like(checked)
-        for ids, other in ((left, right), (right, left)):
-            year_known = ~np.isnan(ids["id_birth_year"]) & ~np.isnan(other["birth_year"])
-            sex_known = present(ids["id_gender"]) & present(other["gender"])
-            checked |= year_known | sex_known
-            conflict |= year_known & (ids["id_birth_year"] != other["birth_year"])
-            conflict |= sex_known & ~_equal(ids["id_gender"], other["gender"])
-        return grade(~checked, [~conflict])
-
-
 class Employer(Comparison):
     """Same enterprise (branches folded onto their parent), graded by the declared wage.
 
@@ -474,7 +454,6 @@ DEFAULT_COMPARISONS: tuple[type[Comparison], ...] = (
     FullName,
     BirthDate,
     Sex,
-    IdEmbeddedBirth,
     Employer,
     NationalId,
 )

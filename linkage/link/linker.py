@@ -21,6 +21,7 @@ from linkage.link.blocking import (
     BlockingRule,
     candidate_pairs,
     distinct,
+    encoded_birth,
     pair_index,
     with_blocking_keys,
 )
@@ -98,10 +99,14 @@ def _term_frequencies(
     return result
 
 
-def _with_wage(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    """The table with its side's wage as ``declared_wage`` (unknown when it has none)."""
-    wage = frame[column] if column in frame.columns else np.nan
-    return frame.assign(declared_wage=wage)
+def _as_compared(frame: pd.DataFrame, wage_column: str) -> pd.DataFrame:
+    """The table as the comparisons see it.
+
+    Its side's wage becomes ``declared_wage`` (unknown when it has none); birth year and
+    sex are the ``encoded_birth`` ones.
+    """
+    wage = frame[wage_column] if wage_column in frame.columns else np.nan
+    return frame.assign(declared_wage=wage, **encoded_birth(frame))
 
 
 def _link_siblings(
@@ -173,8 +178,8 @@ def link_records(
     insured = insured.reset_index(drop=True)
     comparisons = list(comparisons or make_comparisons(settings))
     rules = tuple(DEFAULT_BLOCKING if blocking_rules is None else blocking_rules)
-    left = comparable(_with_wage(payroll, "monthly_income"), comparisons)
-    right = comparable(_with_wage(insured, "contribution_salary"), comparisons)
+    left = comparable(_as_compared(payroll, "monthly_income"), comparisons)
+    right = comparable(_as_compared(insured, "contribution_salary"), comparisons)
 
     blocking = candidate_pairs(with_blocking_keys(payroll), with_blocking_keys(insured), rules)
     exact = exact_id_pairs(payroll, insured)
