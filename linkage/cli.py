@@ -132,7 +132,7 @@ def _load(
 @click.option(
     "--mask-ids/--no-mask-ids",
     default=None,
-    help="Mask citizen IDs in outreach lists (default: [output].mask_ids).",
+    help="Mask citizen IDs in outreach lists and links (default: [output].mask_ids).",
 )
 @click.option("--model", type=existing_file, help="Score with this saved model; do not refit.")
 @click.option(

@@ -65,9 +65,9 @@ class OutputConfig:
     """What is written and how."""
 
     dir: Path
+    # Citizen IDs, and SI codes that are citizen IDs, masked in every output file (the
+    # outreach lists and links.parquet); false for a run whose links are looked up by code.
     mask_ids: bool = True
-    # links.parquet is the analysts' file: SI codes kept to look records up unless true.
-    mask_links: bool = False
     excel: bool = False
 
 

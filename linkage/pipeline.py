@@ -368,7 +368,6 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
         links=linked.links,
         rejects=rejects,
         mask_ids=config.output.mask_ids,
-        mask_links=config.output.mask_links,
         excel=config.output.excel,
         model=linked.model.to_json(),
         key=load_key(refresh.folder if refresh else None, config.output.dir),

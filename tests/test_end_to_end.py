@@ -21,6 +21,7 @@ from linkage.evaluate import candidate_quality, read_truth
 from linkage.link import link_quality
 from linkage.pipeline import RunReport, run_pipeline
 from linkage.synth import write_sample
+from linkage.write.tables import mask_citizen_codes
 
 SEED = 20240607
 ROWS = 4000
@@ -147,9 +148,14 @@ def test_manifest_lists_every_file_with_its_hash(run):
 
 def test_link_quality_against_truth(run):
     # The generated noise is at least the validation set's (on which the engine reaches
-    # precision 0.9975, recall 0.975 at 50,000 rows); this small world measures 0.988 / 0.974.
+    # precision 0.996, recall 0.987 at 50,000 rows).
     truth = read_truth(run.inputs["truth_links"])
-    quality = link_quality(run.links(), truth)
+    links = run.links()
+    # SI codes that are citizen IDs are masked in links.parquet by default; compare alike.
+    masked = links["si_code"].str.contains("*", regex=False)
+    assert masked.any()
+    assert not links["si_code"].str.fullmatch(r"\d{12}").any()
+    quality = link_quality(links, truth.assign(si_code=mask_citizen_codes(truth["si_code"])))
     assert quality.precision >= 0.98, quality
     assert quality.recall >= 0.96, quality
 

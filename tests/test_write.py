@@ -254,6 +254,6 @@ def test_every_output_reads_whole_with_pandas_and_duckdb(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(("mask", "expected"), [(True, "001*****9999"), (False, "001090099999")])
 def test_links_mask_si_codes_that_are_citizen_ids(tmp_path: Path, mask, expected) -> None:
-    publish(tmp_path / "out", **scenario(), mask_links=mask)
+    publish(tmp_path / "out", **scenario(), mask_ids=mask)
     links = pd.read_parquet(tmp_path / "out" / "links.parquet")
     assert links["si_code"].tolist() == [expected]

@@ -109,7 +109,6 @@ def publish(
     links: pd.DataFrame,
     rejects: pd.DataFrame,
     mask_ids: bool = True,
-    mask_links: bool = False,
     excel: bool = False,
     model: str | None = None,
     key: bytes,
@@ -128,9 +127,7 @@ def publish(
         units: ``eligibility.outreach_units`` output.
         links: Link-stage output (schema.LINKS plus comparison columns), written as given.
         rejects: All rejects of the run (schema.REJECTS).
-        mask_ids: Mask national IDs, and SI codes that are citizen IDs, in outreach files.
-        mask_links: Mask SI codes that are citizen IDs in links.parquet too (the analysts'
-            file, which otherwise keeps the codes to look records up).
+        mask_ids: Mask national IDs, and SI codes that are citizen IDs, in every file.
         excel: Also write one .xlsx per district.
         model: The fitted linkage model as JSON, written to ``model.json`` when given.
         key: HMAC key of ``candidate_id`` (``linkage.privacy.load_key``).
@@ -161,7 +158,7 @@ def publish(
             _partitioned(staging, "changes", changes, CHANGES, meta)
         if persist_key:
             staging.write_bytes(KEY_FILE, key.hex().encode("ascii"), rows=0)
-        if mask_links:
+        if mask_ids:
             codes = ["si_code", "runner_up_si_code"]
             links = links.assign(**{c: mask_citizen_codes(links[c]) for c in codes})
         staging.write_parquet("links.parquet", _table(links, LINKS), meta)
