@@ -66,3 +66,51 @@ def keyed_ids(values: pd.Series, key: bytes) -> pd.Series:
         return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
     return map_unique(values, digest, pa.string())
+
+
+# Pseudonyms (``normalize.pseudonym_kinds`` reads them): what an agency shares instead of
+# citizen IDs and personal tax codes.
+_PSEUDONYM_CONTEXT: Final = b"linkage pseudonyms v1"
+
+
+def shared_key(key_file: Path | None) -> bytes:
+    """The key every agency pseudonymizes with: ``LINKAGE_HMAC_KEY``, else ``key_file``.
+
+    Unlike the run's own key there is no fallback: files pseudonymized under different
+    keys never link. The key is derived for this use, so a pseudonym is never a
+    ``candidate_id``.
+
+    Raises:
+        ConfigError: neither is given, the key is shorter than 16 bytes, or the file is
+            unreadable.
+    """
+    if KEY_ENV in os.environ:
+        key = os.environ[KEY_ENV].encode("utf-8")
+        where = KEY_ENV
+    elif key_file is not None:
+        try:
+            key = key_file.read_bytes().strip()
+        except OSError as e:
+            msg = f"{key_file}: cannot read the key file ({e.strerror or e})"
+            raise ConfigError(msg) from e
+        where = str(key_file)
+    else:
+        msg = f"pseudonyms need the agencies' shared key: set {KEY_ENV} or pass --key-file"
+        raise ConfigError(msg)
+    if len(key) < _MIN_KEY_BYTES:
+        msg = f"{where}: the key must be at least {_MIN_KEY_BYTES} bytes"
+        raise ConfigError(msg)
+    return hmac.new(key, _PSEUDONYM_CONTEXT, hashlib.sha256).digest()
+
+
+def pseudonyms(values: pd.Series, kind: str, key: bytes) -> pd.Series:
+    """``kind:`` and 32 hex characters of HMAC-SHA256 of each value; missing stays missing.
+
+    The kind ("cccd" | "cmnd" | "mst") stays readable: the CCCD exact pass and the CCCD
+    versus CMND level need it; the value does not.
+    """
+
+    def digest(value: str) -> str:
+        return f"{kind}:" + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+    return map_unique(values, digest, pa.string())

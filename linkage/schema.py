@@ -164,8 +164,17 @@ RAW_REQUIRED: Final[dict[Source, tuple[str, ...]]] = {
 }
 RAW_OPTIONAL: Final[dict[Source, tuple[str, ...]]] = {
     Source.BUSINESSES: ("address", "ward_code", "registered_on", "closed_on"),
-    Source.PAYROLL: ("person_tax_code", "national_id", "birth_date", "gender", "nationality"),
-    Source.INSURED: ("national_id",),
+    # id_birth_year and id_gender: what a CCCD encodes, beside its pseudonym (privacy.py).
+    Source.PAYROLL: (
+        "person_tax_code",
+        "national_id",
+        "birth_date",
+        "gender",
+        "nationality",
+        "id_birth_year",
+        "id_gender",
+    ),
+    Source.INSURED: ("national_id", "id_birth_year", "id_gender"),
 }
 PROVENANCE: Final = (("source_file", STRING), ("source_line", pa.int64()))
 

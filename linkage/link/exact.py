@@ -16,13 +16,15 @@ from linkage.schema import LinkMethod
 def _keys(frame: pd.DataFrame, citizen_id_column: str) -> pd.DataFrame:
     """Every usable ID key of each row: (pos, key, via_national_id).
 
-    The national ID, and ``citizen_id_column`` where it holds a 12-digit citizen ID.
+    The national ID, and ``citizen_id_column`` where it holds a 12-digit citizen ID (or
+    the pseudonym of one).
     """
     national = frame["national_id"]
     other = frame[citizen_id_column]
+    citizen = (other.str.len() == 12) | other.str.startswith("cccd:")
     parts = [
         (national, national.notna(), True),
-        (other, other.notna() & (other.str.len() == 12), False),
+        (other, citizen.fillna(value=False), False),
     ]
     return pd.concat(
         [

@@ -10,6 +10,7 @@ from linkage.normalize.ids import (
     employer_root,
     national_ids,
     person_tax_codes,
+    pseudonym_kinds,
     si_codes,
     tax_codes,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "periods",
     "person_tax_codes",
     "pre2025_districts",
+    "pseudonym_kinds",
     "reject_duplicates",
     "si_codes",
     "surname_share",

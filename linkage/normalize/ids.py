@@ -351,3 +351,13 @@ def si_codes(values: pd.Series, *, today: dt.date | None = None) -> pd.Series:
     cccd &= length >= 11  # 10 digits is an SI code
     text = _pad(_pad_cccd(digits.text, cccd), nine)
     return _strings(values, text, cccd | ten, codes)
+
+
+# ``linkage pseudonymize`` writes an ID as its kind and a keyed hash (``privacy.pseudonyms``).
+_PSEUDONYM: Final = r"^(?P<kind>cccd|cmnd|mst):[0-9a-f]{32}$"
+
+
+def pseudonym_kinds(values: pd.Series) -> pd.Series:
+    """The kind of each value that is a pseudonym ("cccd" | "cmnd" | "mst"), else null."""
+    text = values.astype(pd.ArrowDtype(pa.string())).str.strip()
+    return text.str.extract(_PSEUDONYM, expand=False).astype(pd.ArrowDtype(pa.string()))

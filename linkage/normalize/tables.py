@@ -32,6 +32,7 @@ from linkage.normalize.ids import (
     employer_root,
     national_ids,
     person_tax_codes,
+    pseudonym_kinds,
     si_codes,
     tax_codes,
 )
@@ -117,6 +118,35 @@ def _check_identity(checks: RowChecks, names: pd.Series, *ids: pd.Series) -> Non
     checks.flag(unidentified, RejectReason.NO_IDENTITY, "full_name", detail)
 
 
+def _kept_pseudonyms(normalized: pd.Series, raw: pd.Series) -> pd.Series:
+    """``normalized``, with a pseudonymized file's pseudonyms kept as they are."""
+    return normalized.where(pseudonym_kinds(raw).isna(), raw.str.strip())
+
+
+def _person_ids(raw: pd.DataFrame, today: dt.date | None) -> pd.DataFrame:
+    """``national_ids``; a pseudonym keeps its kind and the CCCD year and sex shipped with it.
+
+    ``linkage pseudonymize`` writes what a CCCD encodes into ``id_birth_year`` and
+    ``id_gender``, since the pseudonym itself no longer says it.
+    """
+    ids = national_ids(raw["national_id"], today=today)
+    kinds = pseudonym_kinds(raw["national_id"])
+    if kinds.isna().all():
+        return ids
+    shipped = kinds.notna()
+    cccd = (kinds == "cccd").fillna(value=False)
+    year = pd.to_numeric(raw["id_birth_year"].str.strip(), errors="coerce")
+    year = year.where(cccd & year.between(1900, 2100)).astype(ids["id_birth_year"].dtype)
+    gender = raw["id_gender"].str.strip()
+    gender = gender.where(cccd & gender.isin(["M", "F"])).astype(ids["id_gender"].dtype)
+    return ids.assign(
+        national_id=_kept_pseudonyms(ids["national_id"], raw["national_id"]),
+        national_id_kind=ids["national_id_kind"].where(~shipped, kinds),
+        id_birth_year=ids["id_birth_year"].where(~shipped, year),
+        id_gender=ids["id_gender"].where(~shipped, gender),
+    )
+
+
 def _birth_columns(births: pd.DataFrame) -> dict[str, object]:
     return {
         name: births[name]
@@ -150,8 +180,10 @@ def normalize_payroll(
 
     checks.require("record_id")
     names = name_keys(raw["full_name"])
-    person_tax = person_tax_codes(raw["person_tax_code"], today=today)
-    ids = national_ids(raw["national_id"], today=today)
+    person_tax = _kept_pseudonyms(
+        person_tax_codes(raw["person_tax_code"], today=today), raw["person_tax_code"]
+    )
+    ids = _person_ids(raw, today)
     _check_identity(checks, names["full_name"], ids["national_id"], person_tax)
     employer = tax_codes(raw["employer_tax_code"], today=today)
     period = periods(raw["period"])
@@ -212,7 +244,7 @@ def normalize_insured(
     _check_raw(raw, source)
     gender_vocabulary = _vocabulary(vocabularies, "gender")
     status_vocabulary = _vocabulary(vocabularies, "insured_status")
-    si_code = si_codes(raw["si_code"], today=today)
+    si_code = _kept_pseudonyms(si_codes(raw["si_code"], today=today), raw["si_code"])
     checks = RowChecks(raw, source, si_code.fillna(raw["si_code"]))
 
     blank_si = checks.require("si_code")
@@ -221,7 +253,7 @@ def normalize_insured(
         ~blank_si & si_code.isna().to_numpy(), RejectReason.INVALID_VALUE, "si_code", detail
     )
     names = name_keys(raw["full_name"])
-    ids = national_ids(raw["national_id"], today=today)
+    ids = _person_ids(raw, today)
     _check_identity(checks, names["full_name"], ids["national_id"])
     births = birth_dates(raw["birth_date"], today=today)
     gender = map_vocabulary(raw["gender"], gender_vocabulary).canonical
