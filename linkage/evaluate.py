@@ -76,8 +76,8 @@ def evaluate_run(config: Config, truth: Path, candidates_truth: Path | None) -> 
         f"F1 {quality.f1:.4f}  ({quality.correct}/{quality.predicted} correct, "
         f"{quality.true_links} true)",
         f"review band: {quality.review} pairs, {quality.review_correct} of them true",
-        f"blocking recall: {blocking_recall(report.link.candidates, true_links):.4f} "
-        f"over {len(report.link.candidates)} scored pairs",
+        f"blocking recall: {blocking_recall(report.link.candidates(), true_links):.4f} "
+        f"over {report.link.scored_pairs} scored pairs",
         f"bands: {report.link.band_counts()}",
     ]
     if candidates_truth is not None:

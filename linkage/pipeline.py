@@ -96,7 +96,7 @@ def _summary_text(
         f"{format_summary(summary)}\n{source_summary(tables, share)}\n"
         "rejected rows, with file, line and reason: rejects.parquet\n"
         f"links: {bands.get('match', 0)} match, {bands.get('review', 0)} review; "
-        f"{len(linked.candidates)} pairs scored; model: {fit.em_iterations} EM "
+        f"{linked.scored_pairs} pairs scored; model: {fit.em_iterations} EM "
         f"iterations, converged={fit.em_converged}"
     )
     warning = suspect_fit(fit, len(tables[Source.PAYROLL].rows))
@@ -328,12 +328,12 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
     progress(f"linking {len(payroll):,} payroll rows to {len(insured):,} insured records")
     linked = link_records(payroll, insured, config.link, model=model)
     bands = linked.band_counts()
-    progress(f"linked: {bands} over {len(linked.candidates):,} scored pairs")
+    progress(f"linked: {bands} over {linked.scored_pairs:,} scored pairs")
     event(
         "stage",
         stage="link",
         seconds=seconds(),
-        pairs_scored=len(linked.candidates),
+        pairs_scored=linked.scored_pairs,
         matches=bands.get("match", 0),
         reviews=bands.get("review", 0),
     )

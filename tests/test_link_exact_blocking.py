@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-import recordlinkage as rl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -17,6 +16,7 @@ from hypothesis.extra import numpy as hnp
 from linkage.errors import ConfigError
 from linkage.link.blocking import (
     DEFAULT_BLOCKING,
+    BlockingPlan,
     BlockingRule,
     candidate_pairs,
     distinct,
@@ -402,6 +402,28 @@ def _people(draw_size: int):
     )
 
 
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(payroll_people=_people(9), insured_people=_people(8), cut=st.integers(0, 9))
+def test_chunks_get_the_pairs_the_whole_table_gives_their_rows(payroll_people, insured_people, cut):
+    payroll, insured = frame(*payroll_people), frame(*insured_people)
+    plan = BlockingPlan(payroll, insured, DEFAULT_BLOCKING)
+    whole = plan.pairs(np.arange(len(payroll)))
+    cut = min(cut, len(payroll))
+    parts = [plan.pairs(np.arange(0, cut)), plan.pairs(np.arange(cut, len(payroll)))]
+    as_set = lambda r: set(zip(r.payroll_pos.tolist(), r.insured_pos.tolist(), strict=True))  # noqa: E731
+    assert as_set(parts[0]) | as_set(parts[1]) == as_set(whole)
+    assert not as_set(parts[0]) & as_set(parts[1])
+
+    def trained(result):
+        pairs = zip(result.payroll_pos.tolist(), result.insured_pos.tolist(), strict=True)
+        return {pair for pair, kept in zip(pairs, result.trained, strict=True) if kept}
+
+    assert trained(parts[0]) | trained(parts[1]) == trained(whole)
+    # counted before any pair is drawn: each rule's pairs, row by row
+    per_row = plan.pairs_per_rule_and_row()
+    assert {name: int(n.sum()) for name, n in per_row.items()} == whole.pairs_per_rule
+
+
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(payroll_people=_people(6), insured_people=_people(8))
 def test_candidate_pairs_match_reference_loops(payroll_people, insured_people):
@@ -416,8 +438,7 @@ def test_candidate_pairs_match_reference_loops(payroll_people, insured_people):
 
 
 def test_sorted_neighbourhood_forgets_earlier_runs():
-    # recordlinkage's SortedNeighbourhood keeps the sort keys of its first run on the
-    # object: a run on a small table must not shape the next run on a larger one
+    # a run on a small table must not shape the next run on a larger one
     small = frame(person(name_sorted="a"), person(name_sorted="b"))
     names = [f"{letter} x" for letter in "klmnopqr"]
     large = frame(*(person(name_sorted=n, born=dt.date(1990, 1, 1)) for n in names))
@@ -425,15 +446,6 @@ def test_sorted_neighbourhood_forgets_earlier_runs():
     after_small = candidate_pairs(large, large, DEFAULT_BLOCKING)
     name = "sorted_name_neighbourhood"
     assert after_small.pairs_per_rule[name] == len(reference_pairs(large, large, name))
-
-
-def test_indexer_is_fresh_each_call():
-    rule = RULES["sorted_name_neighbourhood"]
-    first, second = rule.indexer(), rule.indexer()
-    assert first is not second
-    assert isinstance(first, rl.index.SortedNeighbourhood)
-    assert (first.left_on, first.window, first.block_on) == ("name_sorted", 5, ["block_year"])
-    assert first.sorting_key_values is None
 
 
 DEFAULT_RULE_TABLE = [
@@ -460,10 +472,6 @@ def test_default_blocking_is_the_measured_rule_set():
         "name+payroll_without_year",
         "name+insured_without_year",
     ]
-    for rule in DEFAULT_BLOCKING:
-        if rule.sort_on is None:
-            assert isinstance(rule.indexer(), rl.index.Block)
-            assert rule.indexer().left_on == [key for key, _, _ in rule.keys]
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from linkage.link.model import (
     ComparisonParameters,
     FellegiSunterModel,
     FitReport,
+    PatternCounts,
     _floored,
     fit,
 )
@@ -100,8 +101,9 @@ def _simulate_and_fit(
     model = fit(
         comparisons=[t.comparison for t in truths],
         random_gammas=random_gammas,
-        blocked_gammas=blocked_gammas,
-        labelled_matches=labelled,
+        blocked=PatternCounts.of(
+            blocked_gammas.to_numpy(), labelled, [len(t.comparison.levels) for t in truths]
+        ),
         payroll_rows=15_000,
         insured_rows=12_000,
         max_iterations=max_iterations,
@@ -493,8 +495,9 @@ def _fit_real(comparisons) -> FellegiSunterModel:
     return fit(
         comparisons=comparisons,
         random_gammas=gammas(2_000),
-        blocked_gammas=gammas(4_000),
-        labelled_matches=np.zeros(4_000, dtype=bool),
+        blocked=PatternCounts.of(
+            gammas(4_000).to_numpy(), np.zeros(4_000, bool), [len(c.levels) for c in comparisons]
+        ),
         payroll_rows=100,
         insured_rows=100,
         max_iterations=5,
@@ -632,3 +635,29 @@ def test_a_frequency_shared_by_levels_splits_as_their_u():
     assert weights[0] == pytest.approx(math.log2(0.4 / (0.001 * 0.8)))
     assert weights[1] == pytest.approx(math.log2(0.4 / (0.001 * 0.2)))
     assert weights[2] == pytest.approx(weights[0] + math.log2(10))
+
+
+@settings(max_examples=50, deadline=None, derandomize=True)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(-1, 2), st.integers(-1, 1), st.booleans()), min_size=0, max_size=40
+    ),
+    cut=st.integers(0, 40),
+)
+def test_pattern_counts_of_parts_add_up_to_the_whole(rows, cut):
+    sizes = (3, 2)
+    gammas = np.array([r[:2] for r in rows], dtype=np.int8).reshape(-1, 2)
+    labelled = np.array([r[2] for r in rows], dtype=bool)
+    whole = PatternCounts.of(gammas, labelled, sizes)
+    parts = PatternCounts.of(gammas[:cut], labelled[:cut], sizes) + PatternCounts.of(
+        gammas[cut:], labelled[cut:], sizes
+    )
+    assert parts.packed.tolist() == whole.packed.tolist()
+    assert parts.pairs.tolist() == whole.pairs.tolist()
+    assert parts.labelled.tolist() == whole.labelled.tolist()
+    # every distinct row once, decoded back to its levels, with its count
+    decoded = {tuple(p): n for p, n in zip(whole.patterns().tolist(), whole.pairs, strict=True)}
+    expected: dict[tuple[int, ...], int] = {}
+    for row in gammas.tolist():
+        expected[tuple(row)] = expected.get(tuple(row), 0) + 1
+    assert decoded == expected

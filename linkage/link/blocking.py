@@ -25,8 +25,6 @@ from dataclasses import KW_ONLY, dataclass
 
 import numpy as np
 import pandas as pd
-import recordlinkage as rl
-from recordlinkage.base import BaseIndexAlgorithm
 
 from linkage.errors import ConfigError
 
@@ -89,17 +87,6 @@ class BlockingRule:
         if self.sort_on:
             pairs.append((self.sort_on, self.sort_on))
         return tuple((p if p == i else f"{p}~{i}", p, i) for p, i in pairs)
-
-    def indexer(self) -> BaseIndexAlgorithm:
-        """A fresh recordlinkage index object.
-
-        Fresh on every call: recordlinkage's SortedNeighbourhood caches the sort keys of its
-        first run on the object, which would leak from one run into the next.
-        """
-        keys = [key for key, _, _ in self.keys]
-        if self.sort_on is None:
-            return rl.index.Block(keys)
-        return rl.index.SortedNeighbourhood(self.sort_on, window=self.window, block_on=keys[:-1])
 
 
 DEFAULT_BLOCKING: tuple[BlockingRule, ...] = (
@@ -185,8 +172,8 @@ def with_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _encoded_keys(
     payroll: pd.DataFrame, insured: pd.DataFrame, keys: Sequence[tuple[str, str, str]]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Blocking keys as float codes shared by both sides (NaN = missing), order-preserving.
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Blocking keys as int64 codes shared by both sides (-1 = missing), order-preserving.
 
     Joins and sorts on small numbers are several times faster than on Arrow strings and
     dates, and the sorted codes keep the sorted-neighbourhood order.
@@ -194,10 +181,137 @@ def _encoded_keys(
     left, right = {}, {}
     for key, payroll_column, insured_column in keys:
         both = pd.concat([payroll[payroll_column], insured[insured_column]], ignore_index=True)
-        codes = pd.factorize(both, sort=True)[0].astype("float64")
-        codes[codes < 0] = np.nan
+        codes = pd.factorize(both, sort=True)[0].astype(np.int64)
         left[key], right[key] = codes[: len(payroll)], codes[len(payroll) :]
-    return pd.DataFrame(left), pd.DataFrame(right)
+    return left, right
+
+
+def _combined(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """One dense int64 code per row for a tuple of codes (-1 where any part is missing)."""
+    combined = parts[0].copy()
+    for part in parts[1:]:
+        usable = (combined >= 0) & (part >= 0)
+        joint = np.where(usable, combined * (part.max(initial=0) + 1) + part, -1)
+        combined = np.where(usable, np.unique(joint, return_inverse=True)[1], -1)
+    return combined
+
+
+class _RuleJoin:
+    """One rule as equi-joins of payroll keys against the sorted insured keys.
+
+    A block rule is one join on the combined key. A sorted-neighbourhood rule ranks the
+    distinct sort values of both sides' usable rows (recordlinkage's semantics) and joins
+    once per offset within the window, so pairs depend on the whole tables only: a payroll
+    chunk gets exactly the pairs the whole table would give its rows.
+    """
+
+    def __init__(
+        self, rule: BlockingRule, left: dict[str, np.ndarray], right: dict[str, np.ndarray]
+    ) -> None:
+        names = [key for key, _, _ in rule.keys]
+        n_left = len(left[names[0]])
+        both = [np.concatenate([left[name], right[name]]) for name in names]
+        if rule.sort_on is None:
+            key = _combined(both)
+            self.offsets = [0]
+        else:
+            block = _combined(both[:-1]) if len(both) > 1 else np.zeros_like(both[-1])
+            usable = (block >= 0) & (both[-1] >= 0)
+            values = distinct(both[-1][usable])
+            rank = np.searchsorted(values, both[-1])
+            half = (rule.window or 1) // 2
+            span = len(values) + 2 * half + 1
+            if block.max(initial=0) * span >= 2**62:
+                msg = f"blocking rule {rule.name!r}: too many distinct keys to sort on"
+                raise ConfigError(msg)
+            key = np.where(usable, block * span + rank + half, -1)
+            self.offsets = list(range(-half, half + 1))
+        self.left_key = key[:n_left]
+        right_key = key[n_left:]
+        usable_right = np.flatnonzero(right_key >= 0)
+        order = np.argsort(right_key[usable_right], kind="stable")
+        self.right_pos = usable_right[order]
+        self.right_sorted = right_key[self.right_pos]
+
+    def _ranges(self, rows: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray]:
+        key = self.left_key[rows]
+        usable = key >= 0
+        lo = np.searchsorted(self.right_sorted, key + offset, side="left")
+        hi = np.searchsorted(self.right_sorted, key + offset, side="right")
+        return lo, np.where(usable, hi - lo, 0)
+
+    def pairs_per_row(self) -> np.ndarray:
+        """How many pairs the rule gives each payroll row (before the union with others)."""
+        rows = np.arange(len(self.left_key))
+        return sum(
+            (self._ranges(rows, offset)[1] for offset in self.offsets),
+            np.zeros(len(rows), np.int64),
+        )
+
+    def pairs(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(payroll_pos, insured_pos) of the rule's pairs for payroll positions ``rows``."""
+        left_parts, right_parts = [], []
+        for offset in self.offsets:
+            lo, count = self._ranges(rows, offset)
+            total = int(count.sum())
+            starts = np.repeat(lo - (np.cumsum(count) - count), count)
+            left_parts.append(np.repeat(rows, count))
+            right_parts.append(self.right_pos[starts + np.arange(total)])
+        return np.concatenate(left_parts), np.concatenate(right_parts)
+
+
+class BlockingPlan:
+    """The rules' joins over two tables, to draw pairs for any payroll chunk.
+
+    ``pairs_per_row`` counts every pair before any is made, so a run can size its chunks
+    (and refuse a rule whose blocks explode) before comparing anything.
+    """
+
+    def __init__(
+        self, payroll: pd.DataFrame, insured: pd.DataFrame, rules: Sequence[BlockingRule]
+    ) -> None:
+        names = [rule.name for rule in rules]
+        if len(set(names)) != len(names):
+            msg = f"blocking rule names must be distinct, got {names!r}"
+            raise ConfigError(msg)
+        keys = list(dict.fromkeys(key for rule in rules for key in rule.keys))
+        left, right = _encoded_keys(payroll, insured, keys)
+        self.rules = tuple(rules)
+        self.joins = [_RuleJoin(rule, left, right) for rule in rules]
+        self.payroll_rows, self.insured_rows = len(payroll), len(insured)
+
+    def pairs_per_rule_and_row(self) -> dict[str, np.ndarray]:
+        """Per rule, the pairs it gives each payroll row (an upper bound on the union)."""
+        return {
+            rule.name: join.pairs_per_row()
+            for rule, join in zip(self.rules, self.joins, strict=True)
+        }
+
+    def pairs(self, rows: np.ndarray) -> BlockingResult:
+        """The union of the rules' pairs for payroll positions ``rows`` (sorted, distinct)."""
+        width = max(self.insured_rows, 1)
+        base = int(rows.min(initial=0))
+        seen = np.empty(0, dtype=np.int64)
+        training = np.empty(0, dtype=np.int64)
+        per_rule: dict[str, int] = {}
+        new_per_rule: dict[str, int] = {}
+        for rule, join in zip(self.rules, self.joins, strict=True):
+            left_pos, right_pos = join.pairs(rows)
+            # Chunk-local pair codes: a chunk's rows times the registry, never the whole product.
+            codes = distinct((left_pos - base) * width + right_pos)
+            merged = distinct(np.concatenate([seen, codes]))
+            per_rule[rule.name] = len(codes)
+            new_per_rule[rule.name] = len(merged) - len(seen)
+            seen = merged
+            if rule.train:
+                training = distinct(np.concatenate([training, codes]))
+        return BlockingResult(
+            payroll_pos=seen // width + base,
+            insured_pos=seen % width,
+            pairs_per_rule=per_rule,
+            new_pairs_per_rule=new_per_rule,
+            trained=np.isin(seen, training, assume_unique=True),
+        )
 
 
 def candidate_pairs(
@@ -205,38 +319,8 @@ def candidate_pairs(
     insured: pd.DataFrame,
     rules: Sequence[BlockingRule],
 ) -> BlockingResult:
-    """Union of the rules' pairs between payroll and insured, counted per rule name.
-
-    Pairs are encoded as ``payroll_pos * len(insured) + insured_pos`` so the union is one
-    sort per rule instead of a MultiIndex union.
-    """
-    names = [rule.name for rule in rules]
-    if len(set(names)) != len(names):
-        msg = f"blocking rule names must be distinct, got {names!r}"
-        raise ConfigError(msg)
-    keys = list(dict.fromkeys(key for rule in rules for key in rule.keys))
-    left, right = _encoded_keys(payroll, insured, keys)
-    width = max(len(right), 1)
-    seen = np.empty(0, dtype=np.int64)
-    training = np.empty(0, dtype=np.int64)
-    per_rule: dict[str, int] = {}
-    new_per_rule: dict[str, int] = {}
-    for rule in rules:
-        pairs = rule.indexer().index(left, right)
-        codes = distinct(pairs.codes[0].astype(np.int64) * width + pairs.codes[1])
-        merged = distinct(np.concatenate([seen, codes]))
-        per_rule[rule.name] = len(codes)
-        new_per_rule[rule.name] = len(merged) - len(seen)
-        seen = merged
-        if rule.train:
-            training = distinct(np.concatenate([training, codes]))
-    return BlockingResult(
-        payroll_pos=seen // width,
-        insured_pos=seen % width,
-        pairs_per_rule=per_rule,
-        new_pairs_per_rule=new_per_rule,
-        trained=np.isin(seen, training, assume_unique=True),
-    )
+    """Union of the rules' pairs between payroll and insured, counted per rule name."""
+    return BlockingPlan(payroll, insured, rules).pairs(np.arange(len(payroll)))
 
 
 def pair_index(payroll_pos: np.ndarray, insured_pos: np.ndarray) -> pd.MultiIndex:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Sequence
@@ -14,12 +15,12 @@ import pyarrow as pa
 import recordlinkage as rl
 
 from linkage.config import LinkConfig
+from linkage.errors import ConfigError
 from linkage.link.assign import assign
 from linkage.link.blocking import (
     DEFAULT_BLOCKING,
-    BlockingResult,
+    BlockingPlan,
     BlockingRule,
-    candidate_pairs,
     distinct,
     encoded_birth,
     pair_index,
@@ -32,7 +33,7 @@ from linkage.link.comparisons import (
     compare_comparable,
 )
 from linkage.link.exact import exact_id_pairs
-from linkage.link.model import FellegiSunterModel, fit
+from linkage.link.model import FellegiSunterModel, PatternCounts, fit
 from linkage.link.taxpayers import claimed_elsewhere, share_taxpayer_fields, sibling_links
 from linkage.schema import LINKS, Band, LinkMethod, conform
 
@@ -45,10 +46,25 @@ class LinkResult:
 
     links: pd.DataFrame  # schema.LINKS, then gamma_* and weight_* per comparison
     model: FellegiSunterModel
-    blocking: BlockingResult
+    pairs_per_rule: dict[str, int]  # pairs each blocking rule produced on its own
+    new_pairs_per_rule: dict[str, int]  # pairs not produced by an earlier rule
     exact_pairs: int
-    candidates: pd.DataFrame  # every scored pair: record_id, si_code (for blocking recall)
+    scored: tuple[np.ndarray, np.ndarray]  # every scored pair: payroll and insured positions
+    record_ids: np.ndarray  # payroll record_id by position
+    si_codes: np.ndarray  # insured si_code by position
     seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def scored_pairs(self) -> int:
+        """Pairs compared and scored: blocked, and exact-ID."""
+        return len(self.scored[0])
+
+    def candidates(self) -> pd.DataFrame:
+        """Every scored pair as (record_id, si_code), for blocking recall."""
+        payroll_pos, insured_pos = self.scored
+        return pd.DataFrame(
+            {"record_id": self.record_ids[payroll_pos], "si_code": self.si_codes[insured_pos]}
+        )
 
     def band_counts(self) -> dict[str, int]:
         """Links per band."""
@@ -58,11 +74,11 @@ class LinkResult:
         """What an analyst checks first: pairs per blocking rule, bands, methods, the fit."""
         methods = self.links["method"].astype(str) + "/" + self.links["band"].astype(str)
         return {
-            "pairs_per_rule": self.blocking.pairs_per_rule,
-            "new_pairs_per_rule": self.blocking.new_pairs_per_rule,
-            "blocked_pairs": len(self.blocking),
+            "pairs_per_rule": self.pairs_per_rule,
+            "new_pairs_per_rule": self.new_pairs_per_rule,
+            "blocked_pairs": sum(self.new_pairs_per_rule.values()),
             "exact_id_pairs": self.exact_pairs,
-            "scored_pairs": len(self.candidates),
+            "scored_pairs": self.scored_pairs,
             "bands": self.band_counts(),
             "links_by_method": {str(k): int(n) for k, n in methods.value_counts().items()},
             "model_fit": asdict(self.model.fit),
@@ -76,17 +92,10 @@ def make_comparisons(settings: LinkConfig) -> list[Comparison]:
     return [cls(workers=settings.workers) for cls in DEFAULT_COMPARISONS]
 
 
-def _members(codes: np.ndarray, subset: np.ndarray) -> np.ndarray:
-    """Mask over sorted distinct ``codes`` of those in ``subset`` (all present in codes)."""
-    mask = np.zeros(len(codes), dtype=bool)
-    mask[np.searchsorted(codes, subset)] = True
-    return mask
-
-
-def _term_frequencies(
-    insured: pd.DataFrame, insured_pos: np.ndarray, comparisons: list[Comparison]
+def _record_frequencies(
+    insured: pd.DataFrame, comparisons: Sequence[Comparison]
 ) -> dict[str, np.ndarray]:
-    """Per pair, the share of insured records carrying the insured side's value (or key)."""
+    """Per insured record, the share of records carrying its value (or key) of each tf key."""
     keys = {key for c in comparisons for key in c.tf_levels.values()}
     result = {}
     for key in keys:
@@ -95,7 +104,7 @@ def _term_frequencies(
         for part in parts[1:]:
             values = values + "\x1f" + part  # null if any part is null
         share = values.map(values.value_counts(normalize=True))
-        result[key] = share.to_numpy(dtype="float64", na_value=np.nan)[insured_pos]
+        result[key] = share.to_numpy(dtype="float64", na_value=np.nan)
     return result
 
 
@@ -117,6 +126,7 @@ def _link_siblings(
     right: pd.DataFrame,
     comparisons: list[Comparison],
     model: FellegiSunterModel,
+    frequencies: dict[str, np.ndarray],
 ) -> pd.DataFrame:
     """Match rows through their taxpayer's matched rows, scored for the analyst to see."""
     extra = sibling_links(payroll, chosen)
@@ -129,7 +139,7 @@ def _link_siblings(
         right,
         comparisons=comparisons,
     )
-    scores = model.score(gammas, _term_frequencies(insured, insured_pos, comparisons))
+    scores = model.score(gammas, {k: v[insured_pos] for k, v in frequencies.items()})
     rows = extra.assign(
         method=LinkMethod.TAXPAYER.value,
         match_weight=scores["match_weight"].to_numpy(),
@@ -145,6 +155,130 @@ def _link_siblings(
     return combined.sort_values("payroll_pos", kind="stable").reset_index(drop=True)
 
 
+@dataclass
+class _Chunk:
+    """One payroll chunk's scored pairs, compact: positions, levels, exact-ID method."""
+
+    payroll_pos: np.ndarray
+    insured_pos: np.ndarray
+    gammas: np.ndarray  # pairs x comparisons, int8
+    method: np.ndarray  # LinkMethod value of an exact-ID pair, else None
+
+
+def _chunks(pairs_per_row: np.ndarray, chunk_pairs: int) -> list[np.ndarray]:
+    """Consecutive payroll positions, cut where the running pair count passes each chunk."""
+    running = np.cumsum(pairs_per_row)
+    total = int(running[-1]) if len(running) else 0
+    cuts = np.searchsorted(running, np.arange(chunk_pairs, total, chunk_pairs), side="left")
+    bounds = distinct(np.r_[0, cuts + 1, len(pairs_per_row)].clip(0, len(pairs_per_row)))
+    return [np.arange(lo, hi) for lo, hi in itertools.pairwise(bounds) if hi > lo]
+
+
+def _check_budget(per_rule: dict[str, np.ndarray], payroll_rows: int, max_pairs: int) -> None:
+    """Refuse, before comparing anything, a rule set whose blocks explode."""
+    counts = {name: int(n.sum()) for name, n in per_rule.items()}
+    if sum(counts.values()) <= max_pairs:
+        return
+    worst = max(counts, key=counts.__getitem__)
+    biggest = int(per_rule[worst].max(initial=0))
+    msg = (
+        f"blocking would compare {sum(counts.values()):,} pairs for {payroll_rows:,} payroll "
+        f"rows, above [link].max_pairs = {max_pairs:,}; rule {worst!r} alone gives "
+        f"{counts[worst]:,} (up to {biggest:,} for one row): make it stricter, or raise "
+        "max_pairs where memory allows"
+    )
+    raise ConfigError(msg)
+
+
+def _compare_chunks(
+    plan: BlockingPlan,
+    exact: pd.DataFrame,
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    comparisons: list[Comparison],
+    chunks: list[np.ndarray],
+) -> tuple[list[_Chunk], PatternCounts, dict[str, int], dict[str, int]]:
+    """Draw, compare and count each chunk's pairs: the run's pairs are never all in memory.
+
+    The exact-ID pairs of a chunk's rows join its blocked pairs. Pairs of rules that train
+    the model, and exact-ID pairs, go into the pattern counts EM fits on.
+    """
+    sizes = [len(c.levels) for c in comparisons]
+    names = [c.name for c in comparisons]
+    width = max(plan.insured_rows, 1)
+    exact = exact.sort_values("payroll_pos", kind="stable")
+    exact_rows = exact["payroll_pos"].to_numpy()
+    counts = PatternCounts.of(np.empty((0, len(sizes)), np.int8), np.empty(0, bool), sizes)
+    per_rule: dict[str, int] = dict.fromkeys((r.name for r in plan.rules), 0)
+    new_per_rule = dict(per_rule)
+    result = []
+    for rows in chunks:
+        base = int(rows[0])
+        blocked = plan.pairs(rows)
+        lo, hi = np.searchsorted(exact_rows, [rows[0], rows[-1] + 1])
+        ours = exact.iloc[lo:hi]
+        exact_codes = (ours["payroll_pos"].to_numpy() - base) * width + ours[
+            "insured_pos"
+        ].to_numpy()
+        blocked_codes = (blocked.payroll_pos - base) * width + blocked.insured_pos
+        codes = distinct(np.concatenate([blocked_codes, exact_codes]))
+        method = pd.Series(ours["method"].to_numpy(), index=exact_codes).reindex(codes)
+        is_exact = method.notna().to_numpy()
+        trained = is_exact.copy()
+        trained[np.searchsorted(codes, blocked_codes[blocked.trained])] = True
+        payroll_pos, insured_pos = codes // width + base, codes % width
+        gammas = compare_comparable(
+            pair_index(payroll_pos, insured_pos), left, right, comparisons=comparisons
+        )[names].to_numpy()
+        counts = counts + PatternCounts.of(gammas[trained], is_exact[trained], sizes)
+        for name in per_rule:
+            per_rule[name] += blocked.pairs_per_rule[name]
+            new_per_rule[name] += blocked.new_pairs_per_rule[name]
+        result.append(
+            _Chunk(
+                payroll_pos.astype(np.int32),
+                insured_pos.astype(np.int32),
+                gammas,
+                method.to_numpy(object),
+            )
+        )
+    return result, counts, per_rule, new_per_rule
+
+
+def _contenders(
+    chunks: list[_Chunk],
+    insured: pd.DataFrame,
+    comparisons: list[Comparison],
+    model: FellegiSunterModel,
+    frequencies: dict[str, np.ndarray],
+    review_probability: float,
+) -> pd.DataFrame:
+    """Pairs that can be chosen or be a rival: exact-ID ones and those reaching review."""
+    names = [c.name for c in comparisons]
+    si_codes = insured["si_code"].to_numpy(object)
+    persons = insured["national_id"].to_numpy(object)
+    parts = []
+    for chunk in chunks:
+        gammas = pd.DataFrame(chunk.gammas, columns=names)
+        scores = model.score(gammas, {k: v[chunk.insured_pos] for k, v in frequencies.items()})
+        probability = scores["match_probability"].to_numpy()
+        keep = pd.notna(chunk.method) | (probability >= review_probability)
+        chosen_pos = chunk.insured_pos[keep]
+        columns = {
+            "payroll_pos": chunk.payroll_pos[keep].astype(np.int64),
+            "si_code": si_codes[chosen_pos],
+            "insured_person": persons[chosen_pos],
+            "method": chunk.method[keep],
+            "match_weight": scores["match_weight"].to_numpy()[keep],
+            "match_probability": probability[keep],
+        }
+        for k, c in enumerate(comparisons):
+            columns[f"gamma_{c.name}"] = chunk.gammas[keep, k]
+            columns[f"weight_{c.name}"] = scores[f"weight_{c.name}"].to_numpy()[keep]
+        parts.append(pd.DataFrame(columns))
+    return pd.concat(parts, ignore_index=True)
+
+
 def link_records(
     payroll: pd.DataFrame,
     insured: pd.DataFrame,
@@ -156,6 +290,11 @@ def link_records(
 ) -> LinkResult:
     """Link normalized payroll rows to normalized insured records.
 
+    Pairs are drawn, compared and counted chunk by chunk of payroll rows (about
+    ``settings.chunk_pairs`` pairs each), EM fits on the summed pattern counts, and only
+    the pairs reaching the review band (and exact-ID ones) are kept for assignment: memory
+    follows the chunk, not the number of pairs.
+
     Args:
         payroll: schema.PAYROLL table.
         insured: schema.INSURED table.
@@ -164,6 +303,9 @@ def link_records(
         comparisons: comparisons to compute (default: the Vietnamese person comparisons).
         blocking_rules: rules whose pairs are unioned (default: DEFAULT_BLOCKING); recorded
             in a model fitted here.
+
+    Raises:
+        ConfigError: the blocking rules would compare more than ``settings.max_pairs``.
     """
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
@@ -181,17 +323,17 @@ def link_records(
     left = comparable(_as_compared(payroll, "monthly_income"), comparisons)
     right = comparable(_as_compared(insured, "contribution_salary"), comparisons)
 
-    blocking = candidate_pairs(with_blocking_keys(payroll), with_blocking_keys(insured), rules)
+    plan = BlockingPlan(with_blocking_keys(payroll), with_blocking_keys(insured), rules)
+    per_rule_and_row = plan.pairs_per_rule_and_row()
+    _check_budget(per_rule_and_row, len(payroll), settings.max_pairs)
     exact = exact_id_pairs(payroll, insured)
-    width = max(len(insured), 1)
-    blocked_codes = blocking.payroll_pos * width + blocking.insured_pos
-    exact_codes = exact["payroll_pos"].to_numpy() * width + exact["insured_pos"].to_numpy()
-    codes = distinct(np.concatenate([blocked_codes, exact_codes]))
-    payroll_pos, insured_pos = codes // width, codes % width
+    pairs_per_row = sum(per_rule_and_row.values(), np.zeros(len(payroll), np.int64))
+    pairs_per_row += np.bincount(exact["payroll_pos"], minlength=len(payroll))
+    chunks = _chunks(pairs_per_row, settings.chunk_pairs)
     lap("blocking")
 
-    gammas = compare_comparable(
-        pair_index(payroll_pos, insured_pos), left, right, comparisons=comparisons
+    scored, counts, per_rule, new_per_rule = _compare_chunks(
+        plan, exact, left, right, comparisons, chunks
     )
     lap("comparing")
 
@@ -200,15 +342,15 @@ def link_records(
         random_pairs = rl.index.Random(sample, random_state=settings.seed).index(left, right)
         # u is P(level | non-match): random pairs that share a citizen ID are matches, and at
         # about one in N they would set u of "same ID" near the prior, cancelling the ID.
+        width = max(len(insured), 1)
         random_codes = random_pairs.codes[0].astype(np.int64) * width + random_pairs.codes[1]
+        exact_codes = exact["payroll_pos"].to_numpy() * width + exact["insured_pos"].to_numpy()
         random_pairs = random_pairs[~np.isin(random_codes, exact_codes)]
         random_gammas = compare_comparable(random_pairs, left, right, comparisons=comparisons)
-        training = _members(codes, distinct(np.r_[blocked_codes[blocking.trained], exact_codes]))
         model = fit(
             comparisons=comparisons,
             random_gammas=random_gammas,
-            blocked_gammas=gammas[training],
-            labelled_matches=_members(codes, exact_codes)[training],
+            blocked=counts,
             payroll_rows=len(payroll),
             insured_rows=len(insured),
             max_iterations=settings.em_max_iterations,
@@ -218,44 +360,31 @@ def link_records(
         log.info("model fitted: %s", model.fit)
     lap("fitting")
 
-    scores = model.score(gammas, _term_frequencies(insured, insured_pos, comparisons))
-    method = pd.Series(exact["method"].to_numpy(), index=exact_codes).reindex(codes)
-    # Only exact-ID pairs and pairs reaching the review band can be chosen or be a rival.
-    probability = scores["match_probability"].to_numpy()
-    keep = method.notna().to_numpy() | (probability >= settings.review_probability)
-    chosen_pos = insured_pos[keep]
-    contenders = {
-        "payroll_pos": payroll_pos[keep],
-        "si_code": insured["si_code"].to_numpy(object)[chosen_pos],
-        "insured_person": insured["national_id"].to_numpy(object)[chosen_pos],
-        "method": method.to_numpy(object)[keep],
-        "match_weight": scores["match_weight"].to_numpy()[keep],
-        "match_probability": probability[keep],
-    }
-    for c in comparisons:
-        contenders[f"gamma_{c.name}"] = gammas[c.name].to_numpy()[keep]
-        contenders[f"weight_{c.name}"] = scores[f"weight_{c.name}"].to_numpy()[keep]
-    pairs = pd.DataFrame(contenders)
+    frequencies = _record_frequencies(insured, comparisons)
+    pairs = _contenders(
+        scored, insured, comparisons, model, frequencies, settings.review_probability
+    )
     chosen = assign(pairs, settings)
     # A record matched to one taxpayer is no candidate for another: assign again without
     # those pairs, so the rows that wanted it fall back to their next candidate.
     claimed = claimed_elsewhere(payroll, chosen, pairs)
     if claimed.any():
         chosen = assign(pairs[~claimed], settings)
-    chosen = _link_siblings(chosen, payroll, insured, left, right, comparisons, model)
+    chosen = _link_siblings(chosen, payroll, insured, left, right, comparisons, model, frequencies)
     chosen.insert(0, "record_id", payroll["record_id"].to_numpy(object)[chosen["payroll_pos"]])
     links = conform(chosen.drop(columns=["payroll_pos"]), LINKS, stage="link")
     lap("scoring")
     return LinkResult(
         links=links,
         model=model,
-        blocking=blocking,
+        pairs_per_rule=per_rule,
+        new_pairs_per_rule=new_per_rule,
         exact_pairs=len(exact),
-        candidates=pd.DataFrame(
-            {
-                "record_id": payroll["record_id"].to_numpy(object)[payroll_pos],
-                "si_code": insured["si_code"].to_numpy(object)[insured_pos],
-            }
+        scored=(
+            np.concatenate([c.payroll_pos for c in scored] or [np.empty(0, np.int32)]),
+            np.concatenate([c.insured_pos for c in scored] or [np.empty(0, np.int32)]),
         ),
+        record_ids=payroll["record_id"].to_numpy(object),
+        si_codes=insured["si_code"].to_numpy(object),
         seconds=seconds,
     )

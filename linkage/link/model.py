@@ -316,27 +316,56 @@ def _reestimate(
     return estimates
 
 
-def _distinct_patterns(
-    gammas: np.ndarray, sizes: Sequence[int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct rows of ``gammas`` with each row's pattern number and each pattern's count.
+@dataclass(frozen=True)
+class PatternCounts:
+    """Distinct agreement patterns of blocked pairs, with how many pairs show each.
 
-    EM then runs over thousands of patterns instead of millions of pairs. Rows are packed
-    into one int64 (mixed radix, missing shifted to 0) and sorted: far faster than
-    ``np.unique(axis=0)``.
+    All EM needs: it runs over thousands of patterns instead of millions of pairs, and
+    counts of chunks (or of a cluster's partitions) add up to those of the whole.
+    Patterns are packed into one int64 each (mixed radix, missing shifted to 0).
     """
-    if len(gammas) == 0:
-        return gammas, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    packed = np.zeros(len(gammas), dtype=np.int64)
-    for k, size in enumerate(sizes):
-        packed = packed * (size + 1) + (gammas[:, k].astype(np.int64) + 1)
-    order = np.argsort(packed, kind="stable")
-    ordered = packed[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    inverse = np.empty(len(packed), dtype=np.int64)
-    inverse[order] = np.cumsum(np.r_[False, ordered[1:] != ordered[:-1]])
-    counts = np.diff(np.r_[starts, len(packed)])
-    return gammas[order[starts]], inverse, counts
+
+    sizes: tuple[int, ...]  # levels per comparison
+    packed: np.ndarray  # sorted distinct packed patterns
+    pairs: np.ndarray  # pairs per pattern
+    labelled: np.ndarray  # labelled matches (exact-ID pairs) per pattern
+
+    @classmethod
+    def of(cls, gammas: np.ndarray, labelled: np.ndarray, sizes: Sequence[int]) -> PatternCounts:
+        """Counts of the rows of ``gammas`` (pairs x comparisons); ``labelled`` marks rows."""
+        packed = np.zeros(len(gammas), dtype=np.int64)
+        for k, size in enumerate(sizes):
+            packed = packed * (size + 1) + (gammas[:, k].astype(np.int64) + 1)
+        return cls._summed(tuple(sizes), packed, np.ones(len(packed)), labelled.astype(float))
+
+    @classmethod
+    def _summed(
+        cls, sizes: tuple[int, ...], packed: np.ndarray, pairs: np.ndarray, labelled: np.ndarray
+    ) -> PatternCounts:
+        distinct, inverse = np.unique(packed, return_inverse=True)
+        return cls(
+            sizes=sizes,
+            packed=distinct,
+            pairs=np.bincount(inverse, weights=pairs, minlength=len(distinct)),
+            labelled=np.bincount(inverse, weights=labelled, minlength=len(distinct)),
+        )
+
+    def __add__(self, other: PatternCounts) -> PatternCounts:
+        return self._summed(
+            self.sizes,
+            np.concatenate([self.packed, other.packed]),
+            np.concatenate([self.pairs, other.pairs]),
+            np.concatenate([self.labelled, other.labelled]),
+        )
+
+    def patterns(self) -> np.ndarray:
+        """The distinct patterns as rows of levels (-1 missing), in ``packed`` order."""
+        result = np.empty((len(self.packed), len(self.sizes)), dtype=np.int8)
+        rest = self.packed.copy()
+        for k in range(len(self.sizes) - 1, -1, -1):
+            rest, digit = np.divmod(rest, self.sizes[k] + 1)
+            result[:, k] = digit - 1
+        return result
 
 
 def _informative(labelled_m: Sequence[np.ndarray]) -> list[int]:
@@ -352,8 +381,7 @@ def fit(
     *,
     comparisons: Sequence[Comparison],
     random_gammas: pd.DataFrame,
-    blocked_gammas: pd.DataFrame,
-    labelled_matches: np.ndarray,
+    blocked: PatternCounts,
     payroll_rows: int,
     insured_rows: int,
     max_iterations: int,
@@ -365,22 +393,19 @@ def fit(
     Args:
         comparisons: the comparisons that produced the gamma columns.
         random_gammas: levels of random pairs (for u).
-        blocked_gammas: levels of blocked candidate pairs (for m).
-        labelled_matches: boolean mask over blocked pairs known to match (exact-ID links),
-            used only to start EM.
+        blocked: agreement patterns of the blocked candidate pairs that train the model
+            (for m), with those known to match (exact-ID links).
         payroll_rows: size of the payroll side, for the prior.
         insured_rows: size of the insured side, for the prior.
         max_iterations: EM iteration cap.
         tolerance: stop when no m moves more than this.
         blocking_rules: the rules that made the blocked pairs, recorded with the model.
     """
-    names = [c.name for c in comparisons]
     sizes = [len(c.levels) for c in comparisons]
     u_random = level_frequencies(random_gammas, comparisons)
 
-    patterns, inverse, counts = _distinct_patterns(blocked_gammas[names].to_numpy(), sizes)
-    labelled = np.bincount(inverse[labelled_matches], minlength=len(patterns)).astype(float)
-    if labelled_matches.any():
+    patterns, counts, labelled = blocked.patterns(), blocked.pairs, blocked.labelled
+    if labelled.any():
         m = _reestimate(patterns, labelled, sizes)
     else:
         m = [np.linspace(1.0, float(size), size) / (size * (size + 1) / 2) for size in sizes]
@@ -422,7 +447,7 @@ def fit(
     matches = labelled.sum() + (share_rest * unlabelled.sum() if rounds else 0.0)
     share = float(matches / max(counts.sum(), 1.0))
 
-    expected_matches = share * len(blocked_gammas)
+    expected_matches = share * counts.sum()
     prior = float(np.clip(expected_matches / (payroll_rows * insured_rows), 1e-12, 0.5))
     return FellegiSunterModel(
         comparisons=tuple(
@@ -439,7 +464,7 @@ def fit(
         prior=prior,
         fit=FitReport(
             random_pairs=len(random_gammas),
-            blocked_pairs=len(blocked_gammas),
+            blocked_pairs=int(counts.sum()),
             em_iterations=iterations,
             em_converged=converged,
             blocked_match_share=share,
