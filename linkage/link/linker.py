@@ -162,7 +162,13 @@ class _Chunk:
     payroll_pos: np.ndarray
     insured_pos: np.ndarray
     gammas: np.ndarray  # pairs x comparisons, int8
-    method: np.ndarray  # LinkMethod value of an exact-ID pair, else None
+    method: np.ndarray  # int8: 1 + index in _EXACT_METHODS of an exact-ID pair, else 0
+
+
+# The methods of exact-ID pairs, coded in a chunk as 1 + their index.
+_EXACT_METHODS: np.ndarray = np.array(
+    [None, LinkMethod.NATIONAL_ID.value, LinkMethod.TAX_ID.value], dtype=object
+)
 
 
 def _chunks(pairs_per_row: np.ndarray, chunk_pairs: int) -> list[np.ndarray]:
@@ -222,8 +228,11 @@ def _compare_chunks(
         ].to_numpy()
         blocked_codes = (blocked.payroll_pos - base) * width + blocked.insured_pos
         codes = distinct(np.concatenate([blocked_codes, exact_codes]))
-        method = pd.Series(ours["method"].to_numpy(), index=exact_codes).reindex(codes)
-        is_exact = method.notna().to_numpy()
+        method = np.zeros(len(codes), dtype=np.int8)
+        method[np.searchsorted(codes, exact_codes)] = 1 + pd.Index(_EXACT_METHODS[1:]).get_indexer(
+            ours["method"]
+        )
+        is_exact = method > 0
         trained = is_exact.copy()
         trained[np.searchsorted(codes, blocked_codes[blocked.trained])] = True
         payroll_pos, insured_pos = codes // width + base, codes % width
@@ -239,7 +248,7 @@ def _compare_chunks(
                 payroll_pos.astype(np.int32),
                 insured_pos.astype(np.int32),
                 gammas,
-                method.to_numpy(object),
+                method,
             )
         )
     return result, counts, per_rule, new_per_rule
@@ -262,13 +271,13 @@ def _contenders(
         gammas = pd.DataFrame(chunk.gammas, columns=names)
         scores = model.score(gammas, {k: v[chunk.insured_pos] for k, v in frequencies.items()})
         probability = scores["match_probability"].to_numpy()
-        keep = pd.notna(chunk.method) | (probability >= review_probability)
+        keep = (chunk.method > 0) | (probability >= review_probability)
         chosen_pos = chunk.insured_pos[keep]
         columns = {
             "payroll_pos": chunk.payroll_pos[keep].astype(np.int64),
             "si_code": si_codes[chosen_pos],
             "insured_person": persons[chosen_pos],
-            "method": chunk.method[keep],
+            "method": _EXACT_METHODS[chunk.method[keep]],
             "match_weight": scores["match_weight"].to_numpy()[keep],
             "match_probability": probability[keep],
         }

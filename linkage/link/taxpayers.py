@@ -45,8 +45,8 @@ def share_taxpayer_fields(payroll: pd.DataFrame) -> pd.DataFrame:
             result[fields[1]].notna() if key == "birth_date" else False
         )
         donors = result[present & taxpayer.notna()]
-        identity = donors[list(fields)].astype(str).agg("\x1f".join, axis=1)
-        distinct = identity.groupby(donors["person_tax_code"]).nunique()
+        versions = donors.drop_duplicates(["person_tax_code", *fields])["person_tax_code"]
+        distinct = versions.value_counts()
         agreed = distinct.index[distinct == 1]
         source = donors[donors["person_tax_code"].isin(agreed)].drop_duplicates("person_tax_code")
         source = source.set_index("person_tax_code")[list(fields)]
