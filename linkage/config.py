@@ -48,6 +48,8 @@ class LinkConfig:
     em_tolerance: float = 1e-5
     u_sample_pairs: int = 1_000_000
     chunk_pairs: int = 1_000_000  # pairs compared at once: memory follows this, not the run
+    # A blocking rule gives a row no pairs when its key meets more records than this.
+    max_records_per_key: int = 100
     max_pairs: int = 500_000_000  # blocked pairs above which a run is refused before comparing
     seed: int = 20251
     model: Path | None = None  # a saved model to reuse instead of fitting
@@ -162,6 +164,7 @@ _RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
         "em_tolerance": (0.0, 1.0),
         "u_sample_pairs": (1, None),
         "chunk_pairs": (1, None),
+        "max_records_per_key": (1, None),
         "max_pairs": (1, None),
         "seed": (0, 2**32 - 1),
         "workers": (-1, None),

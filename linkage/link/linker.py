@@ -48,6 +48,7 @@ class LinkResult:
     model: FellegiSunterModel
     pairs_per_rule: dict[str, int]  # pairs each blocking rule produced on its own
     new_pairs_per_rule: dict[str, int]  # pairs not produced by an earlier rule
+    rows_over_cap: dict[str, int]  # payroll rows a rule skipped: key too common
     exact_pairs: int
     scored: tuple[np.ndarray, np.ndarray]  # every scored pair: payroll and insured positions
     record_ids: np.ndarray  # payroll record_id by position
@@ -76,6 +77,7 @@ class LinkResult:
         return {
             "pairs_per_rule": self.pairs_per_rule,
             "new_pairs_per_rule": self.new_pairs_per_rule,
+            "rows_over_cap": self.rows_over_cap,
             "blocked_pairs": sum(self.new_pairs_per_rule.values()),
             "exact_id_pairs": self.exact_pairs,
             "scored_pairs": self.scored_pairs,
@@ -332,7 +334,12 @@ def link_records(
     left = comparable(_as_compared(payroll, "monthly_income"), comparisons)
     right = comparable(_as_compared(insured, "contribution_salary"), comparisons)
 
-    plan = BlockingPlan(with_blocking_keys(payroll), with_blocking_keys(insured), rules)
+    plan = BlockingPlan(
+        with_blocking_keys(payroll),
+        with_blocking_keys(insured),
+        rules,
+        cap=settings.max_records_per_key,
+    )
     per_rule_and_row = plan.pairs_per_rule_and_row()
     _check_budget(per_rule_and_row, len(payroll), settings.max_pairs)
     exact = exact_id_pairs(payroll, insured)
@@ -388,6 +395,7 @@ def link_records(
         model=model,
         pairs_per_rule=per_rule,
         new_pairs_per_rule=new_per_rule,
+        rows_over_cap=plan.rows_over_cap(),
         exact_pairs=len(exact),
         scored=(
             np.concatenate([c.payroll_pos for c in scored] or [np.empty(0, np.int32)]),
