@@ -286,6 +286,41 @@ def pseudonymize(
 
 
 @main.command(epilog=EXIT_CODES_HELP)
+@click.option(
+    "--payroll-rows",
+    type=click.IntRange(min=100),
+    default=100_000,
+    show_default=True,
+    help="Payroll rows to generate.",
+)
+@click.option("--seed", type=int, default=11, show_default=True, help="Random seed.")
+@click.option(
+    "--peer",
+    type=click.Choice(["splink"]),
+    help="Also run Splink 5 on the same data (the bench extra and the repository's benchmarks/).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="New or empty directory for the data, both runs and bench.json.",
+)
+def bench(payroll_rows: int, seed: int, peer: str | None, out: Path) -> None:
+    """Generate data, run the pipeline (and a peer), print wall, memory and F1 side by side."""
+    from linkage.bench import bench as run_bench
+    from linkage.bench import report
+    from linkage.errors import ConfigError
+
+    with _user_errors():
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            msg = f"--out {out}: not a new or empty directory; linkage never replaces files"
+            raise ConfigError(msg)
+        runs = run_bench(payroll_rows, seed, out, peer=peer)
+    click.echo(report(runs, payroll_rows))
+    click.echo(f"details: {out / 'bench.json'}")
+
+
+@main.command(epilog=EXIT_CODES_HELP)
 @_config_options
 @click.option(
     "--truth",

@@ -9,11 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import resource
 from typing import Any, Final
 
 EVENT_FIELDS: Final = "linkage_fields"  # the LogRecord attribute holding an event's fields
 
 log = logging.getLogger("linkage")
+
+
+def peak_rss_mib() -> float:
+    """The process's peak resident memory so far, in MiB (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def event(name: str, **fields: int | float | str | None) -> None:

@@ -34,7 +34,7 @@ from linkage.link import (
     make_comparisons,
 )
 from linkage.load import SourceMapping, load_mapping, read_source
-from linkage.logs import event
+from linkage.logs import event, peak_rss_mib
 from linkage.normalize import (
     normalize_businesses,
     normalize_insured,
@@ -303,14 +303,13 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
     )
     last = [time.perf_counter()]
 
-    def seconds() -> float:
-        """Seconds since the previous stage ended."""
+    def stage(name: str, **counts: int) -> None:
+        """Log a stage's seconds since the previous one ended, peak memory so far, counts."""
         now = time.perf_counter()
         elapsed, last[0] = now - last[0], now
-        return round(elapsed, 3)
+        event("stage", stage=name, seconds=round(elapsed, 3), peak_rss_mib=peak_rss_mib(), **counts)
 
     tables = load_inputs(config, progress)
-    load_seconds = seconds()
     for source, table in tables.items():
         event(
             "loaded",
@@ -320,7 +319,7 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
             rows_rejected=len(table.rejects),
             values_nulled=sum(table.input_file.nulled_invalid.values()),
         )
-    event("stage", stage="load", seconds=load_seconds)
+    stage("load")
     payroll = tables[Source.PAYROLL].rows
     insured = tables[Source.INSURED].rows
     businesses = tables[Source.BUSINESSES].rows
@@ -329,10 +328,8 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
     linked = link_records(payroll, insured, config.link, model=model)
     bands = linked.band_counts()
     progress(f"linked: {bands} over {linked.scored_pairs:,} scored pairs")
-    event(
-        "stage",
-        stage="link",
-        seconds=seconds(),
+    stage(
+        "link",
         pairs_scored=linked.scored_pairs,
         matches=bands.get("match", 0),
         reviews=bands.get("review", 0),
@@ -343,7 +340,7 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
     employers = rank_employers(dispositions, businesses)
     units = outreach_units(dispositions, crosswalk)
     candidates = int((dispositions["disposition"] == Disposition.CANDIDATE.value).sum())
-    event("stage", stage="eligibility", seconds=seconds(), candidates=candidates)
+    stage("eligibility", candidates=candidates)
 
     progress("publishing")
     rejects = pd.concat([empty(REJECTS), *(t.rejects for t in tables.values())], ignore_index=True)
@@ -374,7 +371,7 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
         persist_key=not key_from_environment(),
         previous=refresh.candidates if refresh else None,
     )
-    event("stage", stage="publish", seconds=seconds(), files=len(manifest.files))
+    stage("publish", files=len(manifest.files))
     event("finished", run_id=run.run_id)
     text = _summary_text(
         summary_table(dispositions, units), linked, tables, config.inputs.max_reject_share
