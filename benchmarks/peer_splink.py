@@ -14,11 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from splink_reference import vietnam_splink  # noqa: E402
+from splink_reference import vietnam_splink
 
-from linkage.config import load_config  # noqa: E402
-from linkage.pipeline import load_inputs  # noqa: E402
-from linkage.schema import Source  # noqa: E402
+from linkage.config import load_config
+from linkage.pipeline import load_inputs
+from linkage.schema import Source
 
 
 def main() -> None:
