@@ -240,18 +240,32 @@ class FullName(Comparison):
 
     def _levels(self, left: Columns, right: Columns) -> np.ndarray:
         missing = ~(present(left["name_ascii"]) & present(right["name_ascii"]))
-        whole = self._similarity(
-            left["name_ascii"], right["name_ascii"], JaroWinkler.normalized_similarity
+        exact = self._exact_levels(left, right)
+        # Similarities only where no exact level holds: most blocked pairs share the name.
+        fuzzy = ~missing & ~np.logical_or.reduce(exact)
+
+        def similarity(column: str) -> np.ndarray:
+            scores = np.zeros(len(missing))
+            scores[fuzzy] = self._similarity(
+                left[column][fuzzy], right[column][fuzzy], JaroWinkler.normalized_similarity
+            )
+            return scores
+
+        whole, given = similarity("name_ascii"), similarity("given_ascii")
+        surname, any_order = similarity("surname_ascii"), similarity("name_sorted")
+        return grade(
+            missing,
+            [
+                *exact,
+                (whole >= self.typo_whole_name) & (given >= self.typo_given_name),
+                ((given >= self.close_given_name) & (surname >= self.close_surname))
+                | (any_order >= self.close_any_order),
+            ],
         )
-        given = self._similarity(
-            left["given_ascii"], right["given_ascii"], JaroWinkler.normalized_similarity
-        )
-        surname = self._similarity(
-            left["surname_ascii"], right["surname_ascii"], JaroWinkler.normalized_similarity
-        )
-        any_order = self._similarity(
-            left["name_sorted"], right["name_sorted"], JaroWinkler.normalized_similarity
-        )
+
+    @staticmethod
+    def _exact_levels(left: Columns, right: Columns) -> list[np.ndarray]:
+        """Conditions of the levels decided by equality, strongest first."""
         unaccented = _equal(left["name_exact"], left["name_ascii"]) | _equal(
             right["name_exact"], right["name_ascii"]
         )
@@ -260,23 +274,17 @@ class FullName(Comparison):
         )
         same_ascii = _equal(left["name_ascii"], right["name_ascii"])
         same_toneless = _equal(left["name_toneless"], right["name_toneless"])
-        return grade(
-            missing,
-            [
-                _equal(left["name_exact"], right["name_exact"])
-                | (unaccented & same_ascii)
-                | (toneless & same_toneless),
-                same_toneless,
-                same_ascii,
-                _equal(_i_for_y(left["name_ascii"]), _i_for_y(right["name_ascii"])),
-                _equal(left["name_sorted"], right["name_sorted"]),
-                _equal(left["surname_ascii"], right["surname_ascii"])
-                & _equal(left["given_ascii"], right["given_ascii"]),
-                (whole >= self.typo_whole_name) & (given >= self.typo_given_name),
-                ((given >= self.close_given_name) & (surname >= self.close_surname))
-                | (any_order >= self.close_any_order),
-            ],
-        )
+        return [
+            _equal(left["name_exact"], right["name_exact"])
+            | (unaccented & same_ascii)
+            | (toneless & same_toneless),
+            same_toneless,
+            same_ascii,
+            _equal(_i_for_y(left["name_ascii"]), _i_for_y(right["name_ascii"])),
+            _equal(left["name_sorted"], right["name_sorted"]),
+            _equal(left["surname_ascii"], right["surname_ascii"])
+            & _equal(left["given_ascii"], right["given_ascii"]),
+        ]
 
 
 class BirthDate(Comparison):
@@ -448,9 +456,13 @@ class NationalId(Comparison):
     def _levels(self, left: Columns, right: Columns) -> np.ndarray:
         lid, rid = left["national_id"], right["national_id"]
         missing = ~(present(lid) & present(rid))
-        edits = self._similarity(lid, rid, OSA.distance)
+        same = _equal(lid, rid)
         same_kind = _equal(left["national_id_kind"], right["national_id_kind"])
-        return grade(missing, [_equal(lid, rid), same_kind & (edits <= self.max_edits), ~same_kind])
+        # Edits only between different IDs of one kind, both present: the rest are decided.
+        measured = ~missing & ~same & same_kind
+        edits = np.full(len(lid), np.inf)
+        edits[measured] = self._similarity(lid[measured], rid[measured], OSA.distance)
+        return grade(missing, [same, same_kind & (edits <= self.max_edits), ~same_kind])
 
 
 DEFAULT_COMPARISONS: tuple[type[Comparison], ...] = (
