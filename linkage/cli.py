@@ -176,15 +176,26 @@ def _foreign(folder: Path) -> bool:
     return any(folder.iterdir()) and not (folder / "sample_meta.json").exists()
 
 
+def _world_options(rows: int, minimum: int, seed: int) -> Callable[..., Any]:
+    """``--payroll-rows`` and ``--seed`` of a command that generates a world."""
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        function = click.option(
+            "--seed", type=int, default=seed, show_default=True, help="Random seed."
+        )(function)
+        return click.option(
+            "--payroll-rows",
+            type=click.IntRange(min=minimum),
+            default=rows,
+            show_default=True,
+            help="Payroll rows to generate.",
+        )(function)
+
+    return decorate
+
+
 @main.command(epilog=EXIT_CODES_HELP)
-@click.option(
-    "--payroll-rows",
-    type=click.IntRange(min=1),
-    default=3000,
-    show_default=True,
-    help="Payroll rows to generate.",
-)
-@click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
+@_world_options(rows=3000, minimum=1, seed=7)
 @click.option(
     "--noise",
     type=click.FloatRange(min=0.0),
@@ -286,14 +297,7 @@ def pseudonymize(
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.option(
-    "--payroll-rows",
-    type=click.IntRange(min=100),
-    default=100_000,
-    show_default=True,
-    help="Payroll rows to generate.",
-)
-@click.option("--seed", type=int, default=11, show_default=True, help="Random seed.")
+@_world_options(rows=100_000, minimum=100, seed=11)
 @click.option(
     "--peer",
     type=click.Choice(["splink"]),
