@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkage.normalize import clean_name, name_keys, surname_share, surname_shares
+from linkage.normalize._text import _CHARACTER_REPAIRS, _kept_characters, clean_display, nfc
 from linkage.normalize.names import NAME_FIELDS, name_record
 from linkage.normalize.surnames import SURNAMES
 from linkage.schema import PERSON_FIELDS
@@ -193,3 +194,9 @@ def test_vectorized_equals_reference_loop(values):
             assert all(v is None for v in actual.values())
         else:
             assert actual == expected
+
+
+@given(st.one_of(vietnamese_names, st.text(), st.text(alphabet="aăâ đ'-\u0301 \t2", max_size=12)))
+def test_letters_and_single_spaces_take_the_short_path_to_the_same_result(text):
+    repaired = nfc(text).translate(_CHARACTER_REPAIRS)
+    assert clean_display(text) == _kept_characters(repaired)

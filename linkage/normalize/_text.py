@@ -84,6 +84,14 @@ def clean_display(text: str) -> str:
     diacritics are kept. The result is idempotent.
     """
     text = nfc(text).translate(_CHARACTER_REPAIRS)
+    # Most names are letters and single spaces already, which ``_kept_characters`` keeps.
+    if all(word.isalpha() for word in text.split(" ")):
+        return text
+    return _kept_characters(text)
+
+
+def _kept_characters(text: str) -> str:
+    """``clean_display`` of NFC text with the character repairs applied, one by one."""
     kept: list[str] = []
     previous_letter = False  # last kept character is a letter or a mark attached to one
     last = len(text) - 1
