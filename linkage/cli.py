@@ -141,6 +141,16 @@ def _load(
     help="Refresh: a previous run's output; reuse its model and write changes/ against it.",
 )
 @click.option("--refit", is_flag=True, help="With --previous: fit a new model anyway.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    help="Where pairs are compared and scored (default: [link].engine, local).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="A running Dask scheduler (tcp://host:8786) to use; implies --engine dask.",
+)
 def run(
     config_path: Path | None,
     businesses: Path | None,
@@ -152,6 +162,8 @@ def run(
     model: Path | None,
     previous: Path | None,
     refit: bool,
+    engine: str | None,
+    scheduler: str | None,
 ) -> None:
     """Load, normalize, link, decide eligibility and publish outreach lists."""
     from dataclasses import replace
@@ -166,6 +178,9 @@ def run(
             config = replace(config, output=replace(config.output, mask_ids=mask_ids))
         if model is not None:
             config = replace(config, link=replace(config.link, model=model))
+        if engine is not None or scheduler is not None:
+            chosen = "dask" if scheduler else engine or config.link.engine
+            config = replace(config, link=replace(config.link, engine=chosen, scheduler=scheduler))
         report = run_pipeline(config, progress=_progress(), previous=previous, refit=refit)
     click.echo(report.summary_text)
     click.echo(f"outputs: {report.out_dir}")

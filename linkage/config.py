@@ -54,6 +54,8 @@ class LinkConfig:
     seed: int = 20251
     model: Path | None = None  # a saved model to reuse instead of fitting
     workers: int = -1  # rapidfuzz threads; -1 = all cores
+    engine: str = "local"  # "dask": chunks compared and scored on a Dask cluster
+    scheduler: str | None = None  # a Dask scheduler address; none: a LocalCluster
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,9 @@ def _coerce(value: Any, annotation: Any, base: Path) -> Any:
             msg = "a number"
             raise ValueError(msg)
         return float(value)
+    if annotation is str and not isinstance(value, str):
+        msg = "a string"
+        raise ValueError(msg)
     return value
 
 
@@ -182,6 +187,8 @@ def _check_ranges(config: Config, where: str) -> list[str]:
                 allowed = f"from {low!r}" + (f" to {high!r}" if high is not None else " up")
                 problems.append(f"{where}[{section}].{key}: {value!r} is out of range ({allowed})")
     link = config.link
+    if link.engine not in ("local", "dask"):
+        problems.append(f"{where}[link].engine: {link.engine!r} is not 'local' or 'dask'")
     if not 0.0 < link.review_probability <= link.match_probability < 1.0:
         problems.append(
             f"{where}[link]: need 0 < review_probability <= match_probability < 1, got "

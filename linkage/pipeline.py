@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from linkage.link import (
     link_records,
     make_comparisons,
 )
+from linkage.link.engine import open_engine
 from linkage.load import SourceMapping, load_mapping, read_source
 from linkage.logs import event, peak_rss_mib
 from linkage.normalize import (
@@ -325,7 +327,10 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
     businesses = tables[Source.BUSINESSES].rows
 
     progress(f"linking {len(payroll):,} payroll rows to {len(insured):,} insured records")
-    linked = link_records(payroll, insured, config.link, model=model)
+    with open_engine(
+        config.link.engine, scheduler=config.link.scheduler, workers=os.cpu_count() or 1
+    ) as engine:
+        linked = link_records(payroll, insured, config.link, model=model, engine=engine)
     bands = linked.band_counts()
     progress(f"linked: {bands} over {linked.scored_pairs:,} scored pairs")
     stage(

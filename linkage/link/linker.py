@@ -32,6 +32,7 @@ from linkage.link.comparisons import (
     comparable,
     compare_comparable,
 )
+from linkage.link.engine import Engine, LocalEngine
 from linkage.link.exact import exact_id_pairs
 from linkage.link.model import FellegiSunterModel, PatternCounts, fit
 from linkage.link.taxpayers import claimed_elsewhere, share_taxpayer_fields, sibling_links
@@ -198,96 +199,103 @@ def _check_budget(per_rule: dict[str, np.ndarray], payroll_rows: int, max_pairs:
     raise ConfigError(msg)
 
 
-def _compare_chunks(
+@dataclass
+class _Compared:
+    """A chunk's compared pairs and what the driver sums over chunks."""
+
+    chunk: _Chunk
+    counts: PatternCounts  # of the pairs that train the model
+    pairs_per_rule: dict[str, int]
+    new_pairs_per_rule: dict[str, int]
+
+
+def _compare_chunk(
+    rows: np.ndarray,
+    *,
     plan: BlockingPlan,
     exact: pd.DataFrame,
     left: pd.DataFrame,
     right: pd.DataFrame,
     comparisons: list[Comparison],
-    chunks: list[np.ndarray],
-) -> tuple[list[_Chunk], PatternCounts, dict[str, int], dict[str, int]]:
-    """Draw, compare and count each chunk's pairs: the run's pairs are never all in memory.
+) -> _Compared:
+    """Draw, compare and count one chunk's pairs (``exact`` sorted by payroll position).
 
-    The exact-ID pairs of a chunk's rows join its blocked pairs. Pairs of rules that train
+    The exact-ID pairs of the chunk's rows join its blocked pairs. Pairs of rules that train
     the model, and exact-ID pairs, go into the pattern counts EM fits on.
     """
     sizes = [len(c.levels) for c in comparisons]
     names = [c.name for c in comparisons]
     width = max(plan.insured_rows, 1)
-    exact = exact.sort_values("payroll_pos", kind="stable")
-    exact_rows = exact["payroll_pos"].to_numpy()
-    counts = PatternCounts.of(np.empty((0, len(sizes)), np.int8), np.empty(0, bool), sizes)
-    per_rule: dict[str, int] = dict.fromkeys((r.name for r in plan.rules), 0)
-    new_per_rule = dict(per_rule)
-    result = []
-    for rows in chunks:
-        base = int(rows[0])
-        blocked = plan.pairs(rows)
-        lo, hi = np.searchsorted(exact_rows, [rows[0], rows[-1] + 1])
-        ours = exact.iloc[lo:hi]
-        exact_codes = (ours["payroll_pos"].to_numpy() - base) * width + ours[
-            "insured_pos"
-        ].to_numpy()
-        blocked_codes = (blocked.payroll_pos - base) * width + blocked.insured_pos
-        codes = distinct(np.concatenate([blocked_codes, exact_codes]))
-        method = np.zeros(len(codes), dtype=np.int8)
-        method[np.searchsorted(codes, exact_codes)] = 1 + pd.Index(_EXACT_METHODS[1:]).get_indexer(
-            ours["method"]
-        )
-        is_exact = method > 0
-        trained = is_exact.copy()
-        trained[np.searchsorted(codes, blocked_codes[blocked.trained])] = True
-        payroll_pos, insured_pos = codes // width + base, codes % width
-        gammas = compare_comparable(
-            pair_index(payroll_pos, insured_pos), left, right, comparisons=comparisons
-        )[names].to_numpy()
-        counts = counts + PatternCounts.of(gammas[trained], is_exact[trained], sizes)
-        for name in per_rule:
-            per_rule[name] += blocked.pairs_per_rule[name]
-            new_per_rule[name] += blocked.new_pairs_per_rule[name]
-        result.append(
-            _Chunk(
-                payroll_pos.astype(np.int32),
-                insured_pos.astype(np.int32),
-                gammas,
-                method,
-            )
-        )
-    return result, counts, per_rule, new_per_rule
+    base = int(rows[0])
+    blocked = plan.pairs(rows)
+    lo, hi = np.searchsorted(exact["payroll_pos"].to_numpy(), [rows[0], rows[-1] + 1])
+    ours = exact.iloc[lo:hi]
+    exact_codes = (ours["payroll_pos"].to_numpy() - base) * width + ours["insured_pos"].to_numpy()
+    blocked_codes = (blocked.payroll_pos - base) * width + blocked.insured_pos
+    codes = distinct(np.concatenate([blocked_codes, exact_codes]))
+    method = np.zeros(len(codes), dtype=np.int8)
+    method[np.searchsorted(codes, exact_codes)] = 1 + pd.Index(_EXACT_METHODS[1:]).get_indexer(
+        ours["method"]
+    )
+    is_exact = method > 0
+    trained = is_exact.copy()
+    trained[np.searchsorted(codes, blocked_codes[blocked.trained])] = True
+    payroll_pos, insured_pos = codes // width + base, codes % width
+    gammas = compare_comparable(
+        pair_index(payroll_pos, insured_pos), left, right, comparisons=comparisons
+    )[names].to_numpy()
+    return _Compared(
+        chunk=_Chunk(payroll_pos.astype(np.int32), insured_pos.astype(np.int32), gammas, method),
+        counts=PatternCounts.of(gammas[trained], is_exact[trained], sizes),
+        pairs_per_rule=blocked.pairs_per_rule,
+        new_pairs_per_rule=blocked.new_pairs_per_rule,
+    )
 
 
-def _contenders(
-    chunks: list[_Chunk],
-    insured: pd.DataFrame,
+def _summary(compared: _Compared) -> tuple[PatternCounts, dict[str, int], dict[str, int]]:
+    """What the driver needs of a compared chunk before fitting: counts, pairs per rule."""
+    return compared.counts, compared.pairs_per_rule, compared.new_pairs_per_rule
+
+
+def _positions(compared: _Compared) -> tuple[np.ndarray, np.ndarray]:
+    """Payroll and insured positions of a chunk's scored pairs."""
+    return compared.chunk.payroll_pos, compared.chunk.insured_pos
+
+
+def _chunk_contenders(
+    compared: _Compared,
+    *,
+    si_codes: np.ndarray,
+    persons: np.ndarray,
     comparisons: list[Comparison],
     model: FellegiSunterModel,
     frequencies: dict[str, np.ndarray],
     review_probability: float,
 ) -> pd.DataFrame:
-    """Pairs that can be chosen or be a rival: exact-ID ones and those reaching review."""
+    """A chunk's pairs that can be chosen or be a rival: exact-ID ones and those at review."""
+    chunk = compared.chunk
     names = [c.name for c in comparisons]
-    si_codes = insured["si_code"].to_numpy(object)
-    persons = insured["national_id"].to_numpy(object)
-    parts = []
-    for chunk in chunks:
-        gammas = pd.DataFrame(chunk.gammas, columns=names)
-        scores = model.score(gammas, {k: v[chunk.insured_pos] for k, v in frequencies.items()})
-        probability = scores["match_probability"].to_numpy()
-        keep = (chunk.method > 0) | (probability >= review_probability)
-        chosen_pos = chunk.insured_pos[keep]
-        columns = {
-            "payroll_pos": chunk.payroll_pos[keep].astype(np.int64),
-            "si_code": si_codes[chosen_pos],
-            "insured_person": persons[chosen_pos],
-            "method": _EXACT_METHODS[chunk.method[keep]],
-            "match_weight": scores["match_weight"].to_numpy()[keep],
-            "match_probability": probability[keep],
-        }
-        for k, c in enumerate(comparisons):
-            columns[f"gamma_{c.name}"] = chunk.gammas[keep, k]
-            columns[f"weight_{c.name}"] = scores[f"weight_{c.name}"].to_numpy()[keep]
-        parts.append(pd.DataFrame(columns))
-    return pd.concat(parts, ignore_index=True)
+    gammas = pd.DataFrame(chunk.gammas, columns=names)
+    scores = model.score(gammas, {k: v[chunk.insured_pos] for k, v in frequencies.items()})
+    probability = scores["match_probability"].to_numpy()
+    keep = (chunk.method > 0) | (probability >= review_probability)
+    chosen_pos = chunk.insured_pos[keep]
+    columns = {
+        "payroll_pos": chunk.payroll_pos[keep].astype(np.int64),
+        "si_code": si_codes[chosen_pos],
+        "insured_person": persons[chosen_pos],
+        "method": _EXACT_METHODS[chunk.method[keep]],
+        "match_weight": scores["match_weight"].to_numpy()[keep],
+        "match_probability": probability[keep],
+    }
+    for k, c in enumerate(comparisons):
+        columns[f"gamma_{c.name}"] = chunk.gammas[keep, k]
+        columns[f"weight_{c.name}"] = scores[f"weight_{c.name}"].to_numpy()[keep]
+    return pd.DataFrame(columns)
+
+
+def _sum_rules(parts: list[dict[str, int]], rules: Sequence[BlockingRule]) -> dict[str, int]:
+    return {rule.name: sum(part[rule.name] for part in parts) for rule in rules}
 
 
 def link_records(
@@ -298,6 +306,7 @@ def link_records(
     model: FellegiSunterModel | None = None,
     comparisons: Sequence[Comparison] | None = None,
     blocking_rules: Sequence[BlockingRule] | None = None,
+    engine: Engine | None = None,
 ) -> LinkResult:
     """Link normalized payroll rows to normalized insured records.
 
@@ -314,10 +323,13 @@ def link_records(
         comparisons: comparisons to compute (default: the Vietnamese person comparisons).
         blocking_rules: rules whose pairs are unioned (default: DEFAULT_BLOCKING); recorded
             in a model fitted here.
+        engine: where the chunks are compared and scored (default: this process); any
+            engine gives the same links.
 
     Raises:
         ConfigError: the blocking rules would compare more than ``settings.max_pairs``.
     """
+    engine = engine or LocalEngine()
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -348,9 +360,26 @@ def link_records(
     chunks = _chunks(pairs_per_row, settings.chunk_pairs)
     lap("blocking")
 
-    scored, counts, per_rule, new_per_rule = _compare_chunks(
-        plan, exact, left, right, comparisons, chunks
+    exact = exact.sort_values("payroll_pos", kind="stable").reset_index(drop=True)
+    compared = engine.map(
+        _compare_chunk,
+        chunks,
+        plan=plan,
+        exact=exact,
+        left=left,
+        right=right,
+        comparisons=comparisons,
     )
+    summaries = engine.gather(engine.map(_summary, compared))
+    counts = PatternCounts.of(
+        np.empty((0, len(comparisons)), np.int8),
+        np.empty(0, bool),
+        [len(c.levels) for c in comparisons],
+    )
+    for part, _, _ in summaries:
+        counts = counts + part
+    per_rule = _sum_rules([s[1] for s in summaries], rules)
+    new_per_rule = _sum_rules([s[2] for s in summaries], rules)
     lap("comparing")
 
     if model is None:
@@ -377,9 +406,20 @@ def link_records(
     lap("fitting")
 
     frequencies = _record_frequencies(insured, comparisons)
-    pairs = _contenders(
-        scored, insured, comparisons, model, frequencies, settings.review_probability
+    parts = engine.gather(
+        engine.map(
+            _chunk_contenders,
+            compared,
+            si_codes=insured["si_code"].to_numpy(object),
+            persons=insured["national_id"].to_numpy(object),
+            comparisons=comparisons,
+            model=model,
+            frequencies=frequencies,
+            review_probability=settings.review_probability,
+        )
     )
+    pairs = pd.concat(parts, ignore_index=True)
+    positions = engine.gather(engine.map(_positions, compared))
     chosen = assign(pairs, settings)
     # A record matched to one taxpayer is no candidate for another: assign again without
     # those pairs, so the rows that wanted it fall back to their next candidate.
@@ -398,8 +438,8 @@ def link_records(
         rows_over_cap=plan.rows_over_cap(),
         exact_pairs=len(exact),
         scored=(
-            np.concatenate([c.payroll_pos for c in scored] or [np.empty(0, np.int32)]),
-            np.concatenate([c.insured_pos for c in scored] or [np.empty(0, np.int32)]),
+            np.concatenate([p for p, _ in positions] or [np.empty(0, np.int32)]),
+            np.concatenate([i for _, i in positions] or [np.empty(0, np.int32)]),
         ),
         record_ids=payroll["record_id"].to_numpy(object),
         si_codes=insured["si_code"].to_numpy(object),

@@ -1,0 +1,66 @@
+"""The Dask engine gives the local engine's links, pair for pair, on a real LocalCluster."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+from test_cli import invoke, source_args
+
+from linkage.config import load_config
+from linkage.link import link_records
+from linkage.link.engine import DaskEngine, open_engine
+from linkage.pipeline import load_inputs
+from linkage.schema import Source
+from linkage.synth import write_sample
+
+pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return write_sample(tmp_path_factory.mktemp("dask") / "in", payroll_rows=1500, seed=23)
+
+
+def test_dask_engine_links_as_the_local_engine(world, tmp_path):
+    config = load_config(
+        None,
+        inputs__businesses=world["businesses"],
+        inputs__payroll=world["payroll"],
+        inputs__insured=world["insured"],
+        output__dir=tmp_path / "out",
+    )
+    # Many small chunks, so the two worker processes both compare and score some.
+    settings = replace(config.link, chunk_pairs=500)
+    tables = load_inputs(config, lambda stage: None)
+    payroll, insured = tables[Source.PAYROLL].rows, tables[Source.INSURED].rows
+    local = link_records(payroll, insured, settings)
+    with open_engine("dask", scheduler=None, workers=2) as engine:
+        assert isinstance(engine, DaskEngine)
+        assert len(engine.client.scheduler_info()["workers"]) == 2
+        distributed = link_records(payroll, insured, settings, engine=engine)
+    assert local.scored_pairs > 20 * 500
+    pd.testing.assert_frame_equal(distributed.links, local.links)
+    assert distributed.model.to_json() == local.model.to_json()
+    assert distributed.pairs_per_rule == local.pairs_per_rule
+    assert distributed.scored_pairs == local.scored_pairs
+
+
+def test_run_with_engine_dask_writes_the_local_links(world, tmp_path):
+    outs = {}
+    for engine in ("local", "dask"):
+        outs[engine] = tmp_path / engine
+        result = invoke("run", *source_args(world), "--out", outs[engine], "--engine", engine)
+        assert result.exit_code == 0, result.output
+    local, dask = (pd.read_parquet(outs[e] / "links.parquet") for e in ("local", "dask"))
+    pd.testing.assert_frame_equal(dask, local)
+
+
+def test_an_unreachable_scheduler_is_a_usage_error(world, tmp_path):
+    result = invoke(
+        "run", *source_args(world), "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9"
+    )
+    assert result.exit_code == 2, result.output
+    assert "no Dask scheduler answers" in result.output
+    assert not (tmp_path / "out").exists()
