@@ -96,6 +96,7 @@ class ExclusionReason(StrEnum):
     OVER_RETIREMENT_AGE = "over_retirement_age"
     UNDER_AGE = "under_age"
     EMPLOYER_CLOSED = "employer_closed"
+    FOREIGN_NOT_COVERED = "foreign_not_covered"  # before Decree 143/2018 (2018-12-01)
     FOREIGN_SHORT_CONTRACT = "foreign_short_contract"
     PENSIONER = "pensioner"  # linked to an insured record drawing a pension
     # active at another employer: Law 58 Art. 85(4) / Law 41: a worker with several labour

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from test_eligibility_frames import (
     EMPLOYER,
     OTHER_EMPLOYER,
+    RULES_PATH,
     RURAL_EMPLOYER,
     businesses,
     insured,
@@ -21,7 +22,7 @@ from test_eligibility_frames import (
 )
 
 from linkage import schema
-from linkage.eligibility import decide, rank_employers
+from linkage.eligibility import decide, load_rules, rank_employers
 from linkage.errors import PipelineError
 from linkage.schema import CandidateReason, Disposition, ExclusionReason
 
@@ -131,6 +132,28 @@ U = CandidateReason
 )
 def test_unlinked_rules(row, expected) -> None:
     assert one(row) == expected
+
+
+def test_foreign_workers_only_from_decree_143(tmp_path) -> None:
+    # The shipped rules start the minimum-wage tables in 2020, so a 2018 row has no rules in
+    # force at all; moving the Decree 143/2018 date into 2024 shows the rule itself.
+    text = RULES_PATH.read_text(encoding="utf-8")
+    moved = text.replace("to = 2018-11-30", "to = 2024-05-31").replace(
+        "from = 2018-12-01", "from = 2024-06-01"
+    )
+    assert moved != text
+    path = tmp_path / "rules.toml"
+    path.write_text(moved, encoding="utf-8")
+    early = load_rules(path)
+    foreign = payroll({"nationality": "CN", "contract_months": 24, "period": D(2024, 5, 1)})
+    result = decide(foreign, links(), insured(), businesses(), early)
+    assert result.iloc[0]["reason"] == ExclusionReason.FOREIGN_NOT_COVERED.value
+    later = payroll({"nationality": "CN", "contract_months": 24, "period": D(2024, 6, 1)})
+    result = decide(later, links(), insured(), businesses(), early)
+    assert result.iloc[0]["reason"] == CandidateReason.UNINSURED.value
+    national = payroll({"contract_months": 24, "period": D(2024, 5, 1)})
+    result = decide(national, links(), insured(), businesses(), early)
+    assert result.iloc[0]["reason"] == CandidateReason.UNINSURED.value
 
 
 def test_closed_employer_is_excluded_first() -> None:

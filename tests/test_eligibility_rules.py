@@ -69,6 +69,8 @@ def test_minimum_wage_period_lookup(period, source) -> None:
 @pytest.mark.parametrize(
     ("period", "law"),
     [
+        (dt.date(2018, 11, 30), "Law 58/2014/QH13"),  # before foreign workers were covered
+        (dt.date(2018, 12, 1), "Law 58/2014/QH13"),  # Decree 143/2018 in force
         (dt.date(2025, 6, 30), "Law 58/2014/QH13"),  # last day of the old law
         (dt.date(2025, 7, 1), "Law 41/2024/QH15"),  # first day of the new law
     ],
@@ -77,6 +79,8 @@ def test_law_in_force(period, law) -> None:
     timeline = rules().law
     index = timeline.locate(pd.Series([period]))[0]
     assert timeline.periods[index].value.name == law
+    # Decree 143/2018 made foreign nationals compulsory from 2018-12-01
+    assert timeline.periods[index].value.foreign_workers_covered == (period >= dt.date(2018, 12, 1))
 
 
 def test_lookup_is_vectorized_over_many_periods() -> None:

@@ -7,7 +7,9 @@ The order of tests, each applying only to rows no earlier test decided:
 3. linked match to a record drawing a pension     -> excluded ``pensioner``
 4. age at the period below the minimum working age -> excluded ``under_age``
 5. age at the period past the retirement age       -> excluded ``over_retirement_age``
-6. foreign national, contract < foreign minimum    -> excluded ``foreign_short_contract``
+6. foreign national, before foreign workers were covered (Decree 143/2018: 2018-12-01)
+                                                   -> excluded ``foreign_not_covered``;
+   foreign national, contract < foreign minimum    -> excluded ``foreign_short_contract``
 7. contract < minimum contract months              -> excluded ``short_contract``
 8. law excludes low-wage part-time work and income < reference level
                                                    -> excluded ``part_time_low_wage``
@@ -233,6 +235,7 @@ def _exclusions(
         (pensioner, ExclusionReason.PENSIONER),
         (age < p.min_working_age_months, ExclusionReason.UNDER_AGE),
         (age > retirement, ExclusionReason.OVER_RETIREMENT_AGE),
+        (foreign & ~p.foreign_covered, ExclusionReason.FOREIGN_NOT_COVERED),
         (
             foreign & (contract < p.foreign_min_contract_months),
             ExclusionReason.FOREIGN_SHORT_CONTRACT,

@@ -18,6 +18,7 @@ class RowParameters:
 
     covered: np.ndarray  # bool: every rule table has a period in force
     min_contract_months: FloatArray
+    foreign_covered: np.ndarray  # bool: foreign nationals are compulsory
     foreign_min_contract_months: FloatArray
     min_working_age_months: FloatArray
     part_time_exclusion: np.ndarray  # bool
@@ -97,6 +98,7 @@ def parameters(
     return RowParameters(
         covered=covered,
         min_contract_months=rules.law.values(law, lambda x: float(x.min_contract_months)),
+        foreign_covered=rules.law.values(law, lambda x: float(x.foreign_workers_covered)) == 1.0,
         foreign_min_contract_months=rules.law.values(
             law, lambda x: float(x.foreign_min_contract_months)
         ),

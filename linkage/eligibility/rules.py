@@ -48,6 +48,7 @@ class Law:
 
     name: str
     min_contract_months: int
+    foreign_workers_covered: bool  # compulsory for foreign nationals (from 2018-12-01)
     foreign_min_contract_months: int
     min_working_age: int
     contribution_ceiling_multiple: int
@@ -233,9 +234,15 @@ def _law(r: _Reader, entry: dict[str, Any], where: str) -> Law | None:
         )
     }
     part_time = r.value(entry, "part_time_low_wage_exclusion", bool, where)
-    if name is None or part_time is None or any(v is None for v in ints.values()):
+    foreign = r.value(entry, "foreign_workers_covered", bool, where)
+    if name is None or part_time is None or foreign is None or None in ints.values():
         return None
-    return Law(name=name, part_time_low_wage_exclusion=part_time, **ints)  # type: ignore[arg-type]
+    return Law(
+        name=name,
+        part_time_low_wage_exclusion=part_time,
+        foreign_workers_covered=foreign,
+        **ints,  # type: ignore[arg-type]
+    )
 
 
 def _minimum_wage(r: _Reader, entry: dict[str, Any], where: str) -> MinimumWage | None:
