@@ -94,7 +94,6 @@ class ExclusionReason(StrEnum):
 
     SHORT_CONTRACT = "short_contract"
     OVER_RETIREMENT_AGE = "over_retirement_age"
-    UNDER_AGE = "under_age"
     EMPLOYER_CLOSED = "employer_closed"
     FOREIGN_NOT_COVERED = "foreign_not_covered"  # before Decree 143/2018 (2018-12-01)
     FOREIGN_SHORT_CONTRACT = "foreign_short_contract"

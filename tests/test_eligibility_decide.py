@@ -73,11 +73,11 @@ U = CandidateReason
         ({"birth_year": 2010, "birth_month": 9}, (CANDIDATE, U.UNINSURED)),  # exactly 15y0m
         (
             {"birth_year": 2010, "birth_month": 10},
-            (EXCLUDED, ExclusionReason.UNDER_AGE),
-        ),  # 14y11m
+            (CANDIDATE, U.REVIEW),
+        ),  # 14y11m: the SI law covers a contract for an under-15, a clerk checks it
         (
             {"birth_year": 2011, "birth_month": None, "birth_precision": "year"},
-            (EXCLUDED, ExclusionReason.UNDER_AGE),
+            (CANDIDATE, U.REVIEW),
         ),  # year only: mid-2011, so 14y2m
         (
             {"birth_year": None, "birth_month": None, "national_id": "123456789"},

@@ -5,7 +5,7 @@ The order of tests, each applying only to rows no earlier test decided:
 1. no rule table in force at the row's period      -> excluded ``no_rules_in_force``
 2. employer closed before the period (registry date) -> excluded ``employer_closed``
 3. linked match to a record drawing a pension     -> excluded ``pensioner``
-4. age at the period below the minimum working age -> excluded ``under_age``
+4. (an age below the minimum working age is no exclusion: see missing facts below)
 5. age at the period past the retirement age       -> excluded ``over_retirement_age``
 6. foreign national, before foreign workers were covered (Decree 143/2018: 2018-12-01)
                                                    -> excluded ``foreign_not_covered``;
@@ -27,7 +27,10 @@ The order of tests, each applying only to rows no earlier test decided:
 Missing facts: a row that steps 10-14 would list as uninsured, lapsed or under-declared,
 but whose period, birth year (stated, on the linked record, or in its CCCD) or contract
 length is unknown, is a ``review`` candidate instead: a clerk checks it, the engine does not
-guess. A row without a period (the law in force is unknown) is ``review`` too.
+guess. A row without a period (the law in force is unknown) is ``review`` too. So is a
+worker below the minimum working age (15): the SI law covers a labour contract signed for
+one (Law 41/2024 Art. 2(1)(a); the Labour Code allows it for some work only), so such a row
+is neither an exclusion nor an ordinary letter.
 
 Conventions: ages count whole months from the birth month to the period month; a birth
 known only by its year is placed at the policy month (July); a payroll row without a birth
@@ -233,7 +236,6 @@ def _exclusions(
         (~p.covered, ExclusionReason.NO_RULES_IN_FORCE),
         (closed, ExclusionReason.EMPLOYER_CLOSED),
         (pensioner, ExclusionReason.PENSIONER),
-        (age < p.min_working_age_months, ExclusionReason.UNDER_AGE),
         (age > retirement, ExclusionReason.OVER_RETIREMENT_AGE),
         (foreign & ~p.foreign_covered, ExclusionReason.FOREIGN_NOT_COVERED),
         (
@@ -409,6 +411,7 @@ def decide(
     age, _ = _ages(payroll, linked, rules, period)
     unknown = pd.isna(period).to_numpy(dtype=bool) | np.isnan(age)
     unknown |= np.isnan(_floats(payroll["contract_months"]))
+    unknown |= age < p.min_working_age_months
     listed = np.isin(reason, [r.value for r in _DECIDED_WITH_FACTS])
     listed |= pd.isna(period).to_numpy(dtype=bool)
     to_review = unknown & listed

@@ -67,7 +67,7 @@ TRUTH: Final = {
     Scenario.UNDER_DECLARED: ("candidate", "under_declared"),
     Scenario.SHORT_CONTRACT: ("excluded", "short_contract"),
     Scenario.OVER_RETIREMENT_AGE: ("excluded", "over_retirement_age"),
-    Scenario.UNDER_AGE: ("excluded", "under_age"),
+    Scenario.UNDER_AGE: ("candidate", "review"),  # a contract for an under-15: a clerk checks
     Scenario.EMPLOYER_CLOSED: ("excluded", "employer_closed"),
     Scenario.INSURED_ELSEWHERE: ("insured_ok", ""),
 }
