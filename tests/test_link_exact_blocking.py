@@ -255,10 +255,11 @@ RULE_CASES = [
         id="birth-year-from-cccd",
     ),
     pytest.param(
-        "birth_date+surname",
+        "birth_date+surname+given_initial",
+        # another given name with the same initial: a typo after its first letter
         person(),
-        person(**{**FAR, "surname": "nguyen", "born": dt.date(1990, 5, 3)}),
-        id="birth-date-and-surname",
+        person(**{**FAR, "surname": "nguyen", "given": "hieu", "born": dt.date(1990, 5, 3)}),
+        id="birth-date-surname-and-given-initial",
     ),
     pytest.param(
         "birth_year+employer",
@@ -300,8 +301,9 @@ MISSING_KEY_CASES = [
     ("birth_month+given_name+initial", dict(born=None)),
     # no surname: no initial to block on
     ("birth_month+given_name+initial", dict(surname=None)),
-    ("birth_date+surname", dict(born=None)),
-    ("birth_date+surname", dict(surname=None)),
+    ("birth_date+surname+given_initial", dict(born=None)),
+    ("birth_date+surname+given_initial", dict(surname=None)),
+    ("birth_date+surname+given_initial", dict(given=None)),
     ("birth_year+employer", dict(employer=None)),
     ("birth_year+employer", dict(born=None)),
     ("given_name+employer", dict(employer=None)),
@@ -456,7 +458,12 @@ DEFAULT_RULE_TABLE = [
         None,
         None,
     ),
-    ("birth_date+surname", ("birth_date", "surname_ascii"), None, None),
+    (
+        "birth_date+surname+given_initial",
+        ("birth_date", "surname_ascii", "given_initial"),
+        None,
+        None,
+    ),
     ("given_name+employer", ("given_ascii", "employer_root"), None, None),
     ("birth_year+employer", ("block_year", "employer_root"), None, None),
     ("sorted_name_neighbourhood", ("block_year",), "name_sorted", 5),
