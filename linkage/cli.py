@@ -340,6 +340,36 @@ def bench(payroll_rows: int, seed: int, peer: str | None, out: Path) -> None:
 
 
 @main.command(epilog=EXIT_CODES_HELP)
+@click.option("--record-id", required=True, help="The payroll row to explain.")
+@click.option(
+    "--run",
+    "run_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A run's output folder. Default: [output].dir of the configuration.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=existing_file,
+    help="The run's configuration (TOML). Default: configs/default.toml.",
+)
+@click.option("--top", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--show-pii", is_flag=True, help="Show names, birth dates and IDs of both sides.")
+def explain(
+    record_id: str, run_dir: Path | None, config_path: Path | None, top: int, show_pii: bool
+) -> None:
+    """Why a payroll row matched: its best candidates, comparison by comparison."""
+    from linkage.explain import explain as waterfall
+
+    with _user_errors():
+        config = _load(config_path, None, None, None, None)
+        text = waterfall(
+            run_dir or config.output.dir, record_id, config, top=top, show_pii=show_pii
+        )
+    click.echo(text)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
 @_config_options
 @click.option(
     "--truth",

@@ -445,3 +445,61 @@ def link_records(
         si_codes=insured["si_code"].to_numpy(object),
         seconds=seconds,
     )
+
+
+def row_candidates(
+    payroll: pd.DataFrame,
+    insured: pd.DataFrame,
+    position: int,
+    settings: LinkConfig,
+    model: FellegiSunterModel,
+) -> pd.DataFrame:
+    """Every insured record one payroll row meets, scored as the run scored it.
+
+    The same preparation (taxpayer sharing, CCCD-encoded birth and sex), blocking rules
+    (those the model records), exact-ID pass, comparisons and term frequencies as
+    ``link_records``, for one row: what ``linkage explain`` shows.
+
+    Returns:
+        One row per candidate record, best first: ``insured_pos``, ``method`` (exact-ID
+        method or None), ``match_weight``, ``match_probability``, and ``gamma_*`` /
+        ``weight_*`` per comparison.
+    """
+    payroll = share_taxpayer_fields(payroll.reset_index(drop=True))
+    insured = insured.reset_index(drop=True)
+    comparisons = make_comparisons(settings)
+    left = comparable(_as_compared(payroll, "monthly_income"), comparisons)
+    right = comparable(_as_compared(insured, "contribution_salary"), comparisons)
+    plan = BlockingPlan(
+        with_blocking_keys(payroll),
+        with_blocking_keys(insured),
+        model.blocking_rules,
+        cap=settings.max_records_per_key,
+    )
+    exact = exact_id_pairs(payroll, insured)
+    exact = exact.sort_values("payroll_pos", kind="stable").reset_index(drop=True)
+    compared = _compare_chunk(
+        np.array([position]),
+        plan=plan,
+        exact=exact,
+        left=left,
+        right=right,
+        comparisons=comparisons,
+    ).chunk
+    names = [c.name for c in comparisons]
+    frequencies = _record_frequencies(insured, comparisons)
+    scores = model.score(
+        pd.DataFrame(compared.gammas, columns=names),
+        {k: v[compared.insured_pos] for k, v in frequencies.items()},
+    )
+    table = pd.DataFrame(
+        {
+            "insured_pos": compared.insured_pos.astype(np.int64),
+            "method": _EXACT_METHODS[compared.method],
+            "match_weight": scores["match_weight"].to_numpy(),
+            "match_probability": scores["match_probability"].to_numpy(),
+            **{f"gamma_{n}": compared.gammas[:, k] for k, n in enumerate(names)},
+            **{f"weight_{n}": scores[f"weight_{n}"].to_numpy() for n in names},
+        }
+    )
+    return table.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
