@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from abc import abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Final
 
 import numpy as np
@@ -143,7 +143,7 @@ def _i_for_y(names: np.ndarray) -> np.ndarray:
     """ASCII names with a syllable-final y after a consonant written i (Lý/Lí, Kỳ/Kì).
 
     The 1980s spelling reform left both forms in use, so one person is written either way.
-    Computed once per distinct name of the pairs.
+    Computed once per distinct name of the tables (``comparable``).
     """
     codes, uniques = pd.factorize(names)
     folded = np.array([_Y_AFTER_CONSONANT.sub("i", str(u)) for u in uniques], dtype=object)
@@ -173,6 +173,7 @@ class FullName(Comparison):
         "name_toneless",
         "name_ascii",
         "name_sorted",
+        "name_iy",
         "surname_ascii",
         "given_ascii",
     )
@@ -280,7 +281,7 @@ class FullName(Comparison):
             | (toneless & same_toneless),
             same_toneless,
             same_ascii,
-            _equal(_i_for_y(left["name_ascii"]), _i_for_y(right["name_ascii"])),
+            _equal(left["name_iy"], right["name_iy"]),
             _equal(left["name_sorted"], right["name_sorted"]),
             _equal(left["surname_ascii"], right["surname_ascii"])
             & _equal(left["given_ascii"], right["given_ascii"]),
@@ -482,19 +483,33 @@ def compare(
     comparisons: Sequence[Comparison],
 ) -> pd.DataFrame:
     """Agreement levels (``gamma``) of every pair, one int8 column per comparison."""
-    return compare_comparable(
-        pairs,
-        comparable(payroll, comparisons),
-        comparable(insured, comparisons),
-        comparisons=comparisons,
-    )
+    left, right = comparable(payroll, insured, comparisons)
+    return compare_comparable(pairs, left, right, comparisons=comparisons)
 
 
-def comparable(frame: pd.DataFrame, comparisons: Sequence[Comparison]) -> pd.DataFrame:
-    """The columns the comparisons read, converted by ``plain``: once per table per run."""
+# Columns a comparison reads that are derived from another, once per table: (source, how).
+_DERIVED: Final[dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]]] = {
+    "name_iy": ("name_ascii", _i_for_y),
+}
+
+
+def comparable(
+    payroll: pd.DataFrame, insured: pd.DataFrame, comparisons: Sequence[Comparison]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The columns the comparisons read, of both tables, converted by ``plain``: once a run.
+
+    Converted together, a text both tables hold is one Python string on both sides, so
+    equality between them stops at identity.
+    """
     numeric = frozenset().union(*(c.numeric for c in comparisons))
-    columns = sorted({column for c in comparisons for column in c.columns})
-    return plain(frame[columns], numeric)
+    needed = {column for c in comparisons for column in c.columns}
+    derived = {name: _DERIVED[name] for name in needed & _DERIVED.keys()}
+    columns = sorted((needed - derived.keys()) | {source for source, _ in derived.values()})
+    both = plain(pd.concat([payroll[columns], insured[columns]], ignore_index=True), numeric)
+    for name, (source, derive) in derived.items():
+        both[name] = derive(both[source].to_numpy())
+    left = both.iloc[: len(payroll)].reset_index(drop=True)
+    return left, both.iloc[len(payroll) :].reset_index(drop=True)
 
 
 def compare_comparable(

@@ -343,8 +343,11 @@ def link_records(
     insured = insured.reset_index(drop=True)
     comparisons = list(comparisons or make_comparisons(settings))
     rules = tuple(DEFAULT_BLOCKING if blocking_rules is None else blocking_rules)
-    left = comparable(_as_compared(payroll, "monthly_income"), comparisons)
-    right = comparable(_as_compared(insured, "contribution_salary"), comparisons)
+    left, right = comparable(
+        _as_compared(payroll, "monthly_income"),
+        _as_compared(insured, "contribution_salary"),
+        comparisons,
+    )
 
     plan = BlockingPlan(
         with_blocking_keys(payroll),
@@ -468,8 +471,11 @@ def row_candidates(
     payroll = share_taxpayer_fields(payroll.reset_index(drop=True))
     insured = insured.reset_index(drop=True)
     comparisons = make_comparisons(settings)
-    left = comparable(_as_compared(payroll, "monthly_income"), comparisons)
-    right = comparable(_as_compared(insured, "contribution_salary"), comparisons)
+    left, right = comparable(
+        _as_compared(payroll, "monthly_income"),
+        _as_compared(insured, "contribution_salary"),
+        comparisons,
+    )
     plan = BlockingPlan(
         with_blocking_keys(payroll),
         with_blocking_keys(insured),
