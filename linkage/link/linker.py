@@ -158,6 +158,36 @@ def _link_siblings(
     return combined.sort_values("payroll_pos", kind="stable").reset_index(drop=True)
 
 
+def _prepared(
+    payroll: pd.DataFrame,
+    insured: pd.DataFrame,
+    comparisons: list[Comparison],
+    rules: Sequence[BlockingRule],
+    settings: LinkConfig,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, BlockingPlan, pd.DataFrame]:
+    """What linking reads: tables, comparable columns, blocking plan, exact-ID pairs.
+
+    The tables are reindexed and the payroll's taxpayers share their agreed fields; the
+    exact-ID pairs are sorted by payroll position, as ``_compare_chunk`` slices them.
+    """
+    payroll = share_taxpayer_fields(payroll.reset_index(drop=True))
+    insured = insured.reset_index(drop=True)
+    left, right = comparable(
+        _as_compared(payroll, "monthly_income"),
+        _as_compared(insured, "contribution_salary"),
+        comparisons,
+    )
+    plan = BlockingPlan(
+        with_blocking_keys(payroll),
+        with_blocking_keys(insured),
+        rules,
+        cap=settings.max_records_per_key,
+    )
+    exact = exact_id_pairs(payroll, insured)
+    exact = exact.sort_values("payroll_pos", kind="stable").reset_index(drop=True)
+    return payroll, insured, left, right, plan, exact
+
+
 @dataclass
 class _Chunk:
     """One payroll chunk's scored pairs, compact: positions, levels, exact-ID method."""
@@ -339,31 +369,18 @@ def link_records(
         seconds[name] = round(now - clock, 3)
         clock = now
 
-    payroll = share_taxpayer_fields(payroll.reset_index(drop=True))
-    insured = insured.reset_index(drop=True)
     comparisons = list(comparisons or make_comparisons(settings))
     rules = tuple(DEFAULT_BLOCKING if blocking_rules is None else blocking_rules)
-    left, right = comparable(
-        _as_compared(payroll, "monthly_income"),
-        _as_compared(insured, "contribution_salary"),
-        comparisons,
-    )
-
-    plan = BlockingPlan(
-        with_blocking_keys(payroll),
-        with_blocking_keys(insured),
-        rules,
-        cap=settings.max_records_per_key,
+    payroll, insured, left, right, plan, exact = _prepared(
+        payroll, insured, comparisons, rules, settings
     )
     per_rule_and_row = plan.pairs_per_rule_and_row()
     _check_budget(per_rule_and_row, len(payroll), settings.max_pairs)
-    exact = exact_id_pairs(payroll, insured)
     pairs_per_row = sum(per_rule_and_row.values(), np.zeros(len(payroll), np.int64))
     pairs_per_row += np.bincount(exact["payroll_pos"], minlength=len(payroll))
     chunks = _chunks(pairs_per_row, settings.chunk_pairs)
     lap("blocking")
 
-    exact = exact.sort_values("payroll_pos", kind="stable").reset_index(drop=True)
     compared = engine.map(
         _compare_chunk,
         chunks,
@@ -468,22 +485,10 @@ def row_candidates(
         method or None), ``match_weight``, ``match_probability``, and ``gamma_*`` /
         ``weight_*`` per comparison.
     """
-    payroll = share_taxpayer_fields(payroll.reset_index(drop=True))
-    insured = insured.reset_index(drop=True)
     comparisons = make_comparisons(settings)
-    left, right = comparable(
-        _as_compared(payroll, "monthly_income"),
-        _as_compared(insured, "contribution_salary"),
-        comparisons,
+    payroll, insured, left, right, plan, exact = _prepared(
+        payroll, insured, comparisons, model.blocking_rules, settings
     )
-    plan = BlockingPlan(
-        with_blocking_keys(payroll),
-        with_blocking_keys(insured),
-        model.blocking_rules,
-        cap=settings.max_records_per_key,
-    )
-    exact = exact_id_pairs(payroll, insured)
-    exact = exact.sort_values("payroll_pos", kind="stable").reset_index(drop=True)
     compared = _compare_chunk(
         np.array([position]),
         plan=plan,
