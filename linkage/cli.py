@@ -370,6 +370,36 @@ def explain(
 
 
 @main.command(epilog=EXIT_CODES_HELP)
+@click.argument("run_a", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("run_b", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write every entry's outcome to this new .csv or .parquet file.",
+)
+def diff(run_a: Path, run_b: Path, out_file: Path | None) -> None:
+    """Per district: outreach entries that appear, disappear or change reason from A to B."""
+    from linkage.diff import diff_runs, per_district
+    from linkage.errors import ConfigError
+
+    with _user_errors():
+        if out_file is not None and (
+            out_file.exists() or out_file.suffix not in (".csv", ".parquet")
+        ):
+            msg = f"--out {out_file}: give a new .csv or .parquet file"
+            raise ConfigError(msg)
+        changes = diff_runs(run_a, run_b)
+        if out_file is not None:
+            if out_file.suffix == ".csv":
+                changes.to_csv(out_file, index=False)
+            else:
+                changes.to_parquet(out_file, index=False)
+            out_file.chmod(0o600)
+    click.echo(per_district(changes).to_string())
+
+
+@main.command(epilog=EXIT_CODES_HELP)
 @_config_options
 @click.option(
     "--truth",
