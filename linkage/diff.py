@@ -72,11 +72,8 @@ def diff_runs(first: Path, second: Path) -> pd.DataFrame:
 
 def per_district(changes: pd.DataFrame) -> pd.DataFrame:
     """Entries per outcome for each outreach unit, and in total."""
-    table = (
-        changes.groupby([*UNIT_KEYS, "outcome"], dropna=False)
-        .size()
-        .unstack("outcome", fill_value=0)
-        .reindex(columns=list(OUTCOMES), fill_value=0)
+    table = pd.crosstab([changes[key].fillna("") for key in UNIT_KEYS], changes["outcome"]).reindex(
+        columns=list(OUTCOMES), fill_value=0
     )
     table.loc[("total", "", ""), :] = table.sum()
     return table.astype(int)
