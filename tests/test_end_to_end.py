@@ -221,11 +221,12 @@ def test_large_run_link_quality(tmp_path):
     run_cli("run", *input_args(inputs), "--out", tmp_path / "out")
     seconds = time.perf_counter() - started
     links = pd.read_parquet(tmp_path / "out" / "links.parquet")
-    quality = link_quality(links, read_truth(inputs["truth_links"]))
+    truth = read_truth(inputs["truth_links"])
+    quality = link_quality(links, truth.assign(si_code=mask_citizen_codes(truth["si_code"])))
     print(  # noqa: T201 - the numbers are the point of a run made on purpose
         f"\n100k rows: {seconds:.1f}s; precision {quality.precision:.5f} "
         f"recall {quality.recall:.5f} F1 {quality.f1:.5f} {quality}"
     )
-    # measured: precision 0.9975, recall 0.967, F1 0.982 (validation set: F1 0.986)
+    # the generator's noise is at least the validation set's (there: F1 0.9915)
     assert quality.f1 >= 0.975, quality
     assert quality.precision >= 0.995, quality
