@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 
 from linkage.errors import ConfigError, InputError
 from linkage.load import SourceMapping, read_source
-from linkage.normalize import national_ids, person_tax_codes, si_codes
+from linkage.normalize import national_ids, person_tax_codes, pseudonym_kinds, si_codes
 from linkage.privacy import pseudonyms
 from linkage.schema import RAW_OPTIONAL, RAW_REQUIRED, Source
 from linkage.write.files import FILE_MODE
@@ -81,6 +81,13 @@ def pseudonymized(raw: pd.DataFrame, source: Source, key: bytes) -> pd.DataFrame
     else:
         si_code = si_codes(raw["si_code"])
         columns["si_code"] = _hashed(si_code, _citizen_or(si_code, None), key)
+    # A copy pseudonymized again stays as it is: its pseudonyms, and what they carry.
+    shipped = pseudonym_kinds(raw["national_id"]).notna()
+    for column in ("id_birth_year", "id_gender"):
+        columns[column] = columns[column].where(~shipped, raw[column])
+    for column in _IDENTIFIERS[source]:
+        kept = pseudonym_kinds(raw[column]).notna()
+        columns[column] = columns[column].where(~kept, raw[column].str.strip())
     names = [*RAW_REQUIRED[source], *RAW_OPTIONAL[source]]
     return raw.assign(**columns)[names]
 

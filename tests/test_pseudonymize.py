@@ -174,6 +174,20 @@ def test_no_citizen_id_or_personal_tax_code_is_left_in_a_copy(world, monkeypatch
         assert copy["id_birth_year"].dropna().str.fullmatch(r"(19|20)\d\d").all()
 
 
+def test_a_copy_pseudonymized_again_is_unchanged(world, monkeypatch):
+    root, _ = world
+    copies = _pseudonymize(world, monkeypatch)
+    for source in ("payroll", "insured"):
+        again = root / f"again-{source}.csv"
+        args = ["--source", source, "--input", copies[source], "--output", again]
+        result = invoke("pseudonymize", *args)
+        assert result.exit_code == 0, result.output
+        assert re.findall(r"([\d,]+) unusable left blank", result.output) == ["0", "0"]
+        pd.testing.assert_frame_equal(
+            pd.read_csv(again, dtype=str), pd.read_csv(copies[source], dtype=str)
+        )
+
+
 def test_pseudonymize_refuses_an_existing_output_and_a_missing_key(world, monkeypatch):
     root, inputs = world
     existing = root / "mine.csv"
