@@ -89,6 +89,9 @@ def test_lookup_is_vectorized_over_many_periods() -> None:
     amounts = rules().reference_level.values(index, lambda r: float(r.amount))
     assert amounts[periods == dt.date(2024, 7, 1)][0] == 2_340_000
     assert amounts[periods == dt.date(2026, 7, 1)][0] == 2_530_000
+    timeline = rules().reference_level
+    (july_2026,) = timeline.locate(pd.Series([dt.date(2026, 7, 1)]))
+    assert timeline.periods[july_2026].value.source == "Decree 161/2026/ND-CP"
 
 
 def test_rule_file_problems_are_listed_all_at_once(tmp_path: Path) -> None:
