@@ -339,6 +339,15 @@ def test_priority_orders_by_severity_then_unpaid_amount() -> None:
     assert result.set_index("record_id").loc["R003", "unpaid_monthly"] == 9_600_000
 
 
+def test_unpaid_estimate_caps_si_and_ui_bases_apart() -> None:
+    # 2025-09, zone I: SI base <= 20 x 2.34M = 46.8M; UI base <= 20 x 4.96M = 99.2M
+    result = decide(
+        payroll({"monthly_income": 60_000_000}), links(), insured(), businesses(), RULES
+    )
+    # 30% SI and health on 46.8M, plus 2% unemployment insurance on all 60M
+    assert result.iloc[0]["unpaid_monthly"] == round(0.30 * 46_800_000 + 0.02 * 60_000_000)
+
+
 def test_duplicate_links_are_a_pipeline_error() -> None:
     twice = links({"record_id": "R000", "si_code": "S1"}, {"record_id": "R000", "si_code": "S2"})
     with pytest.raises(PipelineError):

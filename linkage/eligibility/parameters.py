@@ -25,8 +25,10 @@ class RowParameters:
     zone: np.ndarray  # object: "I".."IV" (default zone where no zone table is in force)
     floor: FloatArray  # regional minimum wage of the zone
     reference_level: FloatArray
-    ceiling: FloatArray
-    rate: FloatArray  # contribution rate used for estimates, unemployment included or not
+    ceiling: FloatArray  # SI and health insurance base ceiling: a multiple of the reference
+    rate: FloatArray  # SI and health insurance contribution rate used for estimates
+    ui_ceiling: FloatArray  # unemployment insurance base ceiling: a multiple of the floor
+    ui_rate: FloatArray  # unemployment insurance rate; 0 where the contract is too short
 
 
 def _zone_amount(wage: MinimumWage, zone: str) -> float:
@@ -109,5 +111,8 @@ def parameters(
         floor=floor,
         reference_level=level,
         ceiling=level * multiple,
-        rate=base_rate + np.where(with_ui, ui_rate, 0.0),
+        rate=base_rate,
+        ui_ceiling=floor
+        * rules.contribution_rates.values(rates, lambda c: float(c.ui_ceiling_multiple)),
+        ui_rate=np.where(with_ui, ui_rate, 0.0),
     )

@@ -34,19 +34,27 @@ def unpaid_contributions(
 ) -> FloatArray:
     """Estimated unpaid monthly contributions, VND; NaN for rows that are not candidates.
 
-    The SI base a compliant employer would declare is min(max(income, floor), ceiling).
-    Uninsured and lapsed workers owe the rate on all of it; under-declared ones on the
-    shortfall; review rows are not counted until a clerk confirms them.
+    The base a compliant employer would declare is min(max(income, floor), ceiling), with
+    the SI ceiling (20 x the reference level) for SI and health insurance and the UI one
+    (20 x the regional minimum wage) for unemployment insurance. Uninsured and lapsed
+    workers owe the rates on all of it; under-declared ones on the shortfall; review rows
+    are not counted until a clerk confirms them.
     """
-    base = np.minimum(np.maximum(np.where(np.isnan(income), p.floor, income), p.floor), p.ceiling)
-    shortfall = np.maximum(base - np.nan_to_num(salary), 0.0)
+    wage = np.where(np.isnan(income), p.floor, income)
+    declared = np.nan_to_num(salary)
+    owed = np.zeros(len(wage))
+    short = np.zeros(len(wage))
+    for rate, ceiling in ((p.rate, p.ceiling), (p.ui_rate, p.ui_ceiling)):
+        base = np.minimum(np.maximum(wage, p.floor), ceiling)
+        owed += rate * base
+        short += rate * np.maximum(base - declared, 0.0)
     return np.select(
         [
             np.isin(reason, [CandidateReason.UNINSURED.value, CandidateReason.LAPSED.value]),
             reason == CandidateReason.UNDER_DECLARED.value,
             reason == CandidateReason.REVIEW.value,
         ],
-        [np.round(p.rate * base), np.round(p.rate * shortfall), 0.0],
+        [np.round(owed), np.round(short), 0.0],
         default=np.nan,
     )
 

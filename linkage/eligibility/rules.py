@@ -92,6 +92,7 @@ class ContributionRates:
     """Employer and employee rates, used to estimate unpaid contributions."""
 
     ui_min_contract_months: int
+    ui_ceiling_multiple: int  # UI salary ceiling = this x the regional minimum wage
     employer: Rates
     employee: Rates
 
@@ -278,11 +279,12 @@ def _rates(r: _Reader, entry: dict[str, Any], key: str, where: str) -> Rates | N
 
 def _contribution(r: _Reader, entry: dict[str, Any], where: str) -> ContributionRates | None:
     ui_min = r.value(entry, "ui_min_contract_months", int, where)
+    ui_ceiling = r.value(entry, "ui_ceiling_multiple", int, where, minimum=1)
     employer = _rates(r, entry, "employer", where)
     employee = _rates(r, entry, "employee", where)
-    if ui_min is None or employer is None or employee is None:
+    if ui_min is None or ui_ceiling is None or employer is None or employee is None:
         return None
-    return ContributionRates(ui_min, employer, employee)
+    return ContributionRates(ui_min, ui_ceiling, employer, employee)
 
 
 def _zones(r: _Reader, entry: dict[str, Any], where: str) -> ZoneTable | None:
@@ -377,7 +379,7 @@ def load_rules(path: Path) -> RuleSet:
         document,
         "contribution_rates",
         lambda e, w: _contribution(r, e, w),
-        {"ui_min_contract_months", "employer", "employee"},
+        {"ui_min_contract_months", "ui_ceiling_multiple", "employer", "employee"},
     )
     zones = r.timeline(document, "zones", lambda e, w: _zones(r, e, w), {"default", *ZONES})
     if r.problems or version is None or policy is None or retirement is None:
