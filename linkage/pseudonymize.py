@@ -30,7 +30,13 @@ import pyarrow.parquet as pq
 
 from linkage.errors import ConfigError, InputError
 from linkage.load import SourceMapping, read_source
-from linkage.normalize import national_ids, person_tax_codes, pseudonym_kinds, si_codes
+from linkage.normalize import (
+    kept_pseudonyms,
+    national_ids,
+    person_tax_codes,
+    pseudonym_kinds,
+    si_codes,
+)
 from linkage.privacy import pseudonyms
 from linkage.schema import RAW_OPTIONAL, RAW_REQUIRED, Source
 from linkage.write.files import FILE_MODE
@@ -86,8 +92,7 @@ def pseudonymized(raw: pd.DataFrame, source: Source, key: bytes) -> pd.DataFrame
     for column in ("id_birth_year", "id_gender"):
         columns[column] = columns[column].where(~shipped, raw[column])
     for column in _IDENTIFIERS[source]:
-        kept = pseudonym_kinds(raw[column]).notna()
-        columns[column] = columns[column].where(~kept, raw[column].str.strip())
+        columns[column] = kept_pseudonyms(columns[column], raw[column])
     names = [*RAW_REQUIRED[source], *RAW_OPTIONAL[source]]
     return raw.assign(**columns)[names]
 

@@ -8,6 +8,7 @@ a raw table into a contract table plus its rejects (``normalize_payroll`` and fr
 from linkage.normalize.dates import birth_dates, day_dates, periods
 from linkage.normalize.ids import (
     employer_root,
+    kept_pseudonyms,
     national_ids,
     person_tax_codes,
     pseudonym_kinds,
@@ -38,6 +39,7 @@ __all__ = [
     "day_dates",
     "employer_root",
     "fold_key",
+    "kept_pseudonyms",
     "map_vocabulary",
     "months",
     "name_keys",

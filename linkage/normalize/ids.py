@@ -361,3 +361,8 @@ def pseudonym_kinds(values: pd.Series) -> pd.Series:
     """The kind of each value that is a pseudonym ("cccd" | "cmnd" | "mst"), else null."""
     text = values.astype(pd.ArrowDtype(pa.string())).str.strip()
     return text.str.extract(_PSEUDONYM, expand=False).astype(pd.ArrowDtype(pa.string()))
+
+
+def kept_pseudonyms(normalized: pd.Series, raw: pd.Series) -> pd.Series:
+    """``normalized``, with the values of ``raw`` that are pseudonyms kept as they are."""
+    return normalized.where(pseudonym_kinds(raw).isna(), raw.str.strip())

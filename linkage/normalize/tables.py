@@ -30,6 +30,7 @@ from linkage.normalize._vector import is_blank, map_unique
 from linkage.normalize.dates import birth_dates, day_dates, periods
 from linkage.normalize.ids import (
     employer_root,
+    kept_pseudonyms,
     national_ids,
     person_tax_codes,
     pseudonym_kinds,
@@ -118,11 +119,6 @@ def _check_identity(checks: RowChecks, names: pd.Series, *ids: pd.Series) -> Non
     checks.flag(unidentified, RejectReason.NO_IDENTITY, "full_name", detail)
 
 
-def _kept_pseudonyms(normalized: pd.Series, raw: pd.Series) -> pd.Series:
-    """``normalized``, with a pseudonymized file's pseudonyms kept as they are."""
-    return normalized.where(pseudonym_kinds(raw).isna(), raw.str.strip())
-
-
 def _person_ids(raw: pd.DataFrame, today: dt.date | None) -> pd.DataFrame:
     """``national_ids``; a pseudonym keeps its kind and the CCCD year and sex shipped with it.
 
@@ -140,7 +136,7 @@ def _person_ids(raw: pd.DataFrame, today: dt.date | None) -> pd.DataFrame:
     gender = raw["id_gender"].str.strip()
     gender = gender.where(cccd & gender.isin(["M", "F"])).astype(ids["id_gender"].dtype)
     return ids.assign(
-        national_id=_kept_pseudonyms(ids["national_id"], raw["national_id"]),
+        national_id=kept_pseudonyms(ids["national_id"], raw["national_id"]),
         national_id_kind=ids["national_id_kind"].where(~shipped, kinds),
         id_birth_year=ids["id_birth_year"].where(~shipped, year),
         id_gender=ids["id_gender"].where(~shipped, gender),
@@ -180,7 +176,7 @@ def normalize_payroll(
 
     checks.require("record_id")
     names = name_keys(raw["full_name"])
-    person_tax = _kept_pseudonyms(
+    person_tax = kept_pseudonyms(
         person_tax_codes(raw["person_tax_code"], today=today), raw["person_tax_code"]
     )
     ids = _person_ids(raw, today)
@@ -244,7 +240,7 @@ def normalize_insured(
     _check_raw(raw, source)
     gender_vocabulary = _vocabulary(vocabularies, "gender")
     status_vocabulary = _vocabulary(vocabularies, "insured_status")
-    si_code = _kept_pseudonyms(si_codes(raw["si_code"], today=today), raw["si_code"])
+    si_code = kept_pseudonyms(si_codes(raw["si_code"], today=today), raw["si_code"])
     checks = RowChecks(raw, source, si_code.fillna(raw["si_code"]))
 
     blank_si = checks.require("si_code")
