@@ -97,6 +97,8 @@ def test_name_keys_table(raw, exact, ascii_key):
         ("Nguyễn Phúc An", "nguyen", "phuc", "an"),  # Phúc read as middle name
         ("Nguyễn Phước Bửu Chánh", "nguyen phuoc", "buu", "chanh"),  # royal compound
         ("An", None, "", "an"),  # one word: given name only
+        ("Lí Thị Mai", "li", "thi", "mai"),  # Lí is the surname Lý spelt with i: not reordered
+        ("LI THI MAI", "li", "thi", "mai"),  # ... also without diacritics
     ],
 )
 def test_name_parts(raw, surname, middle, given):

@@ -19,7 +19,6 @@ is never used to score levels drawn with other thresholds.
 from __future__ import annotations
 
 import math
-import re
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Final
@@ -32,6 +31,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from recordlinkage.base import BaseCompareFeature
 
 from linkage.errors import ConfigError
+from linkage.normalize import i_for_y
 
 MISSING = -1
 
@@ -136,17 +136,13 @@ def grade(missing: np.ndarray, conditions: Sequence[np.ndarray]) -> np.ndarray:
     return graded
 
 
-_Y_AFTER_CONSONANT: Final = re.compile(r"(?<=[bcdghklmnpqrstvx])y\b")
-
-
 def _i_for_y(names: np.ndarray) -> np.ndarray:
-    """ASCII names with a syllable-final y after a consonant written i (Lý/Lí, Kỳ/Kì).
+    """ASCII names written with i for a syllable-final y (``i_for_y``: Ly / Li, Ky / Ki).
 
-    The 1980s spelling reform left both forms in use, so one person is written either way.
     Computed once per distinct name of the tables (``comparable``).
     """
     codes, uniques = pd.factorize(names)
-    folded = np.array([_Y_AFTER_CONSONANT.sub("i", str(u)) for u in uniques], dtype=object)
+    folded = np.array([i_for_y(str(u)) for u in uniques], dtype=object)
     result: np.ndarray = folded[codes] if len(uniques) else np.asarray(names, dtype=object)
     return result
 
@@ -179,6 +175,7 @@ class FullName(Comparison):
     )
     levels = (
         "different",
+        "one_edit",
         "close_given_and_surname",
         "typo",
         "surname_given_equal",
@@ -189,8 +186,8 @@ class FullName(Comparison):
         "exact",
     )
     tf_levels: ClassVar[dict[int, str]] = {
-        3: "surname_ascii+given_ascii",
-        **dict.fromkeys((4, 5, 6, 7, 8), "name_sorted"),
+        4: "surname_ascii+given_ascii",
+        **dict.fromkeys((5, 6, 7, 8, 9), "name_sorted"),
     }
 
     def __init__(
@@ -245,11 +242,9 @@ class FullName(Comparison):
         # Similarities only where no exact level holds: most blocked pairs share the name.
         fuzzy = ~missing & ~np.logical_or.reduce(exact)
 
-        def similarity(column: str) -> np.ndarray:
+        def similarity(column: str, scorer: Any = JaroWinkler.normalized_similarity) -> np.ndarray:
             scores = np.zeros(len(missing))
-            scores[fuzzy] = self._similarity(
-                left[column][fuzzy], right[column][fuzzy], JaroWinkler.normalized_similarity
-            )
+            scores[fuzzy] = self._similarity(left[column][fuzzy], right[column][fuzzy], scorer)
             return scores
 
         whole, given = similarity("name_ascii"), similarity("given_ascii")
@@ -261,6 +256,7 @@ class FullName(Comparison):
                 (whole >= self.typo_whole_name) & (given >= self.typo_given_name),
                 ((given >= self.close_given_name) & (surname >= self.close_surname))
                 | (any_order >= self.close_any_order),
+                fuzzy & (similarity("name_ascii", OSA.distance) <= 1),
             ],
         )
 

@@ -5,6 +5,7 @@ amounts, vocabularies and administrative units, and the per-source entry points 
 a raw table into a contract table plus its rejects (``normalize_payroll`` and friends).
 """
 
+from linkage.normalize._text import i_for_y
 from linkage.normalize.dates import birth_dates, day_dates, periods
 from linkage.normalize.ids import (
     employer_root,
@@ -39,6 +40,7 @@ __all__ = [
     "day_dates",
     "employer_root",
     "fold_key",
+    "i_for_y",
     "kept_pseudonyms",
     "map_vocabulary",
     "months",

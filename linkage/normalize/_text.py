@@ -26,6 +26,10 @@ _NOT_AFTER: Final = r"(?![\w\u0300-\u036f])"
 _OA_OE_RE: Final = re.compile(f"(?<=o)([{TONE_MARKS}])([ae]){_NOT_AFTER}")
 _UY_RE: Final = re.compile(f"(?<=u)([{TONE_MARKS}])(y){_NOT_AFTER}")
 _WHITESPACE_RE: Final = re.compile(r"\s+")
+# A syllable-final y after a consonant, matched on NFD text so a tone mark may follow it.
+_Y_AFTER_CONSONANT: Final = re.compile(
+    f"(?<=[bcdghklmnpqrstvx\u0111])y(?=[{TONE_MARKS}]?{_NOT_AFTER})"
+)
 # Apostrophe look-alikes (H'Hen Niê typed on various keyboards) and the Icelandic eth
 # that legacy fonts produce for Đ.
 _CHARACTER_REPAIRS: Final = str.maketrans(
@@ -64,6 +68,15 @@ def canonical_tones(lower: str) -> str:
     decomposed = _OA_OE_RE.sub(r"\2\1", decomposed)
     decomposed = _UY_RE.sub(r"\2\1", decomposed)
     return nfc(decomposed)
+
+
+def i_for_y(lower: str) -> str:
+    """Write a syllable-final y after a consonant as i, keeping its tone (lý -> lí, ky -> ki).
+
+    The 1980s spelling reform left both forms in use (Lý / Lí, Kỳ / Kì), so one person is
+    written either way. Input must be lower case; output is NFC.
+    """
+    return nfc(_Y_AFTER_CONSONANT.sub("i", unicodedata.normalize("NFD", lower)))
 
 
 def collapse(text: str) -> str:

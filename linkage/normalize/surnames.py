@@ -22,7 +22,14 @@ from typing import Final
 import pandas as pd
 import pyarrow as pa
 
-from linkage.normalize._text import ascii_fold, canonical_tones, collapse, drop_tones, nfc
+from linkage.normalize._text import (
+    ascii_fold,
+    canonical_tones,
+    collapse,
+    drop_tones,
+    i_for_y,
+    nfc,
+)
 from linkage.normalize._vector import map_unique
 
 # (surname, share of the population as a fraction)
@@ -150,8 +157,8 @@ MAJOR_SHARE: Final = 0.01
 
 @functools.lru_cache(maxsize=1 << 16)
 def surname_key(surname: str) -> str:
-    """Lookup key of a surname: ASCII fold, lower case, single spaces."""
-    return collapse(ascii_fold(surname).lower())
+    """Lookup key of a surname: ASCII fold, lower case, i for y (Ly / Li), single spaces."""
+    return collapse(i_for_y(ascii_fold(surname).lower()))
 
 
 @functools.cache
@@ -181,8 +188,8 @@ def is_surname(surname: str) -> bool:
 
 
 def exact_key(word: str) -> str:
-    """Lookup key keeping diacritics: NFC lower case, canonical tone placement."""
-    return canonical_tones(collapse(nfc(word).lower()))
+    """Lookup key keeping diacritics: NFC lower case, i for y (Lý / Lí), canonical tones."""
+    return canonical_tones(i_for_y(collapse(nfc(word).lower())))
 
 
 @functools.cache
