@@ -15,6 +15,7 @@ from test_eligibility_frames import (
     RULES_PATH,
     RURAL_EMPLOYER,
     businesses,
+    edited_rules,
     insured,
     links,
     payroll,
@@ -142,9 +143,7 @@ def test_foreign_workers_only_from_decree_143(tmp_path) -> None:
         "from = 2018-12-01", "from = 2024-06-01"
     )
     assert moved != text
-    path = tmp_path / "rules.toml"
-    path.write_text(moved, encoding="utf-8")
-    early = load_rules(path)
+    early = load_rules(edited_rules(tmp_path, moved))
     foreign = payroll({"nationality": "CN", "contract_months": 24, "period": D(2024, 5, 1)})
     result = decide(foreign, links(), insured(), businesses(), early)
     assert result.iloc[0]["reason"] == ExclusionReason.FOREIGN_NOT_COVERED.value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,14 @@ RURAL_EMPLOYER = "2800123457"  # a zone IV district
 
 def rules() -> RuleSet:
     return load_rules(RULES_PATH)
+
+
+def edited_rules(folder: Path, text: str) -> Path:
+    """Write an edited copy of the rule file into ``folder``, beside its zone tables."""
+    shutil.copytree(RULES_PATH.parent / "zones", folder / "zones")
+    path = folder / RULES_PATH.name
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def _frame(rows: list[dict[str, Any]], table: pa.Schema, defaults: dict[str, Any]) -> pd.DataFrame:
@@ -105,7 +114,7 @@ def businesses(*rows: dict[str, Any]) -> pd.DataFrame:
             "tax_code": RURAL_EMPLOYER,
             "name": "HTX Nông nghiệp",
             "province_code": "38",
-            "district_code": "380",
+            "district_code": "385",  # Quan Hóa, zone IV (Thanh Hóa city is zone II)
         },
     ]
     defaults = {"status": "active", "unit_scheme": "pre-2025"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_eligibility_frames import RULES_PATH, rules
+from test_eligibility_frames import RULES_PATH, edited_rules, rules
 
 from linkage.eligibility import load_rules
 from linkage.eligibility.ages import month_index, retirement_age_months
@@ -103,12 +103,12 @@ def test_rule_file_problems_are_listed_all_at_once(tmp_path: Path) -> None:
         .replace(
             'to = 2026-06-30\nsource = "Decree 73', 'to = 2026-12-31\nsource = "Decree 73'
         )  # overlap
-        .replace('default = "IV"', 'default = "V"')  # not a zone
+        .replace('scheme = "2025-07"', 'scheme = "2026"')  # not a scheme
+        .replace("decree-90-2019.csv", "decree-90-2019.tsv")  # no such table
         .replace("cap_age_months = 744", "cap_age_months = 700")  # cap below base
     )
     broken += "\n[bogus]\nkey = 1\n"  # unknown section
-    path = tmp_path / "rules.toml"
-    path.write_text(broken, encoding="utf-8")
+    path = edited_rules(tmp_path, broken)
     with pytest.raises(ConfigError) as caught:
         load_rules(path)
     problems = caught.value.problems
@@ -117,7 +117,8 @@ def test_rule_file_problems_are_listed_all_at_once(tmp_path: Path) -> None:
         "policy.under_declared_margin",
         "minimum_wage[2]",
         "reference_level: period from 2024-07-01 overlaps",
-        "zones[0].default",
+        "zones[3].scheme",
+        "zones[0].table",
         "retirement.male",
         "unknown key 'bogus'",
     ]

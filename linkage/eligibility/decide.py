@@ -183,6 +183,7 @@ def _employers(payroll: pd.DataFrame, businesses: pd.DataFrame) -> pd.DataFrame:
     province = _strings(rows["province_code"]).where(found, UNKNOWN_PROVINCE)
     out["province_code"] = province.fillna(UNKNOWN_PROVINCE)
     out["district_code"] = _strings(rows["district_code"]).where(found).fillna(UNKNOWN_DISTRICT)
+    out["ward_code"] = _strings(rows["ward_code"]).where(found)
     out["unit_scheme"] = (
         _strings(rows["unit_scheme"]).where(found).fillna(UnitScheme.PRE_2025.value)
     )
@@ -390,7 +391,7 @@ def decide(
     period = payroll["period_end"]  # judged on the period's last day
     linked = _linked(payroll, links, insured)
     employer = _employers(payroll, businesses)
-    zone = zones_of(rules, period, employer["province_code"], employer["district_code"])
+    zone = zones_of(rules, period, employer)
     income = _floats(payroll["monthly_income"])
     p = parameters(rules, period, zone, _floats(payroll["contract_months"]))
 

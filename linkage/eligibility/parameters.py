@@ -7,9 +7,9 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from linkage.eligibility.rules import ZONES, FloatArray, MinimumWage, RuleSet
+from linkage.eligibility.rules import FloatArray, MinimumWage, RuleSet
+from linkage.eligibility.zones import REMAINING, ZONES
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class RowParameters:
     foreign_min_contract_months: FloatArray
     min_working_age_months: FloatArray
     part_time_exclusion: np.ndarray  # bool
-    zone: np.ndarray  # object: "I".."IV" (default zone where no zone table is in force)
+    zone: np.ndarray  # object: "I".."IV" (IV where no zone table is in force)
     floor: FloatArray  # regional minimum wage of the zone
     reference_level: FloatArray
     ceiling: FloatArray  # SI and health insurance base ceiling: a multiple of the reference
@@ -35,26 +35,34 @@ def _zone_amount(wage: MinimumWage, zone: str) -> float:
     return float(wage.by_zone[zone])
 
 
-def zones_of(
-    rules: RuleSet, period: pd.Series, province: pd.Series, district: pd.Series
-) -> np.ndarray:
-    """Minimum-wage zone per row: by district code, then province code, then the default."""
+def zones_of(rules: RuleSet, period: pd.Series, units: pd.DataFrame) -> np.ndarray:
+    """Minimum-wage zone per row, from the annex in force at its period (``zones``).
+
+    Args:
+        rules: Rule set from ``load_rules``.
+        period: Period per row.
+        units: ``unit_scheme``, ``province_code``, ``district_code`` and ``ward_code`` of
+            each row's workplace, aligned with ``period``.
+    """
+    if not len(period):
+        return np.array([], dtype=object)
     index = rules.zones.locate(period)
-    districts = district.astype("object")
-    provinces = province.astype("object")
-    result = np.full(len(period), None, dtype=object)
-    for number, entry in enumerate(rules.zones.periods):
-        rows = index == number
-        if not rows.any():
-            continue
-        table = entry.value
-        text = pd.ArrowDtype(pa.string())
-        by_district = districts[rows].map(table.districts).astype(text)
-        by_province = provinces[rows].map(table.provinces).astype(text)
-        zone = by_district.fillna(by_province).fillna(table.default)
-        result[rows] = zone.to_numpy(dtype=object)
-    fallback = rules.zones.periods[-1].value.default if rules.zones.periods else ZONES[-1]
-    result[index < 0] = fallback
+    keys = pd.DataFrame(
+        {
+            "table": index,
+            **{
+                column: units[column].astype("object").to_numpy()
+                for column in ("unit_scheme", "province_code", "district_code", "ward_code")
+            },
+        }
+    ).fillna("")
+    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(keys))
+    tables = rules.zones.periods
+    zones = [
+        tables[number].value.zone(scheme, province, district, ward) if number >= 0 else REMAINING
+        for number, scheme, province, district, ward in distinct
+    ]
+    result: np.ndarray = np.asarray(zones, dtype=object)[codes]
     return result
 
 

@@ -17,7 +17,9 @@ from typing import Any
 
 from linkage.config import read_toml
 from linkage.eligibility.timeline import FloatArray, IntArray, Period, Timeline, period_days
+from linkage.eligibility.zones import ZONES, ZoneTable, read_zone_table
 from linkage.errors import ConfigError
+from linkage.schema import UnitScheme
 
 __all__ = [
     "ZONES",
@@ -38,8 +40,6 @@ __all__ = [
     "load_rules",
     "period_days",
 ]
-
-ZONES: tuple[str, ...] = ("I", "II", "III", "IV")
 
 
 @dataclass(frozen=True)
@@ -95,15 +95,6 @@ class ContributionRates:
     ui_ceiling_multiple: int  # UI salary ceiling = this x the regional minimum wage
     employer: Rates
     employee: Rates
-
-
-@dataclass(frozen=True)
-class ZoneTable:
-    """Minimum-wage zone by pre-2025 district code, then province code, else ``default``."""
-
-    default: str
-    districts: Mapping[str, str]
-    provinces: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -288,29 +279,21 @@ def _contribution(r: _Reader, entry: dict[str, Any], where: str) -> Contribution
 
 
 def _zones(r: _Reader, entry: dict[str, Any], where: str) -> ZoneTable | None:
-    default = entry.get("default")
-    if default not in ZONES:
-        r.fail(f"{where}.default", f"{default!r} is not one of {list(ZONES)}")
-    districts: dict[str, str] = {}
-    provinces: dict[str, str] = {}
-    for zone in ZONES:
-        if zone not in entry:
-            continue
-        table = r.table(entry, zone, where)
-        r.check_keys(table, {"districts", "provinces"}, f"{where}.{zone}")
-        for key, digits, target in (("districts", 3, districts), ("provinces", 2, provinces)):
-            codes = table.get(key, [])
-            if not isinstance(codes, list):
-                r.fail(f"{where}.{zone}.{key}", f"{codes!r} is not a list")
-                continue
-            for code in codes:
-                if not (isinstance(code, str) and code.isdigit() and len(code) == digits):
-                    r.fail(f"{where}.{zone}.{key}", f"{code!r} is not a {digits}-digit code")
-                elif code in target:
-                    r.fail(f"{where}.{zone}.{key}", f"{code!r} already in zone {target[code]}")
-                else:
-                    target[code] = zone
-    return None if default not in ZONES else ZoneTable(str(default), districts, provinces)
+    """One annex: its scheme and its table file, named relative to the rule file."""
+    r.value(entry, "source", str, where)
+    scheme, table = entry.get("scheme"), entry.get("table")
+    schemes = [s.value for s in UnitScheme]
+    if scheme not in schemes:
+        r.fail(f"{where}.scheme", f"{scheme!r} is not one of {schemes}")
+    if not isinstance(table, str) or not table:
+        r.fail(f"{where}.table", f"{table!r} is not a file name")
+    if scheme not in schemes or not isinstance(table, str) or not table:
+        return None
+    problems: list[str] = []
+    zones = read_zone_table(r.path.parent / table, UnitScheme(scheme), problems)
+    for problem in problems:
+        r.fail(f"{where}.table", problem)
+    return zones
 
 
 def _retirement(r: _Reader, document: Mapping[str, Any]) -> Retirement | None:
@@ -381,7 +364,9 @@ def load_rules(path: Path) -> RuleSet:
         lambda e, w: _contribution(r, e, w),
         {"ui_min_contract_months", "ui_ceiling_multiple", "employer", "employee"},
     )
-    zones = r.timeline(document, "zones", lambda e, w: _zones(r, e, w), {"default", *ZONES})
+    zones = r.timeline(
+        document, "zones", lambda e, w: _zones(r, e, w), {"source", "scheme", "table"}
+    )
     if r.problems or version is None or policy is None or retirement is None:
         raise ConfigError(r.problems or [f"{path}: invalid rule file"])
     return RuleSet(

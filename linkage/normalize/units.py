@@ -154,6 +154,45 @@ def unit_codes(province: pd.Series, district: pd.Series, ward: pd.Series) -> pd.
     return frame
 
 
+@functools.cache
+def ward_communes() -> dict[str, frozenset[str]]:
+    """Pre-2025 ward code -> the 2025-07 communes it went into (usually one), 2025-07-01.
+
+    From the package's official ward conversion table.
+    """
+    from vietnam_provinces import _ward_conversion_2025 as conversion
+
+    return {
+        f"{int(entry.old_ward.code):05d}": frozenset(f"{int(w.code):05d}" for w in entry.new_wards)
+        for entry in conversion.OLD_TO_NEW.values()
+    }
+
+
+@functools.cache
+def district_communes() -> dict[str, frozenset[str]]:
+    """Pre-2025 district code -> the 2025-07 communes its wards went into.
+
+    A district whose wards are not in the conversion table is absent.
+    """
+    wards = _reference().wards_legacy
+    communes: dict[str, set[str]] = {}
+    for ward, targets in ward_communes().items():
+        if ward in wards:
+            communes.setdefault(wards[ward], set()).update(targets)
+    return {district: frozenset(codes) for district, codes in communes.items()}
+
+
+def commune_province(commune: str) -> str | None:
+    """2025-07 province code of a 2025-07 commune (ward) code; None when unknown."""
+    return _reference().wards_2025.get(commune)
+
+
+def district_province(district: str) -> str | None:
+    """Pre-2025 province code of a pre-2025 district code; None when unknown."""
+    found = _reference().districts_legacy.get(district)
+    return found[0] if found else None
+
+
 def pre2025_districts() -> pd.DataFrame:
     """Every pre-2025 district with its province, sorted by district code.
 
