@@ -25,6 +25,7 @@ from linkage.eligibility import (
     load_rules,
     outreach_units,
     rank_employers,
+    registration_report,
 )
 from linkage.errors import ConfigError, InputError
 from linkage.link import (
@@ -358,6 +359,7 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
         inputs=tuple(t.input_file for t in tables.values()),
         crosswalk=crosswalk.version if crosswalk else None,
         link=linked.diagnostics(),
+        registration=registration_report(dispositions),
     )
     manifest = publish(
         config.output.dir,
@@ -381,6 +383,7 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
     text = _summary_text(
         summary_table(dispositions, units), linked, tables, config.inputs.max_reject_share
     )
+    text += f"\nregistration deadlines: {manifest.registration['note']}"
     if refresh and manifest.changes is not None:
         counts = ", ".join(f"{k} {n:,}" for k, n in manifest.changes.items())
         text += f"\nchanges since {refresh.folder}: {counts}"

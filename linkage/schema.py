@@ -103,6 +103,9 @@ class ExclusionReason(StrEnum):
     COVERED_ELSEWHERE = "covered_elsewhere"
     PART_TIME_LOW_WAGE = "part_time_low_wage"
     DUPLICATE_ENTRY = "duplicate_entry"  # same worker and employer already listed
+    # first seen on this employer's monthly payroll within the registration deadline (30
+    # days, Law 41 Art. 28(1)): not yet a violation
+    REGISTRATION_WINDOW = "registration_window"
     NO_RULES_IN_FORCE = "no_rules_in_force"
 
 
@@ -297,6 +300,12 @@ DISPOSITIONS: Final = pa.schema(
         ("unit_scheme", STRING),
         ("zone", STRING),  # minimum-wage zone
         ("unpaid_monthly", pa.int64()),  # estimated unpaid contributions, VND; candidates only
+        # Days from the first period the worker is seen on this employer's payroll to the
+        # end of this one; a lower bound when seen from the file's first period, null when
+        # the pair's periods are not all monthly (annual returns tell no tenure).
+        ("tenure_days", pa.int32()),
+        # uninsured past the registration deadline plus the evasion window (Law 41 Art. 39)
+        ("suspected_evasion", pa.bool_()),
         # The worker and employer behind the row, stable across refreshes: the citizen ID,
         # else the personal tax code, SI code, or name and birth year; then the employer
         # root. Personal data: written only as a keyed hash (``candidate_id``).

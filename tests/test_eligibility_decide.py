@@ -278,7 +278,12 @@ def test_duplicates_collapse_to_one_entry_per_worker_and_employer() -> None:
         {**worker, "period": D(2025, 10, 1)},  # latest: the kept entry
         {**worker, "period": D(2025, 9, 1)},
         {**worker, "employer_tax_code": "0100109106001"},  # branch, same root
-        {**worker, "employer_tax_code": OTHER_EMPLOYER, "employer_root": OTHER_EMPLOYER},
+        {
+            **worker,
+            "employer_tax_code": OTHER_EMPLOYER,
+            "employer_root": OTHER_EMPLOYER,
+            "period": D(2025, 8, 1),  # seen from the file's first month: no new hire
+        },
     )
     result = decide(frame, links(), insured(), businesses(), RULES)
     assert list(result["disposition"]) == [
@@ -443,3 +448,45 @@ def test_empty_registries_and_empty_payroll() -> None:
     nothing = decide(schema.empty(schema.PAYROLL), links(), insured(), businesses(), RULES)
     assert len(nothing) == 0
     assert rank_employers(nothing, businesses()).empty
+
+
+def _months(worker: dict[str, Any], *months: int, **row: Any) -> list[dict[str, Any]]:
+    return [{**worker, **row, "period": D(2025, month, 1)} for month in months]
+
+
+def test_registration_window_and_suspected_evasion() -> None:
+    # A monthly file from June. Law 41 Art. 28(1): the employer registers a new worker within
+    # 30 days; Art. 39(1)(a): still unregistered 60 days after that is evasion.
+    known = _months({"national_id": "001090033333"}, 6, 7, 8, 9)  # since the first month
+    hired = _months({"national_id": "001090044444"}, 9)  # first seen in September
+    hired_july = _months({"national_id": "001090055555"}, 7, 8, 9)
+    hired_august = _months({"national_id": "001090066666"}, 8, 9)
+    frame = payroll(*known, *hired, *hired_july, *hired_august)
+    result = decide(frame, links(), insured(), businesses(), RULES)
+    rows = result.set_index("record_id")
+    september = rows[rows.index.isin(["R003", "R004", "R007", "R009"])]
+    assert list(september["reason"]) == [
+        CandidateReason.UNINSURED,  # on payroll since June at least: 122+ days
+        ExclusionReason.REGISTRATION_WINDOW,  # new this month: 30 days, not yet owed
+        CandidateReason.UNINSURED,  # since July: 92 days, past 30 + 60
+        CandidateReason.UNINSURED,  # since August: 61 days, late but not yet evasion
+    ]
+    assert list(september["tenure_days"]) == [122, 30, 92, 61]
+    assert list(september["suspected_evasion"]) == [True, False, True, False]
+    # evasion is graded first among the uninsured of the unit
+    listed = september[september["disposition"] == CANDIDATE].sort_values("priority")
+    assert list(listed.index) == ["R003", "R007", "R009"]
+
+
+def test_annual_periods_tell_no_tenure() -> None:
+    year = {"period": D(2024, 1, 1), "period_end": D(2024, 12, 31), "period_precision": "year"}
+    result = decide(payroll({**year}), links(), insured(), businesses(), RULES)
+    assert result["reason"].iloc[0] == CandidateReason.UNINSURED
+    assert pd.isna(result["tenure_days"].iloc[0])
+    assert pd.isna(result["suspected_evasion"].iloc[0])
+
+
+def test_every_candidate_reason_has_a_severity() -> None:
+    from linkage.eligibility.priority import SEVERITY
+
+    assert set(SEVERITY) == set(CandidateReason)

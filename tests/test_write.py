@@ -257,3 +257,16 @@ def test_links_mask_si_codes_that_are_citizen_ids(tmp_path: Path, mask, expected
     publish(tmp_path / "out", **scenario(), mask_ids=mask)
     links = pd.read_parquet(tmp_path / "out" / "links.parquet")
     assert links["si_code"].tolist() == [expected]
+
+
+def test_every_candidate_reason_and_list_column_has_a_vietnamese_label() -> None:
+    from linkage.schema import CandidateReason
+    from linkage.write.excel import HEADERS, REASON_LABELS
+    from linkage.write.tables import CANDIDATES
+
+    assert set(REASON_LABELS) == {r.value for r in CandidateReason}
+    # every column of the office list is shown but the unit's own codes (the sheet is the
+    # unit's), the keyed ID and the analysts' match weight
+    hidden = {"candidate_id", "unit_scheme", "province_code", "district_code", "match_weight"}
+    hidden |= {"district_name", "new_province_code"}
+    assert set(CANDIDATES.names) - hidden == set(HEADERS)

@@ -3,7 +3,12 @@
 No string similarity here, and no I/O beyond reading the rule and crosswalk files.
 """
 
-from linkage.eligibility.decide import UNKNOWN_DISTRICT, UNKNOWN_PROVINCE, decide
+from linkage.eligibility.decide import (
+    UNKNOWN_DISTRICT,
+    UNKNOWN_PROVINCE,
+    decide,
+    registration_report,
+)
 from linkage.eligibility.employers import rank_employers
 from linkage.eligibility.rules import RuleSet, load_rules
 from linkage.eligibility.units import (
@@ -24,4 +29,5 @@ __all__ = [
     "load_rules",
     "outreach_units",
     "rank_employers",
+    "registration_report",
 ]

@@ -48,6 +48,7 @@ within each outreach unit.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -334,6 +335,35 @@ def _entry_keys(payroll: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
     return person + "@" + _employer_roots(payroll).fillna("")
 
 
+def _tenure(payroll: pd.DataFrame, linked: pd.DataFrame) -> tuple[FloatArray, np.ndarray]:
+    """Days on this employer's payroll by the end of each row's period, and whether exact.
+
+    Counted from the first period the (worker, employer root) pair appears in, when all its
+    periods are monthly (NaN otherwise: an annual return says nothing of a start date). It
+    is exact only when that first period is later than the file's first month: a worker
+    seen from the start may have been employed long before, so the count is a lower bound.
+    """
+    start = period_days(payroll["period"]).astype(np.float64)
+    end = period_days(payroll["period_end"]).astype(np.float64)
+    known = pd.notna(payroll["period"]).to_numpy(dtype=bool)
+    known &= pd.notna(payroll["period_end"]).to_numpy(dtype=bool)
+    monthly = known & (end - start < 31)
+    pairs = pd.DataFrame(
+        {
+            "worker": _worker_key(payroll, linked).fillna("").to_numpy(dtype=object),
+            "root": _employer_roots(payroll).fillna("").to_numpy(dtype=object),
+            "start": np.where(known, start, np.nan),
+            "monthly": monthly,
+        }
+    )
+    grouped = pairs.groupby(["worker", "root"], sort=False)
+    first = grouped["start"].transform("min").to_numpy(dtype=np.float64)
+    all_monthly = grouped["monthly"].transform("all").to_numpy(dtype=bool)
+    tenure = np.where(all_monthly, end - first + 1, np.nan)
+    file_start = np.nanmin(np.where(monthly, start, np.nan)) if monthly.any() else np.nan
+    return tenure, all_monthly & (first > file_start)
+
+
 def _duplicates(
     payroll: pd.DataFrame, linked: pd.DataFrame, disposition: np.ndarray, reason: np.ndarray
 ) -> np.ndarray:
@@ -418,6 +448,14 @@ def decide(
     to_review = unknown & listed
     disposition[to_review] = Disposition.CANDIDATE.value
     reason[to_review] = CandidateReason.REVIEW.value
+    # Registration (Law 41 Art. 28-39): a worker first seen within the deadline is not yet
+    # owed; one still unregistered past the deadline and the evasion window is graded first.
+    tenure, exact = _tenure(payroll, linked)
+    unregistered = np.isin(reason, [CandidateReason.UNINSURED.value, CandidateReason.LAPSED.value])
+    window = unregistered & exact & (tenure <= p.registration_days)
+    disposition[window] = Disposition.EXCLUDED.value
+    reason[window] = ExclusionReason.REGISTRATION_WINDOW.value
+    evasion = unregistered & ~window & (tenure > p.registration_days + p.evasion_after_days)
     stale = _duplicates(payroll, linked, disposition, reason)
     disposition[stale] = Disposition.EXCLUDED.value
     reason[stale] = ExclusionReason.DUPLICATE_ENTRY.value
@@ -425,7 +463,10 @@ def decide(
     candidate = disposition == Disposition.CANDIDATE.value
     salary = _floats(linked["contribution_salary"])
     unpaid = np.where(candidate, unpaid_contributions(reason, income, salary, p), np.nan)
-    priority = priorities(employer, reason, unpaid, income, payroll["record_id"], candidate)
+    evasion &= candidate
+    priority = priorities(
+        employer, reason, evasion, unpaid, income, payroll["record_id"], candidate
+    )
 
     result = conform(
         pd.DataFrame(
@@ -445,6 +486,8 @@ def decide(
                 "unit_scheme": employer["unit_scheme"],
                 "zone": pd.Series(zone, dtype="object"),
                 "unpaid_monthly": pd.array(np.round(unpaid), dtype="Int64"),
+                "tenure_days": pd.Series(tenure).astype("Int32"),
+                "suspected_evasion": pd.Series(evasion).astype("boolean").where(~np.isnan(tenure)),
                 "entry_key": _entry_keys(payroll, linked),
             }
         ),
@@ -457,3 +500,33 @@ def decide(
         msg = f"eligibility: {len(result)} dispositions for {len(payroll)} payroll rows"
         raise PipelineError(msg)
     return result
+
+
+def registration_report(dispositions: pd.DataFrame) -> dict[str, Any]:
+    """What the run could tell about registration deadlines and evasion, for the manifest.
+
+    Tenure comes only from monthly periods; with annual returns the engine cannot tell a new
+    hire from a long-serving worker, and says so.
+    """
+    known = dispositions["tenure_days"].notna()
+    rows = int(known.sum())
+    window = int((dispositions["reason"] == ExclusionReason.REGISTRATION_WINDOW.value).sum())
+    evasion = int(dispositions["suspected_evasion"].fillna(value=False).astype(bool).sum())
+    if rows == len(dispositions):
+        note = "every row has monthly periods: registration window and evasion assessed"
+    elif rows:
+        note = (
+            f"{len(dispositions) - rows:,} rows have annual or unknown periods: no tenure, so "
+            "neither the registration window nor evasion is assessed for them"
+        )
+    else:
+        note = (
+            "no row has monthly periods: the registration window and evasion are not "
+            "assessed, and new hires are listed like other workers"
+        )
+    return {
+        "rows_with_tenure": rows,
+        "registration_window": window,
+        "suspected_evasion": evasion,
+        "note": note,
+    }

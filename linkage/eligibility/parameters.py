@@ -21,6 +21,8 @@ class RowParameters:
     foreign_covered: np.ndarray  # bool: foreign nationals are compulsory
     foreign_min_contract_months: FloatArray
     min_working_age_months: FloatArray
+    registration_days: FloatArray
+    evasion_after_days: FloatArray
     part_time_exclusion: np.ndarray  # bool
     zone: np.ndarray  # object: "I".."IV" (IV where no zone table is in force)
     floor: FloatArray  # regional minimum wage of the zone
@@ -113,6 +115,8 @@ def parameters(
             law, lambda x: float(x.foreign_min_contract_months)
         ),
         min_working_age_months=rules.law.values(law, lambda x: 12.0 * x.min_working_age),
+        registration_days=rules.law.values(law, lambda x: float(x.registration_days)),
+        evasion_after_days=rules.law.values(law, lambda x: float(x.evasion_after_days)),
         part_time_exclusion=rules.law.values(law, lambda x: float(x.part_time_low_wage_exclusion))
         == 1.0,
         zone=zone,

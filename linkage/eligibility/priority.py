@@ -1,8 +1,8 @@
 """Estimated unpaid contributions and the contact order of candidates within a unit.
 
 Priority 1 is contacted first. Candidates rank by reason severity (uninsured, lapsed,
-under-declared, review), then by estimated unpaid monthly contributions, then by income,
-then by record ID for a stable order.
+under-declared, review), suspected evasion first within a reason, then by estimated unpaid
+monthly contributions, then by income, then by record ID for a stable order.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from linkage.eligibility.parameters import RowParameters
 from linkage.eligibility.rules import FloatArray
+from linkage.errors import PipelineError
 from linkage.schema import CandidateReason
 
 # Contact order of candidate reasons: lower first.
@@ -62,28 +63,41 @@ def unpaid_contributions(
 def priorities(
     units: pd.DataFrame,
     reason: np.ndarray,
+    evasion: np.ndarray,
     unpaid: FloatArray,
     income: FloatArray,
     record_id: pd.Series,
     candidate: np.ndarray,
 ) -> np.ndarray:
-    """Contact order within each outreach unit: severity, then unpaid amount, then income."""
+    """Contact order within each outreach unit: severity, evasion, unpaid amount, income.
+
+    Raises:
+        PipelineError: a candidate reason has no severity (a new reason left out of SEVERITY).
+    """
+    severity = pd.Series(reason, dtype="object").map(SEVERITY).to_numpy(dtype=np.float64)
+    if np.isnan(severity[candidate]).any():
+        unranked = sorted(set(reason[candidate & np.isnan(severity)]))
+        msg = f"eligibility: candidate reasons without a severity: {unranked}"
+        raise PipelineError(msg)
     ranking = pd.DataFrame(
         {
+            "scheme": units["unit_scheme"].to_numpy(dtype=object),
             "province": units["province_code"].to_numpy(dtype=object),
             "district": units["district_code"].to_numpy(dtype=object),
-            "severity": pd.Series(reason, dtype="object").map(SEVERITY).to_numpy(),
+            "severity": severity,
+            "evasion": np.asarray(evasion, dtype=bool),
             "unpaid": np.nan_to_num(unpaid),
             "income": np.nan_to_num(income),
             "record_id": _strings(record_id).fillna("").to_numpy(dtype=object),
         }
     )[candidate]
+    unit = ["scheme", "province", "district"]
     ranking = ranking.sort_values(
-        ["province", "district", "severity", "unpaid", "income", "record_id"],
-        ascending=[True, True, True, False, False, True],
+        [*unit, "severity", "evasion", "unpaid", "income", "record_id"],
+        ascending=[True, True, True, True, False, False, False, True],
         kind="stable",
     )
-    order = ranking.groupby(["province", "district"], sort=False).cumcount() + 1
+    order = ranking.groupby(unit, sort=False).cumcount() + 1
     priority = np.full(len(reason), np.nan)
     priority[order.index.to_numpy()] = order.to_numpy()
     return priority

@@ -53,6 +53,8 @@ class Law:
     min_working_age: int
     contribution_ceiling_multiple: int
     part_time_low_wage_exclusion: bool
+    registration_days: int  # the employer registers a new worker within this many days
+    evasion_after_days: int  # ... and is evading when still not registered this much later
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,8 @@ def _law(r: _Reader, entry: dict[str, Any], where: str) -> Law | None:
             ("foreign_min_contract_months", 0),
             ("min_working_age", 0),
             ("contribution_ceiling_multiple", 1),
+            ("registration_days", 0),
+            ("evasion_after_days", 0),
         )
     }
     part_time = r.value(entry, "part_time_low_wage_exclusion", bool, where)

@@ -187,6 +187,7 @@ def publish(
             inputs=run.inputs,
             accounting=accounting,
             link=run.link,
+            registration=run.registration,
             files=tuple(f for f in staging.files if f.path != KEY_FILE),
             changes=None if changes is None else _counts(changes["change"]),
         )

@@ -27,6 +27,8 @@ HEADERS: dict[str, str] = {
     "si_status": "Trạng thái BHXH",
     "contribution_salary": "Tiền lương đóng BHXH",
     "unpaid_monthly": "Ước tính số tiền chưa đóng/tháng",
+    "tenure_days": "Số ngày làm việc (theo kỳ kê khai)",
+    "suspected_evasion": "Nghi trốn đóng",
     "zone": "Vùng lương tối thiểu",
     "office": "BHXH cơ sở",
     "rule_set": "Bộ quy tắc",
@@ -53,6 +55,9 @@ def sheet_frame(candidates: pd.DataFrame, *, masked: bool) -> pd.DataFrame:
     """The columns and headers of a district sheet, every text cell defused."""
     frame = candidates[[c for c in HEADERS if c in candidates.columns]].copy()
     frame["reason"] = frame["reason"].astype("object").map(REASON_LABELS).fillna(frame["reason"])
+    if "suspected_evasion" in frame.columns:
+        flags = frame["suspected_evasion"].astype("object")
+        frame["suspected_evasion"] = flags.map({True: "Có", False: "Không"}).astype("object")
     for column in frame.columns:
         if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
             frame[column] = defuse(frame[column])

@@ -39,6 +39,7 @@ class RunInfo:
     inputs: tuple[InputFile, ...]
     crosswalk: str | None = None  # crosswalk version, when one was used
     link: dict[str, Any] = field(default_factory=dict)  # link-stage diagnostics
+    registration: dict[str, Any] = field(default_factory=dict)  # eligibility.registration_report
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Manifest:
     inputs: tuple[InputFile, ...]
     accounting: Accounting
     link: dict[str, Any] = field(default_factory=dict)
+    registration: dict[str, Any] = field(default_factory=dict)
     files: tuple[ExportedFile, ...] = field(default_factory=tuple)
     changes: dict[str, int] | None = None  # entries per schema.Change, on a refresh
 

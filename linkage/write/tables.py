@@ -44,6 +44,8 @@ CANDIDATES = pa.schema(
         ("contribution_salary", pa.int64()),
         ("match_weight", pa.float64()),
         ("unpaid_monthly", pa.int64()),
+        ("tenure_days", pa.int32()),  # days on this payroll; null for annual returns
+        ("suspected_evasion", pa.bool_()),  # unregistered past the deadline + 60 days
         ("zone", pa.string()),
         ("unit_scheme", pa.string()),
         ("province_code", pa.string()),  # leading zeros kept: text in every file
