@@ -343,7 +343,13 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
 
     progress("deciding eligibility")
     dispositions = decide(payroll, linked.links, insured, businesses, rules)
-    employers = rank_employers(dispositions, businesses)
+    employers = rank_employers(
+        dispositions,
+        payroll,
+        businesses,
+        insured,
+        new_business_months=rules.policy.new_business_months,
+    )
     units = outreach_units(dispositions, crosswalk)
     candidates = int((dispositions["disposition"] == Disposition.CANDIDATE.value).sum())
     stage("eligibility", candidates=candidates)

@@ -334,6 +334,11 @@ EMPLOYERS: Final = pa.schema(
         ("unit_scheme", STRING),
         ("employer_tax_code", STRING),
         ("employer_name", STRING),  # from the business registry; null if unregistered
+        # any insured record under the employer's root tax code (else not registered with VSS)
+        ("registered_with_vss", pa.bool_()),
+        ("payroll_workers", pa.int64()),  # distinct workers on its payroll rows
+        ("registered_on", DATE),  # business registration date, when the registry has it
+        ("new_business", pa.bool_()),  # registered within [policy].new_business_months
         *[(reason.value, pa.int64()) for reason in CandidateReason],  # workers per reason
         ("candidates", pa.int64()),
         ("unpaid_monthly", pa.int64()),  # VND, estimated

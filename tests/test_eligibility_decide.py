@@ -366,7 +366,7 @@ def test_rank_employers_counts_and_ranks_per_district() -> None:
         {"employer_tax_code": "9999999999", "employer_root": "9999999999"},
     )
     result = decide(frame, links(), insured(), businesses(), RULES)
-    ranking = rank_employers(result, businesses())
+    ranking = rank_employers(result, frame, businesses(), insured(), new_business_months=12)
     assert list(ranking.columns) == schema_names()
     hanoi = ranking[ranking["district_code"] == "001"].iloc[0]
     assert (hanoi["uninsured"], hanoi["candidates"], hanoi["rank"]) == (2, 2, 1)
@@ -447,7 +447,9 @@ def test_empty_registries_and_empty_payroll() -> None:
     assert result["reason"].iloc[0] == CandidateReason.UNINSURED
     nothing = decide(schema.empty(schema.PAYROLL), links(), insured(), businesses(), RULES)
     assert len(nothing) == 0
-    assert rank_employers(nothing, businesses()).empty
+    empty_payroll = schema.empty(schema.PAYROLL)
+    ranked = rank_employers(nothing, empty_payroll, businesses(), insured(), new_business_months=12)
+    assert ranked.empty
 
 
 def _months(worker: dict[str, Any], *months: int, **row: Any) -> list[dict[str, Any]]:
@@ -490,3 +492,34 @@ def test_every_candidate_reason_has_a_severity() -> None:
     from linkage.eligibility.priority import SEVERITY
 
     assert set(SEVERITY) == set(CandidateReason)
+
+
+def test_employers_not_registered_with_vss_are_inspected_first() -> None:
+    # Two Hà Nội employers: the first owes more, but the second has no insured record at all
+    # under its root (not registered with VSS) and was registered last month.
+    unregistered = "0100109107"
+    registry = businesses(
+        {
+            "tax_code": unregistered,
+            "name": "Công ty Mới",
+            "province_code": "01",
+            "district_code": "001",
+            "registered_on": D(2025, 8, 15),
+        }
+    )
+    frame = payroll(
+        {"national_id": "001090077777", "monthly_income": 40_000_000},
+        {"national_id": "001090077778", "monthly_income": 40_000_000},
+        {"employer_tax_code": unregistered, "employer_root": unregistered},
+    )
+    records = insured({"si_code": "S9", "national_id": "001090099999"})  # one at EMPLOYER
+    result = decide(frame, links(), records, registry, RULES)
+    ranking = rank_employers(result, frame, registry, records, new_business_months=12)
+    hanoi = ranking[ranking["district_code"] == "001"].set_index("employer_tax_code")
+    assert hanoi.loc[unregistered, "rank"] == 1
+    assert not hanoi.loc[unregistered, "registered_with_vss"]
+    assert hanoi.loc[unregistered, "new_business"]
+    assert hanoi.loc[EMPLOYER, "unpaid_monthly"] > hanoi.loc[unregistered, "unpaid_monthly"]
+    assert (hanoi.loc[EMPLOYER, "rank"], hanoi.loc[EMPLOYER, "payroll_workers"]) == (2, 2)
+    assert hanoi.loc[EMPLOYER, "registered_with_vss"]
+    assert not hanoi.loc[EMPLOYER, "new_business"]  # no registration date: not known as new

@@ -83,7 +83,9 @@ def scenario(rejected: int = 1) -> dict:
         "payroll": frame,
         "dispositions": dispositions,
         "businesses": registry,
-        "employers": rank_employers(dispositions, registry),
+        "employers": rank_employers(
+            dispositions, frame, registry, insured(), new_business_months=12
+        ),
         "units": outreach_units(dispositions, None),
         "links": link_rows,
         "rejects": rejects,
@@ -219,7 +221,7 @@ def test_publish_with_no_candidates(tmp_path: Path) -> None:
     inputs.update(
         payroll=frame,
         dispositions=dispositions,
-        employers=rank_employers(dispositions, registry),
+        employers=rank_employers(dispositions, frame, registry, insured(), new_business_months=12),
         units=outreach_units(dispositions, None),
         run=RunInfo(**{**run.__dict__, "inputs": (InputFile("payroll", "p.csv", "a" * 64, 2),)}),
     )

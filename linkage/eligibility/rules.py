@@ -125,6 +125,7 @@ class Policy:
     under_declared_margin: float
     year_only_birth_month: int
     estimate_includes_employee_share: bool
+    new_business_months: int  # an employer registered this recently ranks higher
 
 
 @dataclass(frozen=True)
@@ -326,19 +327,21 @@ def _retirement(r: _Reader, document: Mapping[str, Any]) -> Retirement | None:
 def _policy(r: _Reader, document: Mapping[str, Any]) -> Policy | None:
     table = r.table(document, "policy", "")
     names = {"under_declared_margin", "year_only_birth_month", "estimate_includes_employee_share"}
+    names |= {"new_business_months"}
     r.check_keys(table, names, "policy")
     margin = r.value(table, "under_declared_margin", float, "policy")
     month = r.value(table, "year_only_birth_month", int, "policy", minimum=1)
     share = r.value(table, "estimate_includes_employee_share", bool, "policy")
+    new = r.value(table, "new_business_months", int, "policy", minimum=0)
     if margin is not None and margin > 1:
         r.fail("policy.under_declared_margin", f"{margin!r} must be between 0 and 1")
         margin = None
     if month is not None and month > 12:
         r.fail("policy.year_only_birth_month", f"{month!r} is not a month 1-12")
         month = None
-    if margin is None or month is None or share is None:
+    if margin is None or month is None or share is None or new is None:
         return None
-    return Policy(margin, month, share)
+    return Policy(margin, month, share, new)
 
 
 def load_rules(path: Path) -> RuleSet:
