@@ -322,6 +322,7 @@ UNITS: Final = pa.schema(
         ("district_name", STRING),
         ("new_province_code", STRING),  # 2025-07 scheme
         ("office", STRING),
+        ("office_placeholder", pa.bool_()),  # the generated default name, not yet checked
         ("crosswalk", STRING),  # crosswalk version used, null without one
     ]
 )

@@ -523,3 +523,41 @@ def test_employers_not_registered_with_vss_are_inspected_first() -> None:
     assert (hanoi.loc[EMPLOYER, "rank"], hanoi.loc[EMPLOYER, "payroll_workers"]) == (2, 2)
     assert hanoi.loc[EMPLOYER, "registered_with_vss"]
     assert not hanoi.loc[EMPLOYER, "new_business"]  # no registration date: not known as new
+
+
+@pytest.mark.parametrize(
+    ("ward", "unit", "zone"),
+    [
+        # Phường Sài Gòn (2025-07) came from Quận 1: its office, zone I under Decree 293/2025
+        ("26740", ("pre-2025", "79", "760"), "I"),
+        # Phường Hai Bà Trưng: all its wards from Hai Bà Trưng (007)
+        ("00256", ("pre-2025", "01", "007"), "I"),
+        # Phường Vĩnh Tuy straddles: two wards each from 007 and Hoàng Mai (008); the tie
+        # goes to the lower code
+        ("00283", ("pre-2025", "01", "007"), "I"),
+        # known only by its new province: stays in the 2025-07 province's unit
+        (None, ("2025-07", "79", "000"), "III"),
+    ],
+)
+def test_workplaces_in_the_2025_scheme_go_to_their_communes_office(ward, unit, zone) -> None:
+    new_scheme = "0312345678"
+    registry = businesses(
+        {
+            "tax_code": new_scheme,
+            "name": "Công ty Sài Gòn",
+            "province_code": "79",
+            "district_code": None,
+            "ward_code": ward,
+            "unit_scheme": "2025-07",
+        }
+    )
+    frame = payroll(
+        {
+            "employer_tax_code": new_scheme,
+            "employer_root": new_scheme,
+            "period": D(2026, 3, 1),
+        }
+    )
+    result = decide(frame, links(), insured(), registry, RULES).iloc[0]
+    assert (result["unit_scheme"], result["province_code"], result["district_code"]) == unit
+    assert result["zone"] == zone

@@ -270,5 +270,5 @@ def test_every_candidate_reason_and_list_column_has_a_vietnamese_label() -> None
     # every column of the office list is shown but the unit's own codes (the sheet is the
     # unit's), the keyed ID and the analysts' match weight
     hidden = {"candidate_id", "unit_scheme", "province_code", "district_code", "match_weight"}
-    hidden |= {"district_name", "new_province_code"}
+    hidden |= {"district_name", "new_province_code", "office_placeholder"}
     assert set(CANDIDATES.names) - hidden == set(HEADERS)

@@ -23,6 +23,10 @@ The order of tests, each applying only to rows no earlier test decided:
 13. linked match, active here                      -> insured_ok
 14. unlinked                                       -> candidate ``uninsured``
     (a match to a record of unknown status goes to ``review``)
+15. uninsured or lapsed, first seen on this employer's monthly payroll within the
+    registration deadline (Law 41 Art. 28(1): 30 days) -> excluded ``registration_window``;
+    still unregistered past the deadline and 60 more days (Art. 39(1)(a)) is suspected
+    evasion, ranked first among its reason. Annual periods tell no tenure: not assessed.
 
 Missing facts: a row that steps 10-14 would list as uninsured, lapsed or under-declared,
 but whose period, birth year (stated, on the linked record, or in its CCCD) or contract
@@ -38,7 +42,8 @@ date takes the linked insured record's, else the year its CCCD encodes; an unkno
 year, sex (men's later schedule), contract length or income never excludes (see missing
 facts above). Retirement age is
 reached in its month and excludes from the month after. Workers whose employer is absent
-from the registry stay candidates under the unknown unit ``00``/``000``.
+from the registry stay candidates under the unknown unit ``00``/``000``; workplaces coded by
+their 2025-07 commune go to the office of the pre-2025 district that gave it most wards.
 
 Then one outreach entry per (worker, employer root): the latest period decides; other
 candidate rows of the pair become excluded ``duplicate_entry``. Priorities rank candidates
@@ -64,6 +69,7 @@ from linkage.eligibility.priority import (
 )
 from linkage.eligibility.rules import FloatArray, RuleSet, period_days
 from linkage.errors import PipelineError
+from linkage.normalize.units import commune_districts, district_province
 from linkage.schema import (
     DISPOSITIONS,
     Band,
@@ -189,6 +195,23 @@ def _employers(payroll: pd.DataFrame, businesses: pd.DataFrame) -> pd.DataFrame:
         _strings(rows["unit_scheme"]).where(found).fillna(UnitScheme.PRE_2025.value)
     )
     return out
+
+
+def _outreach_units(employer: pd.DataFrame) -> pd.DataFrame:
+    """The outreach unit of each row: its employer's unit, a 2025-07 one routed to an office.
+
+    Offices still serve the pre-2025 districts (the crosswalk names them), so a workplace
+    coded by its 2025-07 commune goes to the district that gave the commune most of its
+    wards (``commune_districts``). One known only by its 2025-07 province stays there.
+    """
+    units = employer[["province_code", "district_code", "unit_scheme"]].copy()
+    new = (units["unit_scheme"] == UnitScheme.REFORM_2025.value).fillna(value=False)
+    district = employer["ward_code"].astype("object").map(commune_districts()).where(new)
+    routed = district.notna().to_numpy(dtype=bool)
+    units.loc[routed, "district_code"] = district[routed]
+    units.loc[routed, "province_code"] = district[routed].map(district_province)
+    units.loc[routed, "unit_scheme"] = UnitScheme.PRE_2025.value
+    return units
 
 
 def _ages(
@@ -464,9 +487,8 @@ def decide(
     salary = _floats(linked["contribution_salary"])
     unpaid = np.where(candidate, unpaid_contributions(reason, income, salary, p), np.nan)
     evasion &= candidate
-    priority = priorities(
-        employer, reason, evasion, unpaid, income, payroll["record_id"], candidate
-    )
+    units = _outreach_units(employer)
+    priority = priorities(units, reason, evasion, unpaid, income, payroll["record_id"], candidate)
 
     result = conform(
         pd.DataFrame(
@@ -481,9 +503,9 @@ def decide(
                 "si_status": linked["si_status"],
                 "contribution_salary": linked["contribution_salary"],
                 "employer_code": employer["employer_code"],
-                "province_code": employer["province_code"],
-                "district_code": employer["district_code"],
-                "unit_scheme": employer["unit_scheme"],
+                "province_code": units["province_code"],
+                "district_code": units["district_code"],
+                "unit_scheme": units["unit_scheme"],
                 "zone": pd.Series(zone, dtype="object"),
                 "unpaid_monthly": pd.array(np.round(unpaid), dtype="Int64"),
                 "tenure_days": pd.Series(tenure).astype("Int32"),

@@ -130,6 +130,8 @@ def outreach_units(dispositions: pd.DataFrame, crosswalk: Crosswalk | None) -> p
     )
     units["new_province_code"] = found.map(lambda u: u.new_province_code if u else None)
     units["office"] = found.map(lambda u: u.office if u else None)
+    default = found.map(lambda u: DEFAULT_OFFICE.format(district=u.name) if u else None)
+    units["office_placeholder"] = (units["office"] == default).where(units["office"].notna())
     units["crosswalk"] = crosswalk.version if crosswalk else None
     units.loc[units["district_code"] == UNKNOWN_DISTRICT, "office"] = None
     table = pa.Table.from_pandas(units, schema=UNITS, preserve_index=False)

@@ -182,6 +182,29 @@ def district_communes() -> dict[str, frozenset[str]]:
     return {district: frozenset(codes) for district, codes in communes.items()}
 
 
+@functools.cache
+def commune_districts() -> dict[str, str]:
+    """2025-07 commune code -> the pre-2025 district that gave it most of its wards.
+
+    The office that served that district serves the commune. A commune formed from wards of
+    several districts (308 of 3,321) goes to the one that gave most wards, the lowest code
+    on a tie (54); the few communes no old ward went into are absent.
+    """
+    wards = _reference().wards_legacy
+    counts: dict[str, dict[str, int]] = {}
+    for ward, communes in ward_communes().items():
+        district = wards.get(ward)
+        if district is None:
+            continue
+        for commune in communes:
+            given = counts.setdefault(commune, {})
+            given[district] = given.get(district, 0) + 1
+    return {
+        commune: min(given, key=lambda district: (-given[district], district))
+        for commune, given in counts.items()
+    }
+
+
 def commune_province(commune: str) -> str | None:
     """2025-07 province code of a 2025-07 commune (ward) code; None when unknown."""
     return _reference().wards_2025.get(commune)

@@ -39,6 +39,8 @@ REASON_LABELS: dict[str, str] = {
     CandidateReason.UNDER_DECLARED.value: "Đóng thấp hơn thu nhập",
     CandidateReason.REVIEW.value: "Cần xác minh",
 }
+# Beside an office name the crosswalk generated and nobody has checked yet.
+PLACEHOLDER = " (tên mặc định, chưa xác minh)"
 # A cell starting with one of these is read as a formula by spreadsheet programs.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -55,6 +57,9 @@ def sheet_frame(candidates: pd.DataFrame, *, masked: bool) -> pd.DataFrame:
     """The columns and headers of a district sheet, every text cell defused."""
     frame = candidates[[c for c in HEADERS if c in candidates.columns]].copy()
     frame["reason"] = frame["reason"].astype("object").map(REASON_LABELS).fillna(frame["reason"])
+    if "office_placeholder" in candidates.columns:
+        placeholder = candidates["office_placeholder"].fillna(value=False).astype(bool)
+        frame["office"] = frame["office"].where(~placeholder, frame["office"] + PLACEHOLDER)
     if "suspected_evasion" in frame.columns:
         flags = frame["suspected_evasion"].astype("object")
         frame["suspected_evasion"] = flags.map({True: "Có", False: "Không"}).astype("object")

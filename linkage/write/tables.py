@@ -53,6 +53,7 @@ CANDIDATES = pa.schema(
         ("district_name", pa.string()),
         ("new_province_code", pa.string()),
         ("office", pa.string()),
+        ("office_placeholder", pa.bool_()),  # office name is the crosswalk's default
         ("rule_set", pa.string()),
     ]
 )
