@@ -561,3 +561,18 @@ def test_workplaces_in_the_2025_scheme_go_to_their_communes_office(ward, unit, z
     result = decide(frame, links(), insured(), registry, RULES).iloc[0]
     assert (result["unit_scheme"], result["province_code"], result["district_code"]) == unit
     assert result["zone"] == zone
+
+
+def test_a_law_insuring_each_contract_lists_workers_active_elsewhere(tmp_path) -> None:
+    row = {"national_id": "001090088888"}
+    elsewhere = insured(
+        {"si_code": "S1", "national_id": "001090088888", "employer_tax_code": OTHER_EMPLOYER}
+    )
+    link = links({"record_id": "R000", "si_code": "S1"})
+    first_only = decide(payroll(row), link, elsewhere, businesses(), RULES).iloc[0]
+    assert first_only["reason"] == ExclusionReason.COVERED_ELSEWHERE
+    text = RULES_PATH.read_text(encoding="utf-8")
+    each = text.replace("first_contract_only = true", "first_contract_only = false")
+    every_contract = load_rules(edited_rules(tmp_path, each))
+    result = decide(payroll(row), link, elsewhere, businesses(), every_contract).iloc[0]
+    assert result["reason"] == CandidateReason.UNINSURED

@@ -17,7 +17,8 @@ The order of tests, each applying only to rows no earlier test decided:
 10. linked match, insured record suspended/stopped -> candidate ``lapsed``, unless the
    person holds another active insured record (same national ID) -> insured_ok
 11. linked match, active at another employer       -> excluded ``covered_elsewhere``
-   (Law 58 Art. 85: a worker with several contracts contributes under the first one)
+   (Law 58 Art. 85: a worker with several contracts contributes under the first one; a law
+   with ``first_contract_only = false`` insures each contract: ``uninsured`` here)
 12. linked match, active here, contribution salary below the zone's minimum wage or below
    margin * min(income, ceiling)                   -> candidate ``under_declared``
 13. linked match, active here                      -> insured_ok
@@ -303,7 +304,8 @@ def _coverage(
         (band == Band.REVIEW.value, CandidateReason.REVIEW),
         (lapsed & ~other_active, CandidateReason.LAPSED),
         (lapsed, None),
-        (active & ~here, ExclusionReason.COVERED_ELSEWHERE),
+        (active & ~here & p.first_contract_only, ExclusionReason.COVERED_ELSEWHERE),
+        (active & ~here, CandidateReason.UNINSURED),  # insured under each contract: not here
         (active & under, CandidateReason.UNDER_DECLARED),
         (active, None),
         (match, CandidateReason.REVIEW),  # linked to a record of unknown status: a clerk decides

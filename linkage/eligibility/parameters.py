@@ -21,6 +21,7 @@ class RowParameters:
     foreign_covered: np.ndarray  # bool: foreign nationals are compulsory
     foreign_min_contract_months: FloatArray
     min_working_age_months: FloatArray
+    first_contract_only: np.ndarray  # bool: several contracts insure under the first only
     registration_days: FloatArray
     evasion_after_days: FloatArray
     part_time_exclusion: np.ndarray  # bool
@@ -115,6 +116,7 @@ def parameters(
             law, lambda x: float(x.foreign_min_contract_months)
         ),
         min_working_age_months=rules.law.values(law, lambda x: 12.0 * x.min_working_age),
+        first_contract_only=rules.law.values(law, lambda x: float(x.first_contract_only)) == 1.0,
         registration_days=rules.law.values(law, lambda x: float(x.registration_days)),
         evasion_after_days=rules.law.values(law, lambda x: float(x.evasion_after_days)),
         part_time_exclusion=rules.law.values(law, lambda x: float(x.part_time_low_wage_exclusion))

@@ -53,6 +53,9 @@ class Law:
     min_working_age: int
     contribution_ceiling_multiple: int
     part_time_low_wage_exclusion: bool
+    # a worker with labour contracts at several employers is insured under the first one
+    # only (Law 58 Art. 85(4)); false: under each contract
+    first_contract_only: bool
     registration_days: int  # the employer registers a new worker within this many days
     evasion_after_days: int  # ... and is evading when still not registered this much later
 
@@ -232,12 +235,15 @@ def _law(r: _Reader, entry: dict[str, Any], where: str) -> Law | None:
     }
     part_time = r.value(entry, "part_time_low_wage_exclusion", bool, where)
     foreign = r.value(entry, "foreign_workers_covered", bool, where)
-    if name is None or part_time is None or foreign is None or None in ints.values():
+    first = r.value(entry, "first_contract_only", bool, where)
+    flags = (part_time, foreign, first)
+    if name is None or None in flags or None in ints.values():
         return None
     return Law(
         name=name,
-        part_time_low_wage_exclusion=part_time,
-        foreign_workers_covered=foreign,
+        part_time_low_wage_exclusion=bool(part_time),
+        foreign_workers_covered=bool(foreign),
+        first_contract_only=bool(first),
         **ints,  # type: ignore[arg-type]
     )
 
