@@ -42,6 +42,7 @@ from linkage.normalize import (
     normalize_businesses,
     normalize_insured,
     normalize_payroll,
+    per_month,
     reject_duplicates,
 )
 from linkage.privacy import key_from_environment, load_key
@@ -136,6 +137,10 @@ def load_source(
     nulled: Counter[str] = Counter()
     for batch in reader:
         rows, batch_rejects, batch_nulled = normalizer(batch, mapping.vocabularies)
+        if source is Source.PAYROLL and mapping.income == "period_total":
+            rows["monthly_income"] = per_month(
+                rows["monthly_income"], rows["period"], rows["period_end"]
+            )
         nulled.update(batch_nulled)
         parts.append(rows)
         rejects.append(batch_rejects)

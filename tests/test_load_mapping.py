@@ -143,6 +143,8 @@ retired = ["Nghỉ hưu"]
         ("[payroll.columns]\nfull_name = 'Họ tên'\n", "must be a non-empty list"),
         ("[payroll.columns]\nperiod = ['full_name']\n", "already claimed by column 'full_name'"),
         ("[payroll\n", "not valid TOML"),
+        ("[payroll]\nincome = 'yearly'\n", "'yearly' is not one of ['monthly', 'period_total']"),
+        ("[insured]\nincome = 'monthly'\n", "must hold only a [insured.columns] table"),
     ],
 )
 def test_single_problems(tmp_path, content, expected):
@@ -156,3 +158,35 @@ def test_single_problems(tmp_path, content, expected):
 def test_missing_mapping_file(tmp_path):
     with pytest.raises(ConfigError, match="cannot read mapping file"):
         load_mapping(tmp_path / "absent.toml")
+
+
+def test_income_basis_defaults_to_monthly(mapping, tmp_path):
+    assert mapping.income == "monthly"
+    text = DEFAULT_MAPPING.read_text(encoding="utf-8")
+    annual = text.replace('income = "monthly"', 'income = "period_total"')
+    assert annual != text
+    path = tmp_path / "m.toml"
+    path.write_text(annual, encoding="utf-8")
+    assert load_mapping(path).income == "period_total"
+
+
+def test_period_totals_are_read_as_monthly_income(mapping, tmp_path):
+    from dataclasses import replace
+
+    from linkage.pipeline import load_source
+    from linkage.schema import Source
+
+    path = tmp_path / "payroll.csv"
+    path.write_text(
+        "record_id,employer_tax_code,full_name,period,contract_months,monthly_income\n"
+        "R1,0100109106,Nguyễn Văn An,2024,12,120000000\n"  # the year's total
+        "R2,0100109106,Trần Thị Bình,2024-07,12,9000000\n",  # a month
+        encoding="utf-8",
+    )
+
+    def income(basis: str) -> list[int]:
+        table = load_source(path, Source.PAYROLL, replace(mapping, income=basis), batch_rows=10)
+        return list(table.rows["monthly_income"])
+
+    assert income("monthly") == [120_000_000, 9_000_000]
+    assert income("period_total") == [10_000_000, 9_000_000]

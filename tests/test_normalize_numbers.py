@@ -1,11 +1,13 @@
 """Numbers: VND amounts and contract months."""
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkage.normalize import amounts, months
+from linkage.normalize import amounts, months, per_month
 from linkage.normalize.numbers import INDEFINITE_MONTHS, parse_amount
 
 
@@ -104,3 +106,31 @@ def test_vectorized_equals_reference_loop(values):
 def test_arbitrary_text_never_raises(text):
     amounts(pd.Series([text]))
     months(pd.Series([text]))
+
+
+@pytest.mark.parametrize(
+    ("total", "start", "end", "monthly"),
+    [
+        (120_000_000, dt.date(2024, 1, 1), dt.date(2024, 12, 31), 10_000_000),  # a year
+        (9_000_000, dt.date(2024, 1, 1), dt.date(2024, 3, 31), 3_000_000),  # a quarter
+        (5_000_000, dt.date(2024, 7, 1), dt.date(2024, 7, 31), 5_000_000),  # a month
+        (None, dt.date(2024, 1, 1), dt.date(2024, 12, 31), None),  # unknown amount
+        (12_000_000, None, dt.date(2024, 12, 31), None),  # unknown period
+    ],
+)
+def test_period_totals_per_month(total, start, end, monthly):
+    cell = per_month(pd.Series([total]), pd.Series([start]), pd.Series([end])).iloc[0]
+    assert (None if pd.isna(cell) else cell) == monthly
+
+
+@settings(max_examples=200)
+@given(
+    st.integers(min_value=0, max_value=10**10),
+    st.integers(min_value=1, max_value=24),
+)
+def test_per_month_times_months_gives_the_total_back(total, span):
+    start = dt.date(2024, 1, 1)
+    end_month = start.month + span - 1
+    end = dt.date(2024 + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1)
+    monthly = per_month(pd.Series([total]), pd.Series([start]), pd.Series([end])).iloc[0]
+    assert abs(monthly * span - total) <= span / 2

@@ -34,6 +34,9 @@ REQUIRED_VOCABULARIES: Final[dict[str, frozenset[str] | None]] = {
 }
 
 
+INCOME_BASES: Final = ("monthly", "period_total")
+
+
 @dataclass(frozen=True)
 class SourceMapping:
     """Header spellings per source column and value spellings per vocabulary.
@@ -48,6 +51,9 @@ class SourceMapping:
     columns: dict[Source, dict[str, tuple[str, ...]]]
     vocabularies: dict[str, dict[str, tuple[str, ...]]]
     path: Path | None = None
+    # What the payroll income column holds: "monthly", or "period_total" (the total over
+    # the row's period, as in an annual finalization: the year's income).
+    income: str = "monthly"
 
     def header_lookup(self, source: Source) -> dict[str, str]:
         """Folded header spelling -> canonical column, for one source."""
@@ -93,9 +99,13 @@ def parse_mapping(document: Mapping[str, Any], path: Path) -> SourceMapping:
         for source in Source
     }
     vocabularies = _parse_vocabularies(document.get("vocabularies", {}), path, problems)
+    payroll = document.get(Source.PAYROLL.value, {})
+    income = payroll.get("income", "monthly") if isinstance(payroll, dict) else "monthly"
+    if income not in INCOME_BASES:
+        problems.append(f"{path}[payroll].income: {income!r} is not one of {list(INCOME_BASES)}")
     if problems:
         raise ConfigError(problems)
-    return SourceMapping(columns=columns, vocabularies=vocabularies, path=path)
+    return SourceMapping(columns=columns, vocabularies=vocabularies, path=path, income=income)
 
 
 def _spellings(value: Any, where: str, problems: list[str]) -> tuple[str, ...] | None:
@@ -115,8 +125,10 @@ def _parse_columns(
 ) -> dict[str, tuple[str, ...]]:
     where = f"{path}[{source.value}]"
     known = RAW_REQUIRED[source] + RAW_OPTIONAL[source]
-    if not isinstance(table, dict) or set(table) - {"columns"}:
-        problems.append(f"{where}: must hold only a [{source.value}.columns] table")
+    settings = {"columns", "income"} if source is Source.PAYROLL else {"columns"}
+    if not isinstance(table, dict) or set(table) - settings:
+        allowed = " and income" if source is Source.PAYROLL else ""
+        problems.append(f"{where}: must hold only a [{source.value}.columns] table{allowed}")
         return {c: (c,) for c in known}
     columns = table.get("columns", {})
     if not isinstance(columns, dict):

@@ -17,7 +17,7 @@ from linkage.normalize.ids import (
     tax_codes,
 )
 from linkage.normalize.names import clean_name, name_keys
-from linkage.normalize.numbers import amounts, months
+from linkage.normalize.numbers import amounts, months, per_month
 from linkage.normalize.surnames import surname_share, surname_shares
 from linkage.normalize.tables import (
     VOCABULARY_NAMES,
@@ -49,6 +49,7 @@ __all__ = [
     "normalize_businesses",
     "normalize_insured",
     "normalize_payroll",
+    "per_month",
     "periods",
     "person_tax_codes",
     "pre2025_districts",

@@ -128,3 +128,17 @@ def months(values: pd.Series) -> pd.Series:
         Arrow int16 Series; null when blank or invalid (negative, fractional, > 1200).
     """
     return map_unique(values, parse_months, pa.int16())
+
+
+def per_month(total: pd.Series, start: pd.Series, end: pd.Series) -> pd.Series:
+    """A period's total amount as a monthly one: total / calendar months start..end.
+
+    For payroll whose income column holds the period's total (an annual finalization: the
+    year's income). Null where the amount or either date is unknown.
+    """
+    first = pd.to_datetime(start.astype("object"), errors="coerce")
+    last = pd.to_datetime(end.astype("object"), errors="coerce")
+    months = (last.dt.year - first.dt.year) * 12 + (last.dt.month - first.dt.month) + 1
+    amount = pd.to_numeric(total.astype("object"), errors="coerce")
+    monthly = (amount / months.where(months > 0)).round()
+    return monthly.astype("Int64").astype(pd.ArrowDtype(pa.int64()))
