@@ -576,3 +576,22 @@ def test_a_law_insuring_each_contract_lists_workers_active_elsewhere(tmp_path) -
     every_contract = load_rules(edited_rules(tmp_path, each))
     result = decide(payroll(row), link, elsewhere, businesses(), every_contract).iloc[0]
     assert result["reason"] == CandidateReason.UNINSURED
+
+
+def test_a_bonus_month_is_no_under_declaration() -> None:
+    # Three months at one employer, SI base 9M; August carries a Tết-style bonus (30M).
+    worker = {"national_id": "001090099999"}
+    incomes = {6: 10_000_000, 7: 10_000_000, 8: 30_000_000}
+    rows = [{**worker, "period": D(2025, m, 1), "monthly_income": v} for m, v in incomes.items()]
+    record = insured({"si_code": "S1", "national_id": "001090099999", "contribution_salary": 9e6})
+    link = links(*({"record_id": f"R{i:03d}", "si_code": "S1"} for i in range(3)))
+    result = decide(payroll(*rows), link, record, businesses(), RULES)
+    assert list(result["disposition"]) == [OK, OK, OK]  # 9M >= 0.7 x the 10M median month
+    # a base well below the typical month is still under-declared, once
+    low = insured({"si_code": "S1", "national_id": "001090099999", "contribution_salary": 5e6})
+    result = decide(payroll(*rows), link, low, businesses(), RULES)
+    assert list(result["reason"]) == [
+        ExclusionReason.DUPLICATE_ENTRY,
+        ExclusionReason.DUPLICATE_ENTRY,
+        CandidateReason.UNDER_DECLARED,
+    ]

@@ -21,6 +21,8 @@ The order of tests, each applying only to rows no earlier test decided:
    with ``first_contract_only = false`` insures each contract: ``uninsured`` here)
 12. linked match, active here, contribution salary below the zone's minimum wage or below
    margin * min(income, ceiling)                   -> candidate ``under_declared``
+   (income: the worker's median month here once three months are seen, so a Tết or
+   13th-month bonus is no under-declaration)
 13. linked match, active here                      -> insured_ok
 14. unlinked                                       -> candidate ``uninsured``
     (a match to a record of unknown status goes to ``review``)
@@ -54,7 +56,7 @@ within each outreach unit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -87,6 +89,7 @@ _DECIDED_WITH_FACTS = (
     CandidateReason.LAPSED,
     CandidateReason.UNDER_DECLARED,
 )
+_SMOOTHING_MONTHS = 3  # months of a worker at an employer before their median income is used
 UNKNOWN_PROVINCE = "00"  # outreach unit of workers whose employer is not in the registry
 UNKNOWN_DISTRICT = "000"  # also the district of employers registered without a district
 
@@ -279,6 +282,7 @@ def _coverage(
     linked: pd.DataFrame,
     insured: pd.DataFrame,
     p: RowParameters,
+    income: FloatArray,
     margin: float,
 ) -> np.ndarray:
     """Candidate reason per row as if eligible; None where the row is insured and declared."""
@@ -289,7 +293,6 @@ def _coverage(
         "national_id"
     ].isin(active_ids).to_numpy(dtype=bool)
     salary = _floats(linked["contribution_salary"])
-    income = _floats(payroll["monthly_income"])
     wage_cap = np.where(np.isnan(income), np.inf, np.fmin(income, p.ceiling))
     under = (salary < p.floor) | (salary < margin * wage_cap)
     match = band == Band.MATCH.value
@@ -360,13 +363,25 @@ def _entry_keys(payroll: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
     return person + "@" + _employer_roots(payroll).fillna("")
 
 
-def _tenure(payroll: pd.DataFrame, linked: pd.DataFrame) -> tuple[FloatArray, np.ndarray]:
-    """Days on this employer's payroll by the end of each row's period, and whether exact.
+class Employment(NamedTuple):
+    """What the (worker, employer root) pair's rows together tell, aligned with the rows."""
 
-    Counted from the first period the (worker, employer root) pair appears in, when all its
-    periods are monthly (NaN otherwise: an annual return says nothing of a start date). It
-    is exact only when that first period is later than the file's first month: a worker
-    seen from the start may have been employed long before, so the count is a lower bound.
+    tenure: FloatArray  # days on this payroll by the end of the row's period; NaN unknown
+    exact: np.ndarray  # bool: the pair starts after the file's first month (a new hire)
+    income: FloatArray  # typical monthly income: bonus months smoothed out
+
+
+def _employment(payroll: pd.DataFrame, linked: pd.DataFrame) -> Employment:
+    """Tenure and typical income of each row's worker at its employer.
+
+    Tenure counts from the first period the pair appears in, when all its periods are
+    monthly (NaN otherwise: an annual return says nothing of a start date). It is exact only
+    when that first period is later than the file's first month: a worker seen from the
+    start may have been employed long before, so the count is a lower bound.
+
+    Typical income is the median over the pair's months when it has at least
+    ``_SMOOTHING_MONTHS``: a Tết or 13th-month bonus lifts one month's taxable income, not
+    the SI base, and would otherwise read as under-declaration. Else the row's own income.
     """
     start = period_days(payroll["period"]).astype(np.float64)
     end = period_days(payroll["period_end"]).astype(np.float64)
@@ -379,6 +394,7 @@ def _tenure(payroll: pd.DataFrame, linked: pd.DataFrame) -> tuple[FloatArray, np
             "root": _employer_roots(payroll).fillna("").to_numpy(dtype=object),
             "start": np.where(known, start, np.nan),
             "monthly": monthly,
+            "income": np.where(monthly, _floats(payroll["monthly_income"]), np.nan),
         }
     )
     grouped = pairs.groupby(["worker", "root"], sort=False)
@@ -386,7 +402,11 @@ def _tenure(payroll: pd.DataFrame, linked: pd.DataFrame) -> tuple[FloatArray, np
     all_monthly = grouped["monthly"].transform("all").to_numpy(dtype=bool)
     tenure = np.where(all_monthly, end - first + 1, np.nan)
     file_start = np.nanmin(np.where(monthly, start, np.nan)) if monthly.any() else np.nan
-    return tenure, all_monthly & (first > file_start)
+    months = grouped["income"].transform("count").to_numpy()
+    median = grouped["income"].transform("median").to_numpy(dtype=np.float64)
+    own = _floats(payroll["monthly_income"])
+    typical = np.where(monthly & (months >= _SMOOTHING_MONTHS), median, own)
+    return Employment(tenure, all_monthly & (first > file_start), typical)
 
 
 def _duplicates(
@@ -447,13 +467,14 @@ def decide(
     linked = _linked(payroll, links, insured)
     employer = _employers(payroll, businesses)
     zone = zones_of(rules, period, employer)
-    income = _floats(payroll["monthly_income"])
+    employment = _employment(payroll, linked)
+    income = employment.income
     p = parameters(rules, period, zone, _floats(payroll["contract_months"]))
 
     excluded = _exclusions(
         payroll, linked, rules, period, p, employer["closed"].to_numpy(dtype=bool)
     )
-    coverage = _coverage(payroll, linked, insured, p, rules.policy.under_declared_margin)
+    coverage = _coverage(payroll, linked, insured, p, income, rules.policy.under_declared_margin)
     reason = np.where(pd.isna(excluded), coverage, excluded)
     elsewhere = coverage == ExclusionReason.COVERED_ELSEWHERE.value
     disposition = np.select(
@@ -475,7 +496,7 @@ def decide(
     reason[to_review] = CandidateReason.REVIEW.value
     # Registration (Law 41 Art. 28-39): a worker first seen within the deadline is not yet
     # owed; one still unregistered past the deadline and the evasion window is graded first.
-    tenure, exact = _tenure(payroll, linked)
+    tenure, exact = employment.tenure, employment.exact
     unregistered = np.isin(reason, [CandidateReason.UNINSURED.value, CandidateReason.LAPSED.value])
     window = unregistered & exact & (tenure <= p.registration_days)
     disposition[window] = Disposition.EXCLUDED.value
