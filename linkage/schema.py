@@ -102,6 +102,7 @@ class ExclusionReason(StrEnum):
     # contracts contributes under the first one signed, so this employer owes nothing here
     COVERED_ELSEWHERE = "covered_elsewhere"
     PART_TIME_LOW_WAGE = "part_time_low_wage"
+    PROBATION = "probation"  # a probation contract, where the law leaves it out
     DUPLICATE_ENTRY = "duplicate_entry"  # same worker and employer already listed
     # first seen on this employer's monthly payroll within the registration deadline (30
     # days, Law 41 Art. 28(1)): not yet a violation
@@ -131,6 +132,13 @@ class BusinessStatus(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     CLOSED = "closed"
+
+
+class ContractType(StrEnum):
+    """Canonical kinds of a payroll row's contract (optional ``contract_type`` vocabulary)."""
+
+    LABOUR = "labour"
+    PROBATION = "probation"  # a probation contract: no compulsory SI under Decree 158/2025
 
 
 class UnitScheme(StrEnum):
@@ -176,6 +184,7 @@ RAW_OPTIONAL: Final[dict[Source, tuple[str, ...]]] = {
         "nationality",
         "id_birth_year",
         "id_gender",
+        "contract_type",
     ),
     Source.INSURED: ("national_id", "id_birth_year", "id_gender"),
 }
@@ -223,6 +232,7 @@ PAYROLL: Final = pa.schema(
         ("period_end", DATE),  # its last day: age and the law in force are judged here
         ("period_precision", STRING),  # "month" | "quarter" | "year"
         ("contract_months", pa.int16()),  # 0 = no labour contract
+        ("contract_type", STRING),  # ContractType value; null when the source does not say
         ("monthly_income", pa.int64()),  # VND
         *PROVENANCE,
     ]

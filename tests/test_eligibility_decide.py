@@ -595,3 +595,17 @@ def test_a_bonus_month_is_no_under_declaration() -> None:
         ExclusionReason.DUPLICATE_ENTRY,
         CandidateReason.UNDER_DECLARED,
     ]
+
+
+def test_probation_contracts_are_out_from_decree_158() -> None:
+    probation = {"contract_type": "probation", "contract_months": 2}
+    before = decide(
+        payroll({**probation, "period": D(2025, 6, 1)}), links(), insured(), businesses(), RULES
+    )
+    after = decide(
+        payroll({**probation, "period": D(2025, 7, 1)}), links(), insured(), businesses(), RULES
+    )
+    assert before["reason"].iloc[0] == CandidateReason.UNINSURED  # Law 58: no such exclusion
+    assert after["reason"].iloc[0] == ExclusionReason.PROBATION
+    labour = decide(payroll({"contract_type": "labour"}), links(), insured(), businesses(), RULES)
+    assert labour["reason"].iloc[0] == CandidateReason.UNINSURED

@@ -117,6 +117,7 @@ def test_payroll_good_row(arrow):
         "birth_date",
         "gender",
         "nationality",
+        "contract_type",
     }
     assert set(nulled.values()) == {0}
 
@@ -362,3 +363,25 @@ def test_empty_input():
     assert table.empty
     assert rejects.empty
     assert list(table.columns) == PAYROLL.names
+
+
+def test_contract_type_read_only_where_the_mapping_has_its_vocabulary():
+    rows = [
+        {**PAYROLL_OK, "record_id": f"R{i}", "contract_type": v}
+        for i, v in enumerate(["Thử việc", "HĐLĐ", "hợp đồng khoán", ""])
+    ]
+    vocabularies = {
+        **VOCABULARIES,
+        "contract_type": {"probation": ["Thử việc"], "labour": ["HĐLĐ"]},
+    }
+    raw = raw_table(Source.PAYROLL, rows)
+    table, _, nulled = normalize_payroll(raw, vocabularies, today=TODAY)
+    assert [None if pd.isna(v) else v for v in table["contract_type"]] == [
+        "probation",
+        "labour",
+        None,  # an unknown word is blanked and counted, the row kept
+        None,
+    ]
+    assert nulled["contract_type"] == 1
+    table, _, _ = normalize_payroll(raw, VOCABULARIES, today=TODAY)  # no vocabulary
+    assert table["contract_type"].isna().all()

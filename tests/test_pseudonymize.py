@@ -80,6 +80,7 @@ def test_a_pseudonymized_row_keeps_its_id_kind_year_and_sex():
             "nationality": [None],
             "id_birth_year": ["1990"],
             "id_gender": ["M"],
+            "contract_type": [None],
             "source_file": ["p.csv"],
             "source_line": [2],
         }

@@ -10,7 +10,9 @@ The order of tests, each applying only to rows no earlier test decided:
 6. foreign national, before foreign workers were covered (Decree 143/2018: 2018-12-01)
                                                    -> excluded ``foreign_not_covered``;
    foreign national, contract < foreign minimum    -> excluded ``foreign_short_contract``
-7. contract < minimum contract months              -> excluded ``short_contract``
+7. contract < minimum contract months              -> excluded ``short_contract``;
+   a probation contract, where the law leaves it out (Decree 158/2025, from 2025-07-01,
+   when the payroll says so)                       -> excluded ``probation``
 8. law excludes low-wage part-time work and income < reference level
                                                    -> excluded ``part_time_low_wage``
 9. linked in the review band                       -> candidate ``review``
@@ -77,6 +79,7 @@ from linkage.schema import (
     DISPOSITIONS,
     Band,
     CandidateReason,
+    ContractType,
     Disposition,
     ExclusionReason,
     UnitScheme,
@@ -257,6 +260,7 @@ def _exclusions(
         _objects(linked["si_status"]) == "pensioner"
     )
     contract = _floats(payroll["contract_months"])
+    probation = _equals(payroll["contract_type"], ContractType.PROBATION.value)
     income = _floats(payroll["monthly_income"])
     nationality = _strings(payroll["nationality"]).str.upper()
     foreign = ((nationality != "VN") & nationality.notna()).fillna(value=False).to_numpy(bool)
@@ -272,6 +276,7 @@ def _exclusions(
             ExclusionReason.FOREIGN_SHORT_CONTRACT,
         ),
         (contract < p.min_contract_months, ExclusionReason.SHORT_CONTRACT),
+        (probation & p.probation_excluded, ExclusionReason.PROBATION),
         (p.part_time_exclusion & (income < p.reference_level), ExclusionReason.PART_TIME_LOW_WAGE),
     ]
     return _first(tests, None)

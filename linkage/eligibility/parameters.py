@@ -22,6 +22,7 @@ class RowParameters:
     foreign_min_contract_months: FloatArray
     min_working_age_months: FloatArray
     first_contract_only: np.ndarray  # bool: several contracts insure under the first only
+    probation_excluded: np.ndarray  # bool
     registration_days: FloatArray
     evasion_after_days: FloatArray
     part_time_exclusion: np.ndarray  # bool
@@ -117,6 +118,7 @@ def parameters(
         ),
         min_working_age_months=rules.law.values(law, lambda x: 12.0 * x.min_working_age),
         first_contract_only=rules.law.values(law, lambda x: float(x.first_contract_only)) == 1.0,
+        probation_excluded=rules.law.values(law, lambda x: float(x.probation_excluded)) == 1.0,
         registration_days=rules.law.values(law, lambda x: float(x.registration_days)),
         evasion_after_days=rules.law.values(law, lambda x: float(x.evasion_after_days)),
         part_time_exclusion=rules.law.values(law, lambda x: float(x.part_time_low_wage_exclusion))

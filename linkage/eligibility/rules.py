@@ -56,6 +56,7 @@ class Law:
     # a worker with labour contracts at several employers is insured under the first one
     # only (Law 58 Art. 85(4)); false: under each contract
     first_contract_only: bool
+    probation_excluded: bool  # a probation contract carries no compulsory SI
     registration_days: int  # the employer registers a new worker within this many days
     evasion_after_days: int  # ... and is evading when still not registered this much later
 
@@ -236,7 +237,8 @@ def _law(r: _Reader, entry: dict[str, Any], where: str) -> Law | None:
     part_time = r.value(entry, "part_time_low_wage_exclusion", bool, where)
     foreign = r.value(entry, "foreign_workers_covered", bool, where)
     first = r.value(entry, "first_contract_only", bool, where)
-    flags = (part_time, foreign, first)
+    probation = r.value(entry, "probation_excluded", bool, where)
+    flags = (part_time, foreign, first, probation)
     if name is None or None in flags or None in ints.values():
         return None
     return Law(
@@ -244,6 +246,7 @@ def _law(r: _Reader, entry: dict[str, Any], where: str) -> Law | None:
         part_time_low_wage_exclusion=bool(part_time),
         foreign_workers_covered=bool(foreign),
         first_contract_only=bool(first),
+        probation_excluded=bool(probation),
         **ints,  # type: ignore[arg-type]
     )
 

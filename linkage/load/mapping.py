@@ -20,6 +20,7 @@ from linkage.schema import (
     RAW_OPTIONAL,
     RAW_REQUIRED,
     BusinessStatus,
+    ContractType,
     Gender,
     InsuredStatus,
     Source,
@@ -31,6 +32,10 @@ REQUIRED_VOCABULARIES: Final[dict[str, frozenset[str] | None]] = {
     "insured_status": frozenset(InsuredStatus),
     "business_status": frozenset(BusinessStatus),
     "nationality": None,
+}
+# Vocabularies a mapping may leave out: the column they read is optional.
+OPTIONAL_VOCABULARIES: Final[dict[str, frozenset[str] | None]] = {
+    "contract_type": frozenset(ContractType),
 }
 
 
@@ -175,7 +180,7 @@ def _parse_vocabularies(
         if not isinstance(values, dict) or not values:
             problems.append(f"{key}: must be a non-empty table of value = [spellings]")
             continue
-        allowed = REQUIRED_VOCABULARIES.get(name)
+        allowed = (REQUIRED_VOCABULARIES | OPTIONAL_VOCABULARIES).get(name)
         vocabulary: dict[str, tuple[str, ...]] = {}
         owner: dict[str, str] = {}
         for value, listed in values.items():

@@ -189,6 +189,10 @@ def normalize_payroll(
     gender = map_vocabulary(raw["gender"], gender_vocabulary).canonical
     nationality = map_vocabulary(raw["nationality"], nationality_vocabulary).canonical
     nationality = nationality.where(~is_blank(raw["nationality"]), DEFAULT_NATIONALITY)
+    # optional: a mapping without the vocabulary reads no contract type
+    contract_type = map_vocabulary(
+        raw["contract_type"], vocabularies.get("contract_type", {})
+    ).canonical
     nulled = {
         "employer_tax_code": nulled_mask(raw["employer_tax_code"], employer),
         "period": nulled_mask(raw["period"], period["period"]),
@@ -199,6 +203,7 @@ def normalize_payroll(
         "birth_date": births["invalid"].to_numpy(dtype=bool),
         "gender": nulled_mask(raw["gender"], gender),
         "nationality": nulled_mask(raw["nationality"], nationality),
+        "contract_type": nulled_mask(raw["contract_type"], contract_type),
     }
     columns: dict[str, object] = {
         "record_id": map_unique(raw["record_id"], lambda v: v.strip() or None, pa.string()),
@@ -212,6 +217,7 @@ def normalize_payroll(
         "nationality": nationality,
         **{name: period[name] for name in period.columns},
         "contract_months": contract,
+        "contract_type": contract_type,
         "monthly_income": income,
     }
     return _finish(columns, raw, checks, nulled, PAYROLL, source)
