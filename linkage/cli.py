@@ -191,6 +191,23 @@ def _foreign(folder: Path) -> bool:
     return any(folder.iterdir()) and not (folder / "sample_meta.json").exists()
 
 
+def _run_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--run`` and ``--config`` of the tools that read a finished run."""
+    function = click.option(
+        "--config",
+        "config_path",
+        type=existing_file,
+        help="The run's configuration (TOML), for its thresholds and rules. Default: "
+        "configs/default.toml.",
+    )(function)
+    return click.option(
+        "--run",
+        "run_dir",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="A run's output folder. Default: [output].dir of the configuration.",
+    )(function)
+
+
 def _world_options(rows: int, minimum: int, seed: int) -> Callable[..., Any]:
     """``--payroll-rows`` and ``--seed`` of a command that generates a world."""
 
@@ -341,22 +358,21 @@ def bench(payroll_rows: int, seed: int, peer: str | None, out: Path) -> None:
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.option("--record-id", required=True, help="The payroll row to explain.")
-@click.option(
-    "--run",
-    "run_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A run's output folder. Default: [output].dir of the configuration.",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=existing_file,
-    help="The run's configuration (TOML). Default: configs/default.toml.",
-)
+@_run_options
 @click.option("--top", type=click.IntRange(min=1), default=3, show_default=True)
 @click.option("--show-pii", is_flag=True, help="Show names, birth dates and IDs of both sides.")
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw the best candidate's waterfall to this .png or .html (charts extra).",
+)
 def explain(
-    record_id: str, run_dir: Path | None, config_path: Path | None, top: int, show_pii: bool
+    record_id: str,
+    run_dir: Path | None,
+    config_path: Path | None,
+    top: int,
+    show_pii: bool,
+    chart: Path | None,
 ) -> None:
     """Why a payroll row matched: its best candidates, comparison by comparison."""
     from linkage.explain import explain as waterfall
@@ -364,9 +380,56 @@ def explain(
     with _user_errors():
         config = _load(config_path, None, None, None, None)
         text = waterfall(
-            run_dir or config.output.dir, record_id, config, top=top, show_pii=show_pii
+            run_dir or config.output.dir,
+            record_id,
+            config,
+            top=top,
+            show_pii=show_pii,
+            chart=chart,
         )
     click.echo(text)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@_run_options
+@click.option(
+    "--labels",
+    type=existing_file,
+    help="Truth links (CSV or Parquet with record_id, si_code): adds precision and recall.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .html to write. Default: report.html in the run's folder.",
+)
+@click.option(
+    "--districts",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Districts shown in the list-size chart, largest first.",
+)
+def report(
+    run_dir: Path | None,
+    labels: Path | None,
+    out_file: Path | None,
+    config_path: Path | None,
+    districts: int,
+) -> None:
+    """One offline HTML page of a run's charts and their numbers (charts extra)."""
+    from linkage.report import write_report
+
+    with _user_errors():
+        config = _load(config_path, None, None, None, None)
+        written = write_report(
+            run_dir or config.output.dir,
+            config,
+            out=out_file,
+            labels=labels,
+            districts=districts,
+        )
+    click.echo(f"report: {written}")
 
 
 @main.command(epilog=EXIT_CODES_HELP)
@@ -405,7 +468,7 @@ def diff(run_a: Path, run_b: Path, out_file: Path | None) -> None:
     "--truth",
     type=existing_file,
     required=True,
-    help="True links: CSV or Parquet with record_id and si_code.",
+    help="True links: CSV or Parquet with record_id and si_code; or labels from `review import`.",
 )
 @click.option(
     "--candidates-truth",
@@ -428,3 +491,131 @@ def evaluate(
         config = _load(config_path, businesses, payroll, insured, out)
         report = evaluate_run(config, truth, candidates_truth)
     click.echo(report)
+
+
+class _Thresholds(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2
+    """A comma-separated list of probabilities, each from 0 to 1."""
+
+    name = "P,P,..."
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[float, ...]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            numbers = tuple(float(part) for part in str(value).split(",") if part.strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a comma-separated list of numbers", param, ctx)
+        if not numbers or not all(0.0 <= n <= 1.0 for n in numbers):
+            self.fail(f"{value!r}: give probabilities from 0 to 1, such as 0.5,0.9", param, ctx)
+        return tuple(sorted(set(numbers)))
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@_run_options
+@click.option(
+    "--labels",
+    type=existing_file,
+    help="Truth links (record_id, si_code) or a labels file from `linkage review import`: "
+    "adds precision, recall and F1 per threshold.",
+)
+@click.option(
+    "--thresholds",
+    type=_Thresholds(),
+    default="0.05,0.1,0.2,0.3,0.5,0.7,0.8,0.9,0.95,0.99",
+    show_default=True,
+    help="Match-probability thresholds to try.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="New .parquet file; the same table is also written as .csv beside it.",
+)
+def sweep(
+    run_dir: Path | None,
+    config_path: Path | None,
+    labels: Path | None,
+    thresholds: tuple[float, ...],
+    out_file: Path,
+) -> None:
+    """Links and outreach list sizes (overall and per district) at other match thresholds.
+
+    Each threshold re-links the run's inputs with its model and decides eligibility again,
+    as a run with that [link].match_probability would; one link pass per threshold.
+    """
+    from linkage.labels import read_labels
+    from linkage.runs import open_run
+    from linkage.sweep import check_out, format_sweep, write_sweep
+    from linkage.sweep import sweep as sweep_run
+
+    with _user_errors():
+        check_out(out_file)
+        config = _load(config_path, None, None, None, None)
+        truth = read_labels(labels) if labels is not None else None
+        opened = open_run(run_dir or config.output.dir, config, _progress())
+        table = sweep_run(opened, thresholds, truth, _progress())
+        parquet, csv = write_sweep(table, out_file)
+    click.echo(format_sweep(table, opened.match_probability))
+    click.echo(f"per district: {parquet} and {csv}")
+
+
+@main.group(epilog=EXIT_CODES_HELP)
+def review() -> None:
+    """Clerical review: a sheet of pairs near the thresholds, and its decisions as labels."""
+
+
+@review.command("export", epilog=EXIT_CODES_HELP)
+@_run_options
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="New .xlsx file (never an existing one).",
+)
+@click.option(
+    "--per-band",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Pairs per stratum: below review, review band, above match.",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
+def review_export(
+    run_dir: Path | None, config_path: Path | None, out_file: Path, per_band: int, seed: int
+) -> None:
+    """Sample pairs around the run's thresholds, by district, into one sheet to decide."""
+    from linkage.review import check_new, export_review
+    from linkage.runs import open_run
+
+    with _user_errors():
+        check_new(out_file, ".xlsx")
+        config = _load(config_path, None, None, None, None)
+        opened = open_run(run_dir or config.output.dir, config, _progress())
+        written = export_review(opened, out_file, per_band=per_band, seed=seed)
+    for stratum, pairs in written.pairs.items():
+        low, high = written.windows[stratum]
+        click.echo(f"{stratum}: {pairs} pairs (match probability {low:.3f} to {high:.3f})")
+    click.echo(f"sheet: {written.path} (recorded in {opened.folder / 'manifest.json'})")
+
+
+@review.command("import", epilog=EXIT_CODES_HELP)
+@click.argument("sheet", type=existing_file)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="New labels .csv (record_id, si_code, label) for sweep --labels and evaluate --truth.",
+)
+def review_import(sheet: Path, out_file: Path) -> None:
+    """Read a filled review sheet's decisions back as labels: match / non_match / unsure."""
+    from linkage.review import import_review
+
+    with _user_errors():
+        counts = import_review(sheet, out_file)
+    listed = ", ".join(f"{label} {n}" for label, n in counts.items())
+    click.echo(f"labels: {out_file} ({listed})")

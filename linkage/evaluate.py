@@ -1,7 +1,9 @@
 """Score a run against ground truth: links, blocking, and outreach candidates per reason.
 
 Candidates are scored per outreach entry, a (person, employer) pair, because the engine
-lists each worker once per employer however many payroll rows they have.
+lists each worker once per employer however many payroll rows they have. The links truth may
+also be a labels file from ``linkage review import`` (a ``label`` column): links are then
+judged on the labelled pairs only.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from linkage.config import Config
+from linkage.labels import Labels, pair_quality, read_labels
 from linkage.link import blocking_recall, link_quality
 from linkage.pipeline import RunReport, run_pipeline
 from linkage.schema import CandidateReason, Disposition
@@ -66,12 +69,10 @@ def candidate_quality(dispositions: pd.DataFrame, truth: pd.DataFrame) -> pd.Dat
     return pd.DataFrame(records)
 
 
-def evaluate_run(config: Config, truth: Path, candidates_truth: Path | None) -> str:
-    """Run the pipeline on the configured inputs and report its quality against truth."""
-    report: RunReport = run_pipeline(config)
-    true_links = read_truth(truth)
+def _truth_report(report: RunReport, true_links: pd.DataFrame) -> list[str]:
+    """Link quality and blocking recall against true links (every true pair listed)."""
     quality = link_quality(report.link.links, true_links)
-    lines = [
+    return [
         f"links: precision {quality.precision:.4f}  recall {quality.recall:.4f}  "
         f"F1 {quality.f1:.4f}  ({quality.correct}/{quality.predicted} correct, "
         f"{quality.true_links} true)",
@@ -80,6 +81,31 @@ def evaluate_run(config: Config, truth: Path, candidates_truth: Path | None) -> 
         f"over {report.link.scored_pairs} scored pairs",
         f"bands: {report.link.band_counts()}",
     ]
+
+
+def _labelled_report(report: RunReport, labels: Labels) -> list[str]:
+    """Link quality against a clerk's labels (``linkage review import``): labelled pairs only."""
+    quality = pair_quality(report.link.links, labels)
+    judged = quality.true_positives + quality.false_positives
+    return [
+        f"links against {quality.labelled} labelled pairs ({labels.source.name}): precision "
+        f"{quality.precision:.4f}  recall {quality.recall:.4f}  F1 {quality.f1:.4f}  "
+        f"({quality.true_positives}/{judged} labelled links correct, "
+        f"{quality.false_negatives} labelled matches not linked)",
+        "the labels sample pairs near the thresholds: they measure the links there, not the "
+        "whole run; blocking recall needs a truth file",
+        f"bands: {report.link.band_counts()}",
+    ]
+
+
+def evaluate_run(config: Config, truth: Path, candidates_truth: Path | None) -> str:
+    """Run the pipeline on the configured inputs and report its quality against truth."""
+    report: RunReport = run_pipeline(config)
+    true_links = read_truth(truth)
+    if "label" in true_links.columns:
+        lines = _labelled_report(report, read_labels(truth))
+    else:
+        lines = _truth_report(report, true_links)
     if candidates_truth is not None:
         table = candidate_quality(report.dispositions, read_truth(candidates_truth))
         lines.append(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))

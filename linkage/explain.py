@@ -5,52 +5,27 @@ is scored against every record it meets with the run's own model: the same block
 comparisons and term frequencies, so the totals are the run's. Each comparison shows its
 level in words, m, u (the value's own frequency where a term-frequency level applies) and
 the weight log2(m/u) it adds to the prior. Names, birth dates and IDs appear only with
-``show_pii``; SI codes that are citizen IDs are masked otherwise.
+``show_pii``; SI codes that are citizen IDs are masked otherwise. With ``chart``, the best
+candidate's waterfall is also drawn (``linkage.charts``) to a PNG or a one-chart HTML page.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from linkage import charts
 from linkage.config import Config
-from linkage.errors import ConfigError, InputError, mask_id
-from linkage.link import FellegiSunterModel, make_comparisons
+from linkage.errors import ConfigError, mask_id
 from linkage.link.linker import row_candidates
-from linkage.pipeline import load_inputs
-from linkage.schema import Source
-from linkage.write.files import sha256_of
+from linkage.report import write_chart
+from linkage.report.page import check_target
+from linkage.runs import open_run
 
 _BAR_BITS = 2.0  # log2 units per bar character
-
-
-def _run_inputs(run: Path, config: Config) -> Config:
-    """``config`` reading the inputs the run read, refused if any changed since."""
-    try:
-        manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        msg = f"--run {run}: not a linkage output (no readable manifest.json)"
-        raise ConfigError(msg) from e
-    paths = {}
-    for entry in manifest["inputs"]:
-        path = Path(entry["path"])
-        if not path.is_file() or sha256_of(path) != entry["sha256"]:
-            msg = f"{path}: not the file the run read (missing or changed since)"
-            raise InputError(msg)
-        paths[entry["source"]] = path
-    inputs = replace(
-        config.inputs,
-        businesses=paths["businesses"],
-        payroll=paths["payroll"],
-        insured=paths["insured"],
-        max_reject_share=1.0,
-    )
-    return replace(config, inputs=inputs)
 
 
 def _bar(weight: float) -> str:
@@ -76,20 +51,46 @@ def _code(value: Any, show_pii: bool) -> str:
     return text if show_pii or len(text) != 12 else mask_id(text)
 
 
+def _chart(
+    title: str, prior: float, steps: list[dict[str, Any]], config: Config
+) -> tuple[charts.Waterfall, pd.DataFrame]:
+    """The best candidate's waterfall and its numbers (comparison, level, weight, running)."""
+    table = pd.DataFrame(steps)
+    table["running_total"] = prior + table["weight"].cumsum()
+    chart = charts.Waterfall(
+        title=title,
+        prior=prior,
+        steps=tuple((f"{s['comparison']}\n{s['level']}", float(s["weight"])) for s in steps),
+        review_weight=charts.weight_of(config.link.review_probability),
+        match_weight=charts.weight_of(config.link.match_probability),
+    )
+    prior_row = {"comparison": "prior", "level": "", "weight": prior, "running_total": prior}
+    return chart, pd.concat([pd.DataFrame([prior_row]), table], ignore_index=True)
+
+
 def explain(
-    run: Path, record_id: str, config: Config, *, top: int = 3, show_pii: bool = False
+    run: Path,
+    record_id: str,
+    config: Config,
+    *,
+    top: int = 3,
+    show_pii: bool = False,
+    chart: Path | None = None,
 ) -> str:
     """The waterfall of ``record_id``'s best ``top`` candidates in the run at ``run``.
 
+    With ``chart`` (.png or .html), the best candidate's waterfall is also saved there.
+
     Raises:
-        ConfigError: ``run`` is not a linkage output, or the record is not among its rows.
+        ConfigError: ``run`` is not a linkage output, the record is not among its rows, or
+            ``chart`` is refused (another suffix, a file linkage did not write, no matplotlib).
         InputError: an input the run read is missing or changed.
     """
-    config = _run_inputs(run, config)
-    model = FellegiSunterModel.load(run / "model.json", make_comparisons(config.link))
-    tables = load_inputs(config, lambda stage: None)
-    payroll = tables[Source.PAYROLL].rows.reset_index(drop=True)
-    insured = tables[Source.INSURED].rows.reset_index(drop=True)
+    if chart is not None:
+        check_target(chart, "--chart", (".png", ".html"))
+        charts.require()
+    opened = open_run(run, config)
+    config, model, payroll, insured = opened.config, opened.model, opened.payroll, opened.insured
     found = np.flatnonzero(payroll["record_id"].astype(object).to_numpy() == record_id)
     if len(found) == 0:
         msg = f"record {record_id!r} is not among the run's usable payroll rows (rejects.parquet?)"
@@ -114,6 +115,7 @@ def explain(
             f"{candidate['match_probability']:.4f}{_person(record, show_pii)}"
         )
         lines.append(f"   {'prior':<13} {'':<30} {'':>22} {model.prior_weight:+8.2f}")
+        steps = []
         for params in model.comparisons:
             gamma = int(candidate[f"gamma_{params.name}"])
             weight = float(candidate[f"weight_{params.name}"])
@@ -127,5 +129,17 @@ def explain(
             lines.append(
                 f"   {params.name:<13} {level:<30} {m_u:>22} {weight:+8.2f} {_bar(weight)}"
             )
+            steps.append({"comparison": params.name, "level": level, "weight": weight})
         lines.append(f"   {'total':<13} {'':<30} {'':>22} {candidate['match_weight']:+8.2f}")
+        if chart is not None and rank == 1:
+            title = (
+                f"Payroll row {record_id} against {_code(record['si_code'], show_pii)}: "
+                f"probability {candidate['match_probability']:.4f}"
+            )
+            if show_pii:
+                title += f"\n{payroll.iloc[position].get('full_name')} / {record.get('full_name')}"
+            write_chart(chart, *_chart(title, model.prior_weight, steps, config))
+    if chart is not None:
+        drawn = not candidates.empty
+        lines.append(f"chart: {chart}" if drawn else "chart: not written, no candidate to draw")
     return "\n".join(lines)

@@ -46,6 +46,7 @@ from linkage.normalize import (
     reject_duplicates,
 )
 from linkage.privacy import key_from_environment, load_key
+from linkage.report import publish_run_report
 from linkage.schema import REJECTS, Disposition, Source, empty
 from linkage.write import (
     InputFile,
@@ -105,6 +106,14 @@ def _summary_text(
     )
     warning = suspect_fit(fit, len(tables[Source.PAYROLL].rows))
     return f"{text}\n{warning}" if warning else text
+
+
+def _thresholds(config: Config) -> dict[str, float]:
+    """The run's decision thresholds, for the manifest: what the analyst tools redraw."""
+    return {
+        "match_probability": config.link.match_probability,
+        "review_probability": config.link.review_probability,
+    }
 
 
 def suspect_fit(fit: FitReport, payroll_rows: int) -> str | None:
@@ -369,7 +378,7 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
         config_sha256=config.digest,
         inputs=tuple(t.input_file for t in tables.values()),
         crosswalk=crosswalk.version if crosswalk else None,
-        link=linked.diagnostics(),
+        link={**linked.diagnostics(), "thresholds": _thresholds(config)},
         registration=registration_report(dispositions),
     )
     manifest = publish(
@@ -390,6 +399,7 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
         previous=refresh.candidates if refresh else None,
     )
     stage("publish", files=len(manifest.files))
+    publish_run_report(config)  # report.html beside the outputs when matplotlib is installed
     event("finished", run_id=run.run_id)
     text = _summary_text(
         summary_table(dispositions, units), linked, tables, config.inputs.max_reject_share
