@@ -609,3 +609,13 @@ def test_probation_contracts_are_out_from_decree_158() -> None:
     assert after["reason"].iloc[0] == ExclusionReason.PROBATION
     labour = decide(payroll({"contract_type": "labour"}), links(), insured(), businesses(), RULES)
     assert labour["reason"].iloc[0] == CandidateReason.UNINSURED
+
+
+def test_every_exclusion_reason_is_decided_in_one_place() -> None:
+    from linkage.eligibility.exclusions import DECIDED_ELSEWHERE, EXCLUSIONS
+
+    tabled = [e.reason for e in EXCLUSIONS]
+    assert len(tabled) == len(set(tabled))
+    assert set(tabled) | DECIDED_ELSEWHERE == set(ExclusionReason)
+    assert not set(tabled) & DECIDED_ELSEWHERE
+    assert all(e.source for e in EXCLUSIONS)

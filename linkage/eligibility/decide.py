@@ -2,19 +2,10 @@
 
 The order of tests, each applying only to rows no earlier test decided:
 
-1. no rule table in force at the row's period      -> excluded ``no_rules_in_force``
-2. employer closed before the period (registry date) -> excluded ``employer_closed``
-3. linked match to a record drawing a pension     -> excluded ``pensioner``
-4. (an age below the minimum working age is no exclusion: see missing facts below)
-5. age at the period past the retirement age       -> excluded ``over_retirement_age``
-6. foreign national, before foreign workers were covered (Decree 143/2018: 2018-12-01)
-                                                   -> excluded ``foreign_not_covered``;
-   foreign national, contract < foreign minimum    -> excluded ``foreign_short_contract``
-7. contract < minimum contract months              -> excluded ``short_contract``;
-   a probation contract, where the law leaves it out (Decree 158/2025, from 2025-07-01,
-   when the payroll says so)                       -> excluded ``probation``
-8. law excludes low-wage part-time work and income < reference level
-                                                   -> excluded ``part_time_low_wage``
+1-8. the exclusions, in the order and with the sources of ``exclusions.EXCLUSIONS`` (no
+   rules in force, employer closed, pensioner, over retirement age, foreign workers before
+   they were covered or on short contracts, short contract, probation, part-time low wage);
+   an age below the minimum working age is no exclusion (see missing facts below)
 9. linked in the review band                       -> candidate ``review``
 10. linked match, insured record suspended/stopped -> candidate ``lapsed``, unless the
    person holds another active insured record (same national ID) -> insured_ok
@@ -65,6 +56,7 @@ import pandas as pd
 import pyarrow as pa
 
 from linkage.eligibility.ages import month_index, period_month_index, retirement_ages
+from linkage.eligibility.exclusions import Facts, first_exclusion
 from linkage.eligibility.parameters import RowParameters, parameters, zones_of
 from linkage.eligibility.priority import (
     INSURED_SEVERITY,
@@ -82,6 +74,7 @@ from linkage.schema import (
     ContractType,
     Disposition,
     ExclusionReason,
+    InsuredStatus,
     UnitScheme,
     conform,
 )
@@ -253,33 +246,22 @@ def _exclusions(
     p: RowParameters,
     closed: np.ndarray,
 ) -> np.ndarray:
-    """Exclusion reason per row in the documented order; None where the row is eligible."""
+    """Exclusion reason per row, the first of ``EXCLUSIONS``; None where the row is eligible."""
     age, retirement = _ages(payroll, linked, rules, period)
-    # Law 41/2024: a worker already drawing a pension is outside compulsory insurance.
-    pensioner = (_objects(linked["band"]) == Band.MATCH.value) & (
-        _objects(linked["si_status"]) == "pensioner"
-    )
-    contract = _floats(payroll["contract_months"])
-    probation = _equals(payroll["contract_type"], ContractType.PROBATION.value)
-    income = _floats(payroll["monthly_income"])
     nationality = _strings(payroll["nationality"]).str.upper()
-    foreign = ((nationality != "VN") & nationality.notna()).fillna(value=False).to_numpy(bool)
-    # NaN comparisons are False: an unknown age, contract or income never excludes.
-    tests: list[tuple[np.ndarray, str | None]] = [
-        (~p.covered, ExclusionReason.NO_RULES_IN_FORCE),
-        (closed, ExclusionReason.EMPLOYER_CLOSED),
-        (pensioner, ExclusionReason.PENSIONER),
-        (age > retirement, ExclusionReason.OVER_RETIREMENT_AGE),
-        (foreign & ~p.foreign_covered, ExclusionReason.FOREIGN_NOT_COVERED),
-        (
-            foreign & (contract < p.foreign_min_contract_months),
-            ExclusionReason.FOREIGN_SHORT_CONTRACT,
-        ),
-        (contract < p.min_contract_months, ExclusionReason.SHORT_CONTRACT),
-        (probation & p.probation_excluded, ExclusionReason.PROBATION),
-        (p.part_time_exclusion & (income < p.reference_level), ExclusionReason.PART_TIME_LOW_WAGE),
-    ]
-    return _first(tests, None)
+    facts = Facts(
+        p=p,
+        closed=closed,
+        pensioner=(_objects(linked["band"]) == Band.MATCH.value)
+        & (_objects(linked["si_status"]) == InsuredStatus.PENSIONER.value),
+        age=age,
+        retirement=retirement,
+        foreign=((nationality != "VN") & nationality.notna()).fillna(value=False).to_numpy(bool),
+        contract=_floats(payroll["contract_months"]),
+        probation=_equals(payroll["contract_type"], ContractType.PROBATION.value),
+        income=_floats(payroll["monthly_income"]),
+    )
+    return first_exclusion(facts)
 
 
 def _coverage(

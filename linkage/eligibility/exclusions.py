@@ -1,0 +1,98 @@
+"""The exclusions, in the order they are tested: reason, test and source as one table.
+
+A row takes the first exclusion whose test holds. A new exclusion is an ``ExclusionReason``
+member and one entry of ``EXCLUSIONS``; the reasons other steps of ``decide`` give are in
+``DECIDED_ELSEWHERE``, and a test checks that every reason is in exactly one of the two.
+An unknown fact is NaN or False, and comparisons with NaN are False: it never excludes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+
+from linkage.eligibility.parameters import RowParameters
+from linkage.eligibility.rules import FloatArray
+from linkage.schema import ExclusionReason
+
+R = ExclusionReason
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the tests read about each row, aligned with the payroll rows."""
+
+    p: RowParameters  # the rule values in force at the row's period
+    closed: np.ndarray  # bool: the registry dates the employer's closure before the period
+    pensioner: np.ndarray  # bool: linked (match band) to a record drawing a pension
+    age: FloatArray  # months, at the end of the period
+    retirement: FloatArray  # months: the retirement age of the row's birth and sex
+    foreign: np.ndarray  # bool: a nationality other than VN is stated
+    contract: FloatArray  # months
+    probation: np.ndarray  # bool: the payroll says the contract is a probation one
+    income: FloatArray  # VND a month
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """One exclusion: the reason it gives, when it applies, and what says so."""
+
+    reason: ExclusionReason
+    applies: Callable[[Facts], np.ndarray]
+    source: str
+
+
+EXCLUSIONS: Final = (
+    Exclusion(R.NO_RULES_IN_FORCE, lambda f: ~f.p.covered, "no rule table covers the period"),
+    Exclusion(R.EMPLOYER_CLOSED, lambda f: f.closed, "registry closure date before the period"),
+    Exclusion(R.PENSIONER, lambda f: f.pensioner, "Law 41/2024: pensioners are not compulsory"),
+    Exclusion(
+        R.OVER_RETIREMENT_AGE,
+        lambda f: f.age > f.retirement,
+        "Labour Code 2019 Art. 169, Decree 135/2020 (from the month after it is reached)",
+    ),
+    Exclusion(
+        R.FOREIGN_NOT_COVERED,
+        lambda f: f.foreign & ~f.p.foreign_covered,
+        "Decree 143/2018: foreign workers compulsory from 2018-12-01",
+    ),
+    Exclusion(
+        R.FOREIGN_SHORT_CONTRACT,
+        lambda f: f.foreign & (f.contract < f.p.foreign_min_contract_months),
+        "Decree 143/2018 Art. 2(1): a contract of one year or more",
+    ),
+    Exclusion(
+        R.SHORT_CONTRACT,
+        lambda f: f.contract < f.p.min_contract_months,
+        "Law 58/2014 Art. 2(1)(b), Law 41/2024 Art. 2(1)(a): one month or more",
+    ),
+    Exclusion(
+        R.PROBATION,
+        lambda f: f.probation & f.p.probation_excluded,
+        "Decree 158/2025, from 2025-07-01: a probation contract carries no compulsory SI",
+    ),
+    Exclusion(
+        R.PART_TIME_LOW_WAGE,
+        lambda f: f.p.part_time_exclusion & (f.income < f.p.reference_level),
+        "Law 41/2024 Art. 2(1): part-time work below the lowest SI base",
+    ),
+)
+# Reasons decided after the exclusions, by coverage, registration and entry steps.
+DECIDED_ELSEWHERE: Final = frozenset(
+    {R.COVERED_ELSEWHERE, R.REGISTRATION_WINDOW, R.DUPLICATE_ENTRY}
+)
+
+
+def first_exclusion(facts: Facts) -> np.ndarray:
+    """Object array of each row's first applying exclusion reason; None where none applies."""
+    size = len(facts.age)
+    result = np.full(size, None, dtype=object)
+    decided = np.zeros(size, dtype=bool)
+    for exclusion in EXCLUSIONS:
+        hit = exclusion.applies(facts) & ~decided
+        result[hit] = exclusion.reason.value
+        decided |= hit
+    return result
