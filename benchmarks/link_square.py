@@ -49,8 +49,8 @@ def main() -> None:
     quality = link_quality(result.links, truth)
     print(
         f"{len(payroll):,} x {len(insured):,}: link {seconds:.1f} s {result.seconds}; "
-        f"{len(result.candidates):,} pairs scored; blocking recall "
-        f"{blocking_recall(result.candidates, truth):.4f}; precision {quality.precision:.4f} "
+        f"{result.scored_pairs:,} pairs scored; blocking recall "
+        f"{blocking_recall(result.candidates(), truth):.4f}; precision {quality.precision:.4f} "
         f"recall {quality.recall:.4f} F1 {quality.f1:.4f}"
     )
 

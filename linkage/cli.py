@@ -142,6 +142,11 @@ def _load(
 )
 @click.option("--refit", is_flag=True, help="With --previous: fit a new model anyway.")
 @click.option(
+    "--labels",
+    type=existing_file,
+    help="A clerk's labels (linkage review import): their matches train the model's m.",
+)
+@click.option(
     "--engine",
     type=click.Choice(["local", "dask"]),
     help="Where pairs are compared and scored (default: [link].engine, local).",
@@ -162,6 +167,7 @@ def run(
     model: Path | None,
     previous: Path | None,
     refit: bool,
+    labels: Path | None,
     engine: str | None,
     scheduler: str | None,
 ) -> None:
@@ -178,6 +184,8 @@ def run(
             config = replace(config, output=replace(config.output, mask_ids=mask_ids))
         if model is not None:
             config = replace(config, link=replace(config.link, model=model))
+        if labels is not None:
+            config = replace(config, link=replace(config.link, labels=labels))
         if engine is not None or scheduler is not None:
             chosen = "dask" if scheduler else engine or config.link.engine
             config = replace(config, link=replace(config.link, engine=chosen, scheduler=scheduler))

@@ -53,6 +53,9 @@ class LinkConfig:
     max_pairs: int = 500_000_000  # blocked pairs above which a run is refused before comparing
     seed: int = 20251
     model: Path | None = None  # a saved model to reuse instead of fitting
+    # A clerk's labels (``linkage review import``): the pairs labelled match train m as
+    # known matches, beside the exact-ID links; non-match and unsure ones are not used.
+    labels: Path | None = None
     workers: int = -1  # rapidfuzz threads; -1 = all cores
     engine: str = "local"  # "dask": chunks compared and scored on a Dask cluster
     scheduler: str | None = None  # a Dask scheduler address; none: a LocalCluster

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -28,6 +29,7 @@ from linkage.eligibility import (
     registration_report,
 )
 from linkage.errors import ConfigError, InputError
+from linkage.labels import Label, read_labels
 from linkage.link import (
     FellegiSunterModel,
     FitReport,
@@ -108,12 +110,38 @@ def _summary_text(
     return f"{text}\n{warning}" if warning else text
 
 
-def _thresholds(config: Config) -> dict[str, float]:
-    """The run's decision thresholds, for the manifest: what the analyst tools redraw."""
-    return {
-        "match_probability": config.link.match_probability,
-        "review_probability": config.link.review_probability,
+def _labelled_matches(path: Path | None, model: FellegiSunterModel | None) -> pd.DataFrame | None:
+    """The pairs a clerk labelled match, for fitting; None without a labels file.
+
+    Raises:
+        ConfigError: labels given with a saved model, which is not refitted.
+    """
+    if path is None:
+        return None
+    if model is not None:
+        msg = (
+            f"--labels {path}: labels train a model fitted in this run, but a saved model is "
+            "reused (--model or --previous); give --refit with --previous, or drop --model"
+        )
+        raise ConfigError(msg)
+    labels = read_labels(path).pairs
+    matched: pd.DataFrame = labels.loc[labels["label"] == Label.MATCH.value]
+    return matched[["record_id", "si_code"]]
+
+
+def _link_settings(config: Config) -> dict[str, Any]:
+    """For the manifest: the decision thresholds the analyst tools redraw, and the labels."""
+    link = config.link
+    thresholds = {
+        "match_probability": link.match_probability,
+        "review_probability": link.review_probability,
     }
+    labels = (
+        {"path": str(link.labels), "sha256": sha256_of(link.labels)}
+        if link.labels is not None
+        else None
+    )
+    return {"thresholds": thresholds, "labels": labels}
 
 
 def suspect_fit(fit: FitReport, payroll_rows: int) -> str | None:
@@ -318,6 +346,7 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
         if config.link.model
         else None
     )
+    labelled = _labelled_matches(config.link.labels, model)  # refused before reading inputs
     last = [time.perf_counter()]
 
     def stage(name: str, **counts: int) -> None:
@@ -345,7 +374,9 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
     with open_engine(
         config.link.engine, scheduler=config.link.scheduler, workers=os.cpu_count() or 1
     ) as engine:
-        linked = link_records(payroll, insured, config.link, model=model, engine=engine)
+        linked = link_records(
+            payroll, insured, config.link, model=model, engine=engine, labelled=labelled
+        )
     bands = linked.band_counts()
     progress(f"linked: {bands} over {linked.scored_pairs:,} scored pairs")
     stage(
@@ -378,7 +409,7 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
         config_sha256=config.digest,
         inputs=tuple(t.input_file for t in tables.values()),
         crosswalk=crosswalk.version if crosswalk else None,
-        link={**linked.diagnostics(), "thresholds": _thresholds(config)},
+        link={**linked.diagnostics(), **_link_settings(config)},
         registration=registration_report(dispositions),
     )
     manifest = publish(

@@ -35,11 +35,14 @@ def test_dask_engine_links_as_the_local_engine(world, tmp_path):
     settings = replace(config.link, chunk_pairs=500)
     tables = load_inputs(config, lambda stage: None)
     payroll, insured = tables[Source.PAYROLL].rows, tables[Source.INSURED].rows
-    local = link_records(payroll, insured, settings)
+    # a clerk's matches train m on both engines alike
+    labelled = pd.read_csv(world["truth_links"], dtype=str).head(50)
+    local = link_records(payroll, insured, settings, labelled=labelled)
     with open_engine("dask", scheduler=None, workers=2) as engine:
         assert isinstance(engine, DaskEngine)
         assert len(engine.client.scheduler_info()["workers"]) == 2
-        distributed = link_records(payroll, insured, settings, engine=engine)
+        distributed = link_records(payroll, insured, settings, engine=engine, labelled=labelled)
+    assert distributed.labelled_pairs == local.labelled_pairs > 0
     assert local.scored_pairs > 20 * 500
     pd.testing.assert_frame_equal(distributed.links, local.links)
     assert distributed.model.to_json() == local.model.to_json()

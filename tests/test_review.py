@@ -307,3 +307,41 @@ def test_a_bad_label_names_its_line(tmp_path):
     path.write_text("record_id,si_code,label\nR1,1,match\nR2,2,yes\n", encoding="utf-8")
     with pytest.raises(InputError, match="label empty or invalid on lines 3"):
         read_labels(path)
+
+
+def test_run_with_labels_trains_m_on_the_clerks_matches(world, tmp_path):
+    _, inputs, out = world
+    from linkage.write.tables import mask_citizen_codes
+
+    truth = pd.read_csv(inputs["truth_links"], dtype=str)
+    truth["si_code"] = mask_citizen_codes(truth["si_code"]).astype(str)  # as the run shows it
+    links = pd.read_parquet(out / "links.parquet")
+    scored = links[links["method"] == "probabilistic"]  # the pairs a clerk would be shown
+    review = scored.merge(truth, on="record_id", suffixes=("", "_t"))
+    labelled = review.assign(
+        label=(review["si_code"] == review["si_code_t"]).map({True: "match", False: "non-match"})
+    )[["record_id", "si_code", "label"]]
+    assert (labelled["label"] == "match").sum() >= 20
+    path = tmp_path / "labels.csv"
+    labelled.to_csv(path, index=False)  # SI codes as the run wrote them: masked
+    trained = tmp_path / "trained"
+    result = invoke("run", *source_args(inputs), "--out", trained, "--labels", path)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((trained / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["link"]["labels"]["path"] == str(path.resolve())
+    assert manifest["link"]["labelled_pairs"] == (labelled["label"] == "match").sum()
+    before = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    after = json.loads((trained / "model.json").read_text(encoding="utf-8"))
+    assert before["comparisons"] != after["comparisons"]  # m moved with the known matches
+    refused = invoke(
+        "run",
+        *source_args(inputs),
+        "--out",
+        tmp_path / "x",
+        "--labels",
+        path,
+        "--model",
+        out / "model.json",
+    )
+    assert_user_error(refused, 2)
+    assert "labels train a model fitted in this run" in refused.output

@@ -358,7 +358,14 @@ class Employment(NamedTuple):
     income: FloatArray  # typical monthly income: bonus months smoothed out
 
 
-def _employment(payroll: pd.DataFrame, linked: pd.DataFrame) -> Employment:
+def _jobs(payroll: pd.DataFrame, linked: pd.DataFrame) -> np.ndarray:
+    """An integer per (worker, employer root) pair: the rows of one job share it."""
+    worker = pd.factorize(_worker_key(payroll, linked).fillna("").to_numpy(dtype=object))[0]
+    root = pd.factorize(_employer_roots(payroll).fillna("").to_numpy(dtype=object))[0]
+    return worker.astype(np.int64) * (int(root.max(initial=0)) + 1) + root
+
+
+def _employment(payroll: pd.DataFrame, jobs: np.ndarray) -> Employment:
     """Tenure and typical income of each row's worker at its employer.
 
     Tenure counts from the first period the pair appears in, when all its periods are
@@ -377,14 +384,13 @@ def _employment(payroll: pd.DataFrame, linked: pd.DataFrame) -> Employment:
     monthly = known & (end - start < 31)
     pairs = pd.DataFrame(
         {
-            "worker": _worker_key(payroll, linked).fillna("").to_numpy(dtype=object),
-            "root": _employer_roots(payroll).fillna("").to_numpy(dtype=object),
+            "job": jobs,
             "start": np.where(known, start, np.nan),
             "monthly": monthly,
             "income": np.where(monthly, _floats(payroll["monthly_income"]), np.nan),
         }
     )
-    grouped = pairs.groupby(["worker", "root"], sort=False)
+    grouped = pairs.groupby("job", sort=False)
     first = grouped["start"].transform("min").to_numpy(dtype=np.float64)
     all_monthly = grouped["monthly"].transform("all").to_numpy(dtype=bool)
     tenure = np.where(all_monthly, end - first + 1, np.nan)
@@ -397,15 +403,13 @@ def _employment(payroll: pd.DataFrame, linked: pd.DataFrame) -> Employment:
 
 
 def _duplicates(
-    payroll: pd.DataFrame, linked: pd.DataFrame, disposition: np.ndarray, reason: np.ndarray
+    payroll: pd.DataFrame, jobs: np.ndarray, disposition: np.ndarray, reason: np.ndarray
 ) -> np.ndarray:
     """Candidate rows that are not the latest entry of their (worker, employer root) pair."""
-    root = _employer_roots(payroll)
     severity = pd.Series(reason, dtype="object").map(SEVERITY).fillna(INSURED_SEVERITY)
     entries = pd.DataFrame(
         {
-            "worker": _worker_key(payroll, linked).fillna(""),
-            "root": root.fillna(""),
+            "job": jobs,
             "day": period_days(payroll["period_end"]),
             "severity": severity.to_numpy(),
             "record_id": _strings(payroll["record_id"]).fillna(""),
@@ -413,11 +417,11 @@ def _duplicates(
     )
     entries = entries[disposition != Disposition.EXCLUDED.value]
     ordered = entries.sort_values(
-        ["worker", "root", "day", "severity", "record_id"],
-        ascending=[True, True, False, True, True],
+        ["job", "day", "severity", "record_id"],
+        ascending=[True, False, True, True],
         kind="stable",
     )
-    later = ordered.index[ordered.duplicated(["worker", "root"])].to_numpy()
+    later = ordered.index[ordered.duplicated("job")].to_numpy()
     stale = np.zeros(len(payroll), dtype=bool)
     stale[later] = True
     stale &= disposition == Disposition.CANDIDATE.value
@@ -454,7 +458,8 @@ def decide(
     linked = _linked(payroll, links, insured)
     employer = _employers(payroll, businesses)
     zone = zones_of(rules, period, employer)
-    employment = _employment(payroll, linked)
+    jobs = _jobs(payroll, linked)
+    employment = _employment(payroll, jobs)
     income = employment.income
     p = parameters(rules, period, zone, _floats(payroll["contract_months"]))
 
@@ -489,7 +494,7 @@ def decide(
     disposition[window] = Disposition.EXCLUDED.value
     reason[window] = ExclusionReason.REGISTRATION_WINDOW.value
     evasion = unregistered & ~window & (tenure > p.registration_days + p.evasion_after_days)
-    stale = _duplicates(payroll, linked, disposition, reason)
+    stale = _duplicates(payroll, jobs, disposition, reason)
     disposition[stale] = Disposition.EXCLUDED.value
     reason[stale] = ExclusionReason.DUPLICATE_ENTRY.value
 

@@ -54,9 +54,13 @@ class DaskEngine:
         self.client = client
 
     def map(self, function: Callable[..., Any], items: Sequence[Any], **shared: Any) -> list[Any]:
-        """Futures of the results; shared values are sent to every worker once."""
+        """Futures of the results; shared values are sent to every worker once.
+
+        Each value is scattered inside a list: ``scatter`` reads a bare dict as many named
+        values, not as one.
+        """
         scattered = {
-            name: value if _is_future(value) else self.client.scatter(value, broadcast=True)
+            name: value if _is_future(value) else self.client.scatter([value], broadcast=True)[0]
             for name, value in shared.items()
         }
         futures: list[Any] = self.client.map(function, list(items), pure=False, **scattered)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -15,7 +15,7 @@ import pyarrow as pa
 import recordlinkage as rl
 
 from linkage.config import LinkConfig
-from linkage.errors import ConfigError
+from linkage.errors import ConfigError, mask_id
 from linkage.link.assign import assign
 from linkage.link.blocking import (
     DEFAULT_BLOCKING,
@@ -51,6 +51,7 @@ class LinkResult:
     new_pairs_per_rule: dict[str, int]  # pairs not produced by an earlier rule
     rows_over_cap: dict[str, int]  # payroll rows a rule skipped: key too common
     exact_pairs: int
+    labelled_pairs: int  # clerk-confirmed matches found among the compared pairs
     scored: tuple[np.ndarray, np.ndarray]  # every scored pair: payroll and insured positions
     record_ids: np.ndarray  # payroll record_id by position
     si_codes: np.ndarray  # insured si_code by position
@@ -81,6 +82,7 @@ class LinkResult:
             "rows_over_cap": self.rows_over_cap,
             "blocked_pairs": sum(self.new_pairs_per_rule.values()),
             "exact_id_pairs": self.exact_pairs,
+            "labelled_pairs": self.labelled_pairs,
             "scored_pairs": self.scored_pairs,
             "bands": self.band_counts(),
             "links_by_method": {str(k): int(n) for k, n in methods.value_counts().items()},
@@ -235,6 +237,7 @@ class _Compared:
 
     chunk: _Chunk
     counts: PatternCounts  # of the pairs that train the model
+    labelled: int  # clerk-confirmed matches among the chunk's pairs
     pairs_per_rule: dict[str, int]
     new_pairs_per_rule: dict[str, int]
 
@@ -247,11 +250,15 @@ def _compare_chunk(
     left: pd.DataFrame,
     right: pd.DataFrame,
     comparisons: list[Comparison],
+    known: Mapping[int, frozenset[str]],
+    si_codes: np.ndarray,
 ) -> _Compared:
     """Draw, compare and count one chunk's pairs (``exact`` sorted by payroll position).
 
     The exact-ID pairs of the chunk's rows join its blocked pairs. Pairs of rules that train
-    the model, and exact-ID pairs, go into the pattern counts EM fits on.
+    the model, and exact-ID pairs, go into the pattern counts EM fits on; exact-ID pairs and
+    clerk-confirmed ones (``known``: payroll position -> SI codes, as written or masked) as
+    matches known.
     """
     sizes = [len(c.levels) for c in comparisons]
     names = [c.name for c in comparisons]
@@ -274,17 +281,31 @@ def _compare_chunk(
     gammas = compare_comparable(
         pair_index(payroll_pos, insured_pos), left, right, comparisons=comparisons
     )[names].to_numpy()
+    confirmed = np.zeros(len(codes), dtype=bool)
+    for i in np.flatnonzero(np.isin(payroll_pos, list(known))) if known else ():
+        code = str(si_codes[insured_pos[i]])
+        confirmed[i] = bool({code, mask_id(code)} & known[int(payroll_pos[i])])
+    matches = is_exact | confirmed
+    trained |= confirmed
     return _Compared(
         chunk=_Chunk(payroll_pos.astype(np.int32), insured_pos.astype(np.int32), gammas, method),
-        counts=PatternCounts.of(gammas[trained], is_exact[trained], sizes),
+        counts=PatternCounts.of(gammas[trained], matches[trained], sizes),
+        labelled=int(confirmed.sum()),
         pairs_per_rule=blocked.pairs_per_rule,
         new_pairs_per_rule=blocked.new_pairs_per_rule,
     )
 
 
-def _summary(compared: _Compared) -> tuple[PatternCounts, dict[str, int], dict[str, int]]:
+def _summary(
+    compared: _Compared,
+) -> tuple[PatternCounts, dict[str, int], dict[str, int], int]:
     """What the driver needs of a compared chunk before fitting: counts, pairs per rule."""
-    return compared.counts, compared.pairs_per_rule, compared.new_pairs_per_rule
+    return (
+        compared.counts,
+        compared.pairs_per_rule,
+        compared.new_pairs_per_rule,
+        compared.labelled,
+    )
 
 
 def _positions(compared: _Compared) -> tuple[np.ndarray, np.ndarray]:
@@ -324,6 +345,22 @@ def _chunk_contenders(
     return pd.DataFrame(columns)
 
 
+def _known_matches(
+    payroll: pd.DataFrame, labelled: pd.DataFrame | None
+) -> dict[int, frozenset[str]]:
+    """Payroll position -> the SI codes a clerk confirmed for that row."""
+    if labelled is None or labelled.empty:
+        return {}
+    index = pd.Index(payroll["record_id"].astype(object))
+    pos = index.get_indexer(labelled["record_id"].astype(object))
+    codes = labelled["si_code"].astype(str).to_numpy()
+    known: dict[int, set[str]] = {}
+    for row, code in zip(pos.tolist(), codes.tolist(), strict=True):
+        if row >= 0:
+            known.setdefault(row, set()).add(code)
+    return {row: frozenset(found) for row, found in known.items()}
+
+
 def _sum_rules(parts: list[dict[str, int]], rules: Sequence[BlockingRule]) -> dict[str, int]:
     return {rule.name: sum(part[rule.name] for part in parts) for rule in rules}
 
@@ -337,6 +374,7 @@ def link_records(
     comparisons: Sequence[Comparison] | None = None,
     blocking_rules: Sequence[BlockingRule] | None = None,
     engine: Engine | None = None,
+    labelled: pd.DataFrame | None = None,
 ) -> LinkResult:
     """Link normalized payroll rows to normalized insured records.
 
@@ -355,6 +393,9 @@ def link_records(
             in a model fitted here.
         engine: where the chunks are compared and scored (default: this process); any
             engine gives the same links.
+        labelled: pairs a clerk confirmed as matches (``record_id``, ``si_code`` as written
+            or masked, from ``linkage review import``): when the model is fitted here, they
+            train m as known matches beside the exact-ID links.
 
     Raises:
         ConfigError: the blocking rules would compare more than ``settings.max_pairs``.
@@ -389,6 +430,8 @@ def link_records(
         left=left,
         right=right,
         comparisons=comparisons,
+        known=_known_matches(payroll, labelled),
+        si_codes=insured["si_code"].to_numpy(object),
     )
     summaries = engine.gather(engine.map(_summary, compared))
     counts = PatternCounts.of(
@@ -396,7 +439,7 @@ def link_records(
         np.empty(0, bool),
         [len(c.levels) for c in comparisons],
     )
-    for part, _, _ in summaries:
+    for part, *_ in summaries:
         counts = counts + part
     per_rule = _sum_rules([s[1] for s in summaries], rules)
     new_per_rule = _sum_rules([s[2] for s in summaries], rules)
@@ -457,6 +500,7 @@ def link_records(
         new_pairs_per_rule=new_per_rule,
         rows_over_cap=plan.rows_over_cap(),
         exact_pairs=len(exact),
+        labelled_pairs=sum(s[3] for s in summaries),
         scored=(
             np.concatenate([p for p, _ in positions] or [np.empty(0, np.int32)]),
             np.concatenate([i for _, i in positions] or [np.empty(0, np.int32)]),
@@ -496,6 +540,8 @@ def row_candidates(
         left=left,
         right=right,
         comparisons=comparisons,
+        known={},
+        si_codes=insured["si_code"].to_numpy(object),
     ).chunk
     names = [c.name for c in comparisons]
     frequencies = _record_frequencies(insured, comparisons)
