@@ -18,6 +18,7 @@ REGISTERED = "0100109106"  # Hà Nội, Ba Đình (001): its workers are insured
 UNREGISTERED = "0100109113"  # Ba Đình too, registered last August: no insured record at all
 NEW_SCHEME = "0312345673"  # coded by its 2025-07 commune: Phường Sài Gòn (26740)
 MONTHS = ("06/2025", "07/2025", "08/2025", "09/2025")
+NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung")
 
 
 def _csv(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -30,9 +31,7 @@ def _worker(n: int, employer: str, months: tuple[str, ...]) -> list[dict[str, st
         {
             "record_id": f"W{n}-{month[:2]}",
             "employer_tax_code": employer,
-            "full_name": ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung"][
-                n % 4
-            ],
+            "full_name": NAMES[n % len(NAMES)],
             "national_id": f"00109001{n:04d}",
             "birth_date": "15/03/1990",
             "gender": "Nam" if n % 2 else "Nữ",
