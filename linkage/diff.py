@@ -16,7 +16,7 @@ import pandas as pd
 
 from linkage.errors import ConfigError
 from linkage.privacy import KEY_FILE
-from linkage.write.tables import UNIT_KEYS
+from linkage.schema import UNIT_KEYS
 
 OUTCOMES: Final = ("appeared", "disappeared", "reason_changed", "persisting")
 

@@ -21,6 +21,7 @@ import pandas as pd
 from linkage._version import __version__
 from linkage.config import Config
 from linkage.eligibility import (
+    candidate_table,
     decide,
     load_crosswalk,
     load_rules,
@@ -49,7 +50,7 @@ from linkage.normalize import (
 )
 from linkage.privacy import key_from_environment, load_key
 from linkage.report import publish_run_report
-from linkage.schema import REJECTS, Disposition, Source, empty
+from linkage.schema import REJECTS, Source, empty
 from linkage.write import (
     InputFile,
     Manifest,
@@ -396,8 +397,8 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
         new_business_months=rules.policy.new_business_months,
     )
     units = outreach_units(dispositions, crosswalk)
-    candidates = int((dispositions["disposition"] == Disposition.CANDIDATE.value).sum())
-    stage("eligibility", candidates=candidates)
+    candidates = candidate_table(payroll, dispositions, units, businesses)
+    stage("eligibility", candidates=len(candidates))
 
     progress("publishing")
     rejects = pd.concat([empty(REJECTS), *(t.rejects for t in tables.values())], ignore_index=True)
@@ -415,9 +416,8 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
     manifest = publish(
         config.output.dir,
         run=run,
-        payroll=payroll,
         dispositions=dispositions,
-        businesses=businesses,
+        candidates=candidates,
         employers=employers,
         units=units,
         links=linked.links,

@@ -29,9 +29,10 @@ from linkage.eligibility import decide
 from linkage.errors import ConfigError, InputError
 from linkage.labels import Label, parse_label
 from linkage.runs import OpenedRun, best_pairs, record_export
+from linkage.schema import UNIT_KEYS
 from linkage.write.excel import FORMULA_TRIGGERS, defuse
 from linkage.write.files import FILE_MODE
-from linkage.write.tables import UNIT_KEYS, mask_citizen_codes, mask_ids
+from linkage.write.tables import mask_citizen_codes, mask_ids
 
 WINDOW_BITS: Final = 3.0  # "near" a threshold: odds within a factor 2**3 = 8 of it
 SHEET: Final = "review"

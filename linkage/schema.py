@@ -323,6 +323,10 @@ DISPOSITIONS: Final = pa.schema(
     ]
 )
 
+# The outreach unit: codes are reused across the 2025 reform (24 is old Bắc Giang and the
+# new Bắc Ninh), so the scheme is part of the key everywhere.
+UNIT_KEYS: Final = ["unit_scheme", "province_code", "district_code"]
+
 # Outreach units (eligibility -> write): each unit described through the crosswalk.
 UNITS: Final = pa.schema(
     [

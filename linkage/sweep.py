@@ -29,9 +29,8 @@ from linkage.errors import ConfigError
 from linkage.labels import Labels, pair_quality
 from linkage.pipeline import Progress
 from linkage.runs import OpenedRun, best_pairs
-from linkage.schema import Band, CandidateReason, Disposition
+from linkage.schema import UNIT_KEYS, Band, CandidateReason, Disposition
 from linkage.write.files import FILE_MODE
-from linkage.write.tables import UNIT_KEYS
 
 DEFAULT_THRESHOLDS: Final = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
 REASONS: Final = tuple(r.value for r in CandidateReason)

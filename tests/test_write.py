@@ -23,7 +23,7 @@ from test_eligibility_frames import (
 )
 
 from linkage import schema
-from linkage.eligibility import decide, outreach_units, rank_employers
+from linkage.eligibility import candidate_table, decide, outreach_units, rank_employers
 from linkage.errors import PipelineError, mask_id
 from linkage.write import InputFile, RunInfo, format_summary, mask_ids, publish, summary_table
 from linkage.write import files as write_files
@@ -78,15 +78,15 @@ def scenario(rejected: int = 1) -> dict:
             InputFile("businesses", "businesses.csv", "d" * 64, 3),
         ),
     )
+    units = outreach_units(dispositions, None)
     return {
         "run": run,
-        "payroll": frame,
         "dispositions": dispositions,
-        "businesses": registry,
+        "candidates": candidate_table(frame, dispositions, units, registry),
         "employers": rank_employers(
             dispositions, frame, registry, insured(), new_business_months=12
         ),
-        "units": outreach_units(dispositions, None),
+        "units": units,
         "links": link_rows,
         "rejects": rejects,
         "key": b"test key of 32 bytes, not secret",
@@ -218,11 +218,12 @@ def test_publish_with_no_candidates(tmp_path: Path) -> None:
     registry = businesses()
     dispositions = decide(frame, links(), insured(), registry, rules())
     run = inputs["run"]
+    units = outreach_units(dispositions, None)
     inputs.update(
-        payroll=frame,
         dispositions=dispositions,
+        candidates=candidate_table(frame, dispositions, units, registry),
         employers=rank_employers(dispositions, frame, registry, insured(), new_business_months=12),
-        units=outreach_units(dispositions, None),
+        units=units,
         run=RunInfo(**{**run.__dict__, "inputs": (InputFile("payroll", "p.csv", "a" * 64, 2),)}),
     )
     manifest = publish(tmp_path / "out", **inputs)

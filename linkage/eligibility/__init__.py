@@ -3,6 +3,7 @@
 No string similarity here, and no I/O beyond reading the rule and crosswalk files.
 """
 
+from linkage.eligibility.candidates import candidate_table
 from linkage.eligibility.decide import (
     UNKNOWN_DISTRICT,
     UNKNOWN_PROVINCE,
@@ -23,6 +24,7 @@ __all__ = [
     "UNKNOWN_PROVINCE",
     "Crosswalk",
     "RuleSet",
+    "candidate_table",
     "crosswalk_toml",
     "decide",
     "load_crosswalk",

@@ -32,7 +32,15 @@ import pandas as pd
 import pyarrow as pa
 
 from linkage.privacy import KEY_FILE, keyed_ids
-from linkage.schema import EMPLOYERS, LINKS, REJECTS, CandidateReason, Disposition, UnitScheme
+from linkage.schema import (
+    EMPLOYERS,
+    LINKS,
+    REJECTS,
+    UNIT_KEYS,
+    CandidateReason,
+    Disposition,
+    UnitScheme,
+)
 from linkage.write.changes import CHANGES, changes_table
 from linkage.write.excel import sheet_frame, write_sheet
 from linkage.write.files import ExportedFile, Staging, make_dir
@@ -41,11 +49,10 @@ from linkage.write.outdir import is_linkage_output, output_lock, publication
 from linkage.write.tables import (
     CANDIDATES,
     SUMMARY,
-    UNIT_KEYS,
-    candidate_table,
     mask_citizen_codes,
     mask_ids,
     partitions,
+    published_candidates,
     summary_table,
     to_arrow,
 )
@@ -101,9 +108,8 @@ def publish(
     out_dir: Path,
     *,
     run: RunInfo,
-    payroll: pd.DataFrame,
     dispositions: pd.DataFrame,
-    businesses: pd.DataFrame,
+    candidates: pd.DataFrame,
     employers: pd.DataFrame,
     units: pd.DataFrame,
     links: pd.DataFrame,
@@ -120,9 +126,8 @@ def publish(
     Args:
         out_dir: Final output directory; an existing one is replaced as a whole.
         run: Run facts (id, start time, versions, config hash, input files and rows read).
-        payroll: Normalized payroll (schema.PAYROLL), for names and amounts of candidates.
         dispositions: ``eligibility.decide`` output: DISPOSITIONS plus unit columns.
-        businesses: Normalized business registry, for employer names.
+        candidates: ``eligibility.candidate_table`` output: keyed and masked here.
         employers: ``eligibility.rank_employers`` output.
         units: ``eligibility.outreach_units`` output.
         links: Link-stage output (schema.LINKS plus comparison columns), written as given.
@@ -140,7 +145,7 @@ def publish(
     """
     accounting = account(run, dispositions, rejects)
     meta = _metadata(run)
-    candidates = candidate_table(payroll, dispositions, units, businesses, mask=mask_ids, key=key)
+    candidates = published_candidates(candidates, mask=mask_ids, key=key)
     summary = summary_table(dispositions, units)
     changes = None
     if previous is not None:

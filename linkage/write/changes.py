@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from linkage.schema import Change, Disposition
-from linkage.write.tables import UNIT_KEYS
+from linkage.schema import UNIT_KEYS, Change, Disposition
 
 CHANGES = pa.schema(
     [
@@ -35,7 +34,7 @@ def changes_table(
 
     Args:
         previous: the previous run's candidates (``candidate_id``, ``reason``, unit keys).
-        candidates: this run's candidates (``candidate_table``).
+        candidates: this run's published candidates (``published_candidates``).
         everyone: ``candidate_id`` and ``disposition`` of every payroll row of this run,
             to tell an entry now insured from one gone from the payroll.
     """

@@ -8,21 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from linkage.privacy import keyed_ids
-from linkage.schema import Disposition
-
-# The outreach unit: codes are reused across the 2025 reform (24 is old Bắc Giang and the
-# new Bắc Ninh), so the scheme is part of the key everywhere.
-UNIT_KEYS = ["unit_scheme", "province_code", "district_code"]
-PAYROLL_FIELDS = (
-    "record_id",
-    "full_name",
-    "national_id",
-    "birth_year",
-    "gender",
-    "monthly_income",
-    "contract_months",
-    "period",
-)
+from linkage.schema import UNIT_KEYS
 
 CANDIDATES = pa.schema(
     [
@@ -97,33 +83,14 @@ def _arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
 
 
-def candidate_table(
-    payroll: pd.DataFrame,
-    dispositions: pd.DataFrame,
-    units: pd.DataFrame,
-    businesses: pd.DataFrame,
-    *,
-    mask: bool,
-    key: bytes,
-) -> pd.DataFrame:
-    """Candidates with the payroll fields an office needs, sorted by unit then priority."""
-    chosen = dispositions[dispositions["disposition"] == Disposition.CANDIDATE.value]
-    people = payroll[list(PAYROLL_FIELDS)]
-    frame = chosen.merge(people, on="record_id", how="left", sort=False)
-    frame = frame.merge(units, on=UNIT_KEYS, how="left", sort=False)
-    registry = businesses.dropna(subset=["tax_code"]).drop_duplicates("tax_code")
-    names = pd.Series(
-        registry["name"].to_numpy(dtype=object), index=registry["tax_code"].to_numpy(dtype=object)
-    )
+def published_candidates(candidates: pd.DataFrame, *, mask: bool, key: bytes) -> pd.DataFrame:
+    """The candidate table as written: a keyed ``candidate_id`` per entry, IDs masked."""
+    frame = candidates.copy()
     frame["candidate_id"] = keyed_ids(frame["entry_key"], key)
-    frame["employer_tax_code"] = frame["employer_code"]
-    frame["employer_name"] = frame["employer_code"].astype("object").map(names)
     if mask:
         frame["national_id"] = mask_ids(frame["national_id"])
         frame["si_code"] = mask_citizen_codes(frame["si_code"])
-    return frame.sort_values([*UNIT_KEYS, "priority", "record_id"], kind="stable").reset_index(
-        drop=True
-    )
+    return frame
 
 
 def summary_table(dispositions: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
