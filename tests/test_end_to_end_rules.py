@@ -1,8 +1,10 @@
 """Eligibility rules end to end, on crafted monthly files run through ``linkage run``.
 
 Registration deadlines and evasion (tenure from the months seen), the inspection order of
-employers (one not registered with VSS first), and a workplace coded by its 2025-07 commune
-routed to its district office, each read back from the published Parquet and manifest.
+employers (one not registered with VSS first), a workplace coded by its 2025-07 commune
+routed to its district office, a worker insured at another employer, a bonus month that is
+no under-declaration beside a real one, and a registry row with a status word nobody
+mapped: each read back from the published Parquet and manifest.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from test_cli import invoke
 REGISTERED = "0100109106"  # Hà Nội, Ba Đình (001): its workers are insured
 UNREGISTERED = "0100109113"  # Ba Đình too, registered last August: no insured record at all
 NEW_SCHEME = "0312345673"  # coded by its 2025-07 commune: Phường Sài Gòn (26740)
+ODD_STATUS = "0100109120"  # Ba Đình, its status an unmapped word
 MONTHS = ("06/2025", "07/2025", "08/2025", "09/2025")
 NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung")
 
@@ -26,7 +29,9 @@ def _csv(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-def _worker(n: int, employer: str, months: tuple[str, ...]) -> list[dict[str, str]]:
+def _worker(
+    n: int, employer: str, months: tuple[str, ...], income: str = "12000000"
+) -> list[dict[str, str]]:
     return [
         {
             "record_id": f"W{n}-{month[:2]}",
@@ -37,10 +42,23 @@ def _worker(n: int, employer: str, months: tuple[str, ...]) -> list[dict[str, st
             "gender": "Nam" if n % 2 else "Nữ",
             "period": month,
             "contract_months": "12",
-            "monthly_income": "12000000",
+            "monthly_income": income,
         }
         for month in months
     ]
+
+
+def _record(n: int, employer: str, salary: str) -> dict[str, str]:
+    return {
+        "si_code": f"01900000{n:02d}",
+        "national_id": f"00109001{n:04d}",
+        "full_name": NAMES[n % len(NAMES)],
+        "birth_date": "15/03/1990",
+        "gender": "Nam" if n % 2 else "Nữ",
+        "employer_tax_code": employer,
+        "status": "active",
+        "contribution_salary": salary,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +94,15 @@ def run(tmp_path_factory):
                 "status": "active",
                 "registered_on": "2015-05-05",
             },
+            {
+                "tax_code": ODD_STATUS,
+                "name": "Công ty Đang Giải Thể",
+                "province_code": "01",
+                "district_code": "001",
+                "ward_code": "",
+                "status": "đang làm thủ tục giải thể",  # in no vocabulary
+                "registered_on": "2012-02-02",
+            },
         ],
     )
     payroll = _csv(
@@ -86,21 +113,21 @@ def run(tmp_path_factory):
             *_worker(3, REGISTERED, MONTHS),  # insured and declared: no letter
             *_worker(4, UNREGISTERED, MONTHS[1:]),  # since July: 92 days
             *_worker(5, NEW_SCHEME, MONTHS),
+            *_worker(6, NEW_SCHEME, MONTHS[:1]),  # insured at REGISTERED: covered there
+            # three months, the last with a bonus: the median month is compared
+            *_worker(7, REGISTERED, MONTHS[:2]),
+            *_worker(7, REGISTERED, MONTHS[3:], income="30000000"),
+            *_worker(8, REGISTERED, MONTHS[:3], income="20000000"),  # base 6M: under-declared
+            *_worker(9, ODD_STATUS, MONTHS),
         ],
     )
     insured = _csv(
         root / "insured.csv",
         [
-            {
-                "si_code": "0190000003",
-                "national_id": "001090010003",
-                "full_name": "Phạm Thị Dung",
-                "birth_date": "15/03/1990",
-                "gender": "Nam",
-                "employer_tax_code": REGISTERED,
-                "status": "active",
-                "contribution_salary": "11000000",
-            }
+            _record(3, REGISTERED, "11000000"),
+            _record(6, REGISTERED, "11000000"),
+            _record(7, REGISTERED, "9000000"),
+            _record(8, REGISTERED, "6000000"),
         ],
     )
     out = root / "out"
@@ -140,7 +167,8 @@ def test_the_employer_not_registered_with_vss_is_inspected_first(run) -> None:
     ba_dinh = employers[employers["district_code"] == "001"]
     first = ba_dinh.loc[UNREGISTERED]
     assert (first["rank"], first["registered_with_vss"], first["new_business"]) == (1, False, True)
-    assert (ba_dinh.loc[REGISTERED, "rank"], ba_dinh.loc[REGISTERED, "payroll_workers"]) == (2, 3)
+    assert ba_dinh.loc[REGISTERED, "registered_with_vss"]
+    assert ba_dinh.loc[REGISTERED, "payroll_workers"] == 5
 
 
 def test_a_2025_commune_goes_to_its_district_office(run) -> None:
@@ -150,3 +178,19 @@ def test_a_2025_commune_goes_to_its_district_office(run) -> None:
     assert unit == ("pre-2025", "79", "760")  # Quận 1, whose wards made Phường Sài Gòn
     assert routed["zone"] == "I"
     assert routed["office_placeholder"]  # the crosswalk's generated office name
+
+
+def test_insured_elsewhere_and_bonus_months(run) -> None:
+    _, manifest, candidates, _ = run
+    assert manifest["accounting"]["excluded"]["covered_elsewhere"] == 1  # W6, at REGISTERED
+    assert not candidates.index.str.startswith(("W6", "W7")).any()  # 9M >= 0.7 x 12M median
+    assert candidates.loc["W8-08", "reason"] == "under_declared"  # 6M < 0.7 x 20M
+
+
+def test_a_registry_row_with_an_unknown_status_is_kept_and_counted(run) -> None:
+    _, manifest, candidates, _ = run
+    businesses = next(i for i in manifest["inputs"] if i["source"] == "businesses")
+    assert businesses["nulled_invalid"] == {"status": 1}
+    listed = candidates.loc["W9-09"]
+    assert (listed["province_code"], listed["district_code"]) == ("01", "001")
+    assert listed["employer_name"] == "Công ty Đang Giải Thể"
