@@ -16,12 +16,13 @@ from test_cli import invoke, source_args
 
 from linkage import charts
 from linkage.errors import ConfigError, mask_id
+from linkage.labels import read_labels
 from linkage.report.series import (
     district_sizes,
     model_levels,
     precision_recall,
-    read_labels,
     reject_counts,
+    truth_pairs,
     weight_bins,
 )
 from linkage.synth import write_sample
@@ -78,7 +79,7 @@ def test_m_u_levels(run):
 def test_precision_recall(run):
     inputs, out = run
     links = pd.read_parquet(out / "links.parquet")
-    truth = read_labels(pd.read_csv(inputs["truth_links"], dtype=str), masked=True)
+    truth = truth_pairs(read_labels(inputs["truth_links"]), masked=True)
     result = precision_recall(links, truth, thresholds=[-2.0, 0.0, 10.0])
     marks = {
         "review threshold": (result.table["recall"][0], result.table["precision"][0]),
@@ -142,13 +143,21 @@ def test_a_font_without_vietnamese_would_be_caught():
             figure.savefig(io.BytesIO(), format="png")
 
 
-def test_read_labels_masks_citizen_id_codes_as_the_run_does():
-    labels = pd.DataFrame({"record_id": ["R1", "R2"], "si_code": ["079123456789", "0123456789"]})
-    assert read_labels(labels, masked=True) == {
+def test_truth_pairs_mask_citizen_id_codes_as_the_run_does(tmp_path):
+    path = tmp_path / "labels.csv"
+    pd.DataFrame(
+        {
+            "record_id": ["R1", "R2", "R3"],
+            "si_code": ["079123456789", "0123456789", "0123456780"],
+            "label": ["match", "match", "non-match"],
+        }
+    ).to_csv(path, index=False)
+    labels = read_labels(path)
+    assert truth_pairs(labels, masked=True) == {
         ("R1", mask_id("079123456789")),
         ("R2", "0123456789"),
     }
-    assert read_labels(labels, masked=False) == {("R1", "079123456789"), ("R2", "0123456789")}
+    assert truth_pairs(labels, masked=False) == {("R1", "079123456789"), ("R2", "0123456789")}
 
 
 def test_precision_recall_against_a_plain_loop():

@@ -19,7 +19,8 @@ import pandas as pd
 
 from linkage import charts
 from linkage.config import Config
-from linkage.errors import ConfigError, InputError
+from linkage.errors import ConfigError
+from linkage.labels import Labels, read_labels
 from linkage.logs import event, log
 from linkage.report.page import Section, check_target, page, write_owned, written_by_linkage
 from linkage.report.series import (
@@ -27,8 +28,8 @@ from linkage.report.series import (
     district_sizes,
     model_levels,
     precision_recall,
-    read_labels,
     reject_counts,
+    truth_pairs,
     weight_bins,
 )
 from linkage.write import output_lock
@@ -57,27 +58,6 @@ def _candidates(run: Path) -> pd.DataFrame:
     if not folder.exists():
         return pd.DataFrame({column: [] for column in _DISTRICT_COLUMNS})
     return pd.read_parquet(folder, columns=_DISTRICT_COLUMNS)
-
-
-def _labels(path: Path) -> pd.DataFrame:
-    """A truth file with ``record_id`` and ``si_code``, CSV or Parquet, as text.
-
-    Raises:
-        InputError: the file cannot be read or lacks a column (named; no value shown).
-    """
-    try:
-        if path.suffix.lower() == ".parquet":
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (OSError, ValueError) as e:
-        msg = f"--labels {path}: cannot read it as CSV or Parquet ({type(e).__name__})"
-        raise InputError(msg) from e
-    missing = [column for column in ("record_id", "si_code") if column not in frame.columns]
-    if missing:
-        msg = f"--labels {path}: no column {', '.join(missing)}; need record_id and si_code"
-        raise InputError(msg)
-    return frame
 
 
 def _weights_section(links: pd.DataFrame, review: float, match: float) -> Section:
@@ -113,7 +93,7 @@ def _model_section(model: dict[str, Any]) -> Section:
 
 
 def _precision_section(
-    links: pd.DataFrame, labels: pd.DataFrame | None, *, masked: bool, review: float, match: float
+    links: pd.DataFrame, labels: Labels | None, *, masked: bool, review: float, match: float
 ) -> Section:
     caption = (
         "Precision and recall against the truth labels if every stored link at or above a "
@@ -126,7 +106,7 @@ def _precision_section(
     if labels is None:
         note = "No labels given: run linkage report --labels FILE (record_id,si_code)."
         return Section("precision", heading, caption, note=note)
-    truth = read_labels(labels, masked=masked)
+    truth = truth_pairs(labels, masked=masked)
     if links.empty or not truth:
         return Section("precision", heading, caption, note="No links or no labels to compare.")
     weights = links["match_weight"]
@@ -209,7 +189,7 @@ def build_report(
         msg = f"--run {run}: not a linkage output (manifest.json is not linkage's)"
         raise ConfigError(msg)
     charts.require()
-    truth = _labels(labels) if labels is not None else None  # refused before any drawing
+    truth = read_labels(labels) if labels is not None else None  # refused before any drawing
     model = _json(run / "model.json")
     links = pd.read_parquet(
         run / "links.parquet", columns=["record_id", "si_code", "match_weight", "band", "method"]

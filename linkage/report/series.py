@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.errors import mask_id
+from linkage.labels import Label, Labels
 from linkage.schema import CandidateReason
 
 BIN_WIDTH = 2.0  # log2 units per histogram bin: one bin doubles or halves the odds twice
@@ -62,10 +63,11 @@ def model_levels(model: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
-def read_labels(frame: pd.DataFrame, *, masked: bool) -> set[tuple[str, str]]:
-    """(record_id, si_code) truth pairs, SI codes that are citizen IDs masked like the run's."""
-    record = frame["record_id"].astype(str).str.strip()
-    code = frame["si_code"].astype(str).str.strip()
+def truth_pairs(labels: Labels, *, masked: bool) -> set[tuple[str, str]]:
+    """The (record_id, si_code) pairs labelled match, SI codes masked like the run's."""
+    pairs = labels.pairs[labels.pairs["label"] == Label.MATCH.value]
+    record = pairs["record_id"].astype(str)
+    code = pairs["si_code"].astype(str)
     if masked:
         code = code.where(code.str.len() != 12, code.map(mask_id))
     return set(zip(record, code, strict=True))
