@@ -16,12 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from linkage.config import load_config
+from link_square import normalized_world
+
 from linkage.link import link_records
 from linkage.link.engine import open_engine
-from linkage.pipeline import load_inputs
 from linkage.schema import Source
-from linkage.synth import write_sample
 
 
 def main() -> None:
@@ -30,15 +29,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="linkage-dask-") as tmp:
-        paths = write_sample(Path(tmp), payroll_rows=args.rows, seed=args.seed)
-        config = load_config(
-            None,
-            inputs__businesses=paths["businesses"],
-            inputs__payroll=paths["payroll"],
-            inputs__insured=paths["insured"],
-            output__dir=Path(tmp) / "out",
-        )
-        tables = load_inputs(config, progress=lambda stage: None)
+        config, tables, _ = normalized_world(Path(tmp), args.rows, args.seed)
         payroll, insured = tables[Source.PAYROLL].rows, tables[Source.INSURED].rows
         print(f"{len(payroll):,} payroll rows x {len(insured):,} insured records")
         print(f"{'engine':<14} {'wall s':>8} {'pairs':>12}  parts (s)")

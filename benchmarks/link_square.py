@@ -14,12 +14,27 @@ import tempfile
 import time
 from pathlib import Path
 
-from linkage.config import load_config
+from linkage.config import Config, load_config
 from linkage.evaluate import read_truth
 from linkage.link import blocking_recall, link_quality, link_records
-from linkage.pipeline import load_inputs
+from linkage.pipeline import SourceTable, load_inputs
 from linkage.schema import Source
 from linkage.synth import write_sample
+
+
+def normalized_world(
+    folder: Path, rows: int, seed: int
+) -> tuple[Config, dict[Source, SourceTable], dict[str, Path]]:
+    """A generated world in ``folder``: its config, normalized tables and file paths."""
+    paths = write_sample(folder, payroll_rows=rows, seed=seed)
+    config = load_config(
+        None,
+        inputs__businesses=paths["businesses"],
+        inputs__payroll=paths["payroll"],
+        inputs__insured=paths["insured"],
+        output__dir=folder / "out",
+    )
+    return config, load_inputs(config, progress=lambda stage: None), paths
 
 
 def main() -> None:
@@ -28,15 +43,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="linkage-square-") as tmp:
-        paths = write_sample(Path(tmp), payroll_rows=int(args.rows * 1.55), seed=args.seed)
-        config = load_config(
-            None,
-            inputs__businesses=paths["businesses"],
-            inputs__payroll=paths["payroll"],
-            inputs__insured=paths["insured"],
-            output__dir=Path(tmp) / "out",
-        )
-        tables = load_inputs(config, progress=lambda stage: None)
+        config, tables, paths = normalized_world(Path(tmp), int(args.rows * 1.55), args.seed)
         payroll = tables[Source.PAYROLL].rows.iloc[: args.rows]
         insured = tables[Source.INSURED].rows.iloc[: args.rows]
         truth = read_truth(paths["truth_links"])

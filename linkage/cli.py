@@ -110,10 +110,10 @@ def _config_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def _load(
     config_path: Path | None,
-    businesses: Path | None,
-    payroll: Path | None,
-    insured: Path | None,
-    out: Path | None,
+    businesses: Path | None = None,
+    payroll: Path | None = None,
+    insured: Path | None = None,
+    out: Path | None = None,
 ) -> Any:
     from linkage.config import load_config
 
@@ -318,7 +318,7 @@ def pseudonymize(
 
     with _user_errors():
         key = shared_key(key_file)
-        config = _load(config_path, None, None, None, None)
+        config = _load(config_path)
         mapping = load_mapping(config.inputs.mapping)
         report = copy_pseudonymized(
             input_path,
@@ -386,7 +386,7 @@ def explain(
     from linkage.explain import explain as waterfall
 
     with _user_errors():
-        config = _load(config_path, None, None, None, None)
+        config = _load(config_path)
         text = waterfall(
             run_dir or config.output.dir,
             record_id,
@@ -429,7 +429,7 @@ def report(
     from linkage.report import write_report
 
     with _user_errors():
-        config = _load(config_path, None, None, None, None)
+        config = _load(config_path)
         written = write_report(
             run_dir or config.output.dir,
             config,
@@ -561,7 +561,7 @@ def sweep(
 
     with _user_errors():
         check_out(out_file)
-        config = _load(config_path, None, None, None, None)
+        config = _load(config_path)
         truth = read_labels(labels) if labels is not None else None
         opened = open_run(run_dir or config.output.dir, config, _progress())
         table = sweep_run(opened, thresholds, truth, _progress())
@@ -601,7 +601,7 @@ def review_export(
 
     with _user_errors():
         check_new(out_file, ".xlsx")
-        config = _load(config_path, None, None, None, None)
+        config = _load(config_path)
         opened = open_run(run_dir or config.output.dir, config, _progress())
         written = export_review(opened, out_file, per_band=per_band, seed=seed)
     for stratum, pairs in written.pairs.items():

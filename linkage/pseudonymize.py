@@ -15,10 +15,7 @@ links on them as on the originals.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -39,7 +36,7 @@ from linkage.normalize import (
 )
 from linkage.privacy import pseudonyms
 from linkage.schema import RAW_OPTIONAL, RAW_REQUIRED, Source
-from linkage.write.files import FILE_MODE
+from linkage.write.files import owned_file
 
 _IDENTIFIERS: Final = {
     Source.PAYROLL: ("national_id", "person_tax_code"),
@@ -97,18 +94,6 @@ def pseudonymized(raw: pd.DataFrame, source: Source, key: bytes) -> pd.DataFrame
     return raw.assign(**columns)[names]
 
 
-@contextmanager
-def _partial(output: Path) -> Iterator[Path]:
-    """A hidden file beside ``output``, moved onto it on success and removed otherwise."""
-    partial = output.with_name(f".{output.name}.partial-{os.getpid()}")
-    try:
-        yield partial
-        partial.chmod(FILE_MODE)
-        os.replace(partial, output)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
 def pseudonymize(
     path: Path,
     source: Source,
@@ -135,7 +120,7 @@ def pseudonymize(
     rows, hashed, blanked = 0, Counter[str](), Counter[str]()
     writer: pacsv.CSVWriter | pq.ParquetWriter | None = None
     try:
-        with _partial(output) as partial:
+        with owned_file(output) as partial:
             for batch in reader:
                 copy = pseudonymized(batch, source, key)
                 table = pa.Table.from_pandas(copy, preserve_index=False).cast(

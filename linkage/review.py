@@ -16,8 +16,6 @@ are left out. Labels from the sheet carry SI codes as the sheet showed them.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -31,7 +29,7 @@ from linkage.labels import Label, parse_label
 from linkage.runs import OpenedRun, best_pairs, record_export
 from linkage.schema import UNIT_KEYS
 from linkage.write.excel import FORMULA_TRIGGERS, defuse
-from linkage.write.files import FILE_MODE
+from linkage.write.files import owned_file
 from linkage.write.tables import mask_citizen_codes, mask_ids
 
 WINDOW_BITS: Final = 3.0  # "near" a threshold: odds within a factor 2**3 = 8 of it
@@ -261,17 +259,12 @@ def _write_workbook(path: Path, frame: pd.DataFrame) -> None:
 
 def _create(path: Path, write: Any) -> None:
     """Write through ``write(temp)`` then link into place: an existing file is never replaced."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        write(temp)
-        temp.chmod(FILE_MODE)
-        os.link(temp, path)  # fails if ``path`` appeared meanwhile
-    except FileExistsError as e:
+        with owned_file(path, replace=False) as temp:
+            write(temp)
+    except FileExistsError as e:  # ``path`` appeared meanwhile
         msg = f"--out {path}: exists; linkage never replaces a file"
         raise ConfigError(msg) from e
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
 
 
 def check_new(path: Path, suffix: str) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from linkage.errors import ConfigError, InputError
 from linkage.link import FellegiSunterModel, link_records, make_comparisons
 from linkage.pipeline import Progress, load_inputs
 from linkage.schema import Band, LinkMethod, Source
-from linkage.write.files import FILE_MODE, sha256_of
+from linkage.write.files import owned_file, sha256_of
 
 MANIFEST = "manifest.json"
 
@@ -170,8 +169,5 @@ def record_export(run: Path, path: Path, *, kind: str, rows: int) -> None:
             "exported_at": dt.datetime.now(dt.UTC).isoformat(),
         }
     )
-    staged = manifest_path.with_name(f".{MANIFEST}.{os.getpid()}")
-    descriptor = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"))
-    staged.replace(manifest_path)
+    with owned_file(manifest_path) as staged:
+        staged.write_bytes(json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"))

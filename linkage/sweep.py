@@ -30,7 +30,7 @@ from linkage.labels import Labels, pair_quality
 from linkage.pipeline import Progress
 from linkage.runs import OpenedRun, best_pairs
 from linkage.schema import UNIT_KEYS, Band, CandidateReason, Disposition
-from linkage.write.files import FILE_MODE
+from linkage.write.files import owned_file
 
 DEFAULT_THRESHOLDS: Final = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
 REASONS: Final = tuple(r.value for r in CandidateReason)
@@ -162,10 +162,10 @@ def write_sweep(table: pd.DataFrame, out: Path) -> tuple[Path, Path]:
     parquet, csv = check_out(out)
     arrow = pa.Table.from_pandas(table, preserve_index=False)
     metadata = {**(arrow.schema.metadata or {}), b"note": ESTIMATE_NOTE.encode()}
-    pq.write_table(arrow.replace_schema_metadata(metadata), parquet)
-    table.to_csv(csv, index=False)
-    for path in (parquet, csv):
-        path.chmod(FILE_MODE)
+    with owned_file(parquet) as staged:
+        pq.write_table(arrow.replace_schema_metadata(metadata), staged)
+    with owned_file(csv) as staged:
+        table.to_csv(staged, index=False)
     return parquet, csv
 
 

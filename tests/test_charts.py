@@ -12,7 +12,7 @@ import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
-from test_cli import invoke, source_args
+from test_cli import sample_run
 
 from linkage import charts
 from linkage.errors import ConfigError, mask_id
@@ -25,7 +25,6 @@ from linkage.report.series import (
     truth_pairs,
     weight_bins,
 )
-from linkage.synth import write_sample
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 VIETNAMESE = "Nguyễn Thị Hường, Đà Nẵng, Quận Hải Châu"
@@ -34,10 +33,7 @@ VIETNAMESE = "Nguyễn Thị Hường, Đà Nẵng, Quận Hải Châu"
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("charts")
-    inputs = write_sample(root / "in", payroll_rows=500, seed=43)
-    out = root / "out"
-    result = invoke("run", *source_args(inputs), "--out", out)
-    assert result.exit_code == 0, result.output
+    inputs, out = sample_run(root, rows=500, seed=43)
     return inputs, out
 
 

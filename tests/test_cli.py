@@ -38,6 +38,15 @@ def source_args(inputs: dict[str, Path], **replace: Path) -> list[str | Path]:
     ]
 
 
+def sample_run(root: Path, *, rows: int, seed: int) -> tuple[dict[str, Path], Path]:
+    """A generated world under ``root/in`` and a run of it in ``root/out``."""
+    inputs = write_sample(root / "in", payroll_rows=rows, seed=seed)
+    out = root / "out"
+    result = invoke("run", *source_args(inputs), "--out", out)
+    assert result.exit_code == 0, result.output
+    return inputs, out
+
+
 def assert_user_error(result: Result, code: int) -> None:
     """Exit ``code`` through SystemExit, the message shown, no traceback."""
     assert result.exit_code == code, result.output

@@ -6,18 +6,13 @@ import re
 
 import pandas as pd
 import pytest
-from test_cli import assert_user_error, invoke, source_args
-
-from linkage.synth import write_sample
+from test_cli import assert_user_error, invoke, sample_run
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("explain")
-    inputs = write_sample(root / "in", payroll_rows=800, seed=31)
-    out = root / "out"
-    result = invoke("run", *source_args(inputs), "--out", out)
-    assert result.exit_code == 0, result.output
+    inputs, out = sample_run(root, rows=800, seed=31)
     return inputs, out, pd.read_parquet(out / "links.parquet")
 
 

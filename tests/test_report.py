@@ -15,13 +15,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from test_charts import PNG_SIGNATURE, assert_png
-from test_cli import assert_user_error, invoke, source_args
+from test_cli import assert_user_error, invoke, sample_run
 
 from linkage.config import load_config
 from linkage.report import REPORT, publish_run_report
 from linkage.report.page import table_html
 from linkage.report.series import district_sizes, weight_bins
-from linkage.synth import write_sample
 
 IMAGE = re.compile(
     r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" width="(\d+)" height="(\d+)"'
@@ -31,10 +30,7 @@ IMAGE = re.compile(
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
-    inputs = write_sample(root / "in", payroll_rows=500, seed=47)
-    out = root / "out"
-    result = invoke("run", *source_args(inputs), "--out", out)
-    assert result.exit_code == 0, result.output
+    inputs, out = sample_run(root, rows=500, seed=47)
     return inputs, out
 
 

@@ -8,12 +8,11 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-from test_cli import _complete_config, assert_user_error, invoke, source_args
+from test_cli import _complete_config, assert_user_error, invoke, sample_run
 
 from linkage.config import load_config
 from linkage.link import link_quality
 from linkage.runs import best_pairs, open_run
-from linkage.synth import write_sample
 from linkage.write.tables import mask_citizen_codes
 
 THRESHOLDS = (0.0, 0.2, 0.5, 0.9, 0.99)
@@ -22,10 +21,7 @@ THRESHOLDS = (0.0, 0.2, 0.5, 0.9, 0.99)
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("sweep")
-    inputs = write_sample(root / "in", payroll_rows=800, seed=53)
-    out = root / "out"
-    result = invoke("run", *source_args(inputs), "--out", out)
-    assert result.exit_code == 0, result.output
+    inputs, out = sample_run(root, rows=800, seed=53)
     return root, inputs, out
 
 

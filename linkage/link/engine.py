@@ -105,8 +105,10 @@ def open_engine(name: str, *, scheduler: str | None, workers: int) -> Iterator[E
         with client:
             yield DaskEngine(client)
         return
+    # A free port of the system's choosing: with None the scheduler still binds 8787, and
+    # warns (an error under -W error) when another cluster holds it.
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield DaskEngine(client)

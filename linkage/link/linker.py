@@ -231,15 +231,22 @@ def _check_budget(per_rule: dict[str, np.ndarray], payroll_rows: int, max_pairs:
     raise ConfigError(msg)
 
 
-@dataclass
-class _Compared:
-    """A chunk's compared pairs and what the driver sums over chunks."""
+@dataclass(frozen=True)
+class _Summary:
+    """What the driver sums over a run's chunks before fitting."""
 
-    chunk: _Chunk
     counts: PatternCounts  # of the pairs that train the model
     labelled: int  # clerk-confirmed matches among the chunk's pairs
     pairs_per_rule: dict[str, int]
     new_pairs_per_rule: dict[str, int]
+
+
+@dataclass
+class _Compared:
+    """A chunk's compared pairs, kept where they were compared, and their summary."""
+
+    chunk: _Chunk
+    summary: _Summary
 
 
 def _compare_chunk(
@@ -289,23 +296,18 @@ def _compare_chunk(
     trained |= confirmed
     return _Compared(
         chunk=_Chunk(payroll_pos.astype(np.int32), insured_pos.astype(np.int32), gammas, method),
-        counts=PatternCounts.of(gammas[trained], matches[trained], sizes),
-        labelled=int(confirmed.sum()),
-        pairs_per_rule=blocked.pairs_per_rule,
-        new_pairs_per_rule=blocked.new_pairs_per_rule,
+        summary=_Summary(
+            counts=PatternCounts.of(gammas[trained], matches[trained], sizes),
+            labelled=int(confirmed.sum()),
+            pairs_per_rule=blocked.pairs_per_rule,
+            new_pairs_per_rule=blocked.new_pairs_per_rule,
+        ),
     )
 
 
-def _summary(
-    compared: _Compared,
-) -> tuple[PatternCounts, dict[str, int], dict[str, int], int]:
-    """What the driver needs of a compared chunk before fitting: counts, pairs per rule."""
-    return (
-        compared.counts,
-        compared.pairs_per_rule,
-        compared.new_pairs_per_rule,
-        compared.labelled,
-    )
+def _summary(compared: _Compared) -> _Summary:
+    """What the driver needs of a compared chunk before fitting."""
+    return compared.summary
 
 
 def _positions(compared: _Compared) -> tuple[np.ndarray, np.ndarray]:
@@ -439,10 +441,10 @@ def link_records(
         np.empty(0, bool),
         [len(c.levels) for c in comparisons],
     )
-    for part, *_ in summaries:
-        counts = counts + part
-    per_rule = _sum_rules([s[1] for s in summaries], rules)
-    new_per_rule = _sum_rules([s[2] for s in summaries], rules)
+    for summary in summaries:
+        counts = counts + summary.counts
+    per_rule = _sum_rules([s.pairs_per_rule for s in summaries], rules)
+    new_per_rule = _sum_rules([s.new_pairs_per_rule for s in summaries], rules)
     lap("comparing")
 
     if model is None:
@@ -500,7 +502,7 @@ def link_records(
         new_pairs_per_rule=new_per_rule,
         rows_over_cap=plan.rows_over_cap(),
         exact_pairs=len(exact),
-        labelled_pairs=sum(s[3] for s in summaries),
+        labelled_pairs=sum(s.labelled for s in summaries),
         scored=(
             np.concatenate([p for p, _ in positions] or [np.empty(0, np.int32)]),
             np.concatenate([i for _, i in positions] or [np.empty(0, np.int32)]),

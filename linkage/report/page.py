@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import base64
 import html
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +22,7 @@ import pandas as pd
 from linkage._version import __version__
 from linkage.charts import SOFTWARE, png_size, png_software
 from linkage.errors import ConfigError
-from linkage.write.files import FILE_MODE
+from linkage.write.files import owned_file
 
 GENERATOR: Final = f'<meta name="generator" content="{SOFTWARE} {__version__}">'
 _STYLE: Final = """
@@ -173,27 +171,8 @@ def write_owned(path: Path, data: bytes) -> None:
         ConfigError: the file cannot be written there (the previous one is left as it was).
     """
     try:
-        descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.partial-", dir=path.parent)
+        with owned_file(path) as temporary:
+            temporary.write_bytes(data)
     except OSError as e:
-        msg = f"{path}: cannot write there ({e.strerror})"
-        raise ConfigError(msg) from e
-    temporary = Path(name)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.chmod(FILE_MODE)  # mkstemp creates 0600; said here whatever the platform
-        os.replace(temporary, path)
-    except OSError as e:
-        temporary.unlink(missing_ok=True)
         msg = f"{path}: cannot write ({e.strerror}); the previous file, if any, is unchanged"
         raise ConfigError(msg) from e
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)

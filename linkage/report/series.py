@@ -87,6 +87,14 @@ def _f1(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
+def _in_truth(links: pd.DataFrame, truth: set[tuple[str, str]]) -> np.ndarray:
+    """Per link: whether its (record_id, si_code) is a truth pair (vectorized)."""
+    pairs = pd.MultiIndex.from_arrays(
+        [links["record_id"].astype(str), links["si_code"].astype(str)]
+    )
+    return np.asarray(pairs.isin(list(truth)), dtype=bool) if truth else np.zeros(len(links), bool)
+
+
 def precision_recall(
     links: pd.DataFrame,
     truth: set[tuple[str, str]],
@@ -99,8 +107,7 @@ def precision_recall(
     links in the review band or better, so the curve ends at the run's lowest link.
     """
     ordered = links.sort_values("match_weight", ascending=False, kind="stable")
-    pairs = zip(ordered["record_id"].astype(str), ordered["si_code"].astype(str), strict=True)
-    hit = np.fromiter((pair in truth for pair in pairs), dtype=bool, count=len(ordered))
+    hit = _in_truth(ordered, truth)
     weights = ordered["match_weight"].astype("float64").to_numpy()
     true_links = np.cumsum(hit)
     count = np.arange(1, len(hit) + 1)
@@ -135,12 +142,7 @@ def precision_recall(
         )
     band = links["band"].astype(str) == "match"
     matched = links[band.to_numpy()]
-    found = sum(
-        pair in truth
-        for pair in zip(
-            matched["record_id"].astype(str), matched["si_code"].astype(str), strict=True
-        )
-    )
+    found = int(_in_truth(matched, truth).sum())
     precision = found / len(matched) if len(matched) else 0.0
     recall = found / total
     return PrecisionRecall(

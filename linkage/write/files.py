@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,29 @@ def _fsync(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+@contextmanager
+def owned_file(path: Path, *, replace: bool = True) -> Iterator[Path]:
+    """A hidden file beside ``path`` to write; on success it becomes ``path``, owner-only.
+
+    The file is fsynced and renamed onto ``path`` (with ``replace``), or hard-linked there,
+    which fails with FileExistsError when ``path`` exists (an existing file is never
+    replaced); on any error it is removed and ``path`` is as it was. A crash never leaves a
+    half-written file under the final name.
+    """
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        yield partial
+        partial.chmod(FILE_MODE)
+        _fsync(partial)
+        if replace:
+            os.replace(partial, path)
+        else:
+            os.link(partial, path)
+        _fsync(path.parent)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def make_dir(path: Path) -> None:
