@@ -43,7 +43,6 @@ from linkage.link.comparisons import MISSING, Comparison
 
 MODEL_FORMAT = 2  # 2: comparison settings and blocking rules recorded
 _PROBABILITY_FLOOR = 1e-9
-M_FLOOR = 2e-3  # smallest m-probability of any level; see _floored
 MIN_LABELLED = 200  # exact-ID links needed before their m is trusted over EM's
 
 
@@ -266,22 +265,17 @@ def _numbers(values: Any) -> tuple[float, ...]:
     return tuple(float(v) for v in values)
 
 
-def _floored(m: np.ndarray) -> np.ndarray:
-    """M with no level below M_FLOOR, renormalized.
+def _smoothed(counts: np.ndarray) -> np.ndarray:
+    """M of each level from the matches seen there, half a match added to every level.
 
-    Generated or very clean training data can show no true match that disagrees on sex or
-    birth year, and EM then sets m to ~0: a weight of -30 that no other evidence can
-    overcome. Real registries do carry such typos, so no level is declared impossible.
+    The Krichevsky-Trofimov estimate: a level that none of n matches shows gets about
+    1/(2n), never zero (EM on generated or very clean data sets the m of a sex or birth-year
+    disagreement to ~0, a weight no evidence overcomes, while real registries carry such
+    typos), and no larger than n matches allow (a fixed floor of 1/500 overstated a rare
+    level forty-fold on 36k matches: two different citizen IDs cost 9 bits, not 15).
     """
-    result: np.ndarray = np.asarray(m, dtype=np.float64) / np.sum(m)
-    floored = np.zeros(len(result), dtype=bool)
-    while True:  # rescaling the free levels may push another one under: floor it too
-        floored |= result < M_FLOOR
-        free = ~floored
-        result[floored] = M_FLOOR
-        result[free] *= (1.0 - M_FLOOR * floored.sum()) / result[free].sum()
-        if not (result[free] < M_FLOOR).any():
-            return result
+    smoothed: np.ndarray = (counts + 0.5) / (counts.sum() + 0.5 * len(counts))
+    return smoothed
 
 
 def level_frequencies(gammas: pd.DataFrame, comparisons: Sequence[Comparison]) -> list[np.ndarray]:
@@ -304,16 +298,22 @@ def _log_probabilities(patterns: np.ndarray, parameters: Sequence[np.ndarray]) -
     return total
 
 
-def _reestimate(
+def _level_counts(
     patterns: np.ndarray, weights: np.ndarray, sizes: Sequence[int]
 ) -> list[np.ndarray]:
-    estimates = []
+    """Weighted pairs at each level of each comparison; missing values count nowhere."""
+    counts = []
     for k, size in enumerate(sizes):
         gamma = patterns[:, k]
         present = gamma != MISSING
-        counts = np.bincount(gamma[present], weights=weights[present], minlength=size)
-        estimates.append((counts + 1e-6) / (counts.sum() + 1e-6 * size))
-    return estimates
+        counts.append(np.bincount(gamma[present], weights=weights[present], minlength=size))
+    return counts
+
+
+def _reestimate(
+    patterns: np.ndarray, weights: np.ndarray, sizes: Sequence[int]
+) -> list[np.ndarray]:
+    return [(c + 1e-6) / (c.sum() + 1e-6 * len(c)) for c in _level_counts(patterns, weights, sizes)]
 
 
 @dataclass(frozen=True)
@@ -425,12 +425,14 @@ def fit(
     # Without a blocked pair (a registry of one record, say) there is nothing to learn
     # from: m keeps its starting values and no pair will be scored with it anyway.
     rounds = max_iterations if unlabelled.sum() > 0 else 0
+    matched = labelled.astype(np.float64)  # pairs counted as matches, labelled or found
     for iterations in range(1, rounds + 1):  # noqa: B007 - reported after the loop
         log_match = np.log(share_rest) + _log_probabilities(patterns, m)
         log_other = np.log1p(-share_rest) + _log_probabilities(patterns, u)
         posterior = 1.0 / (1.0 + np.exp(np.clip(log_other - log_match, -700, 700)))
         found = posterior * unlabelled
-        new_m = _reestimate(patterns, found + labelled, sizes)
+        matched = found + labelled
+        new_m = _reestimate(patterns, matched, sizes)
         for k in fixed:
             new_m[k] = m[k]
         u = _reestimate(patterns, unlabelled - found, sizes)
@@ -445,6 +447,12 @@ def fit(
             converged = True
             break
     matches = labelled.sum() + (share_rest * unlabelled.sum() if rounds else 0.0)
+    # The final m: each comparison's level counts over the pairs that fixed it.
+    by_labels = _level_counts(patterns, labelled.astype(np.float64), sizes)
+    level_counts = [
+        by_labels[k] if k in fixed else c
+        for k, c in enumerate(_level_counts(patterns, matched, sizes))
+    ]
     share = float(matches / max(counts.sum(), 1.0))
 
     expected_matches = share * counts.sum()
@@ -454,7 +462,7 @@ def fit(
             ComparisonParameters(
                 name=c.name,
                 levels=c.levels,
-                m=tuple(float(x) for x in _floored(m[k])),
+                m=tuple(float(x) for x in _smoothed(level_counts[k])),
                 u=tuple(float(x) for x in u_random[k]),
                 tf_levels=dict(c.tf_levels),
                 settings=_settings_data(c),

@@ -84,8 +84,8 @@ def _model_section(model: dict[str, Any]) -> Section:
     caption = (
         "m: share of true matches at the level; u: share of non-matches. The further apart "
         "the bars, the stronger the evidence (weight log2(m/u), at right). Look for "
-        "agreement levels whose m sits at the floor (0.002: no match was seen there) and for "
-        "agreeing levels with m below u, a sign the fit described something other than "
+        "agreement levels with m near half a match (none of the fitted matches was seen there) "
+        "and for agreeing levels with m below u, a sign the fit described something other than "
         "matches. On term-frequency levels u is an average: a common name weighs less."
     )
     png = charts.m_u_levels(levels)
