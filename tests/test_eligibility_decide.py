@@ -79,7 +79,7 @@ U = CandidateReason
         (
             {"birth_year": 2011, "birth_month": None, "birth_precision": "year"},
             (CANDIDATE, U.REVIEW),
-        ),  # year only: mid-2011, so 14y2m
+        ),  # year only: 1 January 2011 (Decree 135/2020 Art. 3(3)), so 14y8m
         (
             {"birth_year": None, "birth_month": None, "national_id": "123456789"},
             (CANDIDATE, U.REVIEW),
@@ -89,29 +89,44 @@ U = CandidateReason
             (CANDIDATE, U.UNINSURED),
         ),  # no stated birth, but the CCCD encodes 1990
         (
-            {"birth_year": 1961, "birth_month": 9, "period": D(2021, 12, 1)},
+            {"birth_year": 1961, "birth_month": 9, "period": D(2021, 11, 1)},
             (CANDIDATE, U.UNINSURED),
-        ),  # man born 1961-09 reaches 60y3m in 2021-12: still working that month
+        ),  # man born 1961-09: 60y2m in 2021-11
         (
-            {"birth_year": 1961, "birth_month": 9, "period": D(2022, 1, 1)},
+            {"birth_year": 1961, "birth_month": 9, "period": D(2021, 12, 1)},
             (EXCLUDED, ExclusionReason.OVER_RETIREMENT_AGE),
-        ),  # the month after
+        ),  # reaches 60y3m in 2021-12 and retires at its end (Decree 135/2020 Art. 3(1))
+        (
+            {"birth_year": 1961, "birth_month": None, "birth_precision": "year"}
+            | {"period": D(2021, 4, 1)},
+            (EXCLUDED, ExclusionReason.OVER_RETIREMENT_AGE),
+        ),  # year only: January 1961, 60y3m in 2021-04 (the decree's own example)
+        (
+            {"birth_year": 1961, "birth_month": None, "birth_precision": "year"}
+            | {"period": D(2021, 3, 1)},
+            (CANDIDATE, U.UNINSURED),
+        ),
         (
             {"birth_year": 1961, "birth_month": 10, "period": D(2022, 1, 1)},
             (CANDIDATE, U.UNINSURED),
         ),  # born 1961-10: 60y6m, so not yet retired in 2022-01
         (
-            {"gender": "F", "birth_year": 1966, "birth_month": 9, "period": D(2022, 5, 1)},
+            {"gender": "F", "birth_year": 1966, "birth_month": 9, "period": D(2022, 4, 1)},
             (CANDIDATE, U.UNINSURED),
-        ),  # woman born 1966-09 reaches 55y8m in 2022-05
-        (
-            {"gender": "F", "birth_year": 1966, "birth_month": 9, "period": D(2022, 6, 1)},
-            (EXCLUDED, ExclusionReason.OVER_RETIREMENT_AGE),
         ),
+        (
+            {"gender": "F", "birth_year": 1966, "birth_month": 9, "period": D(2022, 5, 1)},
+            (EXCLUDED, ExclusionReason.OVER_RETIREMENT_AGE),
+        ),  # woman born 1966-09 reaches 55y8m in 2022-05
         (
             {"gender": None, "birth_year": 1966, "birth_month": 9, "period": D(2022, 6, 1)},
             (CANDIDATE, U.UNINSURED),
         ),  # unknown sex: the later (men's) age applies
+        (
+            {"gender": None, "id_gender": "F", "birth_year": 1966, "birth_month": 9}
+            | {"period": D(2022, 6, 1)},
+            (EXCLUDED, ExclusionReason.OVER_RETIREMENT_AGE),
+        ),  # the sex the CCCD encodes
         (
             {"monthly_income": 2_000_000, "period": D(2025, 6, 1)},
             (CANDIDATE, U.UNINSURED),
@@ -261,6 +276,19 @@ def test_a_later_or_undated_closure_does_not_cancel_the_period(closed_on, expect
 def test_linked_rules(row, link, record, expected) -> None:
     records = ({"si_code": "S1", "national_id": "001090099999", **record},)
     assert one(row, link=link, records=records) == expected
+
+
+def test_a_row_without_a_sex_takes_the_linked_records_else_its_names() -> None:
+    woman = {"gender": None, "birth_year": 1966, "birth_month": 9, "period": D(2022, 6, 1)}
+    record = {"si_code": "S1", "gender": "F", "status": "active"}
+    assert one(woman, link={}, records=(record,)) == (
+        EXCLUDED,
+        ExclusionReason.OVER_RETIREMENT_AGE,
+    )
+    named = {**woman, "middle_ascii": "thi", "given_ascii": "lan"}
+    women = tuple({"si_code": f"W{i}", "gender": "F", "middle_ascii": "thi"} for i in range(40))
+    assert one(named, records=women) == (EXCLUDED, ExclusionReason.OVER_RETIREMENT_AGE)
+    assert one(named, records=women[:5]) == (CANDIDATE, U.UNINSURED)  # too few bearers
 
 
 def test_lapsed_but_active_elsewhere_is_insured() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ import pytest
 from test_eligibility_frames import RULES_PATH, edited_rules, rules
 
 from linkage.eligibility import load_rules
-from linkage.eligibility.ages import month_index, retirement_age_months
+from linkage.eligibility.ages import month_index, retirement_age_months, sex_from_names
 from linkage.errors import ConfigError
 
 
@@ -131,3 +132,31 @@ def test_rule_file_problems_are_listed_all_at_once(tmp_path: Path) -> None:
 def test_missing_rule_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_rules(tmp_path / "absent.toml")
+
+
+def test_sex_from_names_speaks_only_where_the_registry_agrees() -> None:
+    def people(middle: str, given: str, sex: str | None, count: int) -> list[dict[str, Any]]:
+        return [{"middle_ascii": middle, "given_ascii": given, "gender": sex}] * count
+
+    registry = pd.DataFrame(
+        people("thi", "lan", "F", 40)
+        + people("van", "hung", "M", 40)
+        + people("", "anh", "F", 20)
+        + people("", "anh", "M", 20)
+        + people("", "my", "F", 5)
+        + people("", "tam", None, 50)
+    )
+    rows = pd.DataFrame(
+        [
+            ("thi", "anh"),  # the middle name speaks first
+            ("", "hung"),  # no middle name: the given name
+            ("", "anh"),  # a name both sexes bear
+            ("", "my"),  # too few bearers: 6/7 < 0.95
+            ("", "tam"),  # bearers of unknown sex teach nothing
+            ("", "zzz"),  # unseen
+            (None, None),
+        ],
+        columns=["middle_ascii", "given_ascii"],
+    )
+    told = sex_from_names(rows, registry).astype(object)
+    assert told.where(told.notna(), None).tolist() == ["F", "M", None, None, None, None, None]

@@ -2,15 +2,20 @@
 
 Ages are counted in whole months (month of the period minus month of birth): the rules speak
 in years and months, and payroll periods are months. A birth date known only by its year is
-placed at the policy's mid-year month.
+placed in the rule set's month (Decree 135/2020 Art. 3(3): January).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from linkage.eligibility.rules import FloatArray, IntArray, Retirement, RetirementRule
+
+# The share of one sex, (count + 1) / (known + 2), among the registry's records bearing a
+# name before that name is taken to tell the sex of a row that states none.
+NAME_SEX_CONFIDENCE = 0.95
 
 
 def month_index(year: FloatArray, month: FloatArray) -> FloatArray:
@@ -67,3 +72,36 @@ def retirement_ages(retirement: Retirement, birth: FloatArray, female: np.ndarra
             months = birth[rows].astype(np.int64)
             result[rows] = retirement_age_months(rule, retirement.start_year, months)
     return result
+
+
+def sex_from_names(rows: pd.DataFrame, registry: pd.DataFrame) -> pd.Series:
+    """The sex ("M" | "F") a row's name indicates, learned from the registry; null if none.
+
+    Middle names (Thị, Văn) and most given names mark sex in Vietnamese, but not all (Anh,
+    Thanh), and how strongly differs between populations: so the marks are learned from the
+    registry's records of known sex, the middle name first and then the given name, and a
+    name speaks only where ``NAME_SEX_CONFIDENCE`` of its bearers share one sex. Used only
+    to choose a retirement schedule, never as link evidence (the name already is).
+
+    Args:
+        rows: frame with ``middle_ascii`` and ``given_ascii``.
+        registry: frame with the same keys and ``gender`` ("M" | "F" | null).
+    """
+    sex = registry["gender"].astype("object")
+    known = sex.isin(["M", "F"]).to_numpy(dtype=bool)
+    female = (sex[known] == "F").to_numpy(dtype=np.float64)
+    result = np.full(len(rows), None, dtype=object)
+    for key in ("middle_ascii", "given_ascii"):
+        names = registry.loc[known, key].astype("object").to_numpy()
+        stats = pd.DataFrame({"name": names, "female": female}).groupby("name")["female"]
+        share = (stats.sum() + 1) / (stats.count() + 2)
+        told = pd.Series(
+            np.select(
+                [share >= NAME_SEX_CONFIDENCE, share <= 1 - NAME_SEX_CONFIDENCE], ["F", "M"], ""
+            ),
+            index=share.index,
+        )
+        guess = rows[key].astype("object").map(told[told != ""]).to_numpy(dtype=object)
+        fill = pd.isna(result) & pd.notna(guess)
+        result[fill] = guess[fill]
+    return pd.Series(result, index=rows.index, dtype=pd.ArrowDtype(pa.string()))

@@ -32,12 +32,14 @@ worker below the minimum working age (15): the SI law covers a labour contract s
 one (Law 41/2024 Art. 2(1)(a); the Labour Code allows it for some work only), so such a row
 is neither an exclusion nor an ordinary letter.
 
-Conventions: ages count whole months from the birth month to the period month; a birth
-known only by its year is placed at the policy month (July); a payroll row without a birth
-date takes the linked insured record's, else the year its CCCD encodes; an unknown birth
-year, sex (men's later schedule), contract length or income never excludes (see missing
-facts above). Retirement age is
-reached in its month and excludes from the month after. Workers whose employer is absent
+Conventions: ages count whole months from the birth month to the period's last month; a
+birth known only by its year is placed in January (Decree 135/2020 Art. 3(3)); a payroll
+row without a birth date takes the linked insured record's, else the year its CCCD encodes;
+one without a sex takes its CCCD's, the linked record's, else the one its name marks in the
+registry; an unknown birth year, sex (men's later schedule), contract length or income never
+excludes (see missing facts above). A worker retires at the end of the month the retirement
+age is reached (Decree 135/2020 Art. 3(1)), so one reaching it in the period's last month is
+retired when the list is used: excluded. Workers whose employer is absent
 from the registry stay candidates under the unknown unit ``00``/``000``; workplaces coded by
 their 2025-07 commune go to the office of the pre-2025 district that gave it most wards.
 
@@ -55,7 +57,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from linkage.eligibility.ages import month_index, period_month_index, retirement_ages
+from linkage.eligibility.ages import (
+    month_index,
+    period_month_index,
+    retirement_ages,
+    sex_from_names,
+)
 from linkage.eligibility.exclusions import Facts, first_exclusion
 from linkage.eligibility.parameters import RowParameters, parameters, zones_of
 from linkage.eligibility.priority import (
@@ -137,6 +144,8 @@ def _linked(payroll: pd.DataFrame, links: pd.DataFrame, insured: pd.DataFrame) -
             "national_id",
             "birth_year",
             "birth_month",
+            "gender",
+            "id_gender",
             "employer_root",
         ]
     ]
@@ -146,6 +155,8 @@ def _linked(payroll: pd.DataFrame, links: pd.DataFrame, insured: pd.DataFrame) -
             "national_id": "si_national_id",
             "birth_year": "si_birth_year",
             "birth_month": "si_birth_month",
+            "gender": "si_gender",
+            "id_gender": "si_id_gender",
             "employer_root": "si_employer_root",
         }
     )
@@ -214,9 +225,29 @@ def _outreach_units(employer: pd.DataFrame) -> pd.DataFrame:
     return units
 
 
+def _female(payroll: pd.DataFrame, linked: pd.DataFrame, insured: pd.DataFrame) -> np.ndarray:
+    """Whether each row is a woman: stated, else in its CCCD, the linked record, its name.
+
+    Only the retirement schedule depends on it; a row of unknown sex takes the men's, the
+    later one, so nobody is excluded as over age who might still be below it.
+    """
+    registry = insured[["middle_ascii", "given_ascii"]].assign(
+        gender=_strings(insured["gender"]).fillna(_strings(insured["id_gender"])).to_numpy()
+    )
+    sex = _strings(payroll["gender"]).fillna(_strings(payroll["id_gender"]))
+    sex = sex.fillna(_strings(linked["si_gender"])).fillna(_strings(linked["si_id_gender"]))
+    names = sex_from_names(payroll[["middle_ascii", "given_ascii"]], registry)
+    sex = sex.fillna(_strings(names))
+    return _equals(sex, "F")
+
+
 def _ages(
-    payroll: pd.DataFrame, linked: pd.DataFrame, rules: RuleSet, period: pd.Series
-) -> tuple[FloatArray, ...]:
+    payroll: pd.DataFrame,
+    linked: pd.DataFrame,
+    rules: RuleSet,
+    period: pd.Series,
+    female: np.ndarray,
+) -> tuple[FloatArray, FloatArray]:
     """Age at the period and retirement age, both in months; NaN where birth is unknown."""
     # Without a birth date on the payroll row: the linked insured record's, else the year
     # the worker's CCCD encodes.
@@ -230,10 +261,8 @@ def _ages(
     year_only = _equals(payroll["birth_precision"], "year") | (
         np.isnan(stated) & np.isnan(registered)
     )
-    month = np.where(np.isnan(month) | year_only, rules.policy.year_only_birth_month, month)
+    month = np.where(np.isnan(month) | year_only, rules.retirement.year_only_birth_month, month)
     birth = month_index(year, month)
-    gender = _strings(payroll["gender"]).fillna(_strings(payroll["id_gender"]))
-    female = _equals(gender, "F")
     age = period_month_index(period) - birth
     return age, retirement_ages(rules.retirement, birth, female)
 
@@ -241,13 +270,12 @@ def _ages(
 def _exclusions(
     payroll: pd.DataFrame,
     linked: pd.DataFrame,
-    rules: RuleSet,
-    period: pd.Series,
+    ages: tuple[FloatArray, FloatArray],
     p: RowParameters,
     closed: np.ndarray,
 ) -> np.ndarray:
     """Exclusion reason per row, the first of ``EXCLUSIONS``; None where the row is eligible."""
-    age, retirement = _ages(payroll, linked, rules, period)
+    age, retirement = ages
     nationality = _strings(payroll["nationality"]).str.upper()
     facts = Facts(
         p=p,
@@ -463,8 +491,9 @@ def decide(
     income = employment.income
     p = parameters(rules, period, zone, _floats(payroll["contract_months"]))
 
+    age, retirement = _ages(payroll, linked, rules, period, _female(payroll, linked, insured))
     excluded = _exclusions(
-        payroll, linked, rules, period, p, employer["closed"].to_numpy(dtype=bool)
+        payroll, linked, (age, retirement), p, employer["closed"].to_numpy(dtype=bool)
     )
     coverage = _coverage(payroll, linked, insured, p, income, rules.policy.under_declared_margin)
     reason = np.where(pd.isna(excluded), coverage, excluded)
@@ -477,7 +506,6 @@ def decide(
     # Missing is not a guess: a row that would be listed, or is out of the rules only
     # because its period is unknown, goes to review when a fact the decision needs is
     # missing: the period, any birth year (stated, registered or in the CCCD), the contract.
-    age, _ = _ages(payroll, linked, rules, period)
     unknown = pd.isna(period).to_numpy(dtype=bool) | np.isnan(age)
     unknown |= np.isnan(_floats(payroll["contract_months"]))
     unknown |= age < p.min_working_age_months

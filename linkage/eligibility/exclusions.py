@@ -51,8 +51,9 @@ EXCLUSIONS: Final = (
     Exclusion(R.PENSIONER, lambda f: f.pensioner, "Law 41/2024: pensioners are not compulsory"),
     Exclusion(
         R.OVER_RETIREMENT_AGE,
-        lambda f: f.age > f.retirement,
-        "Labour Code 2019 Art. 169, Decree 135/2020 (from the month after it is reached)",
+        lambda f: f.age >= f.retirement,
+        "Labour Code 2019 Art. 169; Decree 135/2020 Art. 3(1): retired at the end of the month"
+        " the age is reached, so by the end of a period in whose last month it is",
     ),
     Exclusion(
         R.FOREIGN_NOT_COVERED,

@@ -115,11 +115,16 @@ class RetirementRule:
 
 @dataclass(frozen=True)
 class Retirement:
-    """The retirement-age schedule: legacy age before ``start_year``, then a rising step."""
+    """The retirement-age schedule: legacy age before ``start_year``, then a rising step.
+
+    ``year_only_birth_month`` is the month the law places a birth known only by its year in
+    (Decree 135/2020 Art. 3(3): 1 January); every age is counted that way.
+    """
 
     start_year: int
     male: RetirementRule
     female: RetirementRule
+    year_only_birth_month: int
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,6 @@ class Policy:
     """Engine choices that are not law: margins and estimation conventions."""
 
     under_declared_margin: float
-    year_only_birth_month: int
     estimate_includes_employee_share: bool
     new_business_months: int  # an employer registered this recently ranks higher
 
@@ -312,8 +316,12 @@ def _zones(r: _Reader, entry: dict[str, Any], where: str) -> ZoneTable | None:
 
 def _retirement(r: _Reader, document: Mapping[str, Any]) -> Retirement | None:
     table = r.table(document, "retirement", "")
-    r.check_keys(table, {"start_year", "male", "female"}, "retirement")
+    r.check_keys(table, {"start_year", "year_only_birth_month", "male", "female"}, "retirement")
     start = r.value(table, "start_year", int, "retirement", minimum=1900)
+    month = r.value(table, "year_only_birth_month", int, "retirement", minimum=1)
+    if month is not None and month > 12:
+        r.fail("retirement.year_only_birth_month", f"{month!r} is not a month 1-12")
+        month = None
     rules: dict[str, RetirementRule] = {}
     names = ("legacy_age_months", "base_age_months", "step_months_per_year", "cap_age_months")
     for sex in ("male", "female"):
@@ -328,29 +336,24 @@ def _retirement(r: _Reader, document: Mapping[str, Any]) -> Retirement | None:
             r.fail(where, "need legacy_age_months <= base_age_months <= cap_age_months")
             continue
         rules[sex] = rule
-    if start is None or len(rules) != 2:
+    if start is None or month is None or len(rules) != 2:
         return None
-    return Retirement(start, rules["male"], rules["female"])
+    return Retirement(start, rules["male"], rules["female"], month)
 
 
 def _policy(r: _Reader, document: Mapping[str, Any]) -> Policy | None:
     table = r.table(document, "policy", "")
-    names = {"under_declared_margin", "year_only_birth_month", "estimate_includes_employee_share"}
-    names |= {"new_business_months"}
+    names = {"under_declared_margin", "estimate_includes_employee_share", "new_business_months"}
     r.check_keys(table, names, "policy")
     margin = r.value(table, "under_declared_margin", float, "policy")
-    month = r.value(table, "year_only_birth_month", int, "policy", minimum=1)
     share = r.value(table, "estimate_includes_employee_share", bool, "policy")
     new = r.value(table, "new_business_months", int, "policy", minimum=0)
     if margin is not None and margin > 1:
         r.fail("policy.under_declared_margin", f"{margin!r} must be between 0 and 1")
         margin = None
-    if month is not None and month > 12:
-        r.fail("policy.year_only_birth_month", f"{month!r} is not a month 1-12")
-        month = None
-    if margin is None or month is None or share is None or new is None:
+    if margin is None or share is None or new is None:
         return None
-    return Policy(margin, month, share, new)
+    return Policy(margin, share, new)
 
 
 def load_rules(path: Path) -> RuleSet:
