@@ -198,8 +198,9 @@ def _combined(parts: Sequence[np.ndarray]) -> np.ndarray:
     combined = parts[0].copy()
     for part in parts[1:]:
         usable = (combined >= 0) & (part >= 0)
-        joint = np.where(usable, combined * (part.max(initial=0) + 1) + part, -1)
-        combined = np.where(usable, np.unique(joint, return_inverse=True)[1], -1)
+        joint = combined[usable] * (part.max(initial=0) + 1) + part[usable]
+        combined = np.full(len(part), -1, dtype=np.int64)
+        combined[usable] = pd.factorize(joint)[0]  # hashing: no sort of the whole table
     return combined
 
 
@@ -326,26 +327,34 @@ class BlockingPlan:
         """The union of the rules' pairs for payroll positions ``rows`` (sorted, distinct)."""
         width = max(self.insured_rows, 1)
         base = int(rows.min(initial=0))
-        seen = np.empty(0, dtype=np.int64)
-        training = np.empty(0, dtype=np.int64)
-        per_rule: dict[str, int] = {}
-        new_per_rule: dict[str, int] = {}
-        for rule, join in zip(self.rules, self.joins, strict=True):
-            left_pos, right_pos = join.pairs(rows)
-            # Chunk-local pair codes: a chunk's rows times the registry, never the whole product.
-            codes = distinct((left_pos - base) * width + right_pos)
-            merged = distinct(np.concatenate([seen, codes]))
-            per_rule[rule.name] = len(codes)
-            new_per_rule[rule.name] = len(merged) - len(seen)
-            seen = merged
-            if rule.train:
-                training = distinct(np.concatenate([training, codes]))
+        count = len(self.rules)
+        # One sort for the whole union: each pair's chunk-local code (a chunk's rows times
+        # the registry, never the whole product) carries its rule's index in its low digits,
+        # so a pair's first entry after sorting names the earliest rule that drew it.
+        tagged = [
+            ((left_pos - base) * width + right_pos) * count + index
+            for index, (left_pos, right_pos) in enumerate(join.pairs(rows) for join in self.joins)
+        ]
+        entries = distinct(np.concatenate(tagged)) if tagged else np.empty(0, np.int64)
+        codes, rule = np.divmod(entries, count)
+        first = np.ones(len(codes), dtype=bool)
+        np.not_equal(codes[1:], codes[:-1], out=first[1:])
+        per_rule = np.bincount(rule, minlength=count)
+        new_per_rule = np.bincount(rule[first], minlength=count)
+        trains = np.array([r.train for r in self.rules], dtype=bool)
+        starts = np.flatnonzero(first)
+        seen = codes[starts]
+        # A pair trains the model when any rule that drew it does.
+        trained = (
+            np.maximum.reduceat(trains[rule], starts) if len(starts) else np.zeros(0, dtype=bool)
+        )
+        names = [r.name for r in self.rules]
         return BlockingResult(
             payroll_pos=seen // width + base,
             insured_pos=seen % width,
-            pairs_per_rule=per_rule,
-            new_pairs_per_rule=new_per_rule,
-            trained=np.isin(seen, training, assume_unique=True),
+            pairs_per_rule=dict(zip(names, per_rule.tolist(), strict=True)),
+            new_pairs_per_rule=dict(zip(names, new_per_rule.tolist(), strict=True)),
+            trained=trained,
         )
 
 

@@ -29,6 +29,7 @@ checked: they choose which pairs get scored, never the score of a pair.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -44,6 +45,7 @@ from linkage.link.comparisons import MISSING, Comparison
 MODEL_FORMAT = 2  # 2: comparison settings and blocking rules recorded
 _PROBABILITY_FLOOR = 1e-9
 MIN_LABELLED = 200  # exact-ID links needed before their m is trusted over EM's
+_DENSE_PATTERNS = 1 << 22  # patterns counted by bincount up to this many possible ones
 
 
 @dataclass(frozen=True)
@@ -336,7 +338,13 @@ class PatternCounts:
         packed = np.zeros(len(gammas), dtype=np.int64)
         for k, size in enumerate(sizes):
             packed = packed * (size + 1) + (gammas[:, k].astype(np.int64) + 1)
-        return cls._summed(tuple(sizes), packed, np.ones(len(packed)), labelled.astype(float))
+        space = math.prod(size + 1 for size in sizes)
+        if space > _DENSE_PATTERNS:  # too many possible patterns to count them densely
+            return cls._summed(tuple(sizes), packed, np.ones(len(packed)), labelled.astype(float))
+        pairs = np.bincount(packed, minlength=space)
+        seen = np.flatnonzero(pairs)
+        marked = np.bincount(packed, weights=labelled.astype(float), minlength=space)
+        return cls(tuple(sizes), seen, pairs[seen].astype(float), marked[seen])
 
     @classmethod
     def _summed(
