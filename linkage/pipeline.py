@@ -7,11 +7,15 @@ disposition or one reject; ``write.publish`` refuses to publish when the counts 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import itertools
+import multiprocessing
 import os
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -41,13 +45,7 @@ from linkage.link import (
 from linkage.link.engine import open_engine
 from linkage.load import SourceMapping, load_mapping, read_source
 from linkage.logs import event, peak_rss_mib
-from linkage.normalize import (
-    normalize_businesses,
-    normalize_insured,
-    normalize_payroll,
-    per_month,
-    reject_duplicates,
-)
+from linkage.normalize import Normalized, normalize_batch, reject_duplicates
 from linkage.privacy import key_from_environment, load_key
 from linkage.report import publish_run_report
 from linkage.schema import REJECTS, Source, empty
@@ -67,11 +65,7 @@ from linkage.write.files import sha256_of
 Progress = Callable[[str], None]
 SUSPECT_MATCHES_PER_ROW = 2.0  # expected matches per payroll row past which the fit is doubted
 
-_NORMALIZERS = {
-    Source.BUSINESSES: (normalize_businesses, "tax_code"),
-    Source.PAYROLL: (normalize_payroll, "record_id"),
-    Source.INSURED: (normalize_insured, "si_code"),
-}
+_KEYS = {Source.BUSINESSES: "tax_code", Source.PAYROLL: "record_id", Source.INSURED: "si_code"}
 
 
 @dataclass(frozen=True)
@@ -169,16 +163,13 @@ def load_source(
     progress: Progress = lambda stage: None,
 ) -> SourceTable:
     """Read one source in batches, normalize each batch, then reject duplicate keys."""
-    normalizer, key = _NORMALIZERS[source]
     reader = read_source(path, source, mapping, batch_rows=batch_rows)
+    normalize = functools.partial(
+        normalize_batch, source, vocabularies=mapping.vocabularies, income=mapping.income
+    )
     parts, rejects = [], []
     nulled: Counter[str] = Counter()
-    for batch in reader:
-        rows, batch_rejects, batch_nulled = normalizer(batch, mapping.vocabularies)
-        if source is Source.PAYROLL and mapping.income == "period_total":
-            rows["monthly_income"] = per_month(
-                rows["monthly_income"], rows["period"], rows["period_end"]
-            )
+    for rows, batch_rejects, batch_nulled in _in_order(normalize, reader):
         nulled.update(batch_nulled)
         parts.append(rows)
         rejects.append(batch_rejects)
@@ -187,7 +178,7 @@ def load_source(
         msg = f"{path}: no data rows; check that the file holds the {source.value} table"
         raise InputError(msg)
     rows = pd.concat(parts, ignore_index=True)
-    rows, duplicates = reject_duplicates(rows, key, source)
+    rows, duplicates = reject_duplicates(rows, _KEYS[source], source)
     all_rejects = pd.concat([*rejects, duplicates], ignore_index=True)
     return SourceTable(
         rows=rows,
@@ -201,6 +192,36 @@ def load_source(
             nulled_invalid={column: n for column, n in sorted(nulled.items()) if n},
         ),
     )
+
+
+def _in_order(
+    function: Callable[[pd.DataFrame], Normalized], batches: Iterable[pd.DataFrame]
+) -> Iterator[Normalized]:
+    """``function`` of each batch, in order; from a second batch on, in worker processes.
+
+    Normalizing is per-value Python (names above all) that one core runs alone, so the
+    batches of a large file go to one worker per core while the next is read; at most one
+    batch per worker waits, so memory holds a few batches, not the file. A file of one
+    batch is normalized here, without starting a process.
+    """
+    batches = iter(batches)
+    head = list(itertools.islice(batches, 2))
+    if len(head) < 2:
+        yield from map(function, head)
+        return
+    workers = max(len(os.sched_getaffinity(0)), 1)
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        pending: deque[Future[Normalized]] = deque()
+        try:
+            for batch in itertools.chain(head, batches):
+                pending.append(pool.submit(function, batch))
+                if len(pending) > workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            pool.shutdown(cancel_futures=True)
 
 
 def check_usable(table: SourceTable, max_reject_share: float) -> None:

@@ -22,6 +22,7 @@ from linkage.normalize.surnames import surname_share, surname_shares
 from linkage.normalize.tables import (
     VOCABULARY_NAMES,
     Normalized,
+    normalize_batch,
     normalize_businesses,
     normalize_insured,
     normalize_payroll,
@@ -46,6 +47,7 @@ __all__ = [
     "months",
     "name_keys",
     "national_ids",
+    "normalize_batch",
     "normalize_businesses",
     "normalize_insured",
     "normalize_payroll",

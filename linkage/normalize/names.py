@@ -90,7 +90,11 @@ def name_keys(full_name: pd.Series) -> pd.DataFrame:
     """
 
     def compute(uniques: list[str]) -> dict[str, pa.Array]:
-        records = [name_record(u) for u in uniques]
+        # The keys depend on the lower-cased display only: "NGUYỄN VĂN AN" (registry) and
+        # "Nguyễn Văn An" (payroll) compute them once.
+        displays = [clean_display(u) for u in uniques]
+        keys: dict[str, tuple[str | None, ...]] = {}
+        records = [_record(d, keys) for d in displays]
         return {
             field: pa.array([r[i] for r in records], type=pa.string())
             for i, field in enumerate(NAME_FIELDS)
@@ -101,11 +105,24 @@ def name_keys(full_name: pd.Series) -> pd.DataFrame:
 
 def name_record(raw: str) -> NameKeys:
     """Keys of one raw name; the scalar reference that ``name_keys`` applies per value."""
-    display = clean_display(raw)
+    return _record(clean_display(raw), {})
+
+
+def _record(display: str, known: dict[str, tuple[str | None, ...]]) -> NameKeys:
+    """Keys of a name in display form; ``known`` caches them by the lower-cased display."""
     if not display:
         return _NO_NAME
-    words = display.lower().replace("-", " ").replace("'", "").split()
-    if display.isascii():
+    lowered = display.lower()
+    keys = known.get(lowered)
+    if keys is None:
+        keys = known[lowered] = _keys(lowered)
+    return NameKeys(display, *keys)
+
+
+def _keys(lowered: str) -> tuple[str | None, ...]:
+    """The key fields of ``NameKeys`` after ``full_name``, of a lower-cased display name."""
+    words = lowered.replace("-", " ").replace("'", "").split()
+    if lowered.isascii():
         words = repair_tokens(words)
     # Whole-string passes: every word keeps at least one letter, so splits stay aligned.
     words = canonical_tones(" ".join(words)).split()
@@ -117,16 +134,15 @@ def name_record(raw: str) -> NameKeys:
     folded = [folded[i] for i in order]
     surname_length = _surname_length(folded) if len(words) > 1 else 0
     exact = " ".join(words)
-    return NameKeys(
-        full_name=display,
-        name_exact=exact,
-        name_toneless=drop_tones(exact),
-        name_ascii=" ".join(folded),
-        name_sorted=" ".join(sorted(folded)),
-        surname_ascii=" ".join(folded[:surname_length]) if surname_length else None,
-        middle_ascii=" ".join(folded[surname_length:-1]),
-        given_ascii=folded[-1],
-        given_toneless=drop_tones(words[-1]),
+    return (
+        exact,
+        drop_tones(exact),
+        " ".join(folded),
+        " ".join(sorted(folded)),
+        " ".join(folded[:surname_length]) if surname_length else None,
+        " ".join(folded[surname_length:-1]),
+        folded[-1],
+        drop_tones(words[-1]),
     )
 
 

@@ -38,7 +38,7 @@ from linkage.normalize.ids import (
     tax_codes,
 )
 from linkage.normalize.names import name_keys
-from linkage.normalize.numbers import amounts, months
+from linkage.normalize.numbers import amounts, months, per_month
 from linkage.normalize.units import unit_codes
 from linkage.normalize.vocab import map_vocabulary
 from linkage.schema import (
@@ -388,3 +388,24 @@ def reject_duplicates(
     keep = np.ones(len(frame), dtype=bool)
     keep[rejected_positions] = False
     return frame[keep], conform(rejects, REJECTS, stage=f"normalize {source.value}")
+
+
+def normalize_batch(
+    source: Source, raw: pd.DataFrame, vocabularies: Vocabularies, income: str = "monthly"
+) -> Normalized:
+    """Normalize one raw batch of ``source`` (a function of plain arguments: picklable).
+
+    A payroll ``income`` of "period_total" (the total over the row's period, as in an
+    annual finalization) is read per month.
+    """
+    normalizer = {
+        Source.BUSINESSES: normalize_businesses,
+        Source.PAYROLL: normalize_payroll,
+        Source.INSURED: normalize_insured,
+    }[source]
+    rows, rejects, nulled = normalizer(raw, vocabularies)
+    if source is Source.PAYROLL and income == "period_total":
+        rows["monthly_income"] = per_month(
+            rows["monthly_income"], rows["period"], rows["period_end"]
+        )
+    return Normalized(rows, rejects, nulled)
