@@ -202,7 +202,8 @@ def _in_order(
     Normalizing is per-value Python (names above all) that one core runs alone, so the
     batches of a large file go to one worker per core while the next is read; at most one
     batch per worker waits, so memory holds a few batches, not the file. A file of one
-    batch is normalized here, without starting a process.
+    batch is normalized here, without starting a process. (A script calling this from its
+    top level needs multiprocessing's ``if __name__ == "__main__":`` guard.)
     """
     batches = iter(batches)
     head = list(itertools.islice(batches, 2))

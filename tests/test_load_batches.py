@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 from test_load_mapping import DEFAULT_MAPPING
@@ -10,6 +13,8 @@ from linkage.load import load_mapping
 from linkage.pipeline import load_source
 from linkage.schema import Source
 from linkage.synth import write_sample
+
+DEFAULT_CONFIG = DEFAULT_MAPPING.parent.parent / "default.toml"
 
 
 @pytest.fixture(scope="module")
@@ -27,3 +32,26 @@ def test_batches_in_worker_processes_give_the_one_batch_table(world, source):
     pd.testing.assert_frame_equal(batched.rows, whole.rows)
     pd.testing.assert_frame_equal(batched.rejects, whole.rejects)
     assert batched.input_file == whole.input_file
+
+
+def test_python_dash_m_linkage_runs_with_worker_processes(world, tmp_path):
+    # The command line end to end, its large-file path: batches in worker processes.
+    config = tmp_path / "small-batches.toml"
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        "batch_rows = 250000", "batch_rows = 97"
+    )
+    for folder in ("mappings", "rules", "crosswalks"):  # resolved against the config's folder
+        text = text.replace(f'"{folder}/', f'"{DEFAULT_CONFIG.parent}/{folder}/')
+    config.write_text(text, encoding="utf-8")
+    command = [sys.executable, "-m", "linkage", "run", "--config", str(config)]
+    for source in ("businesses", "payroll", "insured"):
+        command += [f"--{source}", str(world[source])]
+    done = subprocess.run(
+        [*command, "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "links.parquet").is_file()

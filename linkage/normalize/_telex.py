@@ -13,6 +13,7 @@ well-formed Vietnamese syllable afterwards. "Thanh", "Quang", "Nguyen", "Thomas"
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final
 
@@ -58,6 +59,7 @@ _PAIRS: Final = (
 _WORD_RE: Final = re.compile(r"^[a-z]+$")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # per distinct token: names repeat words
 def is_ascii_syllable(token: str) -> bool:
     """True when a lower-case ASCII token can be a Vietnamese syllable written unaccented."""
     return _ASCII_SYLLABLE_RE.match(token) is not None
@@ -68,6 +70,7 @@ def is_decoded_syllable(syllable: str) -> bool:
     return _DECODED_SYLLABLE_RE.match(syllable) is not None
 
 
+@functools.lru_cache(maxsize=1 << 16)  # per distinct token: names repeat words
 def has_evidence(token: str) -> bool:
     """True when an ASCII token contains keystrokes no Vietnamese syllable contains."""
     return _WORD_RE.match(token) is not None and _EVIDENCE_RE.search(token) is not None
@@ -101,6 +104,7 @@ def place_tone(syllable: str, tone: str) -> str:
     return nfc(syllable[: position + 1] + tone + syllable[position + 1 :])
 
 
+@functools.lru_cache(maxsize=1 << 16)  # per distinct token: names repeat words
 def decode_token(token: str) -> str | None:
     """Decode one lower-case ASCII Telex token; None when the result is not a syllable."""
     onset_match = _ONSET_RE.match(token)

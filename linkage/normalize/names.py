@@ -15,6 +15,7 @@ apostrophes are dropped in keys (H'Hen -> hhen); ``full_name`` keeps them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Final, NamedTuple
 
@@ -124,26 +125,36 @@ def _keys(lowered: str) -> tuple[str | None, ...]:
     words = lowered.replace("-", " ").replace("'", "").split()
     if lowered.isascii():
         words = repair_tokens(words)
-    # Whole-string passes: every word keeps at least one letter, so splits stay aligned.
-    words = canonical_tones(" ".join(words)).split()
-    folded = ascii_fold(" ".join(words)).split()
-    if len(folded) != len(words):  # defensive: per-word fold if a word folded to nothing
-        folded = [ascii_fold(w) or w for w in words]
+    forms = [_word_forms(w) for w in words]
+    words = [canonical for canonical, _, _ in forms]
+    folded = [fold for _, fold, _ in forms]
+    toneless = [form for _, _, form in forms]
     order = _family_first_order(words, folded)
     words = [words[i] for i in order]
     folded = [folded[i] for i in order]
+    toneless = [toneless[i] for i in order]
     surname_length = _surname_length(folded) if len(words) > 1 else 0
-    exact = " ".join(words)
     return (
-        exact,
-        drop_tones(exact),
+        " ".join(words),
+        " ".join(toneless),
         " ".join(folded),
         " ".join(sorted(folded)),
         " ".join(folded[:surname_length]) if surname_length else None,
         " ".join(folded[surname_length:-1]),
         folded[-1],
-        drop_tones(words[-1]),
+        toneless[-1],
     )
+
+
+@functools.lru_cache(maxsize=1 << 17)  # per distinct word: a million names share few
+def _word_forms(word: str) -> tuple[str, str, str]:
+    """A lower-case word's canonical tone placement, its ASCII fold and its toneless form.
+
+    A word that folds to nothing (no letter survives) keeps itself as its fold, so a name's
+    keys always hold as many words as it has.
+    """
+    canonical = canonical_tones(word)
+    return canonical, ascii_fold(canonical) or canonical, drop_tones(canonical)
 
 
 def _clean_or_none(raw: str) -> str | None:
