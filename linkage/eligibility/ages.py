@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from linkage.eligibility.rules import FloatArray, IntArray, Retirement, RetirementRule
+from linkage.normalize.dates import month_indexes
 
 # The share of one sex, (count + 1) / (known + 2), among the registry's records bearing a
 # name before that name is taken to tell the sex of a row that states none.
@@ -25,10 +26,7 @@ def month_index(year: FloatArray, month: FloatArray) -> FloatArray:
 
 def period_month_index(period: pd.Series) -> FloatArray:
     """Month index of each payroll period (any day of its month); NaN where missing."""
-    stamps = pd.to_datetime(period.astype("object"), errors="coerce")
-    year = np.asarray(stamps.dt.year, dtype=np.float64)
-    month = np.asarray(stamps.dt.month, dtype=np.float64)
-    return month_index(year, month)
+    return month_indexes(period)
 
 
 def retirement_age_months(rule: RetirementRule, start_year: int, birth: IntArray) -> IntArray:

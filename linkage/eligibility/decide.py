@@ -190,11 +190,9 @@ def _employers(payroll: pd.DataFrame, businesses: pd.DataFrame) -> pd.DataFrame:
     rows = registry.reset_index(drop=True).reindex(position).reset_index(drop=True)
     out = pd.DataFrame(index=pd.RangeIndex(len(payroll)))
     out["found"] = found
-    closed_on = pd.to_datetime(rows["closed_on"].astype("object"), errors="coerce")
-    start = pd.to_datetime(payroll["period"].astype("object"), errors="coerce").reset_index(
-        drop=True
-    )
-    before = (closed_on < start).fillna(value=False).to_numpy(dtype=bool)
+    known = pd.notna(rows["closed_on"]).to_numpy(dtype=bool)
+    known &= pd.notna(payroll["period"]).to_numpy(dtype=bool)
+    before = known & (period_days(rows["closed_on"]) < period_days(payroll["period"]))
     out["closed"] = found & _equals(rows["status"], "closed") & before
     own = _strings(payroll["employer_tax_code"])
     out["employer_code"] = _strings(rows["tax_code"]).where(found, own)

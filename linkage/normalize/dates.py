@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from linkage.normalize._vector import frame_from_unique
 
@@ -228,3 +229,13 @@ def day_dates(values: pd.Series, *, today: dt.date | None = None) -> pd.Series:
     result: pd.Series = birth_dates(values, today=today)["birth_date"]
     result.name = values.name
     return result
+
+
+def month_indexes(dates: pd.Series) -> npt.NDArray[np.float64]:
+    """Months since year 0 (year * 12 + month - 1) of each date; NaN where missing.
+
+    Read from the Arrow dates in C: through Python date objects it cost 2 s a million rows.
+    """
+    array = pa.array(dates.astype(pd.ArrowDtype(pa.date32())), type=pa.date32())
+    index = pc.add(pc.multiply(pc.year(array), 12), pc.subtract(pc.month(array), 1))
+    return np.asarray(index.to_numpy(zero_copy_only=False), dtype=np.float64)

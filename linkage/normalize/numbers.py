@@ -19,6 +19,7 @@ import pyarrow as pa
 from linkage.folding import fold
 from linkage.normalize._text import ascii_fold, nfc
 from linkage.normalize._vector import map_unique
+from linkage.normalize.dates import month_indexes
 
 _CURRENCY_RE: Final = re.compile(r"(?:vnd|dong|d|₫)$")
 _MULTIPLIERS: Final = (
@@ -136,9 +137,7 @@ def per_month(total: pd.Series, start: pd.Series, end: pd.Series) -> pd.Series:
     For payroll whose income column holds the period's total (an annual finalization: the
     year's income). Null where the amount or either date is unknown.
     """
-    first = pd.to_datetime(start.astype("object"), errors="coerce")
-    last = pd.to_datetime(end.astype("object"), errors="coerce")
-    months = (last.dt.year - first.dt.year) * 12 + (last.dt.month - first.dt.month) + 1
+    months = pd.Series(month_indexes(end) - month_indexes(start) + 1, index=total.index)
     amount = pd.to_numeric(total.astype("object"), errors="coerce")
     monthly = (amount / months.where(months > 0)).round()
     return monthly.astype("Int64").astype(pd.ArrowDtype(pa.int64()))
