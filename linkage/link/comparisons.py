@@ -42,7 +42,7 @@ class Columns(dict[str, np.ndarray]):
     A text is an integer code into ``words``, one vocabulary shared by every text column of
     both tables, so equal codes are equal texts, also across columns (a name's exact and
     ASCII keys); code 0 is "", the missing text. Comparing codes instead of Python strings
-    made equality, and aligning pairs, several times cheaper.
+    halved the time of comparing.
     """
 
     def __init__(self, values: Mapping[str, np.ndarray], words: np.ndarray) -> None:
@@ -527,24 +527,35 @@ def comparable(
     for name, (source, derive) in derived.items():
         codes, texts = encoded[source]
         encoded[name] = (codes, np.array([derive(str(t)) for t in texts], dtype=object))
-    if encoded:
-        names = list(encoded)
-        sizes = [len(encoded[c][1]) for c in names]
-        merged = np.concatenate([encoded[c][1] for c in names])
-        inverse, words = pd.factorize(merged)
-        filled = words != ""
-        word_code = np.where(filled, np.cumsum(filled), 0)  # "" -> 0, the rest 1..K
-        vocabulary = np.concatenate([np.array([""], dtype=object), words[filled]])
-        dtype = pd.CategoricalDtype(pd.Index(vocabulary, dtype=object))
-        starts = np.concatenate([[0], np.cumsum(sizes)])
-        for column, start in zip(names, starts, strict=False):
-            codes = encoded[column][0]
-            at = inverse[start + np.maximum(codes, 0)] if len(inverse) else codes
-            shared = np.where(codes >= 0, word_code[at], 0)
-            result[column] = pd.Categorical.from_codes(shared, dtype=dtype)
+    result.update(_one_vocabulary(encoded))
     frame = pd.DataFrame(result)[sorted(result)]
     left = frame.iloc[: len(payroll)].reset_index(drop=True)
     return left, frame.iloc[len(payroll) :].reset_index(drop=True)
+
+
+def _one_vocabulary(encoded: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
+    """Each column's codes (-1 missing) into its texts, re-pointed into one vocabulary.
+
+    The vocabulary holds "" first (code 0: missing, or empty), then every distinct text of
+    the columns once; the result is one categorical per column, all of one dtype.
+    """
+    if not encoded:
+        return {}
+    names = list(encoded)
+    inverse, words = pd.factorize(np.concatenate([encoded[c][1] for c in names]))
+    filled = words != ""
+    word_code = np.where(filled, np.cumsum(filled), 0)  # "" -> 0, the rest 1..K
+    vocabulary = np.concatenate([np.array([""], dtype=object), words[filled]])
+    dtype = pd.CategoricalDtype(pd.Index(vocabulary, dtype=object))
+    result, start = {}, 0
+    for column in names:
+        codes, texts = encoded[column]
+        shared = np.zeros(len(codes), dtype=np.int64)
+        known = codes >= 0
+        shared[known] = word_code[inverse[start + codes[known]]]
+        result[column] = pd.Categorical.from_codes(shared, dtype=dtype)
+        start += len(texts)
+    return result
 
 
 def compare_comparable(
