@@ -202,15 +202,15 @@ def _in_order(
     Normalizing is per-value Python (names above all) that one core runs alone, so the
     batches of a large file go to one worker per core while the next is read; at most one
     batch per worker waits, so memory holds a few batches, not the file. A file of one
-    batch is normalized here, without starting a process. (A script calling this from its
+    batch, or a machine of one core, is normalized here. (A script calling this from its
     top level needs multiprocessing's ``if __name__ == "__main__":`` guard.)
     """
     batches = iter(batches)
     head = list(itertools.islice(batches, 2))
-    if len(head) < 2:
-        yield from map(function, head)
+    workers = os.cpu_count() or 1
+    if len(head) < 2 or workers < 2:
+        yield from map(function, itertools.chain(head, batches))
         return
-    workers = max(len(os.sched_getaffinity(0)), 1)
     context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         pending: deque[Future[Normalized]] = deque()

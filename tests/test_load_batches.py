@@ -55,3 +55,16 @@ def test_python_dash_m_linkage_runs_with_worker_processes(world, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / "links.parquet").is_file()
+
+
+def test_one_core_normalizes_every_batch_in_process(world, monkeypatch):
+    mapping = load_mapping(DEFAULT_MAPPING)
+    whole = load_source(world["payroll"], Source.PAYROLL, mapping, batch_rows=1_000_000)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a worker process was started on a one-core machine")
+
+    monkeypatch.setattr("linkage.pipeline.os.cpu_count", lambda: 1)
+    monkeypatch.setattr("linkage.pipeline.ProcessPoolExecutor", no_pool)
+    batched = load_source(world["payroll"], Source.PAYROLL, mapping, batch_rows=97)
+    pd.testing.assert_frame_equal(batched.rows, whole.rows)
