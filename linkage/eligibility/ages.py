@@ -12,7 +12,6 @@ import pandas as pd
 import pyarrow as pa
 
 from linkage.eligibility.rules import FloatArray, IntArray, Retirement, RetirementRule
-from linkage.normalize.dates import month_indexes
 
 # The share of one sex, (count + 1) / (known + 2), among the registry's records bearing a
 # name before that name is taken to tell the sex of a row that states none.
@@ -22,11 +21,6 @@ NAME_SEX_CONFIDENCE = 0.95
 def month_index(year: FloatArray, month: FloatArray) -> FloatArray:
     """Months since year 0 of (year, month); NaN where either is missing."""
     return year * 12 + (month - 1)
-
-
-def period_month_index(period: pd.Series) -> FloatArray:
-    """Month index of each payroll period (any day of its month); NaN where missing."""
-    return month_indexes(period)
 
 
 def retirement_age_months(rule: RetirementRule, start_year: int, birth: IntArray) -> IntArray:

@@ -57,12 +57,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from linkage.eligibility.ages import (
-    month_index,
-    period_month_index,
-    retirement_ages,
-    sex_from_names,
-)
+from linkage.eligibility.ages import month_index, retirement_ages, sex_from_names
 from linkage.eligibility.exclusions import Facts, first_exclusion
 from linkage.eligibility.parameters import RowParameters, parameters, zones_of
 from linkage.eligibility.priority import (
@@ -73,6 +68,7 @@ from linkage.eligibility.priority import (
 )
 from linkage.eligibility.rules import FloatArray, RuleSet, period_days
 from linkage.errors import PipelineError
+from linkage.normalize.dates import month_indexes
 from linkage.normalize.units import commune_districts, district_province
 from linkage.schema import (
     DISPOSITIONS,
@@ -261,7 +257,7 @@ def _ages(
     )
     month = np.where(np.isnan(month) | year_only, rules.retirement.year_only_birth_month, month)
     birth = month_index(year, month)
-    age = period_month_index(period) - birth
+    age = month_indexes(period) - birth
     return age, retirement_ages(rules.retirement, birth, female)
 
 
