@@ -12,8 +12,9 @@ import pytest
 from test_eligibility_frames import RULES_PATH, edited_rules, rules
 
 from linkage.eligibility import load_rules
-from linkage.eligibility.ages import month_index, retirement_age_months, sex_from_names
+from linkage.eligibility.ages import retirement_age_months, sex_from_names
 from linkage.errors import ConfigError
+from linkage.normalize.dates import month_index
 
 
 def test_default_rules_load() -> None:

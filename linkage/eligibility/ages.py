@@ -18,11 +18,6 @@ from linkage.eligibility.rules import FloatArray, IntArray, Retirement, Retireme
 NAME_SEX_CONFIDENCE = 0.95
 
 
-def month_index(year: FloatArray, month: FloatArray) -> FloatArray:
-    """Months since year 0 of (year, month); NaN where either is missing."""
-    return year * 12 + (month - 1)
-
-
 def retirement_age_months(rule: RetirementRule, start_year: int, birth: IntArray) -> IntArray:
     """Retirement age in months for people born in month index ``birth``.
 

@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from linkage.eligibility.ages import month_index, retirement_ages, sex_from_names
+from linkage.eligibility.ages import retirement_ages, sex_from_names
 from linkage.eligibility.exclusions import Facts, first_exclusion
 from linkage.eligibility.parameters import RowParameters, parameters, zones_of
 from linkage.eligibility.priority import (
@@ -68,7 +68,7 @@ from linkage.eligibility.priority import (
 )
 from linkage.eligibility.rules import FloatArray, RuleSet, period_days
 from linkage.errors import PipelineError
-from linkage.normalize.dates import month_indexes
+from linkage.normalize.dates import month_index, month_indexes
 from linkage.normalize.units import commune_districts, district_province
 from linkage.schema import (
     DISPOSITIONS,
