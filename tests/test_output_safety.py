@@ -174,7 +174,14 @@ def test_signal_exits_with_its_code_and_leaves_the_previous_output(inputs, tmp_p
         "--out",
         str(out),
     ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # SIGINT at its default in the child even when the suite runs in the background (a
+    # background job inherits SIGINT ignored, and Python then keeps ignoring it).
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     time.sleep(3.0)  # loading or linking by now
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
