@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import recordlinkage as rl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkage.errors import ConfigError
-from linkage.link.blocking import pair_index
 from linkage.link.comparisons import (
     MISSING,
     BirthDate,
@@ -20,6 +20,7 @@ from linkage.link.comparisons import (
     FullName,
     NationalId,
     Sex,
+    comparable,
     compare,
 )
 
@@ -37,7 +38,7 @@ def _name(display: str, toneless: str, ascii_: str) -> dict[str, object]:
 
 
 def _levels(comparison: Comparison, left: list[dict], right: list[dict]) -> list[int]:
-    pairs = pair_index(np.arange(len(left)), np.arange(len(right)))
+    pairs = pd.MultiIndex.from_arrays([np.arange(len(left)), np.arange(len(right))])
     gammas = compare(pairs, pd.DataFrame(left), pd.DataFrame(right), comparisons=[comparison])
     return [int(g) for g in gammas[comparison.name]]
 
@@ -148,7 +149,7 @@ def test_birth_date_levels(left, right, expected):
     frame = lambda row: pd.DataFrame([row]).astype(  # noqa: E731
         {"birth_year": "Int16", "birth_month": "Int8", "birth_day": "Int8"}
     )
-    pairs = pair_index(np.arange(1), np.arange(1))
+    pairs = pd.MultiIndex.from_arrays([np.arange(1), np.arange(1)])
     (level,) = compare(pairs, frame(left), frame(right), comparisons=[comparison])["birth_date"]
     assert comparison.level_label(int(level)) == expected
 
@@ -218,6 +219,41 @@ def test_full_name_vectorized_equals_pairwise(pairs):
     batch = _levels(comparison, [r[0] for r in rows], [r[1] for r in rows])
     alone = [_levels(comparison, [r[0]], [r[1]])[0] for r in rows]
     assert batch == alone
+
+
+def test_recordlinkage_compare_gives_the_same_levels():
+    """The comparisons stay recordlinkage features: its Compare, aligning by label, agrees."""
+    hung, hunh = _name("Nguyễn Văn Hùng", "nguyen văn hung", "nguyen van hung"), HUNH
+    names = [hung, hung, {**hung, "name_exact": "nguyễn văn hụng"}, hunh]
+    births = [(1990, 5, 3), (1990, 3, 5), (1991, 5, 3), (None, None, None)]
+    rows = [
+        {**n, "birth_year": y, "birth_month": m, "birth_day": d, "birth_precision": "day"}
+        for n, (y, m, d) in zip(names, births, strict=True)
+    ]
+    left, right = pd.DataFrame(rows[:1] * 4), pd.DataFrame(rows)
+    comparisons = [FullName(workers=1), BirthDate(workers=1)]
+    pairs = pd.MultiIndex.from_arrays([[0, 1, 2, 3], [0, 1, 2, 3]])
+    ours = compare(pairs, left, right, comparisons=comparisons)
+    assert [FullName.levels[g] for g in ours["full_name"]] == [
+        "exact", "exact", "exact_toneless", "typo"
+    ]  # fmt: skip
+    assert [BirthDate(workers=1).level_label(g) for g in ours["birth_date"]] == [
+        "exact", "day_month_swapped", "same_day_month_other_year", "missing"
+    ]  # fmt: skip
+
+    sides = comparable(left, right, comparisons)
+    vocabulary = pd.CategoricalDtype(pd.Index(sides[0].words, dtype=object))
+    frames = [
+        pd.DataFrame(
+            {
+                c: pd.Categorical.from_codes(v, dtype=vocabulary) if v.dtype.kind == "i" else v
+                for c, v in side.items()
+            }
+        )
+        for side in sides
+    ]
+    theirs = rl.Compare(features=comparisons).compute(pairs, *frames)
+    pd.testing.assert_frame_equal(ours, theirs.astype(np.int8), check_names=False)
 
 
 # --- thresholds as data ------------------------------------------------------------------

@@ -365,8 +365,3 @@ def candidate_pairs(
 ) -> BlockingResult:
     """Union of the rules' pairs between payroll and insured, counted per rule name."""
     return BlockingPlan(payroll, insured, rules).pairs(np.arange(len(payroll)))
-
-
-def pair_index(payroll_pos: np.ndarray, insured_pos: np.ndarray) -> pd.MultiIndex:
-    """A recordlinkage pair index over RangeIndex-ed payroll and insured tables."""
-    return pd.MultiIndex.from_arrays([payroll_pos, insured_pos], names=["payroll", "insured"])

@@ -23,11 +23,11 @@ from linkage.link.blocking import (
     BlockingRule,
     distinct,
     encoded_birth,
-    pair_index,
     with_blocking_keys,
 )
 from linkage.link.comparisons import (
     DEFAULT_COMPARISONS,
+    Columns,
     Comparison,
     comparable,
     compare_comparable,
@@ -127,8 +127,8 @@ def _link_siblings(
     chosen: pd.DataFrame,
     payroll: pd.DataFrame,
     insured: pd.DataFrame,
-    left: pd.DataFrame,
-    right: pd.DataFrame,
+    left: Columns,
+    right: Columns,
     comparisons: list[Comparison],
     model: FellegiSunterModel,
     frequencies: dict[str, np.ndarray],
@@ -139,10 +139,7 @@ def _link_siblings(
         return chosen
     insured_pos = pd.Index(insured["si_code"].astype(object)).get_indexer(extra["si_code"])
     gammas = compare_comparable(
-        pair_index(extra["payroll_pos"].to_numpy(), insured_pos),
-        left,
-        right,
-        comparisons=comparisons,
+        extra["payroll_pos"].to_numpy(), insured_pos, left, right, comparisons=comparisons
     )
     scores = model.score(gammas, {k: v[insured_pos] for k, v in frequencies.items()})
     rows = extra.assign(
@@ -166,7 +163,7 @@ def _prepared(
     comparisons: list[Comparison],
     rules: Sequence[BlockingRule],
     settings: LinkConfig,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, BlockingPlan, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, Columns, Columns, BlockingPlan, pd.DataFrame]:
     """What linking reads: tables, comparable columns, blocking plan, exact-ID pairs.
 
     The tables are reindexed and the payroll's taxpayers share their agreed fields; the
@@ -254,8 +251,8 @@ def _compare_chunk(
     *,
     plan: BlockingPlan,
     exact: pd.DataFrame,
-    left: pd.DataFrame,
-    right: pd.DataFrame,
+    left: Columns,
+    right: Columns,
     comparisons: list[Comparison],
     known: Mapping[int, frozenset[str]],
     si_codes: np.ndarray,
@@ -268,7 +265,6 @@ def _compare_chunk(
     matches known.
     """
     sizes = [len(c.levels) for c in comparisons]
-    names = [c.name for c in comparisons]
     width = max(plan.insured_rows, 1)
     base = int(rows[0])
     blocked = plan.pairs(rows)
@@ -286,8 +282,8 @@ def _compare_chunk(
     trained[np.searchsorted(codes, blocked_codes[blocked.trained])] = True
     payroll_pos, insured_pos = codes // width + base, codes % width
     gammas = compare_comparable(
-        pair_index(payroll_pos, insured_pos), left, right, comparisons=comparisons
-    )[names].to_numpy()
+        payroll_pos, insured_pos, left, right, comparisons=comparisons
+    ).to_numpy()
     confirmed = np.zeros(len(codes), dtype=bool)
     for i in np.flatnonzero(np.isin(payroll_pos, list(known))) if known else ():
         code = str(si_codes[insured_pos[i]])
@@ -449,14 +445,16 @@ def link_records(
 
     if model is None:
         sample = min(settings.u_sample_pairs, len(payroll) * len(insured))
-        random_pairs = rl.index.Random(sample, random_state=settings.seed).index(left, right)
+        random_pairs = rl.index.Random(sample, random_state=settings.seed).index(payroll, insured)
         # u is P(level | non-match): random pairs that share a citizen ID are matches, and at
         # about one in N they would set u of "same ID" near the prior, cancelling the ID.
         width = max(len(insured), 1)
         random_codes = random_pairs.codes[0].astype(np.int64) * width + random_pairs.codes[1]
         exact_codes = exact["payroll_pos"].to_numpy() * width + exact["insured_pos"].to_numpy()
         random_pairs = random_pairs[~np.isin(random_codes, exact_codes)]
-        random_gammas = compare_comparable(random_pairs, left, right, comparisons=comparisons)
+        random_gammas = compare_comparable(
+            random_pairs.codes[0], random_pairs.codes[1], left, right, comparisons=comparisons
+        )
         model = fit(
             comparisons=comparisons,
             random_gammas=random_gammas,
