@@ -193,7 +193,7 @@ def _encoded_keys(
     return left, right
 
 
-def _combined(parts: Sequence[np.ndarray]) -> np.ndarray:
+def combined_codes(parts: Sequence[np.ndarray]) -> np.ndarray:
     """One dense int64 code per row for a tuple of codes (-1 where any part is missing)."""
     combined = parts[0].copy()
     for part in parts[1:]:
@@ -226,10 +226,10 @@ class _RuleJoin:
         n_left = len(left[names[0]])
         both = [np.concatenate([left[name], right[name]]) for name in names]
         if rule.sort_on is None:
-            key = _combined(both)
+            key = combined_codes(both)
             self.offsets = [0]
         else:
-            block = _combined(both[:-1]) if len(both) > 1 else np.zeros_like(both[-1])
+            block = combined_codes(both[:-1]) if len(both) > 1 else np.zeros_like(both[-1])
             usable = (block >= 0) & (both[-1] >= 0)
             values = distinct(both[-1][usable])
             rank = np.searchsorted(values, both[-1])

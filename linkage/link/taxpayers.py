@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from linkage.link.blocking import combined_codes
 from linkage.schema import Band
 
 # Fields filled together, each group from one source of truth: the ID with what it
@@ -28,35 +29,46 @@ _FIELD_GROUPS: tuple[tuple[str, ...], ...] = (
 def share_taxpayer_fields(payroll: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``payroll`` with blank person fields filled from the same taxpayer's rows.
 
+    Taxpayers and each group's versions are integer codes, so finding the taxpayers whose
+    rows agree and filling their blanks are numpy passes over the table (drop_duplicates
+    over Arrow strings took 9 s a million rows).
+
     Args:
         payroll: schema.PAYROLL table.
 
     Returns:
         The same rows and columns, in the same order; only nulls are filled.
     """
-    taxpayer = payroll["person_tax_code"]
-    if taxpayer.notna().sum() == taxpayer.nunique():  # every taxpayer has a single row
+    owner, taxpayers = pd.factorize(payroll["person_tax_code"])  # -1: no personal tax code
+    known = owner >= 0
+    if known.sum() == len(taxpayers):  # every taxpayer has a single row
         return payroll
-    result = payroll.copy()
+    filled = {}
     for fields in _FIELD_GROUPS:
         key = fields[0]
         # A birth known only by its year still fills a row that has no birth at all.
-        present = result[key].notna() | (
-            result[fields[1]].notna() if key == "birth_date" else False
+        present = payroll[key].notna().to_numpy() | (
+            payroll[fields[1]].notna().to_numpy() if key == "birth_date" else False
         )
-        donors = result[present & taxpayer.notna()]
-        versions = donors.drop_duplicates(["person_tax_code", *fields])["person_tax_code"]
-        distinct = versions.value_counts()
-        agreed = distinct.index[distinct == 1]
-        source = donors[donors["person_tax_code"].isin(agreed)].drop_duplicates("person_tax_code")
-        source = source.set_index("person_tax_code")[list(fields)]
-        blank = ~present & taxpayer.isin(agreed)
-        if not blank.any():
+        donor = np.flatnonzero(present & known)
+        version = combined_codes(
+            [pd.factorize(payroll[f], use_na_sentinel=False)[0].astype(np.int64) for f in fields]
+        )
+        width = version.max() + 1
+        owned = pd.unique(owner[donor] * width + version[donor])  # (taxpayer, version) once
+        versions = np.bincount(owned // width, minlength=len(taxpayers))
+        donor_of = np.full(len(taxpayers), -1, dtype=np.int64)
+        donor_of[owner[donor]] = donor  # any one: an agreed taxpayer's donors are one version
+        blank = np.flatnonzero(~present & known)
+        blank = blank[versions[owner[blank]] == 1]
+        if len(blank) == 0:
             continue
-        filled = source.reindex(taxpayer[blank].to_numpy())
-        for column in fields:
-            result.loc[blank, column] = filled[column].to_numpy()
-    return result
+        source = np.arange(len(payroll))
+        source[blank] = donor_of[owner[blank]]
+        filled.update(
+            {column: payroll[column].take(source).set_axis(payroll.index) for column in fields}
+        )
+    return payroll.assign(**filled)
 
 
 def sibling_links(payroll: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
