@@ -15,6 +15,7 @@ needs this package installed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -36,11 +37,21 @@ class Engine(Protocol):
 
 
 class LocalEngine:
-    """In this process, in chunk order."""
+    """In this process, on ``threads`` threads sharing its tables, results in chunk order.
+
+    Threads, not processes: the chunk work is numpy and rapidfuzz, which release the GIL,
+    and threads read the tables where they are, where processes would need them copied.
+    """
+
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = max(threads, 1)
 
     def map(self, function: Callable[..., Any], items: Sequence[Any], **shared: Any) -> list[Any]:
         """The results, computed now."""
-        return [function(item, **shared) for item in items]
+        if self.threads == 1 or len(items) < 2:
+            return [function(item, **shared) for item in items]
+        with ThreadPoolExecutor(self.threads) as pool:
+            return list(pool.map(lambda item: function(item, **shared), items))
 
     def gather(self, handles: list[Any]) -> list[Any]:
         """The results, as they are."""
@@ -86,7 +97,7 @@ def open_engine(name: str, *, scheduler: str | None, workers: int) -> Iterator[E
         ConfigError: an unknown engine, Dask not installed, or no scheduler at the address.
     """
     if name == "local":
-        yield LocalEngine()
+        yield LocalEngine(threads=workers)
         return
     if name != "dask":
         msg = f"[link].engine: {name!r} is not one of {ENGINES}"

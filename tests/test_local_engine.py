@@ -1,0 +1,38 @@
+"""The local engine's threads give the single thread's links, pair for pair."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from linkage.config import load_config
+from linkage.link import link_records
+from linkage.link.engine import LocalEngine, open_engine
+from linkage.pipeline import load_inputs
+from linkage.schema import Source
+from linkage.synth import write_sample
+
+
+def test_threads_link_as_one_thread(tmp_path):
+    world = write_sample(tmp_path / "in", payroll_rows=1500, seed=29)
+    config = load_config(
+        None,
+        inputs__businesses=world["businesses"],
+        inputs__payroll=world["payroll"],
+        inputs__insured=world["insured"],
+        output__dir=tmp_path / "out",
+    )
+    settings = replace(config.link, chunk_pairs=200)  # many chunks, in flight together
+    tables = load_inputs(config, lambda stage: None)
+    payroll, insured = tables[Source.PAYROLL].rows, tables[Source.INSURED].rows
+    alone = link_records(payroll, insured, settings, engine=LocalEngine(threads=1))
+    with open_engine("local", scheduler=None, workers=3) as engine:
+        assert isinstance(engine, LocalEngine)
+        assert engine.threads == 3
+        threaded = link_records(payroll, insured, settings, engine=engine)
+    assert alone.scored_pairs > 20 * 200
+    pd.testing.assert_frame_equal(threaded.links, alone.links)
+    assert threaded.model.to_json() == alone.model.to_json()
+    for ours, theirs in zip(threaded.scored, alone.scored, strict=True):
+        assert (ours == theirs).all()
