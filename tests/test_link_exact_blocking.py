@@ -241,11 +241,11 @@ FAR = dict(given="zzz", surname="zzz", born=dt.date(1950, 1, 1), employer="9999"
 
 RULE_CASES = [
     pytest.param(
-        "birth_month+given_name+initial",
-        # Nguyễn / Ngô: the same initial, another surname
+        "birth_date+given_name",
+        # Nguyễn / Trần: another surname (a typo in its first letter, or another one written)
         person(),
-        person(**{**FAR, "given": "hung", "surname": "ngo", "born": dt.date(1990, 5, 20)}),
-        id="birth-month-given-name-and-initial",
+        person(**{**FAR, "given": "hung", "surname": "tran", "born": dt.date(1990, 5, 3)}),
+        id="birth-date-and-given-name",
     ),
     pytest.param(
         "sorted_name_neighbourhood",
@@ -295,12 +295,10 @@ def test_each_rule_finds_its_pair(rule, payroll_person, insured_person):
 
 
 MISSING_KEY_CASES = [
-    # no given name on either side: birth year + given name cannot block
-    ("birth_month+given_name+initial", dict(given=None)),
-    # no birth date and no CCCD year on either side
-    ("birth_month+given_name+initial", dict(born=None)),
-    # no surname: no initial to block on
-    ("birth_month+given_name+initial", dict(surname=None)),
+    # no given name on either side: birth date + given name cannot block
+    ("birth_date+given_name", dict(given=None)),
+    # no birth date on either side
+    ("birth_date+given_name", dict(born=None)),
     ("birth_date+surname+given_initial", dict(born=None)),
     ("birth_date+surname+given_initial", dict(surname=None)),
     ("birth_date+surname+given_initial", dict(given=None)),
@@ -452,12 +450,7 @@ def test_sorted_neighbourhood_forgets_earlier_runs():
 
 DEFAULT_RULE_TABLE = [
     # (name, block on, sort on, window): the rules the measurements in blocking.py were made on
-    (
-        "birth_month+given_name+initial",
-        ("block_year", "birth_month", "given_ascii", "surname_initial"),
-        None,
-        None,
-    ),
+    ("birth_date+given_name", ("birth_date", "given_ascii"), None, None),
     (
         "birth_date+surname+given_initial",
         ("birth_date", "surname_ascii", "given_initial"),
