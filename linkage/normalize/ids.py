@@ -13,6 +13,7 @@ kernels and integer arithmetic over the distinct values rather than per value in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Final, NamedTuple
 
@@ -264,6 +265,7 @@ def national_ids(values: pd.Series, *, today: dt.date | None = None) -> pd.DataF
     )
 
 
+@functools.lru_cache(maxsize=1 << 18)  # per process: a payroll names its employers often
 def _enterprise_code(digits: str | None) -> str | None:
     """One enterprise MST validated by ``stdnum.vn.mst``, one dropped zero restored."""
     if digits is None:

@@ -93,9 +93,7 @@ def name_keys(full_name: pd.Series) -> pd.DataFrame:
     def compute(uniques: list[str]) -> dict[str, pa.Array]:
         # The keys depend on the lower-cased display only: "NGUYỄN VĂN AN" (registry) and
         # "Nguyễn Văn An" (payroll) compute them once.
-        displays = [clean_display(u) for u in uniques]
-        keys: dict[str, tuple[str | None, ...]] = {}
-        records = [_record(d, keys) for d in displays]
+        records = [_record(clean_display(u)) for u in uniques]
         return {
             field: pa.array([r[i] for r in records], type=pa.string())
             for i, field in enumerate(NAME_FIELDS)
@@ -106,20 +104,17 @@ def name_keys(full_name: pd.Series) -> pd.DataFrame:
 
 def name_record(raw: str) -> NameKeys:
     """Keys of one raw name; the scalar reference that ``name_keys`` applies per value."""
-    return _record(clean_display(raw), {})
+    return _record(clean_display(raw))
 
 
-def _record(display: str, known: dict[str, tuple[str | None, ...]]) -> NameKeys:
-    """Keys of a name in display form; ``known`` caches them by the lower-cased display."""
-    if not display:
-        return _NO_NAME
-    lowered = display.lower()
-    keys = known.get(lowered)
-    if keys is None:
-        keys = known[lowered] = _keys(lowered)
-    return NameKeys(display, *keys)
+def _record(display: str) -> NameKeys:
+    """Keys of a name in display form."""
+    return NameKeys(display, *_keys(display.lower())) if display else _NO_NAME
 
 
+# Per lower-cased name, in each process: the batches a worker normalizes share most names
+# (a registry and its payroll name the same people). Half a million entries, ~150 MB.
+@functools.lru_cache(maxsize=1 << 19)
 def _keys(lowered: str) -> tuple[str | None, ...]:
     """The key fields of ``NameKeys`` after ``full_name``, of a lower-cased display name."""
     words = lowered.replace("-", " ").replace("'", "").split()
@@ -163,7 +158,7 @@ def _clean_or_none(raw: str) -> str | None:
 
 def _compound_at(folded: list[str], start: int) -> int:
     """Length of a compound surname starting at ``start`` (0 if none)."""
-    for key, size in surnames.compound_keys():
+    for key, size in surnames.compounds_from(folded[start]) if start < len(folded) else ():
         if " ".join(folded[start : start + size]) == key:
             return size
     return 0

@@ -169,6 +169,19 @@ def compound_keys() -> tuple[tuple[str, int], ...]:
 
 
 @functools.cache
+def _compounds_by_first_word() -> Mapping[str, tuple[tuple[str, int], ...]]:
+    by_first: dict[str, list[tuple[str, int]]] = {}
+    for key, size in compound_keys():
+        by_first.setdefault(key.split(" ", 1)[0], []).append((key, size))
+    return {word: tuple(keys) for word, keys in by_first.items()}
+
+
+def compounds_from(word: str) -> tuple[tuple[str, int], ...]:
+    """The ``compound_keys`` whose first word is the folded ``word``, longest first."""
+    return _compounds_by_first_word().get(word, ())
+
+
+@functools.cache
 def _share_table() -> Mapping[str, float]:
     table: dict[str, float] = {}
     for name, share in SURNAMES:
@@ -204,11 +217,13 @@ def _major_toneless() -> frozenset[str]:
     )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def surname_share_exact(word: str) -> float:
     """Share of a surname written with its diacritics ("hậu" is not "Hầu"); 0.0 if unknown."""
     return _exact_table().get(exact_key(word), 0.0)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def looks_like_major_surname(word: str) -> bool:
     """True when ``word`` without tones is a common surname ("nguyên" -> Nguyễn)."""
     return drop_tones(exact_key(word)) in _major_toneless()
