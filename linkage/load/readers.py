@@ -122,8 +122,7 @@ class SourceReader:
         for name in self._schema.names:
             position = self._header_map.positions.get(name)
             if position is not None:
-                values = pc.utf8_normalize(columns[position].filter(keep), form="NFC")
-                arrays[name] = values
+                arrays[name] = _nfc(columns[position].filter(keep))
             elif name == "source_file":
                 arrays[name] = pa.array([self.path.name] * kept, pa.string())
             elif name == "source_line":
@@ -146,6 +145,18 @@ class SourceReader:
             what=f"column {NAME_COLUMN[self.source]!r}",
             legacy_bytes=self.stats.encoding == "cp1258",
         )
+
+
+def _nfc(array: pa.Array) -> pa.Array:
+    """Unicode NFC of the values; ASCII ones (IDs, dates, amounts, most codes) as they are.
+
+    Normalizing is per value in Arrow; checking for ASCII is a vectorized pass, so a column
+    is normalized only where it holds other characters.
+    """
+    other = pc.invert(pc.fill_null(pc.string_is_ascii(array), True))
+    if not pc.any(other).as_py():
+        return array
+    return pc.replace_with_mask(array, other, pc.utf8_normalize(array.filter(other), form="NFC"))
 
 
 def _nonblank_or_null(array: pa.Array) -> pa.Array:
