@@ -16,6 +16,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,7 @@ def load_source(
     *,
     batch_rows: int,
     progress: Progress = lambda stage: None,
+    normalizers: Normalizers | None = None,
 ) -> SourceTable:
     """Read one source in batches, normalize each batch, then reject duplicate keys."""
     reader = read_source(path, source, mapping, batch_rows=batch_rows)
@@ -169,11 +171,12 @@ def load_source(
     )
     parts, rejects = [], []
     nulled: Counter[str] = Counter()
-    for rows, batch_rejects, batch_nulled in _in_order(normalize, reader):
-        nulled.update(batch_nulled)
-        parts.append(rows)
-        rejects.append(batch_rejects)
-        progress(f"{source.value}: {reader.stats.rows_read:,} rows read")
+    with Normalizers() if normalizers is None else nullcontext(normalizers) as workers:
+        for rows, batch_rejects, batch_nulled in workers.map(normalize, reader):
+            nulled.update(batch_nulled)
+            parts.append(rows)
+            rejects.append(batch_rejects)
+            progress(f"{source.value}: {reader.stats.rows_read:,} rows read")
     if not parts:
         msg = f"{path}: no data rows; check that the file holds the {source.value} table"
         raise InputError(msg)
@@ -194,35 +197,52 @@ def load_source(
     )
 
 
-def _in_order(
-    function: Callable[[pd.DataFrame], Normalized], batches: Iterable[pd.DataFrame]
-) -> Iterator[Normalized]:
-    """``function`` of each batch, in order; from a second batch on, in worker processes.
+class Normalizers:
+    """Worker processes normalizing batches in order, shared by the files of one load.
 
     Normalizing is per-value Python (names above all) that one core runs alone, so the
     batches of a large file go to one worker per core while the next is read; at most one
-    batch per worker waits, so memory holds a few batches, not the file. A file of one
-    batch, or a machine of one core, is normalized here. (A script calling this from its
+    batch per worker waits, so memory holds a few batches, not the file. The workers start
+    with the first file of two batches or more and serve the next files too, with what they
+    cached (names, employers: a registry and its payroll name the same people). A file of
+    one batch, or a machine of one core, is normalized here. (A script calling this from its
     top level needs multiprocessing's ``if __name__ == "__main__":`` guard.)
     """
-    batches = iter(batches)
-    head = list(itertools.islice(batches, 2))
-    workers = os.cpu_count() or 1
-    if len(head) < 2 or workers < 2:
-        yield from map(function, itertools.chain(head, batches))
-        return
-    context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+
+    def __init__(self) -> None:
+        self.workers = os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Normalizers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def map(
+        self, function: Callable[[pd.DataFrame], Normalized], batches: Iterable[pd.DataFrame]
+    ) -> Iterator[Normalized]:
+        """``function`` of each batch, in order."""
+        batches = iter(batches)
+        head = list(itertools.islice(batches, 2))
+        if len(head) < 2 or self.workers < 2:
+            yield from map(function, itertools.chain(head, batches))
+            return
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         pending: deque[Future[Normalized]] = deque()
         try:
             for batch in itertools.chain(head, batches):
-                pending.append(pool.submit(function, batch))
-                if len(pending) > workers:
+                pending.append(self._pool.submit(function, batch))
+                if len(pending) > self.workers:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
         finally:
-            pool.shutdown(cancel_futures=True)
+            for future in pending:
+                future.cancel()
 
 
 def check_usable(table: SourceTable, max_reject_share: float) -> None:
@@ -284,11 +304,17 @@ def load_inputs(config: Config, progress: Progress) -> dict[Source, SourceTable]
         Source.INSURED: config.inputs.insured,
     }
     tables = {}
-    for source, path in paths.items():
-        progress(f"loading {source.value}")
-        tables[source] = load_source(
-            path, source, mapping, batch_rows=config.inputs.batch_rows, progress=progress
-        )
+    with Normalizers() as normalizers:
+        for source, path in paths.items():
+            progress(f"loading {source.value}")
+            tables[source] = load_source(
+                path,
+                source,
+                mapping,
+                batch_rows=config.inputs.batch_rows,
+                progress=progress,
+                normalizers=normalizers,
+            )
     for table in tables.values():
         check_usable(table, config.inputs.max_reject_share)
     return tables
