@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from test_load_mapping import DEFAULT_MAPPING
 
+import linkage.pipeline
 from linkage.load import load_mapping
-from linkage.pipeline import load_source
+from linkage.pipeline import Normalizers, load_source
 from linkage.schema import Source
 from linkage.synth import write_sample
 
@@ -32,6 +33,29 @@ def test_batches_in_worker_processes_give_the_one_batch_table(world, source):
     pd.testing.assert_frame_equal(batched.rows, whole.rows)
     pd.testing.assert_frame_equal(batched.rejects, whole.rejects)
     assert batched.input_file == whole.input_file
+
+
+def test_the_files_of_a_load_share_one_set_of_workers(world, monkeypatch):
+    # Started once, the workers keep what they cached for the next file.
+    started = []
+    real = linkage.pipeline.ProcessPoolExecutor
+
+    def counted(*args, **kwargs):
+        started.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("linkage.pipeline.ProcessPoolExecutor", counted)
+    monkeypatch.setattr("linkage.pipeline.os.cpu_count", lambda: 2)
+    mapping = load_mapping(DEFAULT_MAPPING)
+    with Normalizers() as normalizers:
+        tables = [
+            load_source(world[s.value], s, mapping, batch_rows=97, normalizers=normalizers)
+            for s in (Source.PAYROLL, Source.INSURED)
+        ]
+    assert len(started) == 1
+    for source, table in zip((Source.PAYROLL, Source.INSURED), tables, strict=True):
+        whole = load_source(world[source.value], source, mapping, batch_rows=1_000_000)
+        pd.testing.assert_frame_equal(table.rows, whole.rows)
 
 
 def test_python_dash_m_linkage_runs_with_worker_processes(world, tmp_path):
