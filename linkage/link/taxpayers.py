@@ -86,17 +86,25 @@ def sibling_links(payroll: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
     Returns:
         ``payroll_pos`` and ``si_code`` of each row to link to its siblings' record.
     """
-    taxpayer = payroll["person_tax_code"].astype(object).to_numpy()
+    owner, taxpayers = pd.factorize(payroll["person_tax_code"])  # -1: no personal tax code
     matched = chosen[chosen["band"] == Band.MATCH.value]
-    owner = pd.Series(taxpayer[matched["payroll_pos"].to_numpy()], index=matched.index)
-    matched = matched.assign(taxpayer=owner).dropna(subset=["taxpayer"])
-    records = matched.groupby("taxpayer")["si_code"].agg(["nunique", "first"])
-    record = records.loc[records["nunique"] == 1, "first"]
-    rows = pd.Series(taxpayer).map(record)
-    rows[matched["payroll_pos"].to_numpy()] = None
-    rows = rows.dropna()
+    matched_pos = matched["payroll_pos"].to_numpy()
+    record, records = pd.factorize(matched["si_code"])
+    mine = owner[matched_pos]
+    width = max(len(records), 1)
+    owned = pd.unique(mine[mine >= 0] * width + record[mine >= 0])  # (taxpayer, record) once
+    # One slot more than taxpayers: code -1 (no tax code) reads the last, whose count is 0.
+    record_count = np.bincount(owned // width, minlength=len(taxpayers) + 1)
+    record_of = np.zeros(len(taxpayers) + 1, dtype=np.int64)
+    record_of[owned // width] = owned % width  # the one record, where the count is 1
+    sibling = (owner >= 0) & (record_count[owner] == 1)
+    sibling[matched_pos] = False
+    rows = np.flatnonzero(sibling)
     return pd.DataFrame(
-        {"payroll_pos": rows.index.to_numpy(np.int64), "si_code": rows.to_numpy(object)}
+        {
+            "payroll_pos": rows.astype(np.int64),
+            "si_code": np.asarray(records, dtype=object)[record_of[owner[rows]]],
+        }
     )
 
 
@@ -117,14 +125,15 @@ def claimed_elsewhere(
             ``match_weight``).
         contenders: the pairs given to the assignment (``payroll_pos``, ``si_code``).
     """
-    taxpayer = payroll["person_tax_code"].astype(object).to_numpy()
+    owner, _ = pd.factorize(payroll["person_tax_code"])  # -1: no personal tax code
     matched = chosen[chosen["band"] == Band.MATCH.value]
-    matched = matched.assign(taxpayer=taxpayer[matched["payroll_pos"].to_numpy()])
-    matched = matched.dropna(subset=["taxpayer"]).sort_values("match_weight", ascending=False)
-    owner = matched.drop_duplicates("si_code").set_index("si_code")["taxpayer"]
-    record_owner = contenders["si_code"].map(owner).astype(object).to_numpy()
-    own = taxpayer[contenders["payroll_pos"].to_numpy()]
-    known = pd.notna(record_owner) & pd.notna(own)
-    differs = np.zeros(len(own), dtype=bool)
-    differs[known] = record_owner[known] != own[known]
-    return differs
+    matched = matched.assign(taxpayer=owner[matched["payroll_pos"].to_numpy()])
+    matched = matched[matched["taxpayer"] >= 0].sort_values("match_weight", ascending=False)
+    records, _ = pd.factorize(pd.concat([matched["si_code"], contenders["si_code"]]))
+    ours, theirs = records[: len(matched)], records[len(matched) :]
+    _, heaviest = np.unique(ours, return_index=True)  # each record's first, heaviest match
+    record_owner = np.full(records.max(initial=-1) + 2, -1, dtype=np.int64)
+    record_owner[ours[heaviest]] = matched["taxpayer"].to_numpy()[heaviest]
+    contender_owner = record_owner[theirs]
+    own = owner[contenders["payroll_pos"].to_numpy()]
+    return np.asarray((contender_owner >= 0) & (own >= 0) & (contender_owner != own), dtype=bool)
