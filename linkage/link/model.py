@@ -104,8 +104,8 @@ class FellegiSunterModel:
         for params in self.comparisons:
             gamma = gammas[params.name].to_numpy()
             m, u = np.asarray(params.m), np.asarray(params.u)
-            safe = np.where(gamma == MISSING, 0, gamma)
-            weight = np.log2(m[safe] / u[safe])
+            # Each level's weight, then 0 for a missing level: read by gamma, -1 the last.
+            weight = np.append(np.log2(m / u), 0.0)[gamma]
             for level, column in params.tf_levels.items():
                 at_level = gamma == level
                 # The value's frequency, split over the levels keyed on it as u splits:
@@ -114,7 +114,6 @@ class FellegiSunterModel:
                 share = u[level] / u[same_key].sum()
                 u_tf = np.maximum(tf_u[column][at_level] * share, _PROBABILITY_FLOOR)
                 weight[at_level] = np.log2(m[level] / u_tf)
-            weight[gamma == MISSING] = 0.0
             out[f"weight_{params.name}"] = weight
             total = total + weight
         out["match_weight"] = total
