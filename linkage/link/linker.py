@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import recordlinkage as rl
 
 from linkage.config import LinkConfig
@@ -21,6 +20,7 @@ from linkage.link.blocking import (
     DEFAULT_BLOCKING,
     BlockingPlan,
     BlockingRule,
+    combined_codes,
     distinct,
     encoded_birth,
     with_blocking_keys,
@@ -97,19 +97,20 @@ def make_comparisons(settings: LinkConfig) -> list[Comparison]:
     return [cls(workers=settings.workers) for cls in DEFAULT_COMPARISONS]
 
 
-def _record_frequencies(
-    insured: pd.DataFrame, comparisons: Sequence[Comparison]
-) -> dict[str, np.ndarray]:
-    """Per insured record, the share of records carrying its value (or key) of each tf key."""
+def _record_frequencies(right: Columns, comparisons: Sequence[Comparison]) -> dict[str, np.ndarray]:
+    """Per insured record, the share of records carrying its value (or key) of each tf key.
+
+    Counted on the comparable codes (``Columns``); NaN where a part of the key is missing.
+    """
     keys = {key for c in comparisons for key in c.tf_levels.values()}
     result = {}
     for key in keys:
-        parts = [insured[column].astype(pd.ArrowDtype(pa.string())) for column in key.split("+")]
-        values = parts[0]
-        for part in parts[1:]:
-            values = values + "\x1f" + part  # null if any part is null
-        share = values.map(values.value_counts(normalize=True))
-        result[key] = share.to_numpy(dtype="float64", na_value=np.nan)
+        parts = [right[column].astype(np.int64) - 1 for column in key.split("+")]  # -1: missing
+        values = combined_codes(parts)
+        usable = values >= 0
+        share = np.full(len(values), np.nan)
+        share[usable] = np.bincount(values[usable])[values[usable]] / usable.sum()
+        result[key] = share
     return result
 
 
@@ -468,7 +469,7 @@ def link_records(
         log.info("model fitted: %s", model.fit)
     lap("fitting")
 
-    frequencies = _record_frequencies(insured, comparisons)
+    frequencies = _record_frequencies(right, comparisons)
     parts = engine.gather(
         engine.map(
             _chunk_contenders,
@@ -544,7 +545,7 @@ def row_candidates(
         si_codes=insured["si_code"].to_numpy(object),
     ).chunk
     names = [c.name for c in comparisons]
-    frequencies = _record_frequencies(insured, comparisons)
+    frequencies = _record_frequencies(right, comparisons)
     scores = model.score(
         pd.DataFrame(compared.gammas, columns=names),
         {k: v[compared.insured_pos] for k, v in frequencies.items()},
