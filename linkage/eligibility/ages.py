@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from linkage.eligibility.columns import codes, equals, firsts, positions, strings, take
 from linkage.eligibility.rules import FloatArray, IntArray, Retirement, RetirementRule
 
 # The share of one sex, (count + 1) / (known + 2), among the registry's records bearing a
@@ -74,21 +75,20 @@ def sex_from_names(rows: pd.DataFrame, registry: pd.DataFrame) -> pd.Series:
         rows: frame with ``middle_ascii`` and ``given_ascii``.
         registry: frame with the same keys and ``gender`` ("M" | "F" | null).
     """
-    sex = registry["gender"].astype("object")
-    known = sex.isin(["M", "F"]).to_numpy(dtype=bool)
-    female = (sex[known] == "F").to_numpy(dtype=np.float64)
+    sex = strings(registry["gender"])
+    known = np.flatnonzero(sex.isin(["M", "F"]).to_numpy(dtype=bool))
+    female = equals(sex, "F")[known].astype(np.float64)
     result = np.full(len(rows), None, dtype=object)
     for key in ("middle_ascii", "given_ascii"):
-        names = registry.loc[known, key].astype("object").to_numpy()
-        stats = pd.DataFrame({"name": names, "female": female}).groupby("name")["female"]
-        share = (stats.sum() + 1) / (stats.count() + 2)
-        told = pd.Series(
-            np.select(
-                [share >= NAME_SEX_CONFIDENCE, share <= 1 - NAME_SEX_CONFIDENCE], ["F", "M"], ""
-            ),
-            index=share.index,
+        names = take(registry[key], known)
+        code = codes(names)
+        distinct = names.iloc[firsts(code)]
+        share = (np.bincount(code, weights=female) + 1) / (np.bincount(code) + 2)
+        told = np.select(
+            [share >= NAME_SEX_CONFIDENCE, share <= 1 - NAME_SEX_CONFIDENCE], ["F", "M"], ""
         )
-        guess = rows[key].astype("object").map(told[told != ""]).to_numpy(dtype=object)
-        fill = pd.isna(result) & pd.notna(guess)
+        told[distinct.isna().to_numpy(dtype=bool)] = ""  # a missing name tells nothing
+        guess = np.append(told, "")[positions(rows[key], distinct)]  # -1: a name never seen
+        fill = pd.isna(result) & (guess != "")
         result[fill] = guess[fill]
     return pd.Series(result, index=rows.index, dtype=pd.ArrowDtype(pa.string()))

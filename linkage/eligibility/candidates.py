@@ -12,6 +12,7 @@ from typing import Final
 
 import pandas as pd
 
+from linkage.eligibility.columns import order
 from linkage.schema import UNIT_KEYS, Disposition
 
 PAYROLL_FIELDS: Final = (
@@ -50,5 +51,5 @@ def candidate_table(
     )
     frame["employer_tax_code"] = frame["employer_code"]
     frame["employer_name"] = frame["employer_code"].astype("object").map(names)
-    ordered = frame.sort_values([*UNIT_KEYS, "priority", "record_id"], kind="stable")
+    ordered = frame.iloc[order({c: frame[c] for c in [*UNIT_KEYS, "priority", "record_id"]})]
     return ordered.reset_index(drop=True)

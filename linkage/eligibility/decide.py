@@ -56,14 +56,26 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from linkage.eligibility.ages import retirement_ages, sex_from_names
+from linkage.eligibility.columns import (
+    codes,
+    equals,
+    firsts,
+    floats,
+    order,
+    positions,
+    runs,
+    strings,
+    take,
+)
 from linkage.eligibility.exclusions import Facts, first_exclusion
 from linkage.eligibility.parameters import RowParameters, parameters, zones_of
 from linkage.eligibility.priority import (
     INSURED_SEVERITY,
-    SEVERITY,
     priorities,
+    severities,
     unpaid_contributions,
 )
 from linkage.eligibility.rules import FloatArray, RuleSet, period_days
@@ -91,23 +103,17 @@ _DECIDED_WITH_FACTS = (
 _SMOOTHING_MONTHS = 3  # months of a worker at an employer before their median income is used
 UNKNOWN_PROVINCE = "00"  # outreach unit of workers whose employer is not in the registry
 UNKNOWN_DISTRICT = "000"  # also the district of employers registered without a district
-
-
-def _strings(series: pd.Series) -> pd.Series:
-    """The column as Arrow strings with a fresh 0..n-1 index."""
-    return series.reset_index(drop=True).astype(pd.ArrowDtype(pa.string()))
-
-
-def _objects(series: pd.Series) -> np.ndarray:
-    """The column as a numpy object array with None for missing values."""
-    values: np.ndarray = _strings(series).to_numpy(dtype=object)
-    values[pd.isna(values)] = None
-    return values
-
-
-def _equals(series: pd.Series, value: str) -> np.ndarray:
-    """Boolean mask of ``series == value``; False where missing."""
-    return (_strings(series) == value).fillna(value=False).to_numpy(dtype=bool)
+# Insured-record fields a linked payroll row reads, by the name they take on the row.
+_RECORD_FIELDS = {
+    "status": "si_status",
+    "contribution_salary": "contribution_salary",
+    "national_id": "si_national_id",
+    "birth_year": "si_birth_year",
+    "birth_month": "si_birth_month",
+    "gender": "si_gender",
+    "id_gender": "si_id_gender",
+    "employer_root": "si_employer_root",
+}
 
 
 def _first(cases: Sequence[tuple[np.ndarray, str | None]], default: str | None) -> np.ndarray:
@@ -122,50 +128,24 @@ def _first(cases: Sequence[tuple[np.ndarray, str | None]], default: str | None) 
     return result
 
 
-def _floats(series: pd.Series) -> FloatArray:
-    return np.asarray(pd.to_numeric(series, errors="coerce"), dtype=np.float64)
-
-
 def _linked(payroll: pd.DataFrame, links: pd.DataFrame, insured: pd.DataFrame) -> pd.DataFrame:
-    """Link and insured-record fields aligned with payroll rows (nulls where unlinked)."""
+    """Link and insured-record fields aligned with payroll rows (nulls where unlinked).
+
+    A row takes the first insured record of its SI code, as a merge on the deduplicated
+    registry would.
+    """
     usable = links[links["band"].isin([Band.MATCH.value, Band.REVIEW.value])]
-    if usable["record_id"].duplicated().any():
+    record_ids = pa.array(strings(usable["record_id"]))
+    if pc.count_distinct(record_ids, mode="all").as_py() < len(record_ids):
         msg = "eligibility: links hold more than one row for some payroll records"
         raise PipelineError(msg)
-    registry = insured[
-        [
-            "si_code",
-            "status",
-            "contribution_salary",
-            "national_id",
-            "birth_year",
-            "birth_month",
-            "gender",
-            "id_gender",
-            "employer_root",
-        ]
-    ]
-    registry = registry.drop_duplicates("si_code").rename(
-        columns={
-            "status": "si_status",
-            "national_id": "si_national_id",
-            "birth_year": "si_birth_year",
-            "birth_month": "si_birth_month",
-            "gender": "si_gender",
-            "id_gender": "si_id_gender",
-            "employer_root": "si_employer_root",
-        }
-    )
-    fields = usable[["record_id", "si_code", "match_weight", "band"]]
-    view = (
-        payroll[["record_id"]]
-        .reset_index(drop=True)
-        .merge(fields, on="record_id", how="left", sort=False)
-        .merge(registry, on="si_code", how="left", sort=False)
-    )
-    if len(view) != len(payroll):
-        msg = "eligibility: joining links changed the number of payroll rows"
-        raise PipelineError(msg)
+    link = positions(payroll["record_id"], usable["record_id"])
+    view = pd.DataFrame({"record_id": payroll["record_id"].reset_index(drop=True)})
+    for column in ("si_code", "match_weight", "band"):
+        view[column] = take(usable[column], link)
+    record = positions(view["si_code"], insured["si_code"])
+    for column, name in _RECORD_FIELDS.items():
+        view[name] = take(insured[column], record)
     return view
 
 
@@ -178,27 +158,23 @@ def _employers(payroll: pd.DataFrame, businesses: pd.DataFrame) -> pd.DataFrame:
     status without a date therefore excludes nobody.
     """
     registry = businesses.dropna(subset=["tax_code"]).drop_duplicates("tax_code")
-    index = pd.Index(registry["tax_code"].astype("object"))
-    position = index.get_indexer(payroll["employer_tax_code"].astype("object"))
-    by_root = index.get_indexer(payroll["employer_root"].astype("object"))
+    position = positions(payroll["employer_tax_code"], registry["tax_code"])
+    by_root = positions(payroll["employer_root"], registry["tax_code"])
     position = np.where(position >= 0, position, by_root)
     found = position >= 0
-    rows = registry.reset_index(drop=True).reindex(position).reset_index(drop=True)
+    fields = ("tax_code", "status", "closed_on", "province_code", "district_code", "ward_code")
+    rows = {column: take(registry[column], position) for column in (*fields, "unit_scheme")}
     out = pd.DataFrame(index=pd.RangeIndex(len(payroll)))
     out["found"] = found
     known = pd.notna(rows["closed_on"]).to_numpy(dtype=bool)
     known &= pd.notna(payroll["period"]).to_numpy(dtype=bool)
     before = known & (period_days(rows["closed_on"]) < period_days(payroll["period"]))
-    out["closed"] = found & _equals(rows["status"], "closed") & before
-    own = _strings(payroll["employer_tax_code"])
-    out["employer_code"] = _strings(rows["tax_code"]).where(found, own)
-    province = _strings(rows["province_code"]).where(found, UNKNOWN_PROVINCE)
-    out["province_code"] = province.fillna(UNKNOWN_PROVINCE)
-    out["district_code"] = _strings(rows["district_code"]).where(found).fillna(UNKNOWN_DISTRICT)
-    out["ward_code"] = _strings(rows["ward_code"]).where(found)
-    out["unit_scheme"] = (
-        _strings(rows["unit_scheme"]).where(found).fillna(UnitScheme.PRE_2025.value)
-    )
+    out["closed"] = found & equals(rows["status"], "closed") & before
+    out["employer_code"] = strings(rows["tax_code"]).fillna(strings(payroll["employer_tax_code"]))
+    out["province_code"] = strings(rows["province_code"]).fillna(UNKNOWN_PROVINCE)
+    out["district_code"] = strings(rows["district_code"]).fillna(UNKNOWN_DISTRICT)
+    out["ward_code"] = strings(rows["ward_code"])
+    out["unit_scheme"] = strings(rows["unit_scheme"]).fillna(UnitScheme.PRE_2025.value)
     return out
 
 
@@ -209,14 +185,18 @@ def _outreach_units(employer: pd.DataFrame) -> pd.DataFrame:
     coded by its 2025-07 commune goes to the district that gave the commune most of its
     wards (``commune_districts``). One known only by its 2025-07 province stays there.
     """
-    units = employer[["province_code", "district_code", "unit_scheme"]].copy()
+    # Computed once per distinct workplace, then spread over the rows.
+    unit = ["province_code", "district_code", "unit_scheme"]
+    code = codes(*(employer[column] for column in [*unit, "ward_code"]))
+    distinct = employer.iloc[firsts(code)].reset_index(drop=True)
+    units = distinct[unit].copy()
     new = (units["unit_scheme"] == UnitScheme.REFORM_2025.value).fillna(value=False)
-    district = employer["ward_code"].astype("object").map(commune_districts()).where(new)
+    district = distinct["ward_code"].astype("object").map(commune_districts()).where(new)
     routed = district.notna().to_numpy(dtype=bool)
     units.loc[routed, "district_code"] = district[routed]
     units.loc[routed, "province_code"] = district[routed].map(district_province)
     units.loc[routed, "unit_scheme"] = UnitScheme.PRE_2025.value
-    return units
+    return pd.DataFrame({column: take(units[column], code) for column in unit})
 
 
 def _female(payroll: pd.DataFrame, linked: pd.DataFrame, insured: pd.DataFrame) -> np.ndarray:
@@ -226,13 +206,13 @@ def _female(payroll: pd.DataFrame, linked: pd.DataFrame, insured: pd.DataFrame) 
     later one, so nobody is excluded as over age who might still be below it.
     """
     registry = insured[["middle_ascii", "given_ascii"]].assign(
-        gender=_strings(insured["gender"]).fillna(_strings(insured["id_gender"])).to_numpy()
+        gender=strings(insured["gender"]).fillna(strings(insured["id_gender"])).to_numpy()
     )
-    sex = _strings(payroll["gender"]).fillna(_strings(payroll["id_gender"]))
-    sex = sex.fillna(_strings(linked["si_gender"])).fillna(_strings(linked["si_id_gender"]))
+    sex = strings(payroll["gender"]).fillna(strings(payroll["id_gender"]))
+    sex = sex.fillna(strings(linked["si_gender"])).fillna(strings(linked["si_id_gender"]))
     names = sex_from_names(payroll[["middle_ascii", "given_ascii"]], registry)
-    sex = sex.fillna(_strings(names))
-    return _equals(sex, "F")
+    sex = sex.fillna(strings(names))
+    return equals(sex, "F")
 
 
 def _ages(
@@ -245,14 +225,14 @@ def _ages(
     """Age at the period and retirement age, both in months; NaN where birth is unknown."""
     # Without a birth date on the payroll row: the linked insured record's, else the year
     # the worker's CCCD encodes.
-    stated = _floats(payroll["birth_year"])
-    registered = _floats(linked["si_birth_year"])
+    stated = floats(payroll["birth_year"])
+    registered = floats(linked["si_birth_year"])
     year = np.where(np.isnan(stated), registered, stated)
-    year = np.where(np.isnan(year), _floats(payroll["id_birth_year"]), year)
+    year = np.where(np.isnan(year), floats(payroll["id_birth_year"]), year)
     month = np.where(
-        np.isnan(stated), _floats(linked["si_birth_month"]), _floats(payroll["birth_month"])
+        np.isnan(stated), floats(linked["si_birth_month"]), floats(payroll["birth_month"])
     )
-    year_only = _equals(payroll["birth_precision"], "year") | (
+    year_only = equals(payroll["birth_precision"], "year") | (
         np.isnan(stated) & np.isnan(registered)
     )
     month = np.where(np.isnan(month) | year_only, rules.retirement.year_only_birth_month, month)
@@ -270,18 +250,18 @@ def _exclusions(
 ) -> np.ndarray:
     """Exclusion reason per row, the first of ``EXCLUSIONS``; None where the row is eligible."""
     age, retirement = ages
-    nationality = _strings(payroll["nationality"]).str.upper()
+    nationality = strings(payroll["nationality"]).str.upper()
     facts = Facts(
         p=p,
         closed=closed,
-        pensioner=(_objects(linked["band"]) == Band.MATCH.value)
-        & (_objects(linked["si_status"]) == InsuredStatus.PENSIONER.value),
+        pensioner=equals(linked["band"], Band.MATCH.value)
+        & equals(linked["si_status"], InsuredStatus.PENSIONER.value),
         age=age,
         retirement=retirement,
         foreign=((nationality != "VN") & nationality.notna()).fillna(value=False).to_numpy(bool),
-        contract=_floats(payroll["contract_months"]),
-        probation=_equals(payroll["contract_type"], ContractType.PROBATION.value),
-        income=_floats(payroll["monthly_income"]),
+        contract=floats(payroll["contract_months"]),
+        probation=equals(payroll["contract_type"], ContractType.PROBATION.value),
+        income=floats(payroll["monthly_income"]),
     )
     return first_exclusion(facts)
 
@@ -295,25 +275,25 @@ def _coverage(
     margin: float,
 ) -> np.ndarray:
     """Candidate reason per row as if eligible; None where the row is insured and declared."""
-    band = _objects(linked["band"])
-    status = _objects(linked["si_status"])
     active_ids = insured.loc[insured["status"] == "active", "national_id"].dropna()
-    other_active = linked["si_national_id"].isin(active_ids).to_numpy(dtype=bool) | payroll[
-        "national_id"
-    ].isin(active_ids).to_numpy(dtype=bool)
-    salary = _floats(linked["contribution_salary"])
+    # One lookup for the record's and the row's ID: the set of active IDs is built once.
+    ids = pd.concat([strings(linked["si_national_id"]), strings(payroll["national_id"])])
+    held = ids.isin(active_ids).to_numpy(dtype=bool)
+    other_active = held[: len(payroll)] | held[len(payroll) :]
+    salary = floats(linked["contribution_salary"])
     wage_cap = np.where(np.isnan(income), np.inf, np.fmin(income, p.ceiling))
     under = (salary < p.floor) | (salary < margin * wage_cap)
-    match = band == Band.MATCH.value
-    lapsed = match & np.isin(status, ["suspended", "stopped"])
-    active = match & (status == "active")
+    match = equals(linked["band"], Band.MATCH.value)
+    status = linked["si_status"]
+    lapsed = match & (equals(status, "suspended") | equals(status, "stopped"))
+    active = match & equals(status, "active")
     # The salary is this employer's declaration only on this employer's record; a row
     # whose employer code is unknown is taken as at the record's employer.
-    own = _strings(payroll["employer_root"])
-    same = (_strings(linked["si_employer_root"]) == own) | own.isna()
+    own = strings(payroll["employer_root"])
+    same = (strings(linked["si_employer_root"]) == own) | own.isna()
     here = same.fillna(value=False).to_numpy(dtype=bool)
     cases: list[tuple[np.ndarray, str | None]] = [
-        (band == Band.REVIEW.value, CandidateReason.REVIEW),
+        (equals(linked["band"], Band.REVIEW.value), CandidateReason.REVIEW),
         (lapsed & ~other_active, CandidateReason.LAPSED),
         (lapsed, None),
         (active & ~here & p.first_contract_only, ExclusionReason.COVERED_ELSEWHERE),
@@ -332,20 +312,27 @@ def _person_keys(payroll: pd.DataFrame, si_code: pd.Series, *, si_first: bool) -
     birth year, then the record ID.
     """
     ids = {
-        "i": _strings(payroll["national_id"]),
-        "t": _strings(payroll["person_tax_code"]),
+        "i": strings(payroll["national_id"]),
+        "t": strings(payroll["person_tax_code"]),
     }
     ids = {"s": si_code, **ids} if si_first else {**ids, "s": si_code}
-    name_birth = "n:" + _strings(payroll["name_ascii"]) + "|" + _strings(payroll["birth_year"])
-    key = name_birth.fillna("r:" + _strings(payroll["record_id"]))
-    for kind, values in reversed(list(ids.items())):
-        key = (f"{kind}:" + values).fillna(key)
-    return key
+    keys = {
+        **ids,
+        "n": strings(payroll["name_ascii"]) + "|" + strings(payroll["birth_year"]),
+        "r": strings(payroll["record_id"]),
+    }
+    # Prefix only the key each row takes: one concatenation, not one per kind.
+    known = [values.notna().to_numpy(dtype=bool) for values in keys.values()]
+    kind = np.select(known, list(range(len(keys))), default=len(keys))
+    prefixes = pa.array([f"{name}:" for name in keys] + [None], type=pa.string())
+    value = pc.coalesce(*(pa.array(values) for values in keys.values()))
+    key = pc.binary_join_element_wise(prefixes.take(kind), value, "")
+    return pd.Series(pd.arrays.ArrowExtensionArray(key))
 
 
 def _employer_roots(payroll: pd.DataFrame) -> pd.Series:
     """The employer root of each row, else its tax code as written."""
-    return _strings(payroll["employer_root"]).fillna(_strings(payroll["employer_tax_code"]))
+    return strings(payroll["employer_root"]).fillna(strings(payroll["employer_tax_code"]))
 
 
 def _worker_key(payroll: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
@@ -354,11 +341,10 @@ def _worker_key(payroll: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
     An unlinked row takes the SI code another row with the same national ID linked to, so a
     worker uninsured in one month and insured in a later one is recognized as the same.
     """
-    national_id = _strings(payroll["national_id"])
-    si_code = _strings(linked["si_code"])
+    national_id = strings(payroll["national_id"])
+    si_code = strings(linked["si_code"])
     both = pd.DataFrame({"id": national_id, "si": si_code}).dropna()
-    si_by_id = both.drop_duplicates("id").set_index("id")["si"]
-    si_code = si_code.fillna(national_id.map(si_by_id).astype(si_code.dtype))
+    si_code = si_code.fillna(take(both["si"], positions(national_id, both["id"])))
     return _person_keys(payroll, si_code, si_first=True)
 
 
@@ -368,7 +354,7 @@ def _entry_keys(payroll: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
     The citizen ID first (a worker keeps it when newly insured), then the personal tax
     code, the linked SI code, name and birth year, and as a last resort the record ID.
     """
-    person = _person_keys(payroll, _strings(linked["si_code"]), si_first=False)
+    person = _person_keys(payroll, strings(linked["si_code"]), si_first=False)
     return person + "@" + _employer_roots(payroll).fillna("")
 
 
@@ -382,9 +368,7 @@ class Employment(NamedTuple):
 
 def _jobs(payroll: pd.DataFrame, linked: pd.DataFrame) -> np.ndarray:
     """An integer per (worker, employer root) pair: the rows of one job share it."""
-    worker = pd.factorize(_worker_key(payroll, linked).fillna("").to_numpy(dtype=object))[0]
-    root = pd.factorize(_employer_roots(payroll).fillna("").to_numpy(dtype=object))[0]
-    return worker.astype(np.int64) * (int(root.max(initial=0)) + 1) + root
+    return codes(_worker_key(payroll, linked).fillna(""), _employer_roots(payroll).fillna(""))
 
 
 def _employment(payroll: pd.DataFrame, jobs: np.ndarray) -> Employment:
@@ -409,7 +393,7 @@ def _employment(payroll: pd.DataFrame, jobs: np.ndarray) -> Employment:
             "job": jobs,
             "start": np.where(known, start, np.nan),
             "monthly": monthly,
-            "income": np.where(monthly, _floats(payroll["monthly_income"]), np.nan),
+            "income": np.where(monthly, floats(payroll["monthly_income"]), np.nan),
         }
     )
     grouped = pairs.groupby("job", sort=False)
@@ -419,7 +403,7 @@ def _employment(payroll: pd.DataFrame, jobs: np.ndarray) -> Employment:
     file_start = np.nanmin(np.where(monthly, start, np.nan)) if monthly.any() else np.nan
     months = grouped["income"].transform("count").to_numpy()
     median = grouped["income"].transform("median").to_numpy(dtype=np.float64)
-    own = _floats(payroll["monthly_income"])
+    own = floats(payroll["monthly_income"])
     typical = np.where(monthly & (months >= _SMOOTHING_MONTHS), median, own)
     return Employment(tenure, all_monthly & (first > file_start), typical)
 
@@ -428,24 +412,21 @@ def _duplicates(
     payroll: pd.DataFrame, jobs: np.ndarray, disposition: np.ndarray, reason: np.ndarray
 ) -> np.ndarray:
     """Candidate rows that are not the latest entry of their (worker, employer root) pair."""
-    severity = pd.Series(reason, dtype="object").map(SEVERITY).fillna(INSURED_SEVERITY)
-    entries = pd.DataFrame(
-        {
-            "job": jobs,
-            "day": period_days(payroll["period_end"]),
-            "severity": severity.to_numpy(),
-            "record_id": _strings(payroll["record_id"]).fillna(""),
-        }
-    )
-    entries = entries[disposition != Disposition.EXCLUDED.value]
-    ordered = entries.sort_values(
-        ["job", "day", "severity", "record_id"],
-        ascending=[True, False, True, True],
-        kind="stable",
-    )
-    later = ordered.index[ordered.duplicated("job")].to_numpy()
+    severity = severities(reason)
+    entries = np.flatnonzero(disposition != Disposition.EXCLUDED.value)
+    ordered = entries[
+        order(
+            {
+                "job": jobs[entries],
+                "day": period_days(payroll["period_end"])[entries],
+                "severity": np.where(np.isnan(severity), INSURED_SEVERITY, severity)[entries],
+                "record_id": take(strings(payroll["record_id"]).fillna(""), entries),
+            },
+            descending={"day"},
+        )
+    ]
     stale = np.zeros(len(payroll), dtype=bool)
-    stale[later] = True
+    stale[ordered[runs(jobs[ordered]) > 1]] = True
     stale &= disposition == Disposition.CANDIDATE.value
     return stale
 
@@ -483,7 +464,7 @@ def decide(
     jobs = _jobs(payroll, linked)
     employment = _employment(payroll, jobs)
     income = employment.income
-    p = parameters(rules, period, zone, _floats(payroll["contract_months"]))
+    p = parameters(rules, period, zone, floats(payroll["contract_months"]))
 
     age, retirement = _ages(payroll, linked, rules, period, _female(payroll, linked, insured))
     excluded = _exclusions(
@@ -501,7 +482,7 @@ def decide(
     # because its period is unknown, goes to review when a fact the decision needs is
     # missing: the period, any birth year (stated, registered or in the CCCD), the contract.
     unknown = pd.isna(period).to_numpy(dtype=bool) | np.isnan(age)
-    unknown |= np.isnan(_floats(payroll["contract_months"]))
+    unknown |= np.isnan(floats(payroll["contract_months"]))
     unknown |= age < p.min_working_age_months
     listed = np.isin(reason, [r.value for r in _DECIDED_WITH_FACTS])
     listed |= pd.isna(period).to_numpy(dtype=bool)
@@ -521,7 +502,7 @@ def decide(
     reason[stale] = ExclusionReason.DUPLICATE_ENTRY.value
 
     candidate = disposition == Disposition.CANDIDATE.value
-    salary = _floats(linked["contribution_salary"])
+    salary = floats(linked["contribution_salary"])
     unpaid = np.where(candidate, unpaid_contributions(reason, income, salary, p), np.nan)
     evasion &= candidate
     units = _outreach_units(employer)

@@ -17,28 +17,35 @@ ranking says nothing about them.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from linkage.eligibility.columns import codes, equals, firsts, order, positions, runs, strings, take
+from linkage.eligibility.rules import IntArray, period_days
 from linkage.schema import EMPLOYERS, CandidateReason, Disposition
 
 _UNIT = ["province_code", "district_code", "unit_scheme"]
 
 
-def _per_employer(dispositions: pd.DataFrame, payroll: pd.DataFrame) -> pd.DataFrame:
-    """Workers on payroll and latest period end per employer code (every non-rejected row)."""
-    rows = pd.DataFrame(
-        {
-            "employer_tax_code": dispositions["employer_code"].astype("object").to_numpy(),
-            "worker": dispositions["entry_key"].astype("object").to_numpy(),
-            "period_end": pd.to_datetime(
-                payroll["period_end"].astype("object").to_numpy(), errors="coerce"
-            ),
-        }
-    )
-    return rows.groupby("employer_tax_code", dropna=False).agg(
-        payroll_workers=("worker", "nunique"), latest=("period_end", "max")
-    )
+def _per_employer(
+    employer: IntArray, dispositions: pd.DataFrame, payroll: pd.DataFrame
+) -> tuple[IntArray, pd.Series]:
+    """Workers on payroll and latest period end per employer code (every non-rejected row).
+
+    Both are indexed by the codes of ``employer``, one per disposition row.
+    """
+    count = int(employer.max(initial=-1)) + 1
+    none = np.iinfo(np.int64).min  # no known period end: also ``period_days``' missing day
+    pairs = firsts(codes(employer, dispositions["entry_key"]))
+    pairs = pairs[dispositions["entry_key"].notna().to_numpy(dtype=bool)[pairs]]
+    workers = np.bincount(employer[pairs], minlength=count)
+    days = period_days(payroll["period_end"])
+    latest = np.full(count, none)
+    np.maximum.at(latest, employer, days)
+    known = latest > none
+    when = pd.Series(np.where(known, latest, 0).astype("datetime64[D]")).where(known)
+    return workers, when.astype("datetime64[ns]")
 
 
 def rank_employers(
@@ -62,47 +69,47 @@ def rank_employers(
         One row per (unit, employer) with at least one candidate, columns ``EMPLOYERS``,
         sorted by unit then rank.
     """
-    candidates = dispositions[dispositions["disposition"] == Disposition.CANDIDATE.value]
-    frame = pd.DataFrame(
+    employer = codes(dispositions["employer_code"])
+    rows = np.flatnonzero(equals(dispositions["disposition"], Disposition.CANDIDATE.value))
+    group = codes(*(take(dispositions[c], rows) for c in _UNIT), employer[rows])
+    first = rows[firsts(group)]
+    table = pd.DataFrame(
         {
-            **{c: candidates[c].astype("object") for c in _UNIT},
-            "employer_tax_code": candidates["employer_code"].astype("object"),
-            "reason": candidates["reason"].astype("object"),
-            "unpaid": candidates["unpaid_monthly"].astype("Int64").fillna(0).astype("int64"),
-            "rule_set": candidates["rule_set"].astype("object"),
+            **{c: take(dispositions[c], first) for c in _UNIT},
+            "employer_tax_code": take(dispositions["employer_code"], first),
         }
     )
-    keys = [*_UNIT, "employer_tax_code"]
-    # groupby/unstack, not crosstab: crosstab(dropna=False) builds the full product of all
-    # unit and employer values (63 s at 100k rows).
-    per_reason = frame.groupby([*keys, "reason"], dropna=False).size()
-    counts = per_reason.unstack("reason", fill_value=0)  # noqa: PD010 - pivot_table is slower
-    counts = counts.reindex(columns=[r.value for r in CandidateReason], fill_value=0)
-    totals = frame.groupby(keys, dropna=False).agg(
-        unpaid_monthly=("unpaid", "sum"), rule_set=("rule_set", "max")
-    )
-    table = counts.join(totals, how="inner").reset_index()
+    reason = take(dispositions["reason"], rows)
+    for value in [r.value for r in CandidateReason]:
+        table[value] = np.bincount(group[equals(reason, value)], minlength=len(first))
     table["candidates"] = table[[r.value for r in CandidateReason]].sum(axis=1)
+    unpaid = np.zeros(len(first), dtype=np.int64)
+    np.add.at(unpaid, group, take(dispositions["unpaid_monthly"], rows).fillna(0).astype("int64"))
+    table["unpaid_monthly"] = unpaid
+    rule_set = take(dispositions["rule_set"], rows)  # per group, the greatest version
+    top = order({"group": group, "rule_set": rule_set}, descending={"rule_set"})
+    table["rule_set"] = take(rule_set, top[runs(group[top]) == 1])
 
     registry = businesses.dropna(subset=["tax_code"]).drop_duplicates("tax_code")
-    registry = registry.set_index(registry["tax_code"].astype("object"))
     code = table["employer_tax_code"]
-    table["employer_name"] = code.map(registry["name"].astype("object"))
-    roots = code.map(registry["employer_root"].astype("object")).fillna(code.str[:10])
-    with_records = set(insured["employer_root"].dropna().astype("object"))
-    table["registered_with_vss"] = roots.isin(with_records).to_numpy(dtype=bool)
-    workers = _per_employer(dispositions, payroll)
-    table["payroll_workers"] = code.map(workers["payroll_workers"]).fillna(0).astype("int64")
+    at = positions(code, registry["tax_code"])
+    table["employer_name"] = take(registry["name"], at)
+    roots = strings(take(registry["employer_root"], at)).fillna(strings(code).str[:10])
+    table["registered_with_vss"] = roots.isin(insured["employer_root"].dropna()).to_numpy(bool)
+    workers, latest_end = _per_employer(employer, dispositions, payroll)
+    table["payroll_workers"] = workers[employer[first]]
     registered_on = pd.to_datetime(
-        code.map(registry["registered_on"].astype("object")), errors="coerce"
+        take(registry["registered_on"], at).astype("object"), errors="coerce"
     )
-    since = code.map(workers["latest"]) - pd.DateOffset(months=new_business_months)
+    since = latest_end.iloc[employer[first]].reset_index(drop=True) - pd.DateOffset(
+        months=new_business_months
+    )
     table["registered_on"] = registered_on.dt.date
     table["new_business"] = (registered_on > since).fillna(value=False).to_numpy(dtype=bool)
 
-    order = ["registered_with_vss", "unpaid_monthly", "new_business", "candidates"]
+    order_keys = ["registered_with_vss", "unpaid_monthly", "new_business", "candidates"]
     table = table.sort_values(
-        [*_UNIT, *order, "employer_tax_code"],
+        [*_UNIT, *order_keys, "employer_tax_code"],
         ascending=[True, True, True, True, False, False, False, True],
         kind="stable",
     ).reset_index(drop=True)

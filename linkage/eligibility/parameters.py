@@ -8,6 +8,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from linkage.eligibility.columns import codes, firsts, strings
 from linkage.eligibility.rules import FloatArray, MinimumWage, RuleSet
 from linkage.eligibility.zones import REMAINING, ZONES
 
@@ -51,22 +52,16 @@ def zones_of(rules: RuleSet, period: pd.Series, units: pd.DataFrame) -> np.ndarr
     if not len(period):
         return np.array([], dtype=object)
     index = rules.zones.locate(period)
-    keys = pd.DataFrame(
-        {
-            "table": index,
-            **{
-                column: units[column].astype("object").to_numpy()
-                for column in ("unit_scheme", "province_code", "district_code", "ward_code")
-            },
-        }
-    ).fillna("")
-    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(keys))
+    columns = [units[c] for c in ("unit_scheme", "province_code", "district_code", "ward_code")]
+    code = codes(index, *columns)
+    first = firsts(code)
+    distinct = [strings(column).iloc[first].fillna("").tolist() for column in columns]
     tables = rules.zones.periods
     zones = [
         tables[number].value.zone(scheme, province, district, ward) if number >= 0 else REMAINING
-        for number, scheme, province, district, ward in distinct
+        for number, scheme, province, district, ward in zip(index[first], *distinct, strict=True)
     ]
-    result: np.ndarray = np.asarray(zones, dtype=object)[codes]
+    result: np.ndarray = np.asarray(zones, dtype=object)[code]
     return result
 
 

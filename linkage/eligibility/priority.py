@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
+from linkage.eligibility.columns import codes, order, runs, strings, take
 from linkage.eligibility.parameters import RowParameters
 from linkage.eligibility.rules import FloatArray
 from linkage.errors import PipelineError
-from linkage.schema import CandidateReason
+from linkage.schema import UNIT_KEYS, CandidateReason
 
 # Contact order of candidate reasons: lower first.
 SEVERITY: dict[str, int] = {
@@ -26,8 +26,11 @@ SEVERITY: dict[str, int] = {
 INSURED_SEVERITY = len(SEVERITY)  # an insured row of the same month outranks no candidate
 
 
-def _strings(series: pd.Series) -> pd.Series:
-    return series.reset_index(drop=True).astype(pd.ArrowDtype(pa.string()))
+def severities(reason: np.ndarray) -> FloatArray:
+    """The ``SEVERITY`` of each reason; NaN for a reason without one."""
+    return np.select(
+        [reason == key for key in SEVERITY], list(SEVERITY.values()), default=np.nan
+    ).astype(np.float64)
 
 
 def unpaid_contributions(
@@ -74,30 +77,28 @@ def priorities(
     Raises:
         PipelineError: a candidate reason has no severity (a new reason left out of SEVERITY).
     """
-    severity = pd.Series(reason, dtype="object").map(SEVERITY).to_numpy(dtype=np.float64)
+    severity = severities(reason)
     if np.isnan(severity[candidate]).any():
         unranked = sorted(set(reason[candidate & np.isnan(severity)]))
         msg = f"eligibility: candidate reasons without a severity: {unranked}"
         raise PipelineError(msg)
-    ranking = pd.DataFrame(
-        {
-            "scheme": units["unit_scheme"].to_numpy(dtype=object),
-            "province": units["province_code"].to_numpy(dtype=object),
-            "district": units["district_code"].to_numpy(dtype=object),
-            "severity": severity,
-            "evasion": np.asarray(evasion, dtype=bool),
-            "unpaid": np.nan_to_num(unpaid),
-            "income": np.nan_to_num(income),
-            "record_id": _strings(record_id).fillna("").to_numpy(dtype=object),
-        }
-    )[candidate]
-    unit = ["scheme", "province", "district"]
-    ranking = ranking.sort_values(
-        [*unit, "severity", "evasion", "unpaid", "income", "record_id"],
-        ascending=[True, True, True, True, False, False, False, True],
-        kind="stable",
-    )
-    order = ranking.groupby(unit, sort=False).cumcount() + 1
+    rows = np.flatnonzero(candidate)
+    ranked = rows[
+        order(
+            {
+                **{key: take(units[key], rows) for key in UNIT_KEYS},
+                "severity": severity[rows],
+                "evasion": np.asarray(evasion, dtype=bool)[rows],
+                "unpaid": np.nan_to_num(unpaid)[rows],
+                "income": np.nan_to_num(income)[rows],
+                "record_id": take(strings(record_id).fillna(""), rows),
+            },
+            descending={"evasion", "unpaid", "income"},
+        )
+    ]
+    # Counted along each unit's run; a row missing a unit code is in no unit: no priority.
+    unit = codes(*(take(units[key], ranked) for key in UNIT_KEYS))
+    complete = units[UNIT_KEYS].notna().all(axis=1).to_numpy(dtype=bool)[ranked]
     priority = np.full(len(reason), np.nan)
-    priority[order.index.to_numpy()] = order.to_numpy()
+    priority[ranked] = np.where(complete, runs(unit), np.nan)
     return priority

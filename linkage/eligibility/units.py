@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from linkage.config import read_toml
+from linkage.eligibility.columns import codes, firsts
 from linkage.eligibility.decide import UNKNOWN_DISTRICT, UNKNOWN_PROVINCE
 from linkage.errors import ConfigError
 from linkage.normalize.units import commune_province, district_communes
@@ -115,12 +116,9 @@ def outreach_units(dispositions: pd.DataFrame, crosswalk: Crosswalk | None) -> p
     Returns:
         One row per unit, columns ``UNITS``. Only pre-2025 district codes are looked up.
     """
-    units = (
-        dispositions[["province_code", "district_code", "unit_scheme"]]
-        .astype("object")
-        .drop_duplicates()
-        .reset_index(drop=True)
-    )
+    unit = ["province_code", "district_code", "unit_scheme"]
+    first = firsts(codes(*(dispositions[column] for column in unit)))
+    units = dispositions[unit].iloc[first].astype("object").reset_index(drop=True)
     table = crosswalk.districts if crosswalk else {}
     pre_2025 = units["unit_scheme"] == UnitScheme.PRE_2025.value
     found = units["district_code"].map(lambda code: table.get(code)).where(pre_2025)
