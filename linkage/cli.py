@@ -174,9 +174,9 @@ def run(
     """Load, normalize, link, decide eligibility and publish outreach lists."""
     from dataclasses import replace
 
-    from linkage.pipeline import run_pipeline
+    with _user_errors():  # from here a signal exits with its code, during imports too
+        from linkage.pipeline import run_pipeline
 
-    with _user_errors():
         config = _load(config_path, businesses, payroll, insured, out)
         if excel is not None:
             config = replace(config, output=replace(config.output, excel=excel))
