@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ import pyarrow.parquet as pq
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+_CONCURRENT_FSYNCS = 16
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,11 @@ class Staging:
         self.files: list[ExportedFile] = []
 
     def finish_file(self, path: Path, rows: int) -> ExportedFile:
-        """Restrict, fsync and record a file just written under the staging root."""
+        """Restrict and record a file just written under the staging root.
+
+        ``fsync_tree`` makes every file durable before the staging root is published.
+        """
         path.chmod(FILE_MODE)
-        _fsync(path)
         record = ExportedFile(
             path=path.relative_to(self.root).as_posix(),
             rows=rows,
@@ -122,6 +126,14 @@ class Staging:
 
 
 def fsync_tree(root: Path) -> None:
-    """Fsync every directory under ``root`` (files are fsynced as they are finished)."""
-    for directory, _, _ in os.walk(root, topdown=False):
-        _fsync(Path(directory))
+    """Fsync every file and directory under ``root``, several at a time.
+
+    An output is about two files per outreach unit; fsynced one after another, the disk's
+    flushes cost seconds, while concurrent ones share the journal's commits.
+    """
+    paths = []
+    for directory, _, files in os.walk(root, topdown=False):
+        paths += [Path(directory, name) for name in files]
+        paths.append(Path(directory))
+    with ThreadPoolExecutor(_CONCURRENT_FSYNCS) as pool:
+        list(pool.map(_fsync, paths))
