@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 import pytest
 from test_cli import invoke, source_args
+from test_local_engine import linking_inputs
 
-from linkage.config import load_config
 from linkage.link import link_records
 from linkage.link.engine import DaskEngine, open_engine
-from linkage.pipeline import load_inputs
-from linkage.schema import Source
 from linkage.synth import write_sample
 
 pytest.importorskip("distributed")
@@ -24,17 +20,8 @@ def world(tmp_path_factory):
 
 
 def test_dask_engine_links_as_the_local_engine(world, tmp_path):
-    config = load_config(
-        None,
-        inputs__businesses=world["businesses"],
-        inputs__payroll=world["payroll"],
-        inputs__insured=world["insured"],
-        output__dir=tmp_path / "out",
-    )
     # Many small chunks, so the two worker processes both compare and score some.
-    settings = replace(config.link, chunk_pairs=500)
-    tables = load_inputs(config, lambda stage: None)
-    payroll, insured = tables[Source.PAYROLL].rows, tables[Source.INSURED].rows
+    payroll, insured, settings = linking_inputs(world, tmp_path, chunk_pairs=500)
     # a clerk's matches train m on both engines alike
     labelled = pd.read_csv(world["truth_links"], dtype=str).head(50)
     local = link_records(payroll, insured, settings, labelled=labelled)

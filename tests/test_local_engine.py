@@ -14,8 +14,8 @@ from linkage.schema import Source
 from linkage.synth import write_sample
 
 
-def test_threads_link_as_one_thread(tmp_path):
-    world = write_sample(tmp_path / "in", payroll_rows=1500, seed=29)
+def linking_inputs(world, tmp_path, chunk_pairs):
+    """A sample's normalized tables and link settings of ``chunk_pairs`` a chunk."""
     config = load_config(
         None,
         inputs__businesses=world["businesses"],
@@ -23,9 +23,15 @@ def test_threads_link_as_one_thread(tmp_path):
         inputs__insured=world["insured"],
         output__dir=tmp_path / "out",
     )
-    settings = replace(config.link, chunk_pairs=200)  # many chunks, in flight together
     tables = load_inputs(config, lambda stage: None)
-    payroll, insured = tables[Source.PAYROLL].rows, tables[Source.INSURED].rows
+    settings = replace(config.link, chunk_pairs=chunk_pairs)
+    return tables[Source.PAYROLL].rows, tables[Source.INSURED].rows, settings
+
+
+def test_threads_link_as_one_thread(tmp_path):
+    world = write_sample(tmp_path / "in", payroll_rows=1500, seed=29)
+    # many small chunks, in flight together
+    payroll, insured, settings = linking_inputs(world, tmp_path, chunk_pairs=200)
     alone = link_records(payroll, insured, settings, engine=LocalEngine(threads=1))
     with open_engine("local", scheduler=None, workers=3) as engine:
         assert isinstance(engine, LocalEngine)
