@@ -57,11 +57,6 @@ class Columns(dict[str, np.ndarray]):
         """``columns`` at ``rows`` (positions): one side of aligned pairs."""
         return Columns({c: self[c][rows] for c in columns}, self.words)
 
-    @property
-    def rows(self) -> int:
-        """The side's length."""
-        return len(next(iter(self.values()))) if self else 0
-
 
 def present(values: np.ndarray) -> np.ndarray:
     """Mask of non-missing text (code 0 is the missing text, see ``Columns``)."""

@@ -26,6 +26,21 @@ _FIELD_GROUPS: tuple[tuple[str, ...], ...] = (
 )
 
 
+def _distinct_per_taxpayer(
+    owner: np.ndarray, value: np.ndarray, taxpayers: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per taxpayer code, how many distinct codes ``value`` takes on its rows, and one of them.
+
+    Both arrays have one slot more than taxpayers, read by code -1 (no tax code): count 0.
+    """
+    width = int(value.max(initial=0)) + 1
+    owned = pd.unique(owner * width + value)  # each (taxpayer, value) once
+    count = np.bincount(owned // width, minlength=taxpayers + 1)
+    one = np.zeros(taxpayers + 1, dtype=np.int64)
+    one[owned // width] = owned % width  # the only one, where the count is 1
+    return count, one
+
+
 def share_taxpayer_fields(payroll: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``payroll`` with blank person fields filled from the same taxpayer's rows.
 
@@ -54,9 +69,7 @@ def share_taxpayer_fields(payroll: pd.DataFrame) -> pd.DataFrame:
         version = combined_codes(
             [pd.factorize(payroll[f], use_na_sentinel=False)[0].astype(np.int64) for f in fields]
         )
-        width = version.max() + 1
-        owned = pd.unique(owner[donor] * width + version[donor])  # (taxpayer, version) once
-        versions = np.bincount(owned // width, minlength=len(taxpayers))
+        versions, _ = _distinct_per_taxpayer(owner[donor], version[donor], len(taxpayers))
         donor_of = np.full(len(taxpayers), -1, dtype=np.int64)
         donor_of[owner[donor]] = donor  # any one: an agreed taxpayer's donors are one version
         blank = np.flatnonzero(~present & known)
@@ -91,12 +104,9 @@ def sibling_links(payroll: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
     matched_pos = matched["payroll_pos"].to_numpy()
     record, records = pd.factorize(matched["si_code"])
     mine = owner[matched_pos]
-    width = max(len(records), 1)
-    owned = pd.unique(mine[mine >= 0] * width + record[mine >= 0])  # (taxpayer, record) once
-    # One slot more than taxpayers: code -1 (no tax code) reads the last, whose count is 0.
-    record_count = np.bincount(owned // width, minlength=len(taxpayers) + 1)
-    record_of = np.zeros(len(taxpayers) + 1, dtype=np.int64)
-    record_of[owned // width] = owned % width  # the one record, where the count is 1
+    record_count, record_of = _distinct_per_taxpayer(
+        mine[mine >= 0], record[mine >= 0], len(taxpayers)
+    )
     sibling = (owner >= 0) & (record_count[owner] == 1)
     sibling[matched_pos] = False
     rows = np.flatnonzero(sibling)
