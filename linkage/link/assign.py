@@ -22,6 +22,8 @@ several jobs).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -32,12 +34,20 @@ _ID_WEIGHT = "weight_national_id"
 _SAME_EMPLOYER_LEVEL = 1  # Employer comparison: 1 and above = same enterprise
 
 
-def _annotate(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
+class _Flags(NamedTuple):
+    """Per scored pair: what ranks it (``assign``)."""
+
+    exact: np.ndarray
+    conflict: np.ndarray
+    acceptable: np.ndarray
+    preferred: np.ndarray
+
+
+def _flags(scored: pd.DataFrame, settings: LinkConfig) -> _Flags:
     exact = scored["method"].notna().to_numpy()
-    other_evidence = (
-        scored.filter(regex=r"^weight_").drop(columns=[_ID_WEIGHT], errors="ignore").sum(axis=1)
-    )
-    conflict = exact & (other_evidence.to_numpy() < 0)
+    weights = [c for c in scored.columns if c.startswith("weight_") and c != _ID_WEIGHT]
+    other_evidence = scored[weights].to_numpy(dtype=np.float64).sum(axis=1)
+    conflict = exact & (other_evidence < 0)
     probable = scored["match_probability"].to_numpy() >= settings.match_probability
     employer = scored.get("gamma_employer")
     same_employer = (
@@ -46,16 +56,14 @@ def _annotate(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
         else np.zeros(len(scored), bool)
     )
     acceptable = (exact & ~conflict) | probable
-    return scored.assign(
-        exact=exact,
-        conflict=conflict,
-        acceptable=acceptable,
-        preferred=acceptable & same_employer,
-    )
+    return _Flags(exact, conflict, acceptable, acceptable & same_employer)
 
 
 def assign(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
     """Choose one link per payroll row and band it.
+
+    The ranking runs on arrays; only the chosen rows and their runner-ups are taken from
+    ``scored``, which holds every contender of a run.
 
     Args:
         scored: one row per candidate pair with ``payroll_pos``, ``si_code``,
@@ -64,49 +72,57 @@ def assign(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
         settings: thresholds.
 
     Returns:
-        Rows in the match or review band, one per linked payroll row, with the runner-up's
-        si_code and margin (negative when the employer preference beat a heavier pair).
+        Rows in the match or review band, one per linked payroll row in payroll order, with
+        the runner-up's si_code and margin (negative when the employer preference beat a
+        heavier pair).
     """
-    ranked = _annotate(scored, settings).sort_values(
-        ["payroll_pos", "acceptable", "preferred", "exact", "match_weight"],
-        ascending=[True, False, False, False, False],
-    )
-    person = ranked["insured_person"]
-    same_person = person.notna() & ranked.duplicated(["payroll_pos", "insured_person"])
-    ranked = ranked[~same_person.to_numpy()]
-    rank = ranked.groupby("payroll_pos", sort=False).cumcount().to_numpy()
-    best = ranked[rank == 0].set_index("payroll_pos")
-    second = ranked[rank == 1].set_index("payroll_pos").reindex(best.index)
-    second_acceptable = second["acceptable"].to_numpy(dtype=object) == True  # noqa: E712
+    flags = _flags(scored, settings)
+    payroll = scored["payroll_pos"].to_numpy(dtype=np.int64)
+    weight = scored["match_weight"].to_numpy(dtype=np.float64)
+    order = np.lexsort((-weight, ~flags.exact, ~flags.preferred, ~flags.acceptable, payroll))
+    # A row's pairs with records of one person (a national ID) compete once, as the best.
+    person = pd.factorize(scored["insured_person"])[0][order]
+    row_person = pd.Series(payroll[order] * (person.max(initial=0) + 2) + person + 1)
+    order = order[~(row_person.duplicated().to_numpy() & (person >= 0))]
+    ranked = payroll[order]
+    starts = np.ones(len(ranked), dtype=bool)
+    np.not_equal(ranked[1:], ranked[:-1], out=starts[1:])
+    first = np.flatnonzero(starts)
+    has_second = np.r_[first[1:], len(order)] - first > 1
+    best = order[first]
+    second = np.where(has_second, order[np.minimum(first + 1, len(order) - 1)], 0)
 
+    def runner_up(values: np.ndarray, missing: object) -> np.ndarray:
+        return np.where(has_second, values[second], missing)
+
+    probability = scored["match_probability"].to_numpy()[best]
     band = np.where(
-        best["exact"],
-        np.where(best["conflict"], Band.REVIEW.value, Band.MATCH.value),
+        flags.exact[best],
+        np.where(flags.conflict[best], Band.REVIEW.value, Band.MATCH.value),
         np.select(
             [
-                best["match_probability"] >= settings.match_probability,
-                best["match_probability"] >= settings.review_probability,
+                probability >= settings.match_probability,
+                probability >= settings.review_probability,
             ],
             [Band.MATCH.value, Band.REVIEW.value],
             default=Band.NON_MATCH.value,
         ),
     )
-    margin = best["match_weight"] - second["match_weight"]
+    margin = weight[best] - runner_up(weight, np.nan)
     near_tie = (
         (band == Band.MATCH.value)
-        & second_acceptable
-        & (second["preferred"] == best["preferred"]).to_numpy()
-        & (margin < settings.tie_margin).to_numpy()
+        & runner_up(flags.acceptable, False).astype(bool)
+        & (flags.preferred[second] == flags.preferred[best])
+        & (margin < settings.tie_margin)
     )
     band[near_tie] = Band.REVIEW.value
 
-    links = best.assign(
+    chosen = scored.iloc[best].drop(columns=["insured_person"]).reset_index(drop=True)
+    chosen = chosen.assign(
+        method=chosen["method"].fillna(LinkMethod.PROBABILISTIC.value),
         band=band,
-        method=best["method"].fillna(LinkMethod.PROBABILISTIC.value),
-        runner_up_si_code=second["si_code"],
+        runner_up_si_code=runner_up(scored["si_code"].to_numpy(object), None),
         runner_up_margin=margin,
-    ).reset_index()
-    links = links[links["band"] != Band.NON_MATCH.value]
-    helper_columns = ["exact", "conflict", "acceptable", "preferred", "insured_person"]
-    chosen: pd.DataFrame = links.drop(columns=helper_columns).reset_index(drop=True)
-    return chosen
+    )
+    linked: pd.DataFrame = chosen[band != Band.NON_MATCH.value].reset_index(drop=True)
+    return linked

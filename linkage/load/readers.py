@@ -148,20 +148,21 @@ class SourceReader:
 
 
 def _nfc(array: pa.Array) -> pa.Array:
-    """Unicode NFC of the values; ASCII ones (IDs, dates, amounts, most codes) as they are.
+    """Unicode NFC of the values; a column of ASCII values (IDs, dates, amounts) as it is.
 
-    Normalizing is per value in Arrow; checking for ASCII is a vectorized pass, so a column
-    is normalized only where it holds other characters.
+    Checking for ASCII is one vectorized pass. Otherwise each distinct value is normalized
+    once: status words and names repeat, and masking the few accented values of a
+    mostly-ASCII column costs more than encoding it.
     """
-    other = pc.invert(pc.fill_null(pc.string_is_ascii(array), True))
-    if not pc.any(other).as_py():
+    if pc.all(pc.fill_null(pc.string_is_ascii(array), True)).as_py():
         return array
-    return pc.replace_with_mask(array, other, pc.utf8_normalize(array.filter(other), form="NFC"))
+    encoded = pc.dictionary_encode(array)
+    return pc.take(pc.utf8_normalize(encoded.dictionary, form="NFC"), encoded.indices)
 
 
 def _nonblank_or_null(array: pa.Array) -> pa.Array:
     """The column with whitespace-only values as null, so they count as empty."""
-    blank = pc.equal(pc.utf8_trim_whitespace(array), "")
+    blank = pc.or_(pc.equal(array, ""), pc.utf8_is_space(array))
     return pc.if_else(pc.fill_null(blank, False), pa.scalar(None, pa.string()), array)
 
 

@@ -363,15 +363,16 @@ def reject_duplicates(
     Returns:
         ``(kept, rejects)``; rejects conform to REJECTS.
     """
-    file_rank = pd.Series(pd.factorize(frame["source_file"])[0], index=frame.index)
-    line = frame["source_line"].astype("int64")
-    order = np.lexsort((line.to_numpy(), file_rank.to_numpy()))
-    ordered = frame.iloc[order]
-    present = ordered[key].notna().to_numpy(dtype=bool)
-    repeated = ordered[key].duplicated(keep="first").to_numpy(dtype=bool) & present
-    first = ordered[present & ~repeated].drop_duplicates(key).set_index(key)
-    duplicates = ordered[repeated]
-    first_seen = first.loc[duplicates[key].to_numpy()]
+    # Only the key column is sorted and compared: a table of millions of rows is taken
+    # once at most, and not at all when no key repeats.
+    file_rank = pd.factorize(frame["source_file"])[0]
+    order = np.lexsort((frame["source_line"].to_numpy(dtype=np.int64), file_rank))
+    keys = frame[key].iloc[order]
+    present = keys.notna().to_numpy(dtype=bool)
+    repeated = keys.duplicated(keep="first").to_numpy(dtype=bool) & present
+    first_at = pd.Series(order[present & ~repeated], index=keys[present & ~repeated].to_numpy())
+    duplicates = frame.iloc[order[repeated]]
+    first_seen = frame.iloc[first_at.loc[duplicates[key].to_numpy()].to_numpy()]
     where = first_seen["source_file"].astype(str) + ":" + first_seen["source_line"].astype(str)
     rejects = pd.DataFrame(
         {
@@ -384,10 +385,12 @@ def reject_duplicates(
             "detail": (f"{key} first seen at " + where).to_numpy(),
         }
     )
-    rejected_positions = np.sort(order[repeated])
+    rejects = conform(rejects, REJECTS, stage=f"normalize {source.value}")
+    if not repeated.any():
+        return frame, rejects
     keep = np.ones(len(frame), dtype=bool)
-    keep[rejected_positions] = False
-    return frame[keep], conform(rejects, REJECTS, stage=f"normalize {source.value}")
+    keep[order[repeated]] = False
+    return frame[keep], rejects
 
 
 def normalize_batch(
