@@ -22,7 +22,7 @@ several jobs).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -92,8 +92,8 @@ def assign(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
     best = order[first]
     second = np.where(has_second, order[np.minimum(first + 1, len(order) - 1)], 0)
 
-    def runner_up(values: np.ndarray, missing: object) -> np.ndarray:
-        return np.where(has_second, values[second], missing)
+    def runner_up(values: np.ndarray, missing: Any) -> np.ndarray:
+        return np.asarray(np.where(has_second, values[second], missing))
 
     probability = scored["match_probability"].to_numpy()[best]
     band = np.where(
