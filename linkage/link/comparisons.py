@@ -19,18 +19,22 @@ is never used to score levels drawn with other thresholds.
 from __future__ import annotations
 
 import math
+import os
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 from recordlinkage.base import BaseCompareFeature
 
 from linkage.errors import ConfigError
-from linkage.normalize import i_for_y
+from linkage.normalize import arrow_text, i_for_y
 
 MISSING = -1
 
@@ -128,6 +132,15 @@ class Comparison(BaseCompareFeature):  # type: ignore[misc]
         """Score aligned pairs with a rapidfuzz scorer."""
         scores = process.cpdist(left, right, scorer=scorer, workers=self.workers)
         return np.asarray(scores, dtype=np.float64)
+
+    def _distinct_similarity(
+        self, left: np.ndarray, right: np.ndarray, words: np.ndarray, scorer: Any
+    ) -> np.ndarray:
+        """``_similarity`` of aligned text codes, scoring each distinct pair of codes once."""
+        width = np.int64(len(words))
+        pair_codes, distinct = pd.factorize(left.astype(np.int64) * width + right)
+        scores = self._similarity(words[distinct // width], words[distinct % width], scorer)
+        return scores[pair_codes]
 
     @abstractmethod
     def _levels(self, left: Columns, right: Columns) -> np.ndarray:
@@ -258,26 +271,43 @@ class FullName(Comparison):
     def _levels(self, left: Columns, right: Columns) -> np.ndarray:
         missing = ~(present(left["name_ascii"]) & present(right["name_ascii"]))
         exact = self._exact_levels(left, right)
-        # Similarities only where no exact level holds: most blocked pairs share the name.
+        # Similarities only where no exact level holds, and each only where a level still
+        # depends on it: the levels are graded strongest first.
         fuzzy = ~missing & ~np.logical_or.reduce(exact)
 
-        def similarity(column: str, scorer: Any = JaroWinkler.normalized_similarity) -> np.ndarray:
+        def similarity(
+            column: str,
+            where: np.ndarray,
+            scorer: Any = JaroWinkler.normalized_similarity,
+            *,
+            words: bool = False,
+        ) -> np.ndarray:
             scores = np.zeros(len(missing))
-            scores[fuzzy] = self._similarity(
-                left.text(column, fuzzy), right.text(column, fuzzy), scorer
-            )
+            if words:  # a given name or surname: few distinct pairs, each scored once
+                scores[where] = self._distinct_similarity(
+                    left[column][where], right[column][where], left.words, scorer
+                )
+            else:
+                scores[where] = self._similarity(
+                    left.text(column, where), right.text(column, where), scorer
+                )
             return scores
 
-        whole, given = similarity("name_ascii"), similarity("given_ascii")
-        surname, any_order = similarity("surname_ascii"), similarity("name_sorted")
+        given = similarity("given_ascii", fuzzy, words=True)
+        surname = similarity("surname_ascii", fuzzy, words=True)
+        typo_given = fuzzy & (given >= self.typo_given_name)
+        typo = typo_given & (similarity("name_ascii", typo_given) >= self.typo_whole_name)
+        close = (given >= self.close_given_name) & (surname >= self.close_surname)
+        undecided = fuzzy & ~typo & ~close
+        close |= similarity("name_sorted", undecided) >= self.close_any_order
+        undecided &= ~close
         return grade(
             missing,
             [
                 *exact,
-                (whole >= self.typo_whole_name) & (given >= self.typo_given_name),
-                ((given >= self.close_given_name) & (surname >= self.close_surname))
-                | (any_order >= self.close_any_order),
-                fuzzy & (similarity("name_ascii", OSA.distance) <= 1),
+                typo,
+                close,
+                undecided & (similarity("name_ascii", undecided, OSA.distance) <= 1),
             ],
         )
 
@@ -522,25 +552,33 @@ def comparable(
 
     Numbers become float64 (NaN missing). Texts become int32 codes into one vocabulary for
     every text column of both tables, "" first (code 0: missing, or empty), so aligning pairs
-    takes integers and comparing compares them. Each column is dictionary-encoded on its
-    own, and only the distinct texts are merged into the vocabulary.
+    takes integers and comparing compares them. Each column is dictionary-encoded in Arrow
+    (columns side by side, in threads: Arrow hashes without the GIL), and only the distinct
+    texts are merged into the vocabulary.
     """
     numeric = frozenset().union(*(c.numeric for c in comparisons))
     needed = {column for c in comparisons for column in c.columns}
     derived = {name: _DERIVED[name] for name in needed & _DERIVED.keys()}
     columns = sorted((needed - derived.keys()) | {source for source, _ in derived.values()})
-    both = pd.concat([payroll[columns], insured[columns]], ignore_index=True)
     result: dict[str, np.ndarray] = {
-        c: both[c].to_numpy(dtype="float64", na_value=np.nan) for c in numeric & set(both)
+        c: np.concatenate(
+            [side[c].to_numpy(dtype="float64", na_value=np.nan) for side in (payroll, insured)]
+        )
+        for c in sorted(numeric & set(columns))
     }
-    encoded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for column in columns:
-        if column not in numeric:
-            codes, uniques = pd.factorize(both[column])
-            encoded[column] = (codes, np.asarray(uniques, dtype=object))
+    texts = [c for c in columns if c not in numeric]
+
+    def both_sides(column: str) -> tuple[np.ndarray, pa.Array]:
+        return _encoded(payroll[column], insured[column])
+
+    with ThreadPoolExecutor(min(len(texts), os.cpu_count() or 1) or 1) as threads:
+        encoded = dict(zip(texts, threads.map(both_sides, texts), strict=True))
     for name, (source, derive) in derived.items():
-        codes, texts = encoded[source]
-        encoded[name] = (codes, np.array([derive(str(t)) for t in texts], dtype=object))
+        codes, distinct_texts = encoded[source]
+        encoded[name] = (
+            codes,
+            pa.array([derive(t) for t in distinct_texts.to_pylist()], type=pa.string()),
+        )
     shared, words = _one_vocabulary(encoded)
     result.update(shared)
     cut = len(payroll)
@@ -550,8 +588,20 @@ def comparable(
     )
 
 
+def _encoded(payroll: pd.Series, insured: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Codes (-1 missing) of both sides' texts, one after the other, and the distinct texts."""
+    try:
+        array = pa.concat_arrays([arrow_text(payroll), arrow_text(insured)])
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not text (numbers in a test frame)
+        codes, uniques = pd.factorize(pd.concat([payroll, insured], ignore_index=True))
+        return codes.astype(np.int64), pa.array([str(u) for u in uniques], type=pa.string())
+    encoded = pc.dictionary_encode(array)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return codes.astype(np.int64), encoded.dictionary
+
+
 def _one_vocabulary(
-    encoded: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    encoded: Mapping[str, tuple[np.ndarray, pa.Array]],
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Each column's codes (-1 missing) into its texts, re-pointed into one vocabulary.
 
@@ -561,7 +611,9 @@ def _one_vocabulary(
     if not encoded:
         return {}, _NO_WORDS
     names = list(encoded)
-    inverse, words = pd.factorize(np.concatenate([encoded[c][1] for c in names]))
+    merged = pc.dictionary_encode(pa.concat_arrays([encoded[c][1] for c in names]))
+    inverse = merged.indices.to_numpy(zero_copy_only=False)
+    words = merged.dictionary.to_numpy(zero_copy_only=False)
     filled = words != ""
     word_code = np.where(filled, np.cumsum(filled), 0).astype(np.int32)  # "" -> 0, the rest 1..K
     vocabulary = np.concatenate([np.array([""], dtype=object), words[filled]])

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from linkage.normalize import arrow_text
 from linkage.schema import LinkMethod
 
 
-def _keys(frame: pd.DataFrame, citizen_id_column: str) -> pd.DataFrame:
-    """Every usable ID key of each row: (pos, key, via_national_id).
+def _keys(frame: pd.DataFrame, citizen_id_column: str) -> tuple[pd.DataFrame, pa.Array]:
+    """Every usable ID key of each row: (pos, via_national_id) rows, and the keys' texts.
 
     The national ID, and ``citizen_id_column`` where it holds a 12-digit citizen ID (or
     the pseudonym of one).
@@ -22,33 +25,36 @@ def _keys(frame: pd.DataFrame, citizen_id_column: str) -> pd.DataFrame:
     national = frame["national_id"]
     other = frame[citizen_id_column]
     citizen = (other.str.len() == 12) | other.str.startswith("cccd:")
-    parts = [
-        (national, national.notna(), True),
-        (other, citizen.fillna(value=False), False),
-    ]
-    return pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "pos": np.flatnonzero(usable.to_numpy()),
-                    "key": values[usable].astype(str).to_numpy(),
-                    "via_national_id": via_national_id,
-                }
-            )
-            for values, usable, via_national_id in parts
-        ],
-        ignore_index=True,
+    parts = [(national, national.notna()), (other, citizen.fillna(value=False))]
+    usable = [np.asarray(mask.to_numpy(), dtype=bool) for _, mask in parts]
+    rows = pd.DataFrame(
+        {
+            "pos": np.concatenate([np.flatnonzero(mask) for mask in usable]),
+            "via_national_id": np.repeat([True, False], [int(mask.sum()) for mask in usable]),
+        }
     )
+    texts = pa.concat_arrays(
+        [
+            arrow_text(values).filter(pa.array(mask))
+            for (values, _), mask in zip(parts, usable, strict=True)
+        ]
+    )
+    return rows, texts
 
 
 def exact_id_pairs(payroll: pd.DataFrame, insured: pd.DataFrame) -> pd.DataFrame:
     """Pairs (payroll_pos, insured_pos, method) sharing a citizen ID key.
 
     ``method`` is ``national_id`` when both sides carry it as national ID, else ``tax_id``
-    (the ID reached through a personal tax code or SI code).
+    (the ID reached through a personal tax code or SI code). The keys are joined as codes
+    of one Arrow dictionary of both sides: hashing the ID strings once, in C.
     """
-    pairs = _keys(payroll, "person_tax_code").merge(
-        _keys(insured, "si_code"), on="key", suffixes=("_payroll", "_insured")
+    left, left_texts = _keys(payroll, "person_tax_code")
+    right, right_texts = _keys(insured, "si_code")
+    codes = pc.dictionary_encode(pa.concat_arrays([left_texts, right_texts])).indices
+    codes = codes.to_numpy(zero_copy_only=False)
+    pairs = left.assign(key=codes[: len(left)]).merge(
+        right.assign(key=codes[len(left) :]), on="key", suffixes=("_payroll", "_insured")
     )
     both_national = pairs["via_national_id_payroll"] & pairs["via_national_id_insured"]
     # One row per pair; a national-ID agreement outranks a tax-code one.

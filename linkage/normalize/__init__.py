@@ -6,6 +6,7 @@ a raw table into a contract table plus its rejects (``normalize_payroll`` and fr
 """
 
 from linkage.normalize._text import i_for_y
+from linkage.normalize._vector import arrow_text
 from linkage.normalize.dates import birth_dates, day_dates, periods
 from linkage.normalize.ids import (
     employer_root,
@@ -36,6 +37,7 @@ __all__ = [
     "Normalized",
     "VocabularyMatch",
     "amounts",
+    "arrow_text",
     "birth_dates",
     "clean_name",
     "day_dates",

@@ -26,16 +26,24 @@ def factorize_arrow(values: pd.Series) -> tuple[Codes, pa.Array]:
     non-strings (numbers from a spreadsheet) falls back to ``pandas.factorize`` + ``str``.
     """
     try:
-        array = pa.array(values, type=pa.string(), from_pandas=True)
+        array = arrow_text(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         texts = [value if isinstance(value, str) else str(value) for value in uniques.tolist()]
         return np.asarray(codes, dtype=np.int64), pa.array(texts, type=pa.string())
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
     encoded = pc.dictionary_encode(array)
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
     return np.asarray(codes, dtype=np.int64), encoded.dictionary
+
+
+def arrow_text(values: pd.Series) -> pa.Array:
+    """A column of strings (Arrow-backed or objects, missing as null) as one Arrow array.
+
+    Raises:
+        pyarrow.ArrowInvalid, pyarrow.ArrowTypeError: a value is not a string.
+    """
+    array = pa.array(values, type=pa.string(), from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def factorize_text(values: pd.Series) -> tuple[Codes, list[str]]:
