@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkage.normalize import clean_name, name_keys, surname_share, surname_shares
+from linkage.normalize import clean_name, name_keys, names, surname_share, surname_shares
 from linkage.normalize._text import _CHARACTER_REPAIRS, _kept_characters, clean_display, nfc
-from linkage.normalize.names import NAME_FIELDS, name_record
+from linkage.normalize._vector import factorize_arrow
+from linkage.normalize.names import NAME_FIELDS, PLAIN_LETTERS, name_record
 from linkage.normalize.surnames import SURNAMES
 from linkage.schema import PERSON_FIELDS
 
@@ -202,3 +203,127 @@ def test_vectorized_equals_reference_loop(values):
 def test_letters_and_single_spaces_take_the_short_path_to_the_same_result(text):
     repaired = nfc(text).translate(_CHARACTER_REPAIRS)
     assert clean_display(text) == _kept_characters(repaired)
+
+
+# name_keys computes most names in Arrow (``names._plain_keys``) and the rest with the scalar
+# ``_keys``; both must give exactly what ``name_record`` gives.
+
+
+def assert_frame_matches_reference(values):
+    frame = name_keys(pd.Series(values, dtype=object))
+    for row, value in enumerate(values):
+        expected = name_record(value) if isinstance(value, str) else names._NO_NAME
+        actual = tuple(None if pd.isna(v) else v for v in frame.iloc[row])
+        assert actual == tuple(expected), value
+    cleaned = clean_name(pd.Series(values, dtype=object))
+    for row, value in enumerate(values):
+        expected_display = (clean_display(value) or None) if isinstance(value, str) else None
+        assert (None if pd.isna(cleaned.iloc[row]) else cleaned.iloc[row]) == expected_display
+
+
+def takes_arrow_path(raw):
+    _, uniques = factorize_arrow(pd.Series([raw]))
+    display, plain_form = names._displays(uniques)
+    plain, _ = names._plain_keys(display, plain_form)
+    return bool(plain[0])
+
+
+@pytest.mark.parametrize(
+    ("raw", "arrow"),
+    [
+        ("Nguyễn Văn An", True),  # family-first, accented
+        ("NGUYỄN VĂN AN", True),  # all caps
+        ("Nguyen Thi Lan", True),  # ASCII, no Telex keystroke
+        ("  Trần   Thị  Hòa ", True),  # extra spaces only; tone placement canonical
+        ("Lê An", True),  # no middle name
+        ("An", True),  # one word
+        ("Lan", True),  # one word that is also a surname
+        ("Nguyễn Phúc An", True),  # ambiguous compound, three words: one-word surname
+        ("Tôn Nữ", True),  # compound as the whole name: one-word surname
+        ("Nguyễn Tôn Nữ", True),  # compound after the first word: not a surname there
+        ("Lê Y-Moan", True),  # hyphen splits key words
+        ("Y-Moan Enuôl", False),  # first word Y is no surname
+        ("Nông H'Hen", True),  # apostrophe dropped in keys
+        ("Lý Lí Ly", True),  # sorted key of repeated folds
+        ("Nguyeenx Vawn An", False),  # Telex residue
+        ("Wang Wei", False),  # w is Telex evidence: the scalar path tries and keeps it
+        ("An Nguyễn Văn", False),  # given name first
+        ("An Van Nguyen", False),  # Western order
+        ("Lan Anh", False),  # no surname first, kept as is
+        ("Tôn Nữ Thị Hoà", False),  # compound surname
+        ("Nguyễn Phước Bửu Chánh", False),  # ambiguous compound, four words
+        ("Nguyễn Văn An 2", True),  # digit removed by clean_display, then Arrow keys
+        (unicodedata.normalize("NFD", "Đặng Thị Ánh"), True),  # NFD: clean_display first
+        ("H\u2019Hen Niê", False),  # typographic apostrophe repaired; Niê is no surname
+        ("Σοφία Παπαδοπούλου", False),  # letters outside PLAIN_LETTERS (final sigma)
+        ("İnci Öz", False),  # İ lower-cases to two code points
+        ("\t", False),  # whitespace only: no name
+        ("", False),  # empty: no name
+    ],
+)
+def test_arrow_and_scalar_paths_match_name_record(raw, arrow):
+    assert takes_arrow_path(raw) == arrow
+    assert_frame_matches_reference([raw, raw.upper(), raw.lower(), None])
+
+
+def test_plain_letters_are_kept_nfc_and_lower_case_one_by_one():
+    # What the Arrow path relies on to skip clean_display, NFC and per-name str.lower.
+    joiners = " '-"
+    for letter in PLAIN_LETTERS:
+        assert letter.isalpha()
+        assert len(letter.lower()) == 1
+        assert letter.lower() in PLAIN_LETTERS
+    assert not set(map(chr, _CHARACTER_REPAIRS)) & set(PLAIN_LETTERS)
+    alphabet = PLAIN_LETTERS + joiners
+    for first in alphabet:
+        for second in alphabet:
+            assert nfc(first + second) == first + second
+
+
+SURNAME_WORDS = ["Nguyễn", "Trần", "Lê", "Phạm", "Ngô", "Lâm", "Mai", "Hầu", "Doãn", "Lý", "Lí"]
+SURNAME_WORDS += ["Nguyen", "Tran", "Le", "Ly", "Hau", "Lam"]
+COMPOUNDS = ["Tôn Nữ", "Tôn Thất", "Âu Dương", "Công Tằng Tôn Nữ", "Công Tôn Nữ", "Nguyễn Phúc"]
+COMPOUNDS += ["Nguyễn Phước", "Hoàng Phủ", "Tư Mã", "Ton Nu", "Au Duong", "Nguyen Phuoc"]
+GIVEN_WORDS = ["Văn", "Thị", "An", "Hòa", "Hoà", "Thúy", "Thuý", "Hương", "Hưng", "Đức", "Lan"]
+GIVEN_WORDS += ["Anh", "Hậu", "Nguyên", "Phúc", "Van", "Thi", "Hoa", "Quang", "Thanh", "Trường"]
+TELEX_WORDS = ["Nguyeenx", "Vawn", "Traanf", "Thij", "Ddoox", "Truwowngf", "Hoangf", "Wang"]
+TELEX_WORDS += ["Wei", "Thomas", "Lee", "Ngocj"]
+ODD_WORDS = [
+    "H'Hen",
+    "Niê",
+    "Y-Moan",
+    "Enuôl",
+    "O'Brien",
+    "2",
+    ",",
+    "Jr.",
+    "\u00d0ức",
+    "H\u2019Hen",
+]
+ODD_WORDS += ["ß", "Σ", "İ", "-", "'", "Nguy\u1ec5n", "e\u0301", "李"]
+
+name_words = st.one_of(
+    st.sampled_from(SURNAME_WORDS + COMPOUNDS + GIVEN_WORDS + TELEX_WORDS + ODD_WORDS),
+    st.text(alphabet=VIETNAMESE_LETTERS + "wfjz", min_size=1, max_size=6),
+)
+
+
+@st.composite
+def raw_names(draw):
+    words = draw(st.lists(name_words, min_size=0, max_size=5))
+    separators = st.sampled_from([" ", " ", " ", " ", "  ", "-", "'", "\t", ", "])
+    text = "".join(word + draw(separators) for word in words).rstrip()
+    text = draw(st.sampled_from(["", " "])) + text + draw(st.sampled_from(["", " "]))
+    text = draw(st.sampled_from([str, str.upper, str.lower, str.title]))(text)
+    return unicodedata.normalize(draw(st.sampled_from(["NFC", "NFC", "NFD"])), text)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.one_of(raw_names(), st.sampled_from([None, pd.NA, float("nan")]), st.text(max_size=8)),
+        max_size=40,
+    )
+)
+def test_name_keys_equals_name_record_on_both_paths(values):
+    assert_frame_matches_reference(values)
