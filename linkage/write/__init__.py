@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -87,14 +88,32 @@ def _metadata(run: RunInfo) -> dict[str, str]:
     }
 
 
+_WRITERS = 4  # threads writing the per-unit files
+
+
 def _partitioned(
     staging: Staging, folder: str, frame: pd.DataFrame, schema: pa.Schema, meta: dict[str, str]
 ) -> None:
     frame = frame.sort_values(UNIT_KEYS, kind="stable")
     table = to_arrow(frame, schema)
-    for unit, rows in partitions(frame):
+
+    def write(unit: str, rows: slice) -> ExportedFile:
         relative = f"{folder}/unit={unit}/part-0.parquet"
-        staging.write_parquet(relative, table.slice(rows.start, rows.stop - rows.start), meta)
+        return staging.write_parquet(
+            relative, table.slice(rows.start, rows.stop - rows.start), meta
+        )
+
+    # A province has hundreds of units, each a small file: Parquet writes them without the
+    # GIL, so a few threads overlap the encoding, compression and hashing of several.
+    units = partitions(frame)
+    if units:
+        make_dir(staging.root / folder)  # the units' shared parent, before the threads
+    with ThreadPoolExecutor(_WRITERS) as threads:
+        list(threads.map(lambda unit: write(*unit), units))
+
+
+def _path(file: ExportedFile) -> str:
+    return file.path
 
 
 def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
@@ -193,7 +212,7 @@ def publish(
             accounting=accounting,
             link=run.link,
             registration=run.registration,
-            files=tuple(f for f in staging.files if f.path != KEY_FILE),
+            files=tuple(sorted((f for f in staging.files if f.path != KEY_FILE), key=_path)),
             changes=None if changes is None else _counts(changes["change"]),
         )
         staging.write_bytes("manifest.json", manifest.to_json(), rows=0)
