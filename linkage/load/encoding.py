@@ -83,7 +83,8 @@ def _utf8(data: bytes) -> str:
 # --- plausibility -------------------------------------------------------------------------
 
 _TONES: Final = "\u0300\u0301\u0303\u0309\u0323"
-_VIET_LETTERS: Final = frozenset(
+# The letters of Vietnamese, precomposed (NFC), both cases.
+VIETNAMESE_LETTERS: Final = frozenset(
     c
     for base in "aăâeêioôơuưy"
     for tone in ("", *_TONES)
@@ -114,7 +115,7 @@ _WORD_SPLIT: Final = re.compile(r"[\s!-/:-@\[-`{-~0-9]+")
 def _implausible(word: str) -> bool:
     """True when a word with non-ASCII letters is not a plausible Vietnamese syllable."""
     word = unicodedata.normalize("NFC", word)
-    if any(not c.isascii() and c not in _VIET_LETTERS for c in word):
+    if any(not c.isascii() and c not in VIETNAMESE_LETTERS for c in word):
         return True
     toneless = unicodedata.normalize(
         "NFC", unicodedata.normalize("NFD", word.lower()).translate(_TONE_STRIP)

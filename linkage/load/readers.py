@@ -24,7 +24,7 @@ from linkage.errors import InputError
 from linkage.load._csv import CsvFile
 from linkage.load._sheets import ExcelFile, ParquetFile
 from linkage.load.columns import HeaderMap, RawBatch, covers_required, map_headers
-from linkage.load.encoding import check_text
+from linkage.load.encoding import VIETNAMESE_LETTERS, check_text
 from linkage.load.mapping import SourceMapping
 from linkage.schema import Source, conform, raw_schema
 
@@ -147,17 +147,23 @@ class SourceReader:
         )
 
 
-def _nfc(array: pa.Array) -> pa.Array:
-    """Unicode NFC of the values; a column of ASCII values (IDs, dates, amounts) as it is.
+# Printable ASCII and precomposed Vietnamese letters are NFC in any sequence: none of them
+# combines with what precedes it. Most values are only these.
+_NFC_ALREADY: Final = f"^[ -~{''.join(sorted(c for c in VIETNAMESE_LETTERS if not c.isascii()))}]*$"
 
-    Checking for ASCII is one vectorized pass. Otherwise each distinct value is normalized
-    once: status words and names repeat, and masking the few accented values of a
-    mostly-ASCII column costs more than encoding it.
+
+def _nfc(array: pa.Array) -> pa.Array:
+    """Unicode NFC of the values; those of ``_NFC_ALREADY`` characters as they are.
+
+    Recognizing those is one vectorized pass; normalizing is per value, so only the others
+    (decomposed marks, other scripts, look-alike symbols) are normalized.
     """
-    if pc.all(pc.fill_null(pc.string_is_ascii(array), True)).as_py():
+    if pc.all(pc.fill_null(pc.string_is_ascii(array), True)).as_py():  # the faster check
         return array
-    encoded = pc.dictionary_encode(array)
-    return pc.take(pc.utf8_normalize(encoded.dictionary, form="NFC"), encoded.indices)
+    other = pc.invert(pc.fill_null(pc.match_substring_regex(array, _NFC_ALREADY), True))
+    if not pc.any(other).as_py():
+        return array
+    return pc.replace_with_mask(array, other, pc.utf8_normalize(array.filter(other), form="NFC"))
 
 
 def _nonblank_or_null(array: pa.Array) -> pa.Array:

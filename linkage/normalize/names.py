@@ -32,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from linkage.load.encoding import VIETNAMESE_LETTERS
 from linkage.normalize import surnames
 from linkage.normalize._telex import has_evidence, repair_tokens
 from linkage.normalize._text import (
@@ -75,8 +76,9 @@ Bools = npt.NDArray[np.bool_]
 # Letters that clean_display keeps, that stay NFC next to any other and that lower-case
 # to one letter (the tests check these; the one context-dependent lower-casing in Python
 # is the Greek final sigma), so names of them take the vectorized path.
-_VIETNAMESE_ACCENTED: Final = "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
-PLAIN_LETTERS: Final = string.ascii_letters + _VIETNAMESE_ACCENTED + _VIETNAMESE_ACCENTED.upper()
+PLAIN_LETTERS: Final = string.ascii_letters + "".join(
+    sorted(VIETNAMESE_LETTERS - set(string.ascii_letters))
+)
 _LETTERS: Final = f"[{PLAIN_LETTERS}]+"
 _WORD: Final = f"{_LETTERS}(?:[-']{_LETTERS})*"
 # Already in display form: clean_display returns such a value unchanged.
