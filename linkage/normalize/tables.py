@@ -26,7 +26,7 @@ import pyarrow as pa
 from linkage.errors import ConfigError, PipelineError
 from linkage.normalize._rejects import Mask, RowChecks, nulled_mask, record_keys
 from linkage.normalize._text import collapse, nfc
-from linkage.normalize._vector import is_blank, map_unique
+from linkage.normalize._vector import factorize_arrow, is_blank, map_unique
 from linkage.normalize.dates import birth_dates, day_dates, periods
 from linkage.normalize.ids import (
     employer_root,
@@ -363,16 +363,18 @@ def reject_duplicates(
     Returns:
         ``(kept, rejects)``; rejects conform to REJECTS.
     """
-    # Only the key column is sorted and compared: a table of millions of rows is taken
-    # once at most, and not at all when no key repeats.
+    # The key column alone is encoded (in Arrow) and compared as integers: a table of
+    # millions of rows is taken once at most, and not at all when no key repeats.
+    codes, _ = factorize_arrow(frame[key])
     file_rank = pd.factorize(frame["source_file"])[0]
     order = np.lexsort((frame["source_line"].to_numpy(dtype=np.int64), file_rank))
-    keys = frame[key].iloc[order]
-    present = keys.notna().to_numpy(dtype=bool)
-    repeated = keys.duplicated(keep="first").to_numpy(dtype=bool) & present
-    first_at = pd.Series(order[present & ~repeated], index=keys[present & ~repeated].to_numpy())
+    ordered = codes[order]
+    present = ordered >= 0
+    repeated = pd.Series(ordered).duplicated(keep="first").to_numpy(dtype=bool) & present
+    first_at = np.zeros(int(codes.max(initial=-1)) + 1, dtype=np.int64)
+    first_at[ordered[present & ~repeated]] = order[present & ~repeated]
     duplicates = frame.iloc[order[repeated]]
-    first_seen = frame.iloc[first_at.loc[duplicates[key].to_numpy()].to_numpy()]
+    first_seen = frame.iloc[first_at[ordered[repeated]]]
     where = first_seen["source_file"].astype(str) + ":" + first_seen["source_line"].astype(str)
     rejects = pd.DataFrame(
         {
