@@ -14,12 +14,12 @@ import multiprocessing
 import os
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -44,7 +44,7 @@ from linkage.link import (
     make_comparisons,
 )
 from linkage.link.engine import open_engine
-from linkage.load import SourceMapping, load_mapping, read_source
+from linkage.load import SourceMapping, SourceReader, load_mapping, read_source
 from linkage.logs import event, peak_rss_mib
 from linkage.normalize import Normalized, normalize_batch, reject_duplicates
 from linkage.privacy import key_from_environment, load_key
@@ -64,6 +64,7 @@ from linkage.write import (
 from linkage.write.files import sha256_of
 
 Progress = Callable[[str], None]
+Tag = TypeVar("Tag")
 SUSPECT_MATCHES_PER_ROW = 2.0  # expected matches per payroll row past which the fit is doubted
 
 _KEYS = {Source.BUSINESSES: "tax_code", Source.PAYROLL: "record_id", Source.INSURED: "si_code"}
@@ -165,48 +166,105 @@ def load_source(
     normalizers: Normalizers | None = None,
 ) -> SourceTable:
     """Read one source in batches, normalize each batch, then reject duplicate keys."""
-    reader = read_source(path, source, mapping, batch_rows=batch_rows)
+    tables = load_sources(
+        {source: path}, mapping, batch_rows=batch_rows, progress=progress, normalizers=normalizers
+    )
+    return tables[source]
+
+
+@dataclass
+class _Loading:
+    """One source file being read: its reader and its normalized batches so far."""
+
+    source: Source
+    path: Path
+    reader: SourceReader
+    parts: list[pd.DataFrame] = field(default_factory=list)
+    rejects: list[pd.DataFrame] = field(default_factory=list)
+    nulled: Counter[str] = field(default_factory=Counter)
+
+    def add(self, normalized: Normalized) -> None:
+        self.parts.append(normalized.table)
+        self.rejects.append(normalized.rejects)
+        self.nulled.update(normalized.nulled)
+
+    def finish(self) -> SourceTable:
+        """The source's table once every batch is in: duplicate keys rejected."""
+        rows = pd.concat(self.parts, ignore_index=True)
+        rows, duplicates = reject_duplicates(rows, _KEYS[self.source], self.source)
+        stats = self.reader.stats
+        return SourceTable(
+            rows=rows,
+            rejects=pd.concat([*self.rejects, duplicates], ignore_index=True),
+            input_file=InputFile(
+                source=self.source.value,
+                path=str(self.path),
+                sha256=sha256_of(self.path),
+                rows_read=stats.rows_read,
+                blank_rows=stats.blank_rows,
+                nulled_invalid={c: n for c, n in sorted(self.nulled.items()) if n},
+            ),
+        )
+
+
+def load_sources(
+    paths: Mapping[Source, Path],
+    mapping: SourceMapping,
+    *,
+    batch_rows: int,
+    progress: Progress = lambda stage: None,
+    normalizers: Normalizers | None = None,
+) -> dict[Source, SourceTable]:
+    """Read the sources in turn, normalize each batch, and finish each source.
+
+    The files' batches form one stream, so the workers normalize a file's first batches
+    while this process finishes the file before it (its duplicate keys, its checksum).
+
+    Raises:
+        InputError: a file without data rows, as soon as it is read.
+    """
     normalize = functools.partial(
-        normalize_batch, source, vocabularies=mapping.vocabularies, income=mapping.income
+        normalize_batch, vocabularies=mapping.vocabularies, income=mapping.income
     )
-    parts, rejects = [], []
-    nulled: Counter[str] = Counter()
+
+    def batches() -> Iterator[tuple[_Loading, tuple[Source, pd.DataFrame]]]:
+        for source, path in paths.items():
+            progress(f"loading {source.value}")
+            loading = _Loading(
+                source, path, read_source(path, source, mapping, batch_rows=batch_rows)
+            )
+            read = False
+            for batch in loading.reader:
+                read = True
+                yield loading, (source, batch)
+            if not read:
+                msg = f"{path}: no data rows; check that the file holds the {source.value} table"
+                raise InputError(msg)
+
+    tables: dict[Source, SourceTable] = {}
+    current: _Loading | None = None
     with Normalizers() if normalizers is None else nullcontext(normalizers) as workers:
-        for rows, batch_rejects, batch_nulled in workers.map(normalize, reader):
-            nulled.update(batch_nulled)
-            parts.append(rows)
-            rejects.append(batch_rejects)
-            progress(f"{source.value}: {reader.stats.rows_read:,} rows read")
-    if not parts:
-        msg = f"{path}: no data rows; check that the file holds the {source.value} table"
-        raise InputError(msg)
-    rows = pd.concat(parts, ignore_index=True)
-    rows, duplicates = reject_duplicates(rows, _KEYS[source], source)
-    all_rejects = pd.concat([*rejects, duplicates], ignore_index=True)
-    return SourceTable(
-        rows=rows,
-        rejects=all_rejects,
-        input_file=InputFile(
-            source=source.value,
-            path=str(path),
-            sha256=sha256_of(path),
-            rows_read=reader.stats.rows_read,
-            blank_rows=reader.stats.blank_rows,
-            nulled_invalid={column: n for column, n in sorted(nulled.items()) if n},
-        ),
-    )
+        for loading, normalized in workers.map(normalize, batches()):
+            if current is not None and loading is not current:
+                tables[current.source] = current.finish()
+            current = loading
+            loading.add(normalized)
+            progress(f"{loading.source.value}: {loading.reader.stats.rows_read:,} rows read")
+    if current is not None:
+        tables[current.source] = current.finish()
+    return tables
 
 
 class Normalizers:
     """Worker processes normalizing batches in order, shared by the files of one load.
 
-    Normalizing is per-value Python (names above all) that one core runs alone, so the
-    batches of a large file go to one worker per core while the next is read; at most one
-    batch per worker waits, so memory holds a few batches, not the file. The workers start
-    with the first file of two batches or more and serve the next files too, with what they
-    cached (names, employers: a registry and its payroll name the same people). A file of
-    one batch, or a machine of one core, is normalized here. (A script calling this from its
-    top level needs multiprocessing's ``if __name__ == "__main__":`` guard.)
+    Normalizing is per-value Python that one core runs alone, so the batches of large files
+    go to one worker per core while the next is read; at most one batch per worker waits,
+    so memory holds a few batches, not the files. The workers start when a file has two
+    batches or more, and keep what they cached (names, employers: a registry and its
+    payroll name the same people). Small files, or a machine of one core, are normalized
+    here. (A script calling this from its top level needs multiprocessing's
+    ``if __name__ == "__main__":`` guard.)
     """
 
     def __init__(self) -> None:
@@ -221,27 +279,37 @@ class Normalizers:
             self._pool.shutdown(cancel_futures=True)
 
     def map(
-        self, function: Callable[[pd.DataFrame], Normalized], batches: Iterable[pd.DataFrame]
-    ) -> Iterator[Normalized]:
-        """``function`` of each batch, in order."""
+        self, function: Callable[..., Normalized], batches: Iterable[tuple[Tag, tuple[Any, ...]]]
+    ) -> Iterator[tuple[Tag, Normalized]]:
+        """``function(*arguments)`` of each (tag, arguments) in order, with its tag.
+
+        A tag that comes twice in a row is a file of several batches: then the workers run.
+        """
         batches = iter(batches)
-        head = list(itertools.islice(batches, 2))
-        if len(head) < 2 or self.workers < 2:
-            yield from map(function, itertools.chain(head, batches))
+        head: list[tuple[Tag, tuple[Any, ...]]] = []
+        for item in batches:
+            head.append(item)
+            if len(head) > 1 and head[-1][0] is head[-2][0]:
+                break
+        stream = itertools.chain(head, batches)
+        if len(head) < 2 or head[-1][0] is not head[-2][0] or self.workers < 2:
+            yield from ((tag, function(*arguments)) for tag, arguments in stream)
             return
         if self._pool is None:
             context = multiprocessing.get_context("spawn")  # no fork of a process with threads
             self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
-        pending: deque[Future[Normalized]] = deque()
+        pending: deque[tuple[Tag, Future[Normalized]]] = deque()
         try:
-            for batch in itertools.chain(head, batches):
-                pending.append(self._pool.submit(function, batch))
+            for tag, arguments in stream:
+                pending.append((tag, self._pool.submit(function, *arguments)))
                 if len(pending) > self.workers:
-                    yield pending.popleft().result()
+                    tag, future = pending.popleft()
+                    yield tag, future.result()
             while pending:
-                yield pending.popleft().result()
+                tag, future = pending.popleft()
+                yield tag, future.result()
         finally:
-            for future in pending:
+            for _, future in pending:
                 future.cancel()
 
 
@@ -303,18 +371,7 @@ def load_inputs(config: Config, progress: Progress) -> dict[Source, SourceTable]
         Source.PAYROLL: config.inputs.payroll,
         Source.INSURED: config.inputs.insured,
     }
-    tables = {}
-    with Normalizers() as normalizers:
-        for source, path in paths.items():
-            progress(f"loading {source.value}")
-            tables[source] = load_source(
-                path,
-                source,
-                mapping,
-                batch_rows=config.inputs.batch_rows,
-                progress=progress,
-                normalizers=normalizers,
-            )
+    tables = load_sources(paths, mapping, batch_rows=config.inputs.batch_rows, progress=progress)
     for table in tables.values():
         check_usable(table, config.inputs.max_reject_share)
     return tables
