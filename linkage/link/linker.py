@@ -463,7 +463,7 @@ def link_records(
         width = max(len(insured), 1)
         random_codes = random_pairs.codes[0].astype(np.int64) * width + random_pairs.codes[1]
         exact_codes = exact["payroll_pos"].to_numpy() * width + exact["insured_pos"].to_numpy()
-        random_pairs = random_pairs[~np.isin(random_codes, exact_codes)]
+        random_pairs = random_pairs[~pd.Series(random_codes).isin(exact_codes).to_numpy()]
         random_gammas = compare_comparable(
             random_pairs.codes[0], random_pairs.codes[1], left, right, comparisons=comparisons
         )
