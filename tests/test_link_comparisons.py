@@ -10,6 +10,7 @@ import pytest
 import recordlinkage as rl
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
 from linkage.errors import ConfigError
 from linkage.link.comparisons import (
@@ -170,6 +171,37 @@ def test_national_id_levels(left, right, expected):
     row = lambda v: {"national_id": v[0], "national_id_kind": v[1]}  # noqa: E731
     (level,) = _levels(comparison, [row(left)], [row(right)])
     assert comparison.level_label(level) == expected
+
+
+@st.composite
+def _id_pairs(draw: st.DrawFn) -> tuple[str, str]:
+    """A citizen ID and a copy with a few typos, transpositions, or a pseudonym's letters."""
+    digits = draw(
+        st.text("0123456789", min_size=9, max_size=12).filter(lambda t: len(t) in (9, 12))
+    )
+    other = list(digits)
+    for _ in range(draw(st.integers(0, 4))):
+        at = draw(st.integers(0, len(other) - 2))
+        if draw(st.booleans()):
+            other[at], other[at + 1] = other[at + 1], other[at]
+        else:
+            other[at] = draw(st.sampled_from("0123456789x"))  # x: not digits, as a pseudonym
+    return digits, "".join(other)
+
+
+@settings(max_examples=300)
+@given(pairs=st.lists(_id_pairs(), min_size=1, max_size=20), max_edits=st.integers(1, 3))
+def test_national_id_edits_match_osa_on_strings(pairs, max_edits):
+    """Counting differing digits decides what it can; the levels are those of OSA itself."""
+    comparison = NationalId(workers=1, max_edits=max_edits)
+    kind = lambda t: "cccd" if len(t) == 12 else "cmnd"  # noqa: E731
+    sides = zip(*pairs, strict=True)
+    rows = [[{"national_id": t, "national_id_kind": kind(t)} for t in side] for side in sides]
+    expected = [
+        "exact" if a == b else "one_edit" if OSA.distance(a, b) <= max_edits else "different"
+        for a, b in pairs
+    ]
+    assert [comparison.level_label(g) for g in _levels(comparison, *rows)] == expected
 
 
 @pytest.mark.parametrize(

@@ -480,7 +480,7 @@ class NationalId(Comparison):
     """National ID: exact, one edit (typo or transposition), CMND against CCCD, different."""
 
     name = "national_id"
-    columns = ("national_id", "national_id_kind")
+    columns = ("national_id", "national_id_kind", "national_id_digits")
     levels = ("different", "cmnd_vs_cccd", "one_edit", "exact")
 
     def __init__(self, *, workers: int = -1, max_edits: int = 1) -> None:
@@ -506,13 +506,30 @@ class NationalId(Comparison):
         missing = ~(present(lid) & present(rid))
         same = _equal(lid, rid)
         same_kind = _equal(left["national_id_kind"], right["national_id_kind"])
-        # Edits only between different IDs of one kind, both present: the rest are decided.
+        # Edits only between different IDs of one kind (so of one length), both present.
         measured = ~missing & ~same & same_kind
-        edits = np.full(len(lid), np.inf)
+        # Most differ in many digits: k edits change at most 2k digits, so those with more
+        # are decided by counting differing digits; only the few others are measured.
+        digits = left["national_id_digits"], right["national_id_digits"]
+        counted = measured & ~np.isnan(digits[0]) & ~np.isnan(digits[1])
+        differing = np.zeros(len(lid), dtype=np.int64)
+        differing[counted] = _differing_digits(*(d[counted].astype(np.int64) for d in digits))
+        edits = np.where(counted & (differing <= 1), differing, np.inf)
+        measured &= ~counted | ((differing > 1) & (differing <= 2 * self.max_edits))
         edits[measured] = self._similarity(
             left.text("national_id", measured), right.text("national_id", measured), OSA.distance
         )
         return grade(missing, [same, same_kind & (edits <= self.max_edits), ~same_kind])
+
+
+_NIBBLE_LOW_BITS: Final = np.int64(int("1" * 13, 16))  # the lowest bit of each of 13 nibbles
+
+
+def _differing_digits(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """How many digits differ between two ``packed_digits`` numbers."""
+    differ = left ^ right
+    differ = (differ | (differ >> 1) | (differ >> 2) | (differ >> 3)) & _NIBBLE_LOW_BITS
+    return np.asarray(np.bitwise_count(differ), dtype=np.int64)
 
 
 DEFAULT_COMPARISONS: tuple[type[Comparison], ...] = (
@@ -545,6 +562,30 @@ _DERIVED: Final[dict[str, tuple[str, Callable[[str], str]]]] = {
 }
 
 
+def packed_digits(texts: pa.Array) -> np.ndarray:
+    """Each text of 1 to 13 digits as one number holding a digit per 4 bits, else NaN.
+
+    Two IDs of one length then differ digit by digit where their packed numbers' nibbles
+    differ: a few integer operations a pair instead of an edit distance on strings. The
+    numbers stay below 2**52, exact in float64, which is how ``Columns`` holds numbers.
+    """
+    digits = pc.fill_null(pc.match_substring_regex(texts, "^[0-9]{1,13}$"), False)
+    values = pc.cast(texts.filter(digits), pa.int64()).to_numpy()
+    packed = np.zeros(len(values), dtype=np.int64)
+    for position in range(13):
+        packed |= (values % 10) << (4 * position)
+        values = values // 10
+    result = np.full(len(texts), np.nan)
+    result[digits.to_numpy(zero_copy_only=False)] = packed
+    return result
+
+
+# Numeric columns a comparison reads that are derived from a text column, per distinct text.
+_DERIVED_NUMBERS: Final[dict[str, tuple[str, Callable[[pa.Array], np.ndarray]]]] = {
+    "national_id_digits": ("national_id", packed_digits),
+}
+
+
 def comparable(
     payroll: pd.DataFrame, insured: pd.DataFrame, comparisons: Sequence[Comparison]
 ) -> tuple[Columns, Columns]:
@@ -559,7 +600,9 @@ def comparable(
     numeric = frozenset().union(*(c.numeric for c in comparisons))
     needed = {column for c in comparisons for column in c.columns}
     derived = {name: _DERIVED[name] for name in needed & _DERIVED.keys()}
-    columns = sorted((needed - derived.keys()) | {source for source, _ in derived.values()})
+    numbers = {name: _DERIVED_NUMBERS[name] for name in needed & _DERIVED_NUMBERS.keys()}
+    sources = {source for source, _ in [*derived.values(), *numbers.values()]}
+    columns = sorted((needed - derived.keys() - numbers.keys()) | sources)
     result: dict[str, np.ndarray] = {
         c: np.concatenate(
             [side[c].to_numpy(dtype="float64", na_value=np.nan) for side in (payroll, insured)]
@@ -579,6 +622,9 @@ def comparable(
             codes,
             pa.array([derive(t) for t in distinct_texts.to_pylist()], type=pa.string()),
         )
+    for name, (source, derive_numbers) in numbers.items():
+        codes, distinct_texts = encoded[source]
+        result[name] = np.append(derive_numbers(distinct_texts), np.nan)[codes]  # -1: NaN
     shared, words = _one_vocabulary(encoded)
     result.update(shared)
     cut = len(payroll)
