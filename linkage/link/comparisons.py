@@ -204,6 +204,7 @@ class FullName(Comparison):
         "name_iy",
         "surname_ascii",
         "given_ascii",
+        "name_ascii_length",
     )
     levels = (
         "different",
@@ -300,7 +301,9 @@ class FullName(Comparison):
         close = (given >= self.close_given_name) & (surname >= self.close_surname)
         undecided = fuzzy & ~typo & ~close
         close |= similarity("name_sorted", undecided) >= self.close_any_order
-        undecided &= ~close
+        # One edit changes the length by one at most.
+        lengths = left["name_ascii_length"] - right["name_ascii_length"]
+        undecided &= ~close & (np.abs(lengths) <= 1)
         return grade(
             missing,
             [
@@ -583,6 +586,10 @@ def packed_digits(texts: pa.Array) -> np.ndarray:
 # Numeric columns a comparison reads that are derived from a text column, per distinct text.
 _DERIVED_NUMBERS: Final[dict[str, tuple[str, Callable[[pa.Array], np.ndarray]]]] = {
     "national_id_digits": ("national_id", packed_digits),
+    "name_ascii_length": (
+        "name_ascii",
+        lambda texts: pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.float64),
+    ),
 }
 
 
