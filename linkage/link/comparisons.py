@@ -34,7 +34,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from recordlinkage.base import BaseCompareFeature
 
 from linkage.errors import ConfigError
-from linkage.normalize import arrow_text, i_for_y
+from linkage.normalize import factorize_arrow, i_for_y
 
 MISSING = -1
 
@@ -619,9 +619,9 @@ def comparable(
     texts = [c for c in columns if c not in numeric]
 
     def both_sides(column: str) -> tuple[np.ndarray, pa.Array]:
-        return _encoded(payroll[column], insured[column])
+        return factorize_arrow(pd.concat([payroll[column], insured[column]], ignore_index=True))
 
-    with ThreadPoolExecutor(min(len(texts), os.cpu_count() or 1) or 1) as threads:
+    with ThreadPoolExecutor(max(1, min(len(texts), os.cpu_count() or 1))) as threads:
         encoded = dict(zip(texts, threads.map(both_sides, texts), strict=True))
     for name, (source, derive) in derived.items():
         codes, distinct_texts = encoded[source]
@@ -639,18 +639,6 @@ def comparable(
         Columns({c: v[:cut] for c, v in sorted(result.items())}, words),
         Columns({c: v[cut:] for c, v in sorted(result.items())}, words),
     )
-
-
-def _encoded(payroll: pd.Series, insured: pd.Series) -> tuple[np.ndarray, pa.Array]:
-    """Codes (-1 missing) of both sides' texts, one after the other, and the distinct texts."""
-    try:
-        array = pa.concat_arrays([arrow_text(payroll), arrow_text(insured)])
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not text (numbers in a test frame)
-        codes, uniques = pd.factorize(pd.concat([payroll, insured], ignore_index=True))
-        return codes.astype(np.int64), pa.array([str(u) for u in uniques], type=pa.string())
-    encoded = pc.dictionary_encode(array)
-    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    return codes.astype(np.int64), encoded.dictionary
 
 
 def _one_vocabulary(

@@ -6,7 +6,7 @@ a raw table into a contract table plus its rejects (``normalize_payroll`` and fr
 """
 
 from linkage.normalize._text import i_for_y
-from linkage.normalize._vector import arrow_text
+from linkage.normalize._vector import arrow_text, factorize_arrow
 from linkage.normalize.dates import birth_dates, day_dates, periods
 from linkage.normalize.ids import (
     employer_root,
@@ -42,6 +42,7 @@ __all__ = [
     "clean_name",
     "day_dates",
     "employer_root",
+    "factorize_arrow",
     "fold_key",
     "i_for_y",
     "kept_pseudonyms",

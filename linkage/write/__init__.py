@@ -112,10 +112,6 @@ def _partitioned(
         list(threads.map(lambda unit: write(*unit), units))
 
 
-def _path(file: ExportedFile) -> str:
-    return file.path
-
-
 def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     """Contract columns with their exact types, extra columns (gamma_*, weight_*) after."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -212,7 +208,9 @@ def publish(
             accounting=accounting,
             link=run.link,
             registration=run.registration,
-            files=tuple(sorted((f for f in staging.files if f.path != KEY_FILE), key=_path)),
+            files=tuple(
+                sorted((f for f in staging.files if f.path != KEY_FILE), key=lambda f: f.path)
+            ),
             changes=None if changes is None else _counts(changes["change"]),
         )
         staging.write_bytes("manifest.json", manifest.to_json(), rows=0)
