@@ -503,6 +503,7 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
     )
     units = outreach_units(dispositions, crosswalk)
     candidates = candidate_table(payroll, dispositions, units, businesses)
+    summary = summary_table(dispositions, units)
     stage("eligibility", candidates=len(candidates))
 
     progress("publishing")
@@ -524,7 +525,7 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
         dispositions=dispositions,
         candidates=candidates,
         employers=employers,
-        units=units,
+        summary=summary,
         links=linked.links,
         rejects=rejects,
         mask_ids=config.output.mask_ids,
@@ -537,9 +538,7 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
     stage("publish", files=len(manifest.files))
     publish_run_report(config)  # report.html beside the outputs when matplotlib is installed
     event("finished", run_id=run.run_id)
-    text = _summary_text(
-        summary_table(dispositions, units), linked, tables, config.inputs.max_reject_share
-    )
+    text = _summary_text(summary, linked, tables, config.inputs.max_reject_share)
     text += f"\nregistration deadlines: {manifest.registration['note']}"
     if refresh and manifest.changes is not None:
         counts = ", ".join(f"{k} {n:,}" for k, n in manifest.changes.items())

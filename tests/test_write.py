@@ -86,7 +86,7 @@ def scenario(rejected: int = 1) -> dict:
         "employers": rank_employers(
             dispositions, frame, registry, insured(), new_business_months=12
         ),
-        "units": units,
+        "summary": summary_table(dispositions, units),
         "links": link_rows,
         "rejects": rejects,
         "key": b"test key of 32 bytes, not secret",
@@ -200,7 +200,7 @@ def test_excel_headers_masking_and_injection_safety(tmp_path: Path) -> None:
 
 def test_format_summary_prints_every_district(tmp_path: Path) -> None:
     inputs = scenario()
-    text = format_summary(summary_table(inputs["dispositions"], inputs["units"]))
+    text = format_summary(inputs["summary"])
     for fragment in ("001", "760", "000", "total"):
         assert fragment in text
     assert "001090012345" not in text
@@ -223,7 +223,7 @@ def test_publish_with_no_candidates(tmp_path: Path) -> None:
         dispositions=dispositions,
         candidates=candidate_table(frame, dispositions, units, registry),
         employers=rank_employers(dispositions, frame, registry, insured(), new_business_months=12),
-        units=units,
+        summary=summary_table(dispositions, units),
         run=RunInfo(**{**run.__dict__, "inputs": (InputFile("payroll", "p.csv", "a" * 64, 2),)}),
     )
     manifest = publish(tmp_path / "out", **inputs)

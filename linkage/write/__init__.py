@@ -126,7 +126,7 @@ def publish(
     dispositions: pd.DataFrame,
     candidates: pd.DataFrame,
     employers: pd.DataFrame,
-    units: pd.DataFrame,
+    summary: pd.DataFrame,
     links: pd.DataFrame,
     rejects: pd.DataFrame,
     mask_ids: bool = True,
@@ -144,7 +144,7 @@ def publish(
         dispositions: ``eligibility.decide`` output: DISPOSITIONS plus unit columns.
         candidates: ``eligibility.candidate_table`` output: keyed and masked here.
         employers: ``eligibility.rank_employers`` output.
-        units: ``eligibility.outreach_units`` output.
+        summary: ``summary_table`` of the dispositions, which the caller also prints.
         links: Link-stage output (schema.LINKS plus comparison columns), written as given.
         rejects: All rejects of the run (schema.REJECTS).
         mask_ids: Mask national IDs, and SI codes that are citizen IDs, in every file.
@@ -161,7 +161,6 @@ def publish(
     accounting = account(run, dispositions, rejects)
     meta = _metadata(run)
     candidates = published_candidates(candidates, mask=mask_ids, key=key)
-    summary = summary_table(dispositions, units)
     changes = None
     if previous is not None:
         everyone = pd.DataFrame(

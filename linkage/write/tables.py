@@ -96,14 +96,9 @@ def published_candidates(candidates: pd.DataFrame, *, mask: bool, key: bytes) ->
 def summary_table(dispositions: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """Rows per unit, disposition and reason (long format)."""
     keys = [*UNIT_KEYS, "disposition", "reason"]
-    counts = (
-        dispositions[keys]
-        .astype("object")
-        .groupby(keys, dropna=False)
-        .size()
-        .rename("rows")
-        .reset_index()
-    )
+    grouped = pa.Table.from_pandas(dispositions[keys], preserve_index=False).group_by(keys)
+    counts = grouped.aggregate([([], "count_all")]).to_pandas().astype("object")
+    counts = counts.rename(columns={"count_all": "rows"})  # Arrow groups nulls as one value
     described = units[[*UNIT_KEYS, "district_name", "office"]].astype("object")
     counts = counts.merge(described, on=UNIT_KEYS, how="left")
     counts = counts.sort_values(keys, na_position="first", kind="stable")
