@@ -57,7 +57,7 @@ def _candidates(run: Path) -> pd.DataFrame:
     folder = run / "candidates"
     if not folder.exists():
         return pd.DataFrame({column: [] for column in _DISTRICT_COLUMNS})
-    return pd.read_parquet(folder, columns=_DISTRICT_COLUMNS)
+    return pd.read_parquet(folder, columns=_DISTRICT_COLUMNS, dtype_backend="pyarrow")
 
 
 def _weights_section(links: pd.DataFrame, review: float, match: float) -> Section:
@@ -191,8 +191,11 @@ def build_report(
     charts.require()
     truth = read_labels(labels) if labels is not None else None  # refused before any drawing
     model = _json(run / "model.json")
+    pairs = ["record_id", "si_code"] if truth is not None else []  # only to score the links
     links = pd.read_parquet(
-        run / "links.parquet", columns=["record_id", "si_code", "match_weight", "band", "method"]
+        run / "links.parquet",
+        columns=[*pairs, "match_weight", "band", "method"],
+        dtype_backend="pyarrow",
     )
     rejects = pd.read_parquet(run / "rejects.parquet", columns=["source", "reason"])
     recorded = manifest.get("link", {}).get("thresholds")

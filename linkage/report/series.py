@@ -28,15 +28,15 @@ def weight_bins(links: pd.DataFrame, *, bin_width: float = BIN_WIDTH) -> pd.Data
     Bins are ``[bin_start, bin_end)`` on multiples of ``bin_width``.
     """
     weights = links["match_weight"].astype("float64").to_numpy()
-    methods = links["method"].astype(str).to_numpy()
+    methods, names = pd.factorize(links["method"], use_na_sentinel=False)
     if len(weights) == 0:
         return pd.DataFrame({"bin_start": [], "bin_end": [], "total": []})
     low = math.floor(weights.min() / bin_width) * bin_width
     high = (math.floor(weights.max() / bin_width) + 1) * bin_width
     edges = np.arange(low, high + bin_width / 2, bin_width)
     table = pd.DataFrame({"bin_start": edges[:-1], "bin_end": edges[1:]})
-    for method in sorted(set(methods)):
-        counts, _ = np.histogram(weights[methods == method], bins=edges)
+    for code, method in sorted(enumerate(map(str, names)), key=lambda item: item[1]):
+        counts, _ = np.histogram(weights[methods == code], bins=edges)
         table[method] = counts.astype("int64")
     table["total"] = table.drop(columns=["bin_start", "bin_end"]).sum(axis=1)
     return table
