@@ -29,11 +29,14 @@ def pair(
     name_weight: float = 0.0,
     id_weight: float = 0.0,
 ) -> dict[str, object]:
-    """One scored candidate pair; match_probability follows from match_weight."""
+    """One scored candidate pair; match_probability follows from match_weight.
+
+    Records are ``S<n>`` (insured position n) and persons ``P<n>`` or digits (code n).
+    """
     return {
         "payroll_pos": payroll_pos,
-        "si_code": si_code,
-        "insured_person": person,
+        "insured_pos": int(si_code.removeprefix("S")),
+        "insured_person": -1 if person is None else int(person.removeprefix("P")),
         "method": method,
         "match_weight": weight,
         "match_probability": 1.0 / (1.0 + 2.0**-weight),
@@ -52,7 +55,10 @@ def weight_at(probability: float) -> float:
 
 def links_of(pairs: list[dict[str, object]]) -> dict[int, tuple[str, str]]:
     chosen = assign(pd.DataFrame(pairs), SETTINGS)
-    return {int(row.payroll_pos): (row.si_code, row.band) for row in chosen.itertuples(index=False)}
+    return {
+        int(row.payroll_pos): (f"S{row.insured_pos}", row.band)
+        for row in chosen.itertuples(index=False)
+    }
 
 
 ASSIGN_CASES = [
@@ -221,10 +227,10 @@ def test_method_and_runner_up_columns():
         SETTINGS,
     ).set_index("payroll_pos")
     assert chosen.loc[0, "method"] == "national_id"
-    assert chosen.loc[0, "runner_up_si_code"] == "S2"
+    assert chosen.loc[0, "runner_up_pos"] == 2
     assert chosen.loc[0, "runner_up_margin"] == pytest.approx(8.0)
     assert chosen.loc[1, "method"] == "probabilistic"
-    assert pd.isna(chosen.loc[1, "runner_up_si_code"])
+    assert chosen.loc[1, "runner_up_pos"] == -1
     assert pd.isna(chosen.loc[1, "runner_up_margin"])
     # per-comparison detail travels with the link; helper columns do not
     assert {"gamma_employer", "weight_full_name", "weight_national_id"} <= set(chosen.columns)
@@ -298,8 +304,8 @@ def test_assign_invariants(rows):
     chosen = assign(scored, SETTINGS)
     # at most one link per payroll row, always one of that row's own pairs
     assert chosen["payroll_pos"].is_unique
-    own = set(zip(scored["payroll_pos"], scored["si_code"], strict=True))
-    assert set(zip(chosen["payroll_pos"], chosen["si_code"], strict=True)) <= own
+    own = set(zip(scored["payroll_pos"], scored["insured_pos"], strict=True))
+    assert set(zip(chosen["payroll_pos"], chosen["insured_pos"], strict=True)) <= own
     assert set(chosen["band"]) <= {"match", "review"}
     # a row with an acceptable pair (clean exact ID, or probability >= match) is linked
     exact = scored["method"].notna()
@@ -308,10 +314,10 @@ def test_assign_invariants(rows):
     )
     assert set(scored.loc[acceptable, "payroll_pos"]) <= set(chosen["payroll_pos"])
     # a runner-up is never the same person as the link
-    person = scored.set_index("si_code")["insured_person"].groupby(level=0).first()
+    person = scored.set_index("insured_pos")["insured_person"].groupby(level=0).first()
     for row in chosen.itertuples(index=False):
-        if isinstance(row.runner_up_si_code, str) and pd.notna(person[row.si_code]):
-            assert person[row.si_code] != person[row.runner_up_si_code]
+        if row.runner_up_pos >= 0 and person[row.insured_pos] >= 0:
+            assert person[row.insured_pos] != person[row.runner_up_pos]
         if row.method == "probabilistic":
             assert row.match_probability >= SETTINGS.review_probability
             if row.match_probability < SETTINGS.match_probability:
@@ -326,7 +332,7 @@ def test_assign_ignores_row_order(rows):
     if scored.duplicated(["payroll_pos", "match_weight"]).any():
         return
     shuffled = scored.sample(frac=1.0, random_state=np.random.default_rng(0))
-    columns = ["payroll_pos", "si_code", "band", "runner_up_si_code"]
+    columns = ["payroll_pos", "insured_pos", "band", "runner_up_pos"]
     first = assign(scored, SETTINGS)[columns].sort_values("payroll_pos")
     second = assign(shuffled, SETTINGS)[columns].sort_values("payroll_pos")
     pd.testing.assert_frame_equal(first.reset_index(drop=True), second.reset_index(drop=True))

@@ -5,7 +5,12 @@ import datetime as dt
 import pandas as pd
 from test_eligibility_frames import payroll
 
-from linkage.link.taxpayers import claimed_elsewhere, share_taxpayer_fields, sibling_links
+from linkage.link.taxpayers import (
+    claimed_elsewhere,
+    share_taxpayer_fields,
+    sibling_links,
+    taxpayer_codes,
+)
 
 CCCD = "001090012345"
 
@@ -44,43 +49,41 @@ def test_year_only_birth_fills_a_row_without_birth():
 
 def test_sibling_links_only_when_the_taxpayer_names_one_record():
     frame = payroll(
-        {"person_tax_code": "A"},  # 0: matched to S1
-        {"person_tax_code": "A"},  # 1: unmatched sibling -> S1
-        {"person_tax_code": "B"},  # 2: matched to S2
-        {"person_tax_code": "B"},  # 3: matched to S3: B names two records
+        {"person_tax_code": "A"},  # 0: matched to record 1
+        {"person_tax_code": "A"},  # 1: unmatched sibling -> record 1
+        {"person_tax_code": "B"},  # 2: matched to record 2
+        {"person_tax_code": "B"},  # 3: matched to record 3: B names two records
         {"person_tax_code": "B"},  # 4: left alone
         {"person_tax_code": None, "period": dt.date(2025, 9, 1)},  # 5: no taxpayer
     )
     chosen = pd.DataFrame(
         {
             "payroll_pos": [0, 1, 2, 3],
-            "si_code": ["S1", "S9", "S2", "S3"],
+            "insured_pos": [1, 9, 2, 3],
             "band": ["match", "review", "match", "match"],
         }
     )
-    extra = sibling_links(frame, chosen)
-    assert extra.to_dict("list") == {"payroll_pos": [1], "si_code": ["S1"]}
+    extra = sibling_links(taxpayer_codes(frame), chosen)
+    assert extra.to_dict("list") == {"payroll_pos": [1], "insured_pos": [1]}
 
 
 def test_a_record_owned_by_one_taxpayer_is_no_candidate_for_another():
     frame = payroll(
-        {"person_tax_code": "A"},  # 0: matched to S1, the heavier match: owner
-        {"person_tax_code": "B"},  # 1: also matched to S1: another person
+        {"person_tax_code": "A"},  # 0: matched to record 1, the heavier match: owner
+        {"person_tax_code": "B"},  # 1: also matched to record 1: another person
         {"person_tax_code": None},  # 2: no tax code: never excluded this way
         {"person_tax_code": "A"},  # 3: the owner's own sibling
     )
     chosen = pd.DataFrame(
         {
             "payroll_pos": [0, 1],
-            "si_code": ["S1", "S1"],
+            "insured_pos": [1, 1],
             "band": ["match", "match"],
             "match_weight": [20.0, 8.0],
         }
     )
-    contenders = pd.DataFrame(
-        {"payroll_pos": [0, 1, 1, 2, 3], "si_code": ["S1", "S1", "S2", "S1", "S1"]}
-    )
-    assert claimed_elsewhere(frame, chosen, contenders).tolist() == [
+    contenders = pd.DataFrame({"payroll_pos": [0, 1, 1, 2, 3], "insured_pos": [1, 1, 2, 1, 1]})
+    assert claimed_elsewhere(taxpayer_codes(frame), chosen, contenders).tolist() == [
         False,
         True,
         False,

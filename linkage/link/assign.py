@@ -66,22 +66,23 @@ def assign(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
     ``scored``, which holds every contender of a run.
 
     Args:
-        scored: one row per candidate pair with ``payroll_pos``, ``si_code``,
-            ``insured_person`` (national ID or null), ``method`` (exact pass or null),
-            ``match_weight``, ``match_probability`` and ``gamma_*`` / ``weight_*`` columns.
+        scored: one row per candidate pair with ``payroll_pos``, ``insured_pos`` (the
+            record), ``insured_person`` (a code of its national ID, -1 without one),
+            ``method`` (exact pass or null), ``match_weight``, ``match_probability`` and
+            ``gamma_*`` / ``weight_*`` columns.
         settings: thresholds.
 
     Returns:
         Rows in the match or review band, one per linked payroll row in payroll order, with
-        the runner-up's si_code and margin (negative when the employer preference beat a
-        heavier pair).
+        the runner-up's ``runner_up_pos`` (-1 without one) and margin (negative when the
+        employer preference beat a heavier pair).
     """
     flags = _flags(scored, settings)
     payroll = scored["payroll_pos"].to_numpy(dtype=np.int64)
     weight = scored["match_weight"].to_numpy(dtype=np.float64)
     order = np.lexsort((-weight, ~flags.exact, ~flags.preferred, ~flags.acceptable, payroll))
     # A row's pairs with records of one person (a national ID) compete once, as the best.
-    person = pd.factorize(scored["insured_person"])[0][order]
+    person = scored["insured_person"].to_numpy(dtype=np.int64)[order]
     row_person = pd.Series(payroll[order] * (person.max(initial=0) + 2) + person + 1)
     order = order[~(row_person.duplicated().to_numpy() & (person >= 0))]
     ranked = payroll[order]
@@ -121,7 +122,7 @@ def assign(scored: pd.DataFrame, settings: LinkConfig) -> pd.DataFrame:
     chosen = chosen.assign(
         method=chosen["method"].fillna(LinkMethod.PROBABILISTIC.value),
         band=band,
-        runner_up_si_code=runner_up(scored["si_code"].to_numpy(object), None),
+        runner_up_pos=runner_up(scored["insured_pos"].to_numpy(dtype=np.int64), -1),
         runner_up_margin=margin,
     )
     linked: pd.DataFrame = chosen[band != Band.NON_MATCH.value].reset_index(drop=True)

@@ -36,7 +36,12 @@ from linkage.link.comparisons import (
 from linkage.link.engine import Engine, LocalEngine
 from linkage.link.exact import exact_id_pairs
 from linkage.link.model import FellegiSunterModel, PatternCounts, fit
-from linkage.link.taxpayers import claimed_elsewhere, share_taxpayer_fields, sibling_links
+from linkage.link.taxpayers import (
+    claimed_elsewhere,
+    share_taxpayer_fields,
+    sibling_links,
+    taxpayer_codes,
+)
 from linkage.schema import LINKS, Band, LinkMethod, conform
 
 log = logging.getLogger(__name__)
@@ -127,8 +132,7 @@ def _as_compared(frame: pd.DataFrame, wage_column: str) -> pd.DataFrame:
 
 def _link_siblings(
     chosen: pd.DataFrame,
-    payroll: pd.DataFrame,
-    insured: pd.DataFrame,
+    owner: np.ndarray,
     left: Columns,
     right: Columns,
     comparisons: list[Comparison],
@@ -136,10 +140,10 @@ def _link_siblings(
     frequencies: dict[str, np.ndarray],
 ) -> pd.DataFrame:
     """Match rows through their taxpayer's matched rows, scored for the analyst to see."""
-    extra = sibling_links(payroll, chosen)
+    extra = sibling_links(owner, chosen)
     if extra.empty:
         return chosen
-    insured_pos = pd.Index(insured["si_code"].astype(object)).get_indexer(extra["si_code"])
+    insured_pos = extra["insured_pos"].to_numpy()
     gammas = compare_comparable(
         extra["payroll_pos"].to_numpy(), insured_pos, left, right, comparisons=comparisons
     )
@@ -149,7 +153,7 @@ def _link_siblings(
         match_weight=scores["match_weight"].to_numpy(),
         match_probability=scores["match_probability"].to_numpy(),
         band=Band.MATCH.value,
-        runner_up_si_code=None,
+        runner_up_pos=-1,
         runner_up_margin=np.nan,
         **{f"gamma_{c.name}": gammas[c.name].to_numpy() for c in comparisons},
         **{f"weight_{c.name}": scores[f"weight_{c.name}"].to_numpy() for c in comparisons},
@@ -326,7 +330,6 @@ def _positions(compared: _Compared) -> tuple[np.ndarray, np.ndarray]:
 def _chunk_contenders(
     compared: _Compared,
     *,
-    si_codes: np.ndarray,
     persons: np.ndarray,
     comparisons: list[Comparison],
     model: FellegiSunterModel,
@@ -343,7 +346,7 @@ def _chunk_contenders(
     chosen_pos = chunk.insured_pos[keep]
     columns = {
         "payroll_pos": chunk.payroll_pos[keep].astype(np.int64),
-        "si_code": si_codes[chosen_pos],
+        "insured_pos": chosen_pos.astype(np.int64),
         "insured_person": persons[chosen_pos],
         "method": _EXACT_METHODS[chunk.method[keep]],
         "match_weight": scores["match_weight"].to_numpy()[keep],
@@ -432,6 +435,7 @@ def link_records(
     chunks = _chunks(pairs_per_row, settings.chunk_pairs)
     lap("blocking")
 
+    si_codes = insured["si_code"].to_numpy(object)
     compared = engine.map(
         _compare_chunk,
         chunks,
@@ -441,7 +445,7 @@ def link_records(
         right=right,
         comparisons=comparisons,
         known=_known_matches(payroll, labelled),
-        si_codes=insured["si_code"].to_numpy(object),
+        si_codes=si_codes,
     )
     summaries = engine.gather(engine.map(_summary, compared))
     counts = PatternCounts.of(
@@ -485,8 +489,7 @@ def link_records(
         engine.map(
             _chunk_contenders,
             compared,
-            si_codes=insured["si_code"].to_numpy(object),
-            persons=insured["national_id"].to_numpy(object),
+            persons=pd.factorize(insured["national_id"])[0],  # one code per person, -1: no ID
             comparisons=comparisons,
             model=model,
             frequencies=frequencies,
@@ -498,11 +501,16 @@ def link_records(
     chosen = assign(pairs, settings)
     # A record matched to one taxpayer is no candidate for another: assign again without
     # those pairs, so the rows that wanted it fall back to their next candidate.
-    claimed = claimed_elsewhere(payroll, chosen, pairs)
+    owner = taxpayer_codes(payroll)
+    claimed = claimed_elsewhere(owner, chosen, pairs)
     if claimed.any():
         chosen = assign(pairs[~claimed], settings)
-    chosen = _link_siblings(chosen, payroll, insured, left, right, comparisons, model, frequencies)
+    chosen = _link_siblings(chosen, owner, left, right, comparisons, model, frequencies)
+    # Records are insured positions up to here; only the links take their SI codes.
+    runner_up = chosen.pop("runner_up_pos").to_numpy()
     chosen.insert(0, "record_id", payroll["record_id"].to_numpy(object)[chosen["payroll_pos"]])
+    chosen.insert(1, "si_code", si_codes[chosen.pop("insured_pos").to_numpy()])
+    chosen["runner_up_si_code"] = np.asarray(np.where(runner_up >= 0, si_codes[runner_up], None))
     links = conform(chosen.drop(columns=["payroll_pos"]), LINKS, stage="link")
     lap("scoring")
     return LinkResult(
@@ -518,7 +526,7 @@ def link_records(
             np.concatenate([i for _, i in positions] or [np.empty(0, np.int32)]),
         ),
         record_ids=payroll["record_id"].to_numpy(object),
-        si_codes=insured["si_code"].to_numpy(object),
+        si_codes=si_codes,
         seconds=seconds,
     )
 

@@ -54,9 +54,10 @@ def share_taxpayer_fields(payroll: pd.DataFrame) -> pd.DataFrame:
     Returns:
         The same rows and columns, in the same order; only nulls are filled.
     """
-    owner, taxpayers = pd.factorize(payroll["person_tax_code"])  # -1: no personal tax code
+    owner = taxpayer_codes(payroll)
+    taxpayers = int(owner.max(initial=-1)) + 1
     known = owner >= 0
-    if known.sum() == len(taxpayers):  # every taxpayer has a single row
+    if known.sum() == taxpayers:  # every taxpayer has a single row
         return payroll
     filled = {}
     for fields in _FIELD_GROUPS:
@@ -69,8 +70,8 @@ def share_taxpayer_fields(payroll: pd.DataFrame) -> pd.DataFrame:
         version = combined_codes(
             [pd.factorize(payroll[f], use_na_sentinel=False)[0].astype(np.int64) for f in fields]
         )
-        versions, _ = _distinct_per_taxpayer(owner[donor], version[donor], len(taxpayers))
-        donor_of = np.full(len(taxpayers), -1, dtype=np.int64)
+        versions, _ = _distinct_per_taxpayer(owner[donor], version[donor], taxpayers)
+        donor_of = np.full(taxpayers, -1, dtype=np.int64)
         donor_of[owner[donor]] = donor  # any one: an agreed taxpayer's donors are one version
         blank = np.flatnonzero(~present & known)
         blank = blank[versions[owner[blank]] == 1]
@@ -84,7 +85,13 @@ def share_taxpayer_fields(payroll: pd.DataFrame) -> pd.DataFrame:
     return payroll.assign(**filled)
 
 
-def sibling_links(payroll: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
+def taxpayer_codes(payroll: pd.DataFrame) -> np.ndarray:
+    """A code per payroll row of its personal tax code, -1 without one."""
+    owner: np.ndarray = pd.factorize(payroll["person_tax_code"])[0]
+    return owner
+
+
+def sibling_links(owner: np.ndarray, chosen: pd.DataFrame) -> pd.DataFrame:
     """Rows to link through a sibling: the taxpayer's matched rows all name one record.
 
     A row of a taxpayer whose other rows are matched, all to the same insured record, is the
@@ -93,33 +100,29 @@ def sibling_links(payroll: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
     their own evidence.
 
     Args:
-        payroll: schema.PAYROLL table on a 0..n-1 index.
-        chosen: the assignment's links: ``payroll_pos``, ``si_code``, ``band``.
+        owner: ``taxpayer_codes`` of the payroll table.
+        chosen: the assignment's links: ``payroll_pos``, ``insured_pos``, ``band``.
 
     Returns:
-        ``payroll_pos`` and ``si_code`` of each row to link to its siblings' record.
+        ``payroll_pos`` and ``insured_pos`` of each row to link to its siblings' record.
     """
-    owner, taxpayers = pd.factorize(payroll["person_tax_code"])  # -1: no personal tax code
     matched = chosen[chosen["band"] == Band.MATCH.value]
     matched_pos = matched["payroll_pos"].to_numpy()
-    record, records = pd.factorize(matched["si_code"])
+    record = matched["insured_pos"].to_numpy(dtype=np.int64)
     mine = owner[matched_pos]
     record_count, record_of = _distinct_per_taxpayer(
-        mine[mine >= 0], record[mine >= 0], len(taxpayers)
+        mine[mine >= 0], record[mine >= 0], int(owner.max(initial=-1)) + 1
     )
     sibling = (owner >= 0) & (record_count[owner] == 1)
     sibling[matched_pos] = False
     rows = np.flatnonzero(sibling)
     return pd.DataFrame(
-        {
-            "payroll_pos": rows.astype(np.int64),
-            "si_code": np.asarray(records, dtype=object)[record_of[owner[rows]]],
-        }
+        {"payroll_pos": rows.astype(np.int64), "insured_pos": record_of[owner[rows]]}
     )
 
 
 def claimed_elsewhere(
-    payroll: pd.DataFrame, chosen: pd.DataFrame, contenders: pd.DataFrame
+    owner: np.ndarray, chosen: pd.DataFrame, contenders: pd.DataFrame
 ) -> np.ndarray:
     """Mask of contender pairs whose record another taxpayer's match already owns.
 
@@ -130,19 +133,18 @@ def claimed_elsewhere(
     match.
 
     Args:
-        payroll: schema.PAYROLL table on a 0..n-1 index.
-        chosen: the assignment's links (``payroll_pos``, ``si_code``, ``band``,
+        owner: ``taxpayer_codes`` of the payroll table.
+        chosen: the assignment's links (``payroll_pos``, ``insured_pos``, ``band``,
             ``match_weight``).
-        contenders: the pairs given to the assignment (``payroll_pos``, ``si_code``).
+        contenders: the pairs given to the assignment (``payroll_pos``, ``insured_pos``).
     """
-    owner, _ = pd.factorize(payroll["person_tax_code"])  # -1: no personal tax code
     matched = chosen[chosen["band"] == Band.MATCH.value]
     matched = matched.assign(taxpayer=owner[matched["payroll_pos"].to_numpy()])
     matched = matched[matched["taxpayer"] >= 0].sort_values("match_weight", ascending=False)
-    records, _ = pd.factorize(pd.concat([matched["si_code"], contenders["si_code"]]))
-    ours, theirs = records[: len(matched)], records[len(matched) :]
+    ours = matched["insured_pos"].to_numpy(dtype=np.int64)
+    theirs = contenders["insured_pos"].to_numpy(dtype=np.int64)
     _, heaviest = np.unique(ours, return_index=True)  # each record's first, heaviest match
-    record_owner = np.full(records.max(initial=-1) + 2, -1, dtype=np.int64)
+    record_owner = np.full(max(ours.max(initial=-1), theirs.max(initial=-1)) + 1, -1, np.int64)
     record_owner[ours[heaviest]] = matched["taxpayer"].to_numpy()[heaviest]
     contender_owner = record_owner[theirs]
     own = owner[contenders["payroll_pos"].to_numpy()]
