@@ -12,18 +12,17 @@ is decoded, and a name in given-name-first order ("An Nguyễn Văn", "An Van Ng
 put back in family-first order when the surname table says so. Hyphens split words and
 apostrophes are dropped in keys (H'Hen -> hhen); ``full_name`` keeps them.
 
-``name_record`` is the scalar reference. ``clean_name`` and ``name_keys`` compute the
-common case in Arrow and numpy, each word's forms once per distinct word: a name of
-ASCII and Vietnamese letters, spaces and in-word ' or - that starts with a one-word
-surname and is not Telex residue. The other names (a tenth of the distinct names of a
-payroll) take the scalar path.
+Which words are the family name is decided in ``_name_order``. ``name_record`` is the
+scalar reference. ``clean_name`` and ``name_keys`` compute the common case in Arrow and
+numpy, each word's forms once per distinct word: a name of ASCII and Vietnamese letters,
+spaces and in-word ' or - that starts with a one-word surname and is not Telex residue.
+The other names (a tenth of the distinct names of a payroll) take the scalar path.
 """
 
 from __future__ import annotations
 
 import functools
 import string
-from collections.abc import Callable
 from typing import Final, NamedTuple
 
 import numpy as np
@@ -34,13 +33,14 @@ import pyarrow.compute as pc
 
 from linkage.load.encoding import VIETNAMESE_LETTERS
 from linkage.normalize import surnames
-from linkage.normalize._telex import has_evidence, repair_tokens
-from linkage.normalize._text import (
-    ascii_fold,
-    canonical_tones,
-    clean_display,
-    drop_tones,
+from linkage.normalize._name_order import (
+    family_first_order,
+    opens_accented_name,
+    surname_length,
+    word_forms,
 )
+from linkage.normalize._telex import has_evidence, repair_tokens
+from linkage.normalize._text import clean_display
 from linkage.normalize._vector import Codes, as_series, factorize_arrow, take
 
 NAME_FIELDS: Final = (
@@ -153,105 +153,25 @@ def _keys(lowered: str) -> tuple[str | None, ...]:
     words = lowered.replace("-", " ").replace("'", "").split()
     if lowered.isascii():
         words = repair_tokens(words)
-    forms = [_word_forms(w) for w in words]
+    forms = [word_forms(w) for w in words]
     words = [canonical for canonical, _, _ in forms]
     folded = [fold for _, fold, _ in forms]
     toneless = [form for _, _, form in forms]
-    order = _family_first_order(words, folded)
+    order = family_first_order(words, folded)
     words = [words[i] for i in order]
     folded = [folded[i] for i in order]
     toneless = [toneless[i] for i in order]
-    surname_length = _surname_length(folded) if len(words) > 1 else 0
+    surname_words = surname_length(folded) if len(words) > 1 else 0
     return (
         " ".join(words),
         " ".join(toneless),
         " ".join(folded),
         " ".join(sorted(folded)),
-        " ".join(folded[:surname_length]) if surname_length else None,
-        " ".join(folded[surname_length:-1]),
+        " ".join(folded[:surname_words]) if surname_words else None,
+        " ".join(folded[surname_words:-1]),
         folded[-1],
         toneless[-1],
     )
-
-
-@functools.lru_cache(maxsize=1 << 17)  # per distinct word: a million names share few
-def _word_forms(word: str) -> tuple[str, str, str]:
-    """A lower-case word's canonical tone placement, its ASCII fold and its toneless form.
-
-    A word that folds to nothing (no letter survives) keeps itself as its fold, so a name's
-    keys always hold as many words as it has.
-    """
-    canonical = canonical_tones(word)
-    return canonical, ascii_fold(canonical) or canonical, drop_tones(canonical)
-
-
-def _compound_at(folded: list[str], start: int) -> int:
-    """Length of a compound surname starting at ``start`` (0 if none)."""
-    for key, size in surnames.compounds_from(folded[start]) if start < len(folded) else ():
-        if " ".join(folded[start : start + size]) == key:
-            return size
-    return 0
-
-
-def _surname_length(folded: list[str]) -> int:
-    """Words making up the surname of a family-first name: 1, or more for compounds."""
-    size = _compound_at(folded, 0)
-    if size:
-        ambiguous = " ".join(folded[:size]) in surnames.AMBIGUOUS_COMPOUNDS
-        if len(folded) > size and (not ambiguous or len(folded) >= 4):
-            return size
-    return 1
-
-
-_MIDDLE_MARKERS: Final = frozenset({"văn", "thị"})
-
-
-def _opens_accented_name(word: str) -> bool:
-    """True when an accented name starting with this canonical word is family-first."""
-    return surnames.surname_share_exact(word) > 0 or surnames.looks_like_major_surname(word)
-
-
-def _family_first_order(words: list[str], folded: list[str]) -> list[int]:
-    """Word order that puts the family name first; identity unless the evidence is clear.
-
-    Reorders only when the first word is not a surname and a common surname or a
-    compound surname sits where a reordered name puts it:
-
-    * second word: the given name was moved to the front ("An Nguyễn Văn"); a name
-      ending in the middle-name markers Văn / Thị ("Trường Doãn Văn") needs only a
-      known surname there;
-    * last word(s): Western order, given [middle] surname ("An Van Nguyen").
-
-    Accented names are looked up with their tones ("Hậu" is not the surname Hầu); ASCII
-    names by their fold, with a higher bar because folding merges surnames with given
-    names.
-    """
-    count = len(words)
-    identity = list(range(count))
-    accented = not "".join(words).isascii()
-    share: Callable[[str], float]
-    if accented:
-        share, minimum = surnames.surname_share_exact, surnames.REORDER_MIN_SHARE_ACCENTED
-        first_is_surname = _opens_accented_name(words[0])
-        lookup = words
-    else:
-        share, minimum = surnames.surname_share, surnames.REORDER_MIN_SHARE
-        first_is_surname = surnames.is_surname(folded[0])
-        lookup = folded
-    if count < 2 or first_is_surname or _compound_at(folded, 0):
-        return identity
-    if count >= 3:
-        second = share(lookup[1])
-        marker_last = accented and words[-1] in _MIDDLE_MARKERS and second > 0
-        if second >= minimum or marker_last or _compound_at(folded, 1):
-            return [*range(1, count), 0]
-    for size in (4, 3, 2):
-        tail = count - size
-        if tail >= 1 and _compound_at(folded, tail) == size:
-            return [*range(tail, count), *range(1, tail), 0]
-    if share(lookup[-1]) >= minimum:
-        return [count - 1, *range(1, count - 1), 0]
-    return identity
 
 
 # The vectorized path of ``clean_name`` and ``name_keys``, on distinct values.
@@ -306,7 +226,7 @@ class _Words(NamedTuple):
 
 def _words(tokens: list[str]) -> _Words:
     lowered = [token.lower() for token in tokens]
-    forms = [_word_forms(word) for word in lowered]
+    forms = [word_forms(word) for word in lowered]
     return _Words(
         pa.array([form[0] for form in forms], type=pa.string()),
         pa.array([form[1] for form in forms], type=pa.string()),
@@ -318,11 +238,11 @@ def _words(tokens: list[str]) -> _Words:
 
 
 def _opens_with_surname(words: _Words, first: Codes, accented: Bools) -> Bools:
-    """Whether each name's first word is a surname, as ``_family_first_order`` judges."""
+    """Whether each name's first word is a surname, as ``family_first_order`` judges."""
     distinct, inverse = np.unique(first, return_inverse=True)  # few: mostly surnames
     canonical = words.canonical.take(distinct).to_pylist()
     folded = words.folded.take(distinct).to_pylist()
-    if_accented = np.array([_opens_accented_name(word) for word in canonical], dtype=bool)
+    if_accented = np.array([opens_accented_name(word) for word in canonical], dtype=bool)
     if_ascii = np.array([surnames.is_surname(word) for word in folded], dtype=bool)
     return np.where(accented, if_accented[inverse], if_ascii[inverse])
 
@@ -355,7 +275,7 @@ def _plain_keys(display: pa.Array, plain_form: Bools) -> tuple[Bools, dict[str, 
     opens = _opens_with_surname(words, word[starts], accented)
     compound, ambiguous = _compounds_at_start(words.folded, word, starts, counts)
     long_surname = (compound > 0) & (counts > compound) & (~ambiguous | (counts >= 4))
-    # ``_family_first_order`` keeps the order; ``_surname_length`` is 1.
+    # ``family_first_order`` keeps the order; ``surname_length`` is 1.
     plain = ~telex & ((counts == 1) | ((opens | (compound > 0)) & ~long_surname))
     mask = np.zeros(len(display), dtype=bool)
     mask[candidate[plain]] = True
@@ -366,7 +286,7 @@ def _plain_keys(display: pa.Array, plain_form: Bools) -> tuple[Bools, dict[str, 
 def _compounds_at_start(
     folded: pa.Array, word: Codes, starts: Codes, counts: Codes
 ) -> tuple[Codes, Bools]:
-    """``_compound_at(folded, 0)`` of each name, and whether that compound is ambiguous.
+    """``compound_at(folded, 0)`` of each name, and whether that compound is ambiguous.
 
     Compared as folded-word codes: ``folded`` is per distinct word, ``word`` the words of
     all names, ``starts`` and ``counts`` where each name's words are.
@@ -376,7 +296,7 @@ def _compounds_at_start(
     form = encoded.indices.to_numpy().astype(np.int64)[word]
     size = np.zeros(len(starts), dtype=np.int64)
     ambiguous = np.zeros(len(starts), dtype=bool)
-    for key, length in surnames.compound_keys():  # longest first, as in ``_compound_at``
+    for key, length in surnames.compound_keys():  # longest first, as in ``compound_at``
         parts = [code_of.get(part, -1) for part in key.split(" ")]
         if min(parts) < 0:
             continue  # a word of this compound is in no name
