@@ -155,7 +155,7 @@ def test_utf8_bom_and_gzip(tmp_path, mapping):
 
 
 def test_cp1258_file_is_read_as_nfc(tmp_path, mapping):
-    from tests.test_load_encoding import cp1258_bytes
+    from test_load_encoding import cp1258_bytes
 
     text = payroll_rows(2).replace("Nguyễn Văn", "Đặng Thị Thuỷ Nguyễn")
     path = tmp_path / "payroll.csv"
