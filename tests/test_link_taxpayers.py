@@ -7,6 +7,7 @@ from test_eligibility_frames import payroll
 
 from linkage.link.taxpayers import (
     claimed_elsewhere,
+    record_owners,
     share_taxpayer_fields,
     sibling_links,
     taxpayer_codes,
@@ -83,7 +84,10 @@ def test_a_record_owned_by_one_taxpayer_is_no_candidate_for_another():
         }
     )
     contenders = pd.DataFrame({"payroll_pos": [0, 1, 1, 2, 3], "insured_pos": [1, 1, 2, 1, 1]})
-    assert claimed_elsewhere(taxpayer_codes(frame), chosen, contenders).tolist() == [
+    owner = taxpayer_codes(frame)
+    record_owner = record_owners(owner, chosen, insured_rows=3)
+    assert record_owner.tolist() == [-1, owner[0], -1]
+    assert claimed_elsewhere(owner, record_owner, contenders).tolist() == [
         False,
         True,
         False,

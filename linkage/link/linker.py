@@ -38,6 +38,7 @@ from linkage.link.exact import exact_id_pairs
 from linkage.link.model import FellegiSunterModel, PatternCounts, fit
 from linkage.link.taxpayers import (
     claimed_elsewhere,
+    record_owners,
     share_taxpayer_fields,
     sibling_links,
     taxpayer_codes,
@@ -358,6 +359,28 @@ def _chunk_contenders(
     return pd.DataFrame(columns)
 
 
+def _first_choice(contenders: pd.DataFrame, *, settings: LinkConfig) -> pd.DataFrame:
+    """What ``record_owners`` reads of a chunk's links before taxpayers' claims."""
+    return assign(contenders, settings)[["payroll_pos", "insured_pos", "band", "match_weight"]]
+
+
+def _assign_unclaimed(
+    contenders: pd.DataFrame,
+    *,
+    owner: np.ndarray,
+    record_owner: np.ndarray,
+    settings: LinkConfig,
+) -> pd.DataFrame:
+    """A chunk's links, without the pairs whose record another taxpayer owns."""
+    return assign(contenders[~claimed_elsewhere(owner, record_owner, contenders)], settings)
+
+
+def _joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks' links as one frame, in chunk order (payroll order)."""
+    kept = [part for part in parts if len(part)] or parts[:1]
+    return pd.concat(kept, ignore_index=True)
+
+
 def _known_matches(
     payroll: pd.DataFrame, labelled: pd.DataFrame | None
 ) -> dict[int, frozenset[str]]:
@@ -485,26 +508,33 @@ def link_records(
     lap("fitting")
 
     frequencies = _record_frequencies(right, comparisons)
-    parts = engine.gather(
-        engine.map(
-            _chunk_contenders,
-            compared,
-            persons=pd.factorize(insured["national_id"])[0],  # one code per person, -1: no ID
-            comparisons=comparisons,
-            model=model,
-            frequencies=frequencies,
-            review_probability=settings.review_probability,
+    contenders = engine.map(
+        _chunk_contenders,
+        compared,
+        persons=pd.factorize(insured["national_id"])[0],  # one code per person, -1: no ID
+        comparisons=comparisons,
+        model=model,
+        frequencies=frequencies,
+        review_probability=settings.review_probability,
+    )
+    positions = engine.gather(engine.map(_positions, compared))
+    # A chunk holds every pair of its payroll rows, so rows are assigned where their chunk
+    # is and only links come back. A record matched to one taxpayer is no candidate for
+    # another: a second assignment without those pairs lets the rows that wanted it fall
+    # back to their next candidate.
+    owner = taxpayer_codes(payroll)
+    first = _joined(engine.gather(engine.map(_first_choice, contenders, settings=settings)))
+    chosen = _joined(
+        engine.gather(
+            engine.map(
+                _assign_unclaimed,
+                contenders,
+                owner=owner,
+                record_owner=record_owners(owner, first, len(insured)),
+                settings=settings,
+            )
         )
     )
-    pairs = pd.concat(parts, ignore_index=True)
-    positions = engine.gather(engine.map(_positions, compared))
-    chosen = assign(pairs, settings)
-    # A record matched to one taxpayer is no candidate for another: assign again without
-    # those pairs, so the rows that wanted it fall back to their next candidate.
-    owner = taxpayer_codes(payroll)
-    claimed = claimed_elsewhere(owner, chosen, pairs)
-    if claimed.any():
-        chosen = assign(pairs[~claimed], settings)
     chosen = _link_siblings(chosen, owner, left, right, comparisons, model, frequencies)
     # Records are insured positions up to here; only the links take their SI codes.
     runner_up = chosen.pop("runner_up_pos").to_numpy()

@@ -121,31 +121,43 @@ def sibling_links(owner: np.ndarray, chosen: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def claimed_elsewhere(
-    owner: np.ndarray, chosen: pd.DataFrame, contenders: pd.DataFrame
-) -> np.ndarray:
-    """Mask of contender pairs whose record another taxpayer's match already owns.
+def record_owners(owner: np.ndarray, chosen: pd.DataFrame, insured_rows: int) -> np.ndarray:
+    """Per insured position, the taxpayer code its heaviest match belongs to, else -1.
 
     An insured record is one person, and a personal tax code is one person: once a record is
-    matched to rows of one taxpayer, a row carrying another personal tax code is not that
-    record's person, however close its name and birth year. Rows without a personal tax
-    code are never excluded this way. The owner is the taxpayer of the record's heaviest
-    match.
+    matched to rows of one taxpayer, that taxpayer owns it (``claimed_elsewhere``). Only
+    matches of rows with a personal tax code make an owner.
 
     Args:
         owner: ``taxpayer_codes`` of the payroll table.
         chosen: the assignment's links (``payroll_pos``, ``insured_pos``, ``band``,
-            ``match_weight``).
-        contenders: the pairs given to the assignment (``payroll_pos``, ``insured_pos``).
+            ``match_weight``), of every payroll chunk.
+        insured_rows: the number of insured records.
     """
     matched = chosen[chosen["band"] == Band.MATCH.value]
     matched = matched.assign(taxpayer=owner[matched["payroll_pos"].to_numpy()])
     matched = matched[matched["taxpayer"] >= 0].sort_values("match_weight", ascending=False)
     ours = matched["insured_pos"].to_numpy(dtype=np.int64)
-    theirs = contenders["insured_pos"].to_numpy(dtype=np.int64)
     _, heaviest = np.unique(ours, return_index=True)  # each record's first, heaviest match
-    record_owner = np.full(max(ours.max(initial=-1), theirs.max(initial=-1)) + 1, -1, np.int64)
+    record_owner = np.full(insured_rows, -1, np.int64)
     record_owner[ours[heaviest]] = matched["taxpayer"].to_numpy()[heaviest]
-    contender_owner = record_owner[theirs]
+    return record_owner
+
+
+def claimed_elsewhere(
+    owner: np.ndarray, record_owner: np.ndarray, contenders: pd.DataFrame
+) -> np.ndarray:
+    """Mask of contender pairs whose record another taxpayer's match already owns.
+
+    A row carrying another personal tax code than the record's owner (``record_owners``) is
+    not that record's person, however close its name and birth year. Rows without a
+    personal tax code are never excluded this way.
+
+    Args:
+        owner: ``taxpayer_codes`` of the payroll table.
+        record_owner: ``record_owners`` of the run's first assignment.
+        contenders: the pairs given to the assignment (``payroll_pos``, ``insured_pos``).
+    """
+    contender_owner = record_owner[contenders["insured_pos"].to_numpy(dtype=np.int64)]
     own = owner[contenders["payroll_pos"].to_numpy()]
     return np.asarray((contender_owner >= 0) & (own >= 0) & (contender_owner != own), dtype=bool)
