@@ -1,9 +1,9 @@
 """Where the link stage's per-chunk work runs: this process, or a Dask cluster.
 
-The link stage is a map over payroll chunks (draw, compare and count pairs; later score
-them) with a reduction in between (EM on the summed pattern counts) and after (assignment
-over the pairs that reach the review band). An engine runs the maps. ``LocalEngine`` calls
-the function in order; ``DaskEngine`` broadcasts the shared tables, the TF tables and the
+The link stage is a map over payroll chunks (draw, compare and count pairs; later score and
+assign them) with reductions in between (EM on the summed pattern counts; the records each
+taxpayer's links own). An engine runs the maps. ``LocalEngine`` calls the function on
+threads; ``DaskEngine`` broadcasts the shared tables, the TF tables and the
 fitted model once, keeps each chunk's compared pairs on the worker that made them, and
 brings back only what the driver reduces. Both give the same results, pair for pair.
 
