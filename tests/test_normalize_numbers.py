@@ -134,3 +134,10 @@ def test_per_month_times_months_gives_the_total_back(total, span):
     end = dt.date(2024 + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1)
     monthly = per_month(pd.Series([total]), pd.Series([start]), pd.Series([end])).iloc[0]
     assert abs(monthly * span - total) <= span / 2
+
+
+def test_plain_digits_at_the_range_edges_read_as_one_by_one():
+    # the Arrow cast of plain digits against the scalar rule where int64 and MAX_AMOUNT bite
+    values = ["999999999999999", "1000000000000000", "1000000000000001", "0" * 18 + "7", "0"]
+    result = amounts(pd.Series(values, dtype=object))
+    assert [None if pd.isna(v) else v for v in result] == [parse_amount(v) for v in values]

@@ -11,6 +11,8 @@ import datetime as dt
 import re
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_normalize_tables import (
@@ -30,6 +32,7 @@ from linkage.normalize import (
     si_codes,
     tax_codes,
 )
+from linkage.normalize._vector import _SPACE, is_blank, stripped
 from linkage.schema import BUSINESSES, INSURED, PAYROLL, REJECTS, Source, raw_schema
 
 TODAY = dt.date(2026, 6, 1)
@@ -182,3 +185,24 @@ def test_id_normalizers_are_idempotent(function, values):
     normalized = first.dropna().astype(object).tolist()
     second = id_values(function, pd.Series(normalized, dtype=object))
     assert second.astype(object).tolist() == normalized
+
+
+def test_arrow_whitespace_class_is_pythons():
+    # every code point UTF-8 can hold: the class matches exactly what str.isspace holds
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    matched = pc.match_substring_regex(pa.array(points), f"^{_SPACE}$").to_pylist()
+    assert [c for c, m in zip(points, matched, strict=True) if m] == [
+        c for c in points if c.isspace()
+    ]
+
+
+SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=SPACES + "aĐ1 ", max_size=6))))
+def test_blank_and_stripped_are_str_strip(values):
+    series = pd.Series(values, dtype=object)
+    assert is_blank(series).tolist() == [v is None or not v.strip() for v in values]
+    expected = [None if v is None or not v.strip() else v.strip() for v in values]
+    assert [None if pd.isna(v) else v for v in stripped(series)] == expected

@@ -8,7 +8,7 @@ per-distinct-value Python, and Arrow ``take`` broadcasts the results back in C.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -99,9 +99,32 @@ def frame_from_unique(
     )
 
 
+# What Python's ``str.strip`` removes (the characters ``str.isspace`` holds: a test checks
+# every code point), as a class of Arrow's regex engine, so the Arrow passes below give what
+# per-value ``strip`` gave.
+_SPACE: Final = (
+    r"[\x{9}-\x{D}\x{1C}-\x{20}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}"
+    r"\x{202F}\x{205F}\x{3000}]"
+)
+
+
 def is_blank(values: pd.Series) -> npt.NDArray[np.bool_]:
     """True where a raw value is missing or only whitespace."""
-    codes, uniques = factorize_text(values)
-    blank_unique = np.array([not u.strip() for u in uniques] + [True], dtype=bool)
-    # Code -1 (missing) indexes the trailing True.
-    return blank_unique[codes]
+    try:
+        array = arrow_text(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers from a spreadsheet: never blank
+        codes, uniques = factorize_text(values)
+        blank_unique = np.array([not u.strip() for u in uniques] + [True], dtype=bool)
+        return blank_unique[codes]  # code -1 (missing) indexes the trailing True
+    blank = pc.match_substring_regex(array, f"^{_SPACE}*$")
+    return np.asarray(pc.fill_null(blank, True).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def stripped(values: pd.Series) -> pd.Series:
+    """Text without surrounding whitespace (``str.strip``); missing where nothing is left."""
+    try:
+        array = arrow_text(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers from a spreadsheet
+        return map_unique(values, lambda value: value.strip() or None, pa.string())
+    array = pc.replace_substring_regex(array, f"^{_SPACE}+|{_SPACE}+$", "")
+    return as_series(pc.if_else(pc.equal(array, ""), None, array), values)

@@ -13,7 +13,6 @@ kernels and integer arithmetic over the distinct values rather than per value in
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from typing import Final, NamedTuple
 
@@ -22,7 +21,6 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from stdnum.vn import mst
 
 from linkage.normalize._vector import as_series, factorize_arrow, take
 
@@ -265,21 +263,12 @@ def national_ids(values: pd.Series, *, today: dt.date | None = None) -> pd.DataF
     )
 
 
-@functools.lru_cache(maxsize=1 << 18)  # per process: a payroll names its employers often
-def _enterprise_code(digits: str | None) -> str | None:
-    """One enterprise MST validated by ``stdnum.vn.mst``, one dropped zero restored."""
-    if digits is None:
-        return None
-    if len(digits) in (9, 12) and mst.is_valid("0" + digits):
-        return "0" + digits
-    return digits if len(digits) in (10, 13) and mst.is_valid(digits) else None
-
-
 def tax_codes(values: pd.Series, *, today: dt.date | None = None) -> pd.Series:
     """Employer tax codes in compact form: a 10-digit MST, 13 for a branch, or a citizen ID.
 
-    Accepts "0101234567", "01 012 345 67", "0101234567-001"; MSTs are validated by
-    ``stdnum.vn.mst`` (check digit, branch suffix 001-999). A household business may be
+    Accepts "0101234567", "01 012 345 67", "0101234567-001"; MSTs are validated by the
+    ``stdnum.vn.mst`` rule (check digit, branch suffix 001-999) run as integer arithmetic
+    on all distinct values at once (a test holds the two equal). A household business may be
     registered under its owner's 12-digit citizen ID: a plausible CCCD that starts with
     "0" (a lost-zero 13-digit branch cannot) is kept as that ID, 11 digits padded. A 9- or
     12-digit value is otherwise read as one whose leading zero Excel dropped when the padded
@@ -289,15 +278,17 @@ def tax_codes(values: pd.Series, *, today: dt.date | None = None) -> pd.Series:
         Arrow-backed strings; null when invalid or missing.
     """
     codes, digits, cccd, _, _ = _parse(values, today)
-    texts = digits.text.to_pylist()
-    household = cccd & (digits.length >= 11)
-    leading_zero = np.array([t is not None and t[:1] == "0" for t in texts], dtype=bool)
-    household &= (digits.length == 11) | leading_zero
-    per_unique = [
-        t.rjust(12, "0") if is_id else _enterprise_code(t)
-        for t, is_id in zip(texts, household, strict=True)
-    ]
-    return as_series(take(codes, pa.array(per_unique, type=pa.string())), values)
+    length, value = digits.length, digits.value
+    leading_zero = pc.fill_null(pc.starts_with(digits.text, "0"), False)
+    leading_zero = leading_zero.to_numpy(zero_copy_only=False)
+    household = cccd & (length >= 11) & ((length == 11) | leading_zero)
+    # An MST as written, or one whose leading zero Excel dropped, checked with the zero back.
+    lost_zero = ((length == 9) | (length == 12)) & _mst_ok(value, length + 1)
+    written = ((length == 10) | (length == 13)) & _mst_ok(value, length)
+    text = pc.if_else(
+        pa.array(household), pc.utf8_lpad(digits.text, 12, "0"), _pad(digits.text, lost_zero)
+    )
+    return _strings(values, text, household | lost_zero | written, codes)
 
 
 def employer_root(codes: pd.Series) -> pd.Series:

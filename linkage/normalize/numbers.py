@@ -15,10 +15,11 @@ from typing import Final
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from linkage.folding import fold
 from linkage.normalize._text import ascii_fold, nfc
-from linkage.normalize._vector import map_unique
+from linkage.normalize._vector import arrow_text, as_series, map_unique
 from linkage.normalize.dates import month_indexes
 
 _CURRENCY_RE: Final = re.compile(r"(?:vnd|dong|d|₫)$")
@@ -98,7 +99,17 @@ def amounts(values: pd.Series) -> pd.Series:
         Arrow int64 Series; null when blank or invalid (negative, not a number). Callers
         tell the two apart with a blank test on the raw column.
     """
-    return map_unique(values, parse_amount, pa.int64())
+    try:
+        array = arrow_text(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers from a spreadsheet
+        return map_unique(values, parse_amount, pa.int64())
+    # Plain digits (most of an export) are cast in Arrow; the rest is read one by one.
+    plain = pc.fill_null(pc.match_substring_regex(array, "^[0-9]{1,15}$"), False)
+    written = map_unique(
+        as_series(pc.if_else(plain, None, array), values), parse_amount, pa.int64()
+    )
+    cast = pc.cast(pc.if_else(plain, array, None), pa.int64())
+    return as_series(pc.coalesce(cast, pa.array(written, type=pa.int64())), values)
 
 
 def parse_months(raw: str) -> int | None:

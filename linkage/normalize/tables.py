@@ -26,7 +26,7 @@ import pyarrow as pa
 from linkage.errors import ConfigError, PipelineError
 from linkage.normalize._rejects import Mask, RowChecks, nulled_mask, record_keys
 from linkage.normalize._text import collapse, nfc
-from linkage.normalize._vector import factorize_arrow, is_blank, map_unique
+from linkage.normalize._vector import factorize_arrow, is_blank, map_unique, stripped
 from linkage.normalize.dates import birth_dates, day_dates, periods
 from linkage.normalize.ids import (
     employer_root,
@@ -206,7 +206,7 @@ def normalize_payroll(
         "contract_type": nulled_mask(raw["contract_type"], contract_type),
     }
     columns: dict[str, object] = {
-        "record_id": map_unique(raw["record_id"], lambda v: v.strip() or None, pa.string()),
+        "record_id": stripped(raw["record_id"]),
         "person_tax_code": person_tax,
         **{name: ids[name] for name in ids.columns},
         **{name: names[name] for name in names.columns},
