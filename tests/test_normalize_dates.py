@@ -1,13 +1,18 @@
 """Dates: birth dates with precision and withholding periods."""
 
 import datetime as dt
+import unicodedata
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkage.normalize import birth_dates, day_dates, periods
+from linkage.normalize._vector import frame_from_unique
+from linkage.normalize.dates import _dates, _extract
 from linkage.schema import PERSON_FIELDS
 
 TODAY = dt.date(2026, 6, 1)
@@ -146,3 +151,299 @@ def test_period_contains_its_month(day):
     result = periods(pd.Series(texts, dtype=object))
     assert result["period"].nunique() == 1
     assert result["period"].iloc[0] <= day <= result["period_end"].iloc[0]
+
+
+# The pandas-based parser these functions replaced (per-value Python regex, ISO strings,
+# to_datetime), kept verbatim as the reference the Arrow/numpy version must equal.
+_OLD_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_OLD_BIRTH_LAYOUTS = (
+    (rf"(\d{{1,2}})[/.\-](\d{{1,2}})[/.\-](\d{{4}}){_OLD_TIME}", "dmy", "day"),
+    (rf"(\d{{4}})[/.\-](\d{{1,2}})[/.\-](\d{{1,2}}){_OLD_TIME}", "ymd", "day"),
+    (r"(\d{4})(\d{2})(\d{2})", "ymd", "day"),
+    (r"(\d{1,2})[/.\-](\d{4})", "my", "year"),
+    (r"(\d{4})", "y", "year"),
+)
+_OLD_PERIOD_LAYOUTS = (
+    (r"(\d{4})[/.\-](\d{1,2})", "ym"),
+    (r"t?(\d{1,2})\s*[/.\-]\s*(\d{4})", "my"),
+    (r"(\d{4})(\d{2})", "ym"),
+    (rf"(\d{{4}})[/.\-](\d{{1,2}})[/.\-]\d{{1,2}}{_OLD_TIME}", "ym"),
+    (rf"\d{{1,2}}[/.\-](\d{{1,2}})[/.\-](\d{{4}}){_OLD_TIME}", "my"),
+    (r"q\s*([1-4])\s*[/.\-]?\s*(\d{4})", "qy"),
+    (r"(\d{4})\s*[/.\-]?\s*q\s*([1-4])", "yq"),
+    (r"(iv|i{1,3})\s*[/.\-]\s*(\d{4})", "ry"),
+    (r"(?:n|nam)?\s*(\d{4})", "y"),
+)
+_OLD_PERIOD_WORDS = (
+    (r"^(?:kỳ|ky)\s*", ""),
+    (r"^(?:quý|quy)\s*", "q"),
+    (r"^(?:tháng|thang|th)\s*", "t"),
+    (r"^năm\s*", "n"),
+)
+
+
+def _old_extract(text, layouts):
+    fields = {name: np.full(len(text), np.nan) for name in "ymdq"}
+    layout = np.full(len(text), -1, dtype=np.int64)
+    for position, (pattern, order) in enumerate(layouts):
+        parts = text.str.extract(f"^{pattern}$", expand=True)
+        hit = parts[0].notna().to_numpy() & (layout < 0)
+        if not hit.any():
+            continue
+        for column, name in enumerate(order):
+            found = parts.loc[hit, column]
+            if name == "r":
+                name, found = "q", found.map({"i": 1, "ii": 2, "iii": 3, "iv": 4})
+            fields[name][hit] = pd.to_numeric(found).to_numpy(dtype=float)
+        layout[hit] = position
+    return fields, layout
+
+
+def _old_iso_dates(year, month, day):
+    complete = ~(np.isnan(year) | np.isnan(month) | np.isnan(day))
+    iso = pd.Series(pd.NA, index=range(len(year)), dtype=object)
+    if complete.any():
+        y, m, d = (a[complete].astype(np.int64) for a in (year, month, day))
+        iso[complete] = [f"{a:04d}-{b:02d}-{c:02d}" for a, b, c in zip(y, m, d, strict=True)]
+    return pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+
+
+def _old_birth_columns(uniques, today):
+    text = pd.Series(uniques, dtype=object).str.strip()
+    blank = (text == "").to_numpy()
+    fields, layout = _old_extract(text, tuple((p, o) for p, o, _ in _OLD_BIRTH_LAYOUTS))
+    precision_day = np.isin(layout, [0, 1, 2])
+    matched = layout >= 0
+    year, month, day = fields["y"], fields["m"], fields["d"]
+    swapped = (month > 12) & (day <= 12)
+    month[swapped], day[swapped] = day[swapped], month[swapped]
+    serial = text.str.fullmatch(r"(\d{5})(?:\.\d+)?").to_numpy(dtype=bool) & ~matched
+    if serial.any():
+        days = pd.to_numeric(text[serial]).to_numpy(dtype=float)
+        serial_dates = pd.Timestamp("1899-12-30") + pd.to_timedelta(np.floor(days), unit="D")
+        year[serial] = serial_dates.year
+        month[serial] = serial_dates.month
+        day[serial] = serial_dates.day
+        precision_day |= serial
+    stamps = _old_iso_dates(year, month, day)
+    has_day = precision_day & stamps.notna().to_numpy()
+    in_range = (year >= 1900) & (year <= today.year)
+    month_ok = np.isnan(month) | ((month >= 1) & (month <= 12))
+    valid = np.where(precision_day, has_day, month_ok) & in_range
+    valid &= ~(has_day & np.asarray(stamps > pd.Timestamp(today), dtype=bool))
+
+    def masked(values, keep, dtype):
+        present = keep & ~np.isnan(values)
+        return pa.array(np.where(present, values, 0).astype(np.int64), mask=~present).cast(dtype)
+
+    date_values = stamps.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    return {
+        "birth_date": pa.array(date_values, mask=~(valid & precision_day)).cast(pa.date32()),
+        "birth_year": masked(year, valid, pa.int16()),
+        "birth_month": masked(month, valid, pa.int8()),
+        "birth_day": masked(day, valid & precision_day, pa.int8()),
+        "birth_precision": pa.array(
+            np.where(precision_day, "day", "year").astype(object), mask=~valid
+        ),
+        "invalid": pa.array(~valid & ~blank),
+    }
+
+
+def _old_birth_dates(values, today):
+    frame = frame_from_unique(values, lambda uniques: _old_birth_columns(uniques, today))
+    frame["invalid"] = frame["invalid"].fillna(False).to_numpy(dtype=bool)
+    return frame
+
+
+def _old_period_columns(uniques):
+    text = pd.Series(uniques, dtype=object).str.normalize("NFC").str.strip().str.lower()
+    for pattern, replacement in _OLD_PERIOD_WORDS:
+        text = text.str.replace(pattern, replacement, regex=True)
+    fields, _ = _old_extract(text, _OLD_PERIOD_LAYOUTS)
+    year, month, quarter = fields["y"], fields["m"], fields["q"]
+    is_quarter = ~np.isnan(quarter)
+    is_year = np.isnan(month) & ~is_quarter
+    first = np.where(is_quarter, 3 * quarter - 2, np.where(is_year, 1, month))
+    months = np.where(is_quarter, 3, np.where(is_year, 12, 1))
+    ok = (year >= 1990) & (year <= 2100) & (first >= 1) & (first <= 12)
+    ones = np.ones(len(text))
+    start = _old_iso_dates(np.where(ok, year, np.nan), first, ones)
+    after = first + months
+    following = _old_iso_dates(
+        np.where(ok, year + (after > 12), np.nan), np.where(after > 12, after - 12, after), ones
+    )
+    missing = start.isna().to_numpy()
+    precision = np.where(is_quarter, "quarter", np.where(is_year, "year", "month"))
+
+    def days(stamps, shift=0):
+        values = stamps.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        return pa.array(values - np.timedelta64(shift, "D"), mask=missing).cast(pa.date32())
+
+    return {
+        "period": days(start),
+        "period_end": days(following, shift=1),
+        "period_precision": pa.array(precision.astype(object), mask=missing),
+    }
+
+
+def _old_periods(values):
+    return frame_from_unique(values, _old_period_columns)
+
+
+def _outcome(parse, values):
+    """The frame, or the exception class: a value the old parser raised on must still raise."""
+    try:
+        return parse(pd.Series(values, dtype=object))
+    except ValueError as error:
+        return type(error)
+
+
+def _assert_same(new, old):
+    if isinstance(old, type):
+        assert new is old
+    else:
+        pd.testing.assert_frame_equal(new, old)
+
+
+_PADDING = st.sampled_from(["", "", " ", "  ", "\t", "\xa0", "\u3000"])
+_SEPARATORS = st.sampled_from(["/", "-", "."])
+_TIMES = st.sampled_from(["", "", " 00:00:00", "T12:30", " 1:02:03.25", " 7:5", "  00:00"])
+_BIRTH_YEARS = st.one_of(
+    st.sampled_from([0, 1, 1677, 1850, 1899, 1900, 1990, 2024, 2026, 2027, 2262, 2263, 9999]),
+    st.integers(1890, 2030),
+)
+
+
+def _number(draw, value):
+    """A month or day written zero-padded or not."""
+    return f"{value:02d}" if draw(st.booleans()) else str(value)
+
+
+@st.composite
+def birth_texts(draw):
+    """Birth dates in every accepted layout, possible or not, padded with whitespace."""
+    year, month, day = draw(_BIRTH_YEARS), draw(st.integers(0, 14)), draw(st.integers(0, 35))
+    sep, time, yyyy = draw(_SEPARATORS), draw(_TIMES), f"{year:04d}"
+    mm, dd = _number(draw, month), _number(draw, day)
+    serial = draw(st.integers(1, 99999))
+    decimals = draw(st.sampled_from(["", ".0", ".5", ".25", ".9999999999999999999"]))
+    layouts = [
+        f"{dd}{sep}{mm}{sep}{yyyy}{time}",  # day first (31/02, month 13, day 0 included)
+        f"{mm}{sep}{dd}{sep}{yyyy}",  # month first: a swap when the day is above 12
+        f"{yyyy}{sep}{mm}{sep}{dd}{time}",  # year first
+        f"{yyyy}{month:02d}{day:02d}",  # yyyymmdd
+        f"{mm}{sep}{yyyy}",  # month and year
+        yyyy,  # year
+        f"{serial}{decimals}",  # Excel serial (five digits) or a number that is not one
+        f"{dd}{sep}{mm}{sep}{year % 100:02d}",  # two-digit year
+        f"{dd}{sep}{mm}{sep}{yyyy}x",  # trailing garbage
+    ]
+    return draw(_PADDING) + draw(st.sampled_from(layouts)) + draw(_PADDING)
+
+
+_PERIOD_YEARS = st.one_of(
+    st.sampled_from([1850, 1989, 1990, 2026, 2100, 2101, 9999]), st.integers(1985, 2105)
+)
+
+
+@st.composite
+def period_texts(draw):
+    """Periods in every layout and word form, with cases, accents decomposed or not."""
+    year, month, quarter = draw(_PERIOD_YEARS), draw(st.integers(0, 14)), draw(st.integers(0, 5))
+    day, time, mm = draw(st.integers(0, 35)), draw(_TIMES), _number(draw, month)
+    sep = draw(st.sampled_from(["/", "-", ".", " / ", " - ", "", "\u2009/\xa0"]))
+    month_word = draw(st.sampled_from(["", "T", "t", "T ", "Tháng ", "THANG ", "th", "Kỳ T"]))
+    quarter_word = draw(st.sampled_from(["Q", "q", "Q ", "Quý ", "QUY ", "quý\xa0", "Kỳ Q"]))
+    roman = draw(st.sampled_from(["I", "II", "III", "IV", "V", "iii", "IIII"]))
+    year_word = draw(st.sampled_from(["", "Năm ", "năm", "NAM ", "N", "Kỳ ", "ky "]))
+    layouts = [
+        f"{year}{sep}{mm}",  # 2026-03
+        f"{month_word}{mm}{sep}{year}",  # T03/2026, Tháng 3/2026, 03/2026
+        f"{year}{month:02d}",  # 202603
+        f"{year}-{mm}-{day:02d}{time}",  # 2026-03-01, any day
+        f"{day:02d}/{mm}/{year}{time}",  # 01/03/2026
+        f"{quarter_word}{quarter}{sep}{year}",  # Q1/2026, Quý 1/2026
+        f"{year}{sep}Q{quarter}",  # 2026-Q1
+        f"{roman}{sep}{year}",  # I/2026 .. IV/2026
+        f"{year_word}{year}",  # 2026, Năm 2026
+    ]
+    text = draw(_PADDING) + draw(st.sampled_from(layouts)) + draw(_PADDING)
+    form = draw(st.sampled_from(["NFC", "NFC", "NFD"]))
+    return unicodedata.normalize(form, text)
+
+
+_ODD_VALUES = st.one_of(
+    st.none(),
+    st.sampled_from(["", "  ", "\t", "unknown", "31/02/1990", "29/02/2000", "29/02/1900"]),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(birth_texts(), _ODD_VALUES), max_size=30))
+def test_birth_dates_equal_the_pandas_reference(values):
+    new = _outcome(lambda series: birth_dates(series, today=TODAY), values)
+    _assert_same(new, _outcome(lambda series: _old_birth_dates(series, TODAY), values))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(period_texts(), _ODD_VALUES), max_size=30))
+def test_periods_equal_the_pandas_reference(values):
+    _assert_same(_outcome(periods, values), _outcome(_old_periods, values))
+
+
+# Arabic-Indic and full-width digits, which Python's \d matches and RE2's does not.
+_FOREIGN_DIGITS = st.sampled_from(
+    [
+        str.maketrans("0123456789", "".join(chr(zero + i) for i in range(10)))
+        for zero in (0x660, 0xFF10)
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.one_of(birth_texts(), period_texts()), _FOREIGN_DIGITS, st.booleans())
+def test_digits_of_any_script_read_as_ascii_digits(text, digits, whole):
+    """Arabic-Indic or full-width digits (NFC keeps them) read as the ASCII ones, never raise."""
+    written = text.translate(digits) if whole else text[:-1] + text[-1:].translate(digits)
+    for parse in (periods, lambda series: birth_dates(series, today=TODAY)):
+        got, expected = (parse(pd.Series([t, "03/05/1990"], dtype=object)) for t in (written, text))
+        pd.testing.assert_frame_equal(got, expected)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(st.integers(1678, 2261), st.integers(-1, 14), st.integers(-1, 35)),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_dates_agree_with_to_datetime_on_iso_strings(triples):
+    """31/02, month 13 and day 0 are NaT as to_datetime made them (-1 stands for missing)."""
+    parts = np.array(triples, dtype=float)
+    parts[parts < 0] = np.nan
+    year, month, day = parts.T
+    expected = _old_iso_dates(year, month, day).to_numpy(dtype="datetime64[ns]")
+    np.testing.assert_array_equal(_dates(year, month, day), expected.astype("datetime64[D]"))
+
+
+# The accepted layouts never overlap, so the properties above cannot see their order.
+_OVERLAPPING = (r"(?P<y>\d{4})\s*", r"(?P<m>\d{2})(?P<d>\d{2})\s*", r"(?P<d>\d)\s*")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1990", (0, 1990, None, None)),  # the first two fit: the first wins (Arrow's RE2)
+        ("1990\xa0", (0, 1990, None, None)),  # the same on Python's path (a no-break space)
+        ("7 ", (2, None, None, 7)),  # only the last fits
+        ("7\u3000", (2, None, None, 7)),  # the same on Python's path
+        ("x", (-1, None, None, None)),  # none fits
+    ],
+)
+def test_first_matching_layout_wins(text, expected):
+    fields, layout = _extract(pa.array([text, "0101"]), _OVERLAPPING)
+    values = (fields["y"][0], fields["m"][0], fields["d"][0])
+    assert (int(layout[0]), *(None if np.isnan(v) else v for v in values)) == expected
+    assert layout[1] == 0

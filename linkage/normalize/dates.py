@@ -1,15 +1,18 @@
 """Dates: birth dates with their precision, and withholding periods.
 
 Parsing is vectorized over the distinct values: each accepted layout is one regular
-expression applied with ``Series.str.extract``, the parts are assembled into ISO strings,
-and one ``pandas.to_datetime(format="%Y-%m-%d")`` call validates them all (31/02 fails
-there). Day-first is the Vietnamese convention; "05/25/1990", whose second field cannot
-be a month, is read as a swapped month/day, a common export bug.
+expression applied with Arrow's ``extract_regex`` to the values no earlier layout matched,
+and the parts become numpy dates, kept where they read back unchanged (31/02 does not).
+Day-first is the Vietnamese convention; "05/25/1990", whose second field cannot be a
+month, is read as a swapped month/day, a common export bug.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
 from typing import Final
 
 import numpy as np
@@ -21,35 +24,35 @@ import pyarrow.compute as pc
 from linkage.normalize._vector import frame_from_unique
 
 _TIME: Final = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
-# (pattern, field order, precision); fields named y / m / d, the first two of "dmy"
-# possibly swapped later.
+# (pattern, precision), tried in order, the first that matches the whole value wins;
+# groups y / m / d, the month and day of a day-first date possibly swapped later.
 _BIRTH_LAYOUTS: Final = (
-    (rf"(\d{{1,2}})[/.\-](\d{{1,2}})[/.\-](\d{{4}}){_TIME}", "dmy", "day"),
-    (rf"(\d{{4}})[/.\-](\d{{1,2}})[/.\-](\d{{1,2}}){_TIME}", "ymd", "day"),
-    (r"(\d{4})(\d{2})(\d{2})", "ymd", "day"),
-    (r"(\d{1,2})[/.\-](\d{4})", "my", "year"),
-    (r"(\d{4})", "y", "year"),
+    (rf"(?P<d>\d{{1,2}})[/.\-](?P<m>\d{{1,2}})[/.\-](?P<y>\d{{4}}){_TIME}", "day"),
+    (rf"(?P<y>\d{{4}})[/.\-](?P<m>\d{{1,2}})[/.\-](?P<d>\d{{1,2}}){_TIME}", "day"),
+    (r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})", "day"),
+    (r"(?P<m>\d{1,2})[/.\-](?P<y>\d{4})", "year"),
+    (r"(?P<y>\d{4})", "year"),
+    # Excel stores dates as days since 1899-12-30 (the 1900 leap-year bug absorbed); birth
+    # dates from 1927 on are five-digit serials (group s). Four digits are always a year.
+    (r"(?P<s>\d{5})(?:\.\d+)?", "day"),
 )
-# Excel stores dates as days since 1899-12-30 (the 1900 leap-year bug absorbed); birth
-# dates from 1927 on are five-digit serials. Four digits are always read as a year.
-_EXCEL_SERIAL: Final = r"(\d{5})(?:\.\d+)?"
 _EXCEL_EPOCH: Final = pd.Timestamp("1899-12-30")
 MIN_BIRTH_YEAR: Final = 1900
 PERIOD_YEARS: Final = (1990, 2100)
 
 # Withholding periods as returns carry them: a month, a quarter, or a year (the annual
 # finalization). Text is NFC, lower-cased and stripped of "tháng" / "quý" / "kỳ" words
-# first, so each layout is written once. Fields: y year, m month, q quarter, r roman quarter.
+# first, so each layout is written once. Groups: y year, m month, q quarter, r roman quarter.
 _PERIOD_LAYOUTS: Final = (
-    (r"(\d{4})[/.\-](\d{1,2})", "ym"),
-    (r"t?(\d{1,2})\s*[/.\-]\s*(\d{4})", "my"),
-    (r"(\d{4})(\d{2})", "ym"),
-    (rf"(\d{{4}})[/.\-](\d{{1,2}})[/.\-]\d{{1,2}}{_TIME}", "ym"),
-    (rf"\d{{1,2}}[/.\-](\d{{1,2}})[/.\-](\d{{4}}){_TIME}", "my"),
-    (r"q\s*([1-4])\s*[/.\-]?\s*(\d{4})", "qy"),
-    (r"(\d{4})\s*[/.\-]?\s*q\s*([1-4])", "yq"),
-    (r"(iv|i{1,3})\s*[/.\-]\s*(\d{4})", "ry"),
-    (r"(?:n|nam)?\s*(\d{4})", "y"),
+    r"(?P<y>\d{4})[/.\-](?P<m>\d{1,2})",
+    r"t?(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})",
+    r"(?P<y>\d{4})(?P<m>\d{2})",
+    rf"(?P<y>\d{{4}})[/.\-](?P<m>\d{{1,2}})[/.\-]\d{{1,2}}{_TIME}",
+    rf"\d{{1,2}}[/.\-](?P<m>\d{{1,2}})[/.\-](?P<y>\d{{4}}){_TIME}",
+    r"q\s*(?P<q>[1-4])\s*[/.\-]?\s*(?P<y>\d{4})",
+    r"(?P<y>\d{4})\s*[/.\-]?\s*q\s*(?P<q>[1-4])",
+    r"(?P<r>iv|i{1,3})\s*[/.\-]\s*(?P<y>\d{4})",
+    r"(?:n|nam)?\s*(?P<y>\d{4})",
 )
 # Words that introduce a period; replaced by the letter the layouts expect.
 _PERIOD_WORDS: Final = (
@@ -59,72 +62,126 @@ _PERIOD_WORDS: Final = (
     (r"^năm\s*", "n"),
 )
 _ROMAN: Final = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_ROMAN_NUMERALS: Final = pa.array(list(_ROMAN))
+_ROMAN_QUARTERS: Final = pa.array(list(_ROMAN.values()))
+# RE2 (Arrow) reads \d as [0-9] and \s as [\t\n\f\r ]; Python as any Unicode digit or space,
+# and its $ also matches before a final newline. On printable ASCII they agree; the rest
+# (no-break spaces and the like: the loader only applies NFC) keeps the Python reading,
+# pandas' str.extract. Digits of other scripts are made ASCII first (``_ascii_digits``).
+_RE2_SAFE: Final = "^[ -~]*$"
 
 Floats = npt.NDArray[np.float64]
+Indexes = npt.NDArray[np.int64]
+Days = npt.NDArray[np.datetime64]
+Matches = Iterator[tuple[int, Indexes, dict[str, Floats]]]
 
 
-def _extract(
-    text: pd.Series, layouts: tuple[tuple[str, str], ...]
-) -> tuple[dict[str, Floats], npt.NDArray[np.int64]]:
-    """Fields y/m/d/q (NaN when absent) and the index of the first layout each value fits.
+def _extract(text: pa.Array, layouts: Sequence[str]) -> tuple[dict[str, Floats], Indexes]:
+    """Groups (NaN when absent; r as q) of the first layout each whole value fits, and its index.
 
     The layout index is -1 where no layout matches the whole value.
     """
     size = len(text)
-    fields = {name: np.full(size, np.nan) for name in "ymdq"}
+    names = {"q" if n == "r" else n for p in layouts for n in re.compile(p).groupindex}
+    fields = {name: np.full(size, np.nan) for name in names}
     layout = np.full(size, -1, dtype=np.int64)
-    for position, (pattern, order) in enumerate(layouts):
-        parts = text.str.extract(f"^{pattern}$", expand=True)
-        hit = parts[0].notna().to_numpy() & (layout < 0)
-        if not hit.any():
-            continue
-        for column, name in enumerate(order):
-            found = parts.loc[hit, column]
-            if name == "r":
-                name, found = "q", found.map(_ROMAN)
-            fields[name][hit] = pd.to_numeric(found).to_numpy(dtype=float)
-        layout[hit] = position
+    safe = pc.match_substring_regex(text, _RE2_SAFE).to_numpy(zero_copy_only=False)
+    for matches, rows in ((_re2_matches, safe), (_python_matches, ~safe)):
+        for position, hit, found in matches(text, np.flatnonzero(rows), layouts):
+            layout[hit] = position
+            for name, values in found.items():
+                fields[name][hit] = values
     return fields, layout
 
 
-def _iso_dates(year: Floats, month: Floats, day: Floats) -> pd.Series:
-    """Timestamps of complete y/m/d triples; NaT for impossible ones (31/02, month 13)."""
+def _re2_matches(text: pa.Array, rows: Indexes, layouts: Sequence[str]) -> Matches:
+    """Arrow's C regex on ``rows``, each layout on the rows still unmatched."""
+    for position, pattern in enumerate(layouts):
+        if not rows.size:
+            return
+        parts = pc.extract_regex(text.take(rows), f"^{pattern}$")
+        hit = parts.is_valid().to_numpy(zero_copy_only=False)
+        parts = parts.filter(hit)
+        found = {}
+        for name in parts.type.names:
+            digits = parts.field(name)
+            if name == "r":
+                name, digits = "q", _ROMAN_QUARTERS.take(pc.index_in(digits, _ROMAN_NUMERALS))
+            found[name] = pc.cast(digits, pa.int64()).to_numpy().astype(np.float64)
+        yield position, rows[hit], found
+        rows = rows[~hit]
+
+
+def _python_matches(text: pa.Array, rows: Indexes, layouts: Sequence[str]) -> Matches:
+    """Python's regex (Unicode digits and spaces) on ``rows``, as ``_re2_matches`` yields."""
+    if not rows.size:
+        return
+    values = pd.Series(text.take(rows).to_pylist(), dtype=object)
+    pending = np.ones(len(rows), dtype=bool)
+    for position, pattern in enumerate(layouts):
+        parts = values.str.extract(f"^{pattern}$", expand=True)
+        hit = parts.iloc[:, 0].notna().to_numpy() & pending
+        pending &= ~hit
+        found = {}
+        for name in parts.columns:
+            digits = parts.loc[hit, name]
+            if name == "r":
+                name, digits = "q", digits.map(_ROMAN)
+            found[name] = pd.to_numeric(digits).to_numpy(dtype=np.float64)
+        yield position, rows[hit], found
+
+
+def _dates(year: Floats, month: Floats, day: Floats) -> Days:
+    """Dates of complete y/m/d triples; NaT for impossible ones (31/02, month 13, day 0).
+
+    Months since 1970 plus days, kept where the date reads back as the same year, month and
+    day: ``to_datetime``'s verdict on the ISO string, without strings. (pandas also refused
+    years outside its nanosecond range, 1677-2262; every caller refuses those years itself.)
+    """
     complete = ~(np.isnan(year) | np.isnan(month) | np.isnan(day))
-    iso = pd.Series(pd.NA, index=range(len(year)), dtype=object)
-    if complete.any():
-        y, m, d = (a[complete].astype(np.int64) for a in (year, month, day))
-        iso[complete] = [f"{a:04d}-{b:02d}-{c:02d}" for a, b, c in zip(y, m, d, strict=True)]
-    return pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+    y, m, d = (np.where(complete, part, 1).astype(np.int64) for part in (year, month, day))
+    month_start = ((y - 1970) * 12 + m - 1).astype("datetime64[M]")
+    dates = month_start.astype("datetime64[D]") + (d - 1)
+    back_month = dates.astype("datetime64[M]")
+    possible = (
+        complete
+        & (back_month.astype("datetime64[Y]").astype(np.int64) + 1970 == y)
+        & (back_month.astype(np.int64) % 12 + 1 == m)
+        & ((dates - back_month).astype(np.int64) + 1 == d)
+    )
+    return np.where(possible, dates, np.datetime64("NaT", "D"))
+
+
+def _ascii_digits(text: str) -> str:
+    """Decimal digits of any script (Arabic-Indic, full-width: NFC keeps them) as 0-9."""
+    return text if text.isascii() else "".join(str(unicodedata.decimal(c, c)) for c in text)
 
 
 def _birth_columns(uniques: list[str], today: dt.date) -> dict[str, pa.Array]:
-    text = pd.Series(uniques, dtype=object).str.strip()
-    blank = (text == "").to_numpy()
-    fields, layout = _extract(text, tuple((p, o) for p, o, _ in _BIRTH_LAYOUTS))
-    day_layouts = [i for i, (_, _, precision) in enumerate(_BIRTH_LAYOUTS) if precision == "day"]
+    text = pa.array([_ascii_digits(value.strip()) for value in uniques], type=pa.string())
+    blank = pc.equal(text, "").to_numpy(zero_copy_only=False)
+    fields, layout = _extract(text, [pattern for pattern, _ in _BIRTH_LAYOUTS])
+    day_layouts = [i for i, (_, precision) in enumerate(_BIRTH_LAYOUTS) if precision == "day"]
     precision_day = np.isin(layout, day_layouts)
-    matched = layout >= 0
     year, month, day = fields["y"], fields["m"], fields["d"]
     # Swapped month/day: the month field cannot be a month but the day field can.
     swapped = (month > 12) & (day <= 12)
     month[swapped], day[swapped] = day[swapped], month[swapped]
 
-    serial = text.str.fullmatch(_EXCEL_SERIAL).to_numpy(dtype=bool) & ~matched
+    serial = ~np.isnan(fields["s"])
     if serial.any():
-        days = pd.to_numeric(text[serial]).to_numpy(dtype=float)
-        serial_dates = _EXCEL_EPOCH + pd.to_timedelta(np.floor(days), unit="D")
+        days = pd.to_numeric(pd.Series(text.filter(serial).to_pylist(), dtype=object))
+        serial_dates = _EXCEL_EPOCH + pd.to_timedelta(np.floor(days.to_numpy(float)), unit="D")
         year[serial] = serial_dates.year
         month[serial] = serial_dates.month
         day[serial] = serial_dates.day
-        precision_day |= serial
-        matched |= serial
 
-    stamps = _iso_dates(year, month, day)
-    has_day = precision_day & stamps.notna().to_numpy()
+    dates = _dates(year, month, day)
+    has_day = precision_day & ~np.isnat(dates)
     in_range = (year >= MIN_BIRTH_YEAR) & (year <= today.year)
     month_ok = np.isnan(month) | ((month >= 1) & (month <= 12))
     valid = np.where(precision_day, has_day, month_ok) & in_range
-    valid &= ~(has_day & np.asarray(stamps > pd.Timestamp(today), dtype=bool))
+    valid &= ~(has_day & (dates > np.datetime64(today, "D")))
     invalid = ~valid & ~blank
 
     def masked(values: Floats, keep: npt.NDArray[np.bool_], dtype: pa.DataType) -> pa.Array:
@@ -132,9 +189,8 @@ def _birth_columns(uniques: list[str], today: dt.date) -> dict[str, pa.Array]:
         filled = np.where(present, values, 0).astype(np.int64)
         return pa.array(filled, mask=~present).cast(dtype)
 
-    date_values = stamps.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
     return {
-        "birth_date": pa.array(date_values, mask=~(valid & precision_day)).cast(pa.date32()),
+        "birth_date": pa.array(dates, mask=~(valid & precision_day)).cast(pa.date32()),
         "birth_year": masked(year, valid, pa.int16()),
         "birth_month": masked(month, valid, pa.int8()),
         "birth_day": masked(day, valid & precision_day, pa.int8()),
@@ -172,10 +228,11 @@ def birth_dates(values: pd.Series, *, today: dt.date | None = None) -> pd.DataFr
 
 
 def _period_columns(uniques: list[str]) -> dict[str, pa.Array]:
-    text = pd.Series(uniques, dtype=object).str.normalize("NFC").str.strip().str.lower()
+    text = pd.Series([_ascii_digits(u) for u in uniques], dtype=object)
+    text = text.str.normalize("NFC").str.strip().str.lower()
     for pattern, replacement in _PERIOD_WORDS:
         text = text.str.replace(pattern, replacement, regex=True)
-    fields, _ = _extract(text, _PERIOD_LAYOUTS)
+    fields, _ = _extract(pa.array(text, type=pa.string()), _PERIOD_LAYOUTS)
     year, month, quarter = fields["y"], fields["m"], fields["q"]
     is_quarter = ~np.isnan(quarter)
     is_year = np.isnan(month) & ~is_quarter
@@ -184,18 +241,17 @@ def _period_columns(uniques: list[str]) -> dict[str, pa.Array]:
     low, high = PERIOD_YEARS
     ok = (year >= low) & (year <= high) & (first >= 1) & (first <= 12)
     ones = np.ones(len(text))
-    start = _iso_dates(np.where(ok, year, np.nan), first, ones)
+    start = _dates(np.where(ok, year, np.nan), first, ones)
     # Last day: the day before the first day of the following period.
     after = first + months
-    following = _iso_dates(
+    following = _dates(
         np.where(ok, year + (after > 12), np.nan), np.where(after > 12, after - 12, after), ones
     )
-    missing = start.isna().to_numpy()
+    missing = np.isnat(start)
     precision = np.where(is_quarter, "quarter", np.where(is_year, "year", "month"))
 
-    def days(stamps: pd.Series, shift: int = 0) -> pa.Array:
-        values = stamps.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-        return pa.array(values - np.timedelta64(shift, "D"), mask=missing).cast(pa.date32())
+    def days(dates: Days, shift: int = 0) -> pa.Array:
+        return pa.array(dates - np.timedelta64(shift, "D"), mask=missing).cast(pa.date32())
 
     return {
         "period": days(start),
