@@ -511,14 +511,17 @@ class NationalId(Comparison):
         same_kind = _equal(left["national_id_kind"], right["national_id_kind"])
         # Edits only between different IDs of one kind (so of one length), both present.
         measured = ~missing & ~same & same_kind
-        # Most differ in many digits: k edits change at most 2k digits, so those with more
-        # are decided by counting differing digits; only the few others are measured.
+        # Most differ in many digits. One edit between IDs of one length (a substitution, or
+        # a transposition: an insertion needs a deletion too) changes at most 2 digits, so
+        # those with more are decided by counting; only the few others are measured. Two
+        # edits can shift a run of digits (a deletion and an insertion): then all are.
         digits = left["national_id_digits"], right["national_id_digits"]
         counted = measured & ~np.isnan(digits[0]) & ~np.isnan(digits[1])
         differing = np.zeros(len(lid), dtype=np.int64)
         differing[counted] = _differing_digits(*(d[counted].astype(np.int64) for d in digits))
         edits = np.where(counted & (differing <= 1), differing, np.inf)
-        measured &= ~counted | ((differing > 1) & (differing <= 2 * self.max_edits))
+        reach = 2 if self.max_edits == 1 else np.iinfo(np.int64).max
+        measured &= ~counted | ((differing > 1) & (differing <= reach))
         edits[measured] = self._similarity(
             left.text("national_id", measured), right.text("national_id", measured), OSA.distance
         )
