@@ -520,8 +520,7 @@ class NationalId(Comparison):
         differing = np.zeros(len(lid), dtype=np.int64)
         differing[counted] = _differing_digits(*(d[counted].astype(np.int64) for d in digits))
         edits = np.where(counted & (differing <= 1), differing, np.inf)
-        reach = 2 if self.max_edits == 1 else np.iinfo(np.int64).max
-        measured &= ~counted | ((differing > 1) & (differing <= reach))
+        measured &= ~counted | ((differing > 1) & ((differing <= 2) | (self.max_edits > 1)))
         edits[measured] = self._similarity(
             left.text("national_id", measured), right.text("national_id", measured), OSA.distance
         )

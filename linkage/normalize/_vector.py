@@ -25,9 +25,8 @@ def factorize_arrow(values: pd.Series) -> tuple[Codes, pa.Array]:
     Arrow-backed and plain string columns are dictionary-encoded in C; a column holding
     non-strings (numbers from a spreadsheet) falls back to ``pandas.factorize`` + ``str``.
     """
-    try:
-        array = arrow_text(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    array = text_or_none(values)
+    if array is None:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         texts = [value if isinstance(value, str) else str(value) for value in uniques.tolist()]
         return np.asarray(codes, dtype=np.int64), pa.array(texts, type=pa.string())
@@ -44,6 +43,14 @@ def arrow_text(values: pd.Series) -> pa.Array:
     """
     array = pa.array(values, type=pa.string(), from_pandas=True)
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def text_or_none(values: pd.Series) -> pa.Array | None:
+    """``arrow_text``, or None when a value is no string (numbers from a spreadsheet)."""
+    try:
+        return arrow_text(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
 
 
 def factorize_text(values: pd.Series) -> tuple[Codes, list[str]]:
@@ -110,9 +117,8 @@ _SPACE: Final = (
 
 def is_blank(values: pd.Series) -> npt.NDArray[np.bool_]:
     """True where a raw value is missing or only whitespace."""
-    try:
-        array = arrow_text(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers from a spreadsheet: never blank
+    array = text_or_none(values)
+    if array is None:  # numbers from a spreadsheet: never blank
         codes, uniques = factorize_text(values)
         blank_unique = np.array([not u.strip() for u in uniques] + [True], dtype=bool)
         return blank_unique[codes]  # code -1 (missing) indexes the trailing True
@@ -122,9 +128,8 @@ def is_blank(values: pd.Series) -> npt.NDArray[np.bool_]:
 
 def stripped(values: pd.Series) -> pd.Series:
     """Text without surrounding whitespace (``str.strip``); missing where nothing is left."""
-    try:
-        array = arrow_text(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers from a spreadsheet
+    array = text_or_none(values)
+    if array is None:  # numbers from a spreadsheet
         return map_unique(values, lambda value: value.strip() or None, pa.string())
     array = pc.replace_substring_regex(array, f"^{_SPACE}+|{_SPACE}+$", "")
     return as_series(pc.if_else(pc.equal(array, ""), None, array), values)

@@ -285,9 +285,7 @@ def tax_codes(values: pd.Series, *, today: dt.date | None = None) -> pd.Series:
     # An MST as written, or one whose leading zero Excel dropped, checked with the zero back.
     lost_zero = ((length == 9) | (length == 12)) & _mst_ok(value, length + 1)
     written = ((length == 10) | (length == 13)) & _mst_ok(value, length)
-    text = pc.if_else(
-        pa.array(household), pc.utf8_lpad(digits.text, 12, "0"), _pad(digits.text, lost_zero)
-    )
+    text = _pad(_pad_cccd(digits.text, household), lost_zero & ~household)
     return _strings(values, text, household | lost_zero | written, codes)
 
 

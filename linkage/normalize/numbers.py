@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from linkage.folding import fold
 from linkage.normalize._text import ascii_fold, nfc
-from linkage.normalize._vector import arrow_text, as_series, map_unique
+from linkage.normalize._vector import as_series, map_unique, text_or_none
 from linkage.normalize.dates import month_indexes
 
 _CURRENCY_RE: Final = re.compile(r"(?:vnd|dong|d|₫)$")
@@ -99,9 +99,8 @@ def amounts(values: pd.Series) -> pd.Series:
         Arrow int64 Series; null when blank or invalid (negative, not a number). Callers
         tell the two apart with a blank test on the raw column.
     """
-    try:
-        array = arrow_text(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers from a spreadsheet
+    array = text_or_none(values)
+    if array is None:  # numbers from a spreadsheet
         return map_unique(values, parse_amount, pa.int64())
     # Plain digits (most of an export) are cast in Arrow; the rest is read one by one.
     plain = pc.fill_null(pc.match_substring_regex(array, "^[0-9]{1,15}$"), False)
