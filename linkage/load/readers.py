@@ -23,7 +23,13 @@ import pyarrow.compute as pc
 from linkage.errors import InputError
 from linkage.load._csv import CsvFile
 from linkage.load._sheets import ExcelFile, ParquetFile
-from linkage.load.columns import HeaderMap, RawBatch, covers_required, map_headers
+from linkage.load.columns import (
+    HeaderMap,
+    RawBatch,
+    covers_required,
+    map_headers,
+    shown_headers,
+)
 from linkage.load.encoding import VIETNAMESE_LETTERS, check_text
 from linkage.load.mapping import SourceMapping
 from linkage.schema import Source, conform, raw_schema
@@ -209,15 +215,18 @@ def read_source(
     stats = ReadStats()
     file_format: _Format
     where = str(path)
+    header_at = "the column names"  # Parquet; text and Excel files name a line or row
     if suffix in _TEXT_SUFFIXES:
         csv_file = CsvFile(path, lambda headers: covers_required(headers, source, mapping))
         stats.encoding, stats.header_row = csv_file.codec, csv_file.header_row
+        header_at = f"line {csv_file.header_row}"
         if csv_file.header_row > 1:
             where = f"{path} (header on line {csv_file.header_row})"
         file_format = csv_file
     elif suffix == ".xlsx":
         excel = ExcelFile(path, lambda headers: covers_required(headers, source, mapping))
         stats.sheet, stats.header_row = excel.sheet, excel.header_row
+        header_at = f"row {excel.header_row}"
         where = f"{path} (sheet {excel.sheet!r}, row {excel.header_row})"
         file_format = excel
     elif suffix == ".parquet":
@@ -231,13 +240,13 @@ def read_source(
 
     headers: Sequence[str] = file_format.headers
     check_text(list(headers), where, what="the header row", legacy_bytes=stats.encoding == "cp1258")
-    header_map = map_headers(headers, source, mapping, where)
+    header_map = map_headers(headers, source, mapping, where, header_at=header_at)
     stats.ignored_headers = header_map.ignored
     if header_map.ignored:
         logger.debug(
             "%s: ignoring %d unmapped headers: %s",
             path.name,
             len(header_map.ignored),
-            list(header_map.ignored),
+            shown_headers(header_map.ignored),
         )
     return SourceReader(path, source, file_format, header_map, stats, batch_rows)
