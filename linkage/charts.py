@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Final
 import pandas as pd
 
 from linkage.errors import ConfigError
+from linkage.write.files import SOFTWARE
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -46,7 +47,6 @@ __all__ = [
     "weight_of",
 ]
 
-SOFTWARE: Final = "linkage"  # PNG tEXt "Software" of every chart linkage draws
 INSTALL_HINT: Final = "pip install 'linkage[charts]'"
 _DPI: Final = 100
 _STYLE: Final = {

@@ -41,22 +41,41 @@ existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @contextmanager
-def _user_errors() -> Iterator[None]:
-    """Print a user error plainly and exit with its documented code."""
+def _user_errors(published: Callable[[], bool] = lambda: False) -> Iterator[None]:
+    """Print a user error plainly and exit with its documented code.
+
+    Args:
+        published: Whether a new output was published before a signal stopped the
+            command; the message then says so (the exit code stays the signal's).
+    """
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         yield
     except UserError as e:
         click.secho(f"error: {e}", err=True, fg="red")
         sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        click.secho("interrupted: nothing was published", err=True, fg="red")
-        sys.exit(EXIT_INTERRUPTED)
-    except Terminated:
-        click.secho("terminated: nothing was published", err=True, fg="red")
-        sys.exit(EXIT_TERMINATED)
+    except (KeyboardInterrupt, Terminated) as e:
+        what, code, stop = (
+            ("interrupted", EXIT_INTERRUPTED, "interruption")
+            if isinstance(e, KeyboardInterrupt)
+            else ("terminated", EXIT_TERMINATED, "termination")
+        )
+        outcome = (
+            f"the new output was published before {stop}"
+            if published()
+            else "nothing was published, the previous output is unchanged"
+        )
+        click.secho(f"{what}: {outcome}", err=True, fg="red")
+        sys.exit(code)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _manifest_bytes(out: Path) -> bytes | None:
+    try:
+        return (out / "manifest.json").read_bytes()
+    except OSError:
+        return None
 
 
 def _progress() -> Callable[[str], None]:
@@ -174,10 +193,16 @@ def run(
     """Load, normalize, link, decide eligibility and publish outreach lists."""
     from dataclasses import replace
 
-    with _user_errors():  # from here a signal exits with its code, during imports too
+    folders: list[tuple[Path, bytes | None]] = []  # the output and its manifest before
+
+    def published() -> bool:
+        return any(_manifest_bytes(folder) != before for folder, before in folders)
+
+    with _user_errors(published):  # from here a signal exits with its code, during imports too
         from linkage.pipeline import run_pipeline
 
         config = _load(config_path, businesses, payroll, insured, out)
+        folders.append((config.output.dir, _manifest_bytes(config.output.dir)))
         if excel is not None:
             config = replace(config, output=replace(config.output, excel=excel))
         if mask_ids is not None:

@@ -22,10 +22,10 @@ def peak_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def event(name: str, **fields: int | float | str | None) -> None:
-    """Log a pipeline event (``stage``, ``rows`` ...) at INFO with its fields."""
+def event(name: str, *, level: int = logging.INFO, **fields: int | float | str | None) -> None:
+    """Log a pipeline event (``stage``, ``rows`` ...) with its fields, at INFO by default."""
     summary = " ".join(f"{key}={value}" for key, value in fields.items())
-    log.info("%s %s", name, summary, extra={EVENT_FIELDS: {"event": name, **fields}})
+    log.log(level, "%s %s", name, summary, extra={EVENT_FIELDS: {"event": name, **fields}})
 
 
 class JsonFormatter(logging.Formatter):

@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import hashlib
 import itertools
+import logging
 import multiprocessing
 import os
 import time
@@ -48,7 +49,7 @@ from linkage.load import SourceMapping, SourceReader, load_mapping, read_source
 from linkage.logs import event, peak_rss_mib
 from linkage.normalize import Normalized, normalize_batch, reject_duplicates
 from linkage.privacy import key_from_environment, load_key
-from linkage.report import publish_run_report
+from linkage.report import stage_run_report
 from linkage.schema import REJECTS, Source, empty
 from linkage.write import (
     InputFile,
@@ -427,8 +428,8 @@ def run_pipeline(
     config names one, and ``changes/`` records what became of each outreach entry.
     """
     with output_lock(config.output.dir) as notes:
-        for note in notes:
-            progress(note)
+        for note in notes:  # what recovery did after a killed run, said wherever logs go
+            event("recovered", level=logging.WARNING, note=note)
         refresh = previous_run(previous, refit=refit) if previous else None
         if refresh and refresh.model and not config.link.model:
             config = replace(config, link=replace(config.link, model=refresh.model))
@@ -534,9 +535,9 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
         key=load_key(refresh.folder if refresh else None, config.output.dir),
         persist_key=not key_from_environment(),
         previous=refresh.candidates if refresh else None,
+        report=lambda folder: stage_run_report(folder, config),
     )
     stage("publish", files=len(manifest.files))
-    publish_run_report(config)  # report.html beside the outputs when matplotlib is installed
     event("finished", run_id=run.run_id)
     text = _summary_text(summary, linked, tables, config.inputs.max_reject_share)
     text += f"\nregistration deadlines: {manifest.registration['note']}"

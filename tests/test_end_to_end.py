@@ -143,7 +143,7 @@ def test_manifest_lists_every_file_with_its_hash(run):
     on_disk = {
         p.relative_to(run.out).as_posix()
         for p in run.out.rglob("*")
-        # the key is no export; report.html (counts and charts only) is drawn after publication
+        # the key is no export; report.html (counts and charts only) is drawn after the manifest
         if p.is_file() and p.name not in ("manifest.json", ".linkage-key", "report.html")
     }
     assert set(listed) == on_disk

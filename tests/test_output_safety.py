@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
 from test_cli import assert_user_error, invoke, source_args
 
+import linkage.write.outdir as outdir
 from linkage.synth import write_sample
 from linkage.write.outdir import output_lock, recover
 
@@ -139,23 +142,166 @@ def test_leftover_staging_is_removed_by_the_next_run(tmp_path):
     assert siblings(out) == []
 
 
-def test_interrupted_publication_restores_the_previous_output(tmp_path):
-    """Killed after the old entries moved aside and before the new manifest arrived."""
+def test_an_old_folder_without_journal_only_gives_back(tmp_path):
+    """The trial's state: the manifest moved aside by hand (or by an earlier version).
+
+    Recovery puts the manifest back and deletes nothing it cannot tell is new.
+    """
     out = tmp_path / "out"
-    (out / "candidates").mkdir(parents=True)  # a partial new entry
+    (out / "candidates").mkdir(parents=True)
+    (out / "candidates" / "part-0.parquet").write_bytes(b"previous list")
+    (out / ".linkage-key").write_text("previous key")
     (out / "notes.txt").write_text("mine")
     old = tmp_path / ".out.old-xyz"
     old.mkdir()
-    manifest = {"run_id": "previous", "linkage_version": "0"}
-    (old / "manifest.json").write_text(json.dumps(manifest))
+    (old / "manifest.json").write_text(json.dumps({"run_id": "previous", "linkage_version": "0"}))
     (old / "links.parquet").write_bytes(b"previous links")
     notes = recover(out)
-    assert notes
+    assert any("restored" in note for note in notes)
     assert json.loads((out / "manifest.json").read_text())["run_id"] == "previous"
     assert (out / "links.parquet").read_bytes() == b"previous links"
-    assert not (out / "candidates").exists()
+    assert (out / "candidates" / "part-0.parquet").read_bytes() == b"previous list"
+    assert (out / ".linkage-key").read_text() == "previous key"
     assert (out / "notes.txt").read_text() == "mine"
-    assert not old.exists()
+    assert siblings(out) == []
+
+
+def _output(folder: Path, run_id: str, *, user_file: bool) -> None:
+    """A small complete output: a manifest, a list, links, a key and a linkage page."""
+    (folder / "candidates" / "unit=pre-2025_01_001").mkdir(parents=True)
+    (folder / "candidates" / "unit=pre-2025_01_001" / "part-0.parquet").write_text(run_id)
+    (folder / "links.parquet").write_text(f"{run_id} links")
+    (folder / ".linkage-key").write_text("the one key")
+    (folder / "report.html").write_text(f'<meta name="generator" content="linkage 1">{run_id}')
+    if run_id == "new":  # an entry the previous output did not have
+        (folder / "changes").mkdir()
+        (folder / "changes" / "part-0.parquet").write_text("changes")
+    if user_file:
+        (folder / "notes.txt").write_text("mine")
+    (folder / "manifest.json").write_text(json.dumps({"run_id": run_id, "linkage_version": "1"}))
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_text()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _publication(tmp_path: Path, *, user_file: bool) -> tuple[Path, Path]:
+    final, root = tmp_path / "out", tmp_path / ".out.staging-test"
+    for folder, run_id in ((final, "previous"), (root, "new")):
+        folder.mkdir()
+        _output(folder, run_id, user_file=user_file and folder == final)
+    return final, root
+
+
+def _steps(tmp_path: Path, *, user_file: bool) -> list[str]:
+    """Every step a publication of this shape passes, recorded by a dry run."""
+    (tmp_path / "dry").mkdir()
+    final, root = _publication(tmp_path / "dry", user_file=user_file)
+    seen: list[str] = []
+    original = outdir._step
+    outdir._step = seen.append
+    try:
+        outdir._move_in(root, final)
+    finally:
+        outdir._step = original
+    return seen
+
+
+@pytest.mark.parametrize("user_file", [False, True], ids=["whole_swap", "entry_by_entry"])
+def test_a_kill_at_every_publication_step_leaves_one_complete_output(tmp_path, user_file):
+    """SIGKILL at each rename (a forked child dies there), then the next run's recovery."""
+    steps = _steps(tmp_path, user_file=user_file)
+    assert "journal" in steps
+    assert "committed" in steps
+    assert len(steps) >= (8 if user_file else 4)
+    for number, step in enumerate(steps):
+        case = tmp_path / f"case{number}"
+        (case / "in").mkdir(parents=True)
+        final, root = _publication(case / "in", user_file=user_file)
+        before, after = _tree(final), _tree(root)
+        if user_file:
+            after["notes.txt"] = "mine"
+        with warnings.catch_warnings():  # the child only renames files, then dies
+            warnings.simplefilter("ignore", DeprecationWarning)
+            child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the child
+            outdir._step = lambda name, at=step: os._exit(9) if name == at else None
+            outdir._move_in(root, final)
+            os._exit(0)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 9, step
+        recover(final)
+        assert _tree(final) in (before, after), step
+        # the new output counts from the step at which its manifest is in place
+        arrived = steps.index("in:manifest.json" if user_file else "committed")
+        committed = number >= arrived
+        assert _tree(final) == (after if committed else before), step
+        assert (final / ".linkage-key").read_text() == "the one key"
+        assert siblings(final) == [], step
+
+
+def test_a_kill_mid_publication_of_a_real_run_keeps_the_previous_output_and_key(
+    inputs, tmp_path
+):
+    """The trial's case end to end: killed mid-publish, then a rerun on bad input."""
+    out = tmp_path / "out"
+    assert run(inputs, out).exit_code == 0
+    (out / "notes.txt").write_text("mine")  # entries move one by one beside a user's file
+    previous = _tree_bytes(out)
+    hook = (
+        "import os, sys; import linkage.write.outdir as o; from linkage.cli import main; "
+        "o._step = lambda n: os._exit(9) if n == 'in:candidates' else None; "
+        "main(sys.argv[1:])"
+    )
+    other = write_sample(tmp_path / "other", payroll_rows=ROWS, seed=24)
+    arguments = ["run", *map(str, source_args(other)), "--out", str(out)]
+    killed = subprocess.run([sys.executable, "-c", hook, *arguments], check=False, timeout=300)
+    assert killed.returncode == 9
+    assert not (out / "manifest.json").exists()  # mid-publication: no complete output yet
+    bad = tmp_path / "bad.csv"
+    bad.write_text("not,a,payroll\n1,2,3\n", encoding="utf-8")
+    failed = invoke("run", *source_args({**inputs, "payroll": bad}), "--out", out)
+    assert failed.exit_code == 1, failed.output
+    assert "restored the previous output" in failed.output
+    assert _tree_bytes(out) == previous
+    assert siblings(out) == []
+
+
+def _tree_bytes(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_sigterm_after_the_commit_says_the_output_was_published(inputs, tmp_path):
+    out = tmp_path / "out"
+    hook = (
+        "import os, signal, sys; import linkage.write.outdir as o; from linkage.cli import main; "
+        "o._step = lambda n: os.kill(os.getpid(), signal.SIGTERM) if n == 'committed' else None; "
+        "main(sys.argv[1:])"
+    )
+    assert run(inputs, out).exit_code == 0
+    previous = json.loads((out / "manifest.json").read_text())["finished_at"]
+    arguments = ["run", *map(str, source_args(inputs)), "--out", str(out)]
+    done = subprocess.run(
+        [sys.executable, "-c", hook, *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 143, done.stderr
+    assert "published before termination" in done.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["finished_at"] != previous
+    assert all((out / f["path"]).exists() for f in manifest["files"])
+    assert siblings(out) == []
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
@@ -257,7 +403,8 @@ def test_sigkill_at_any_stage_leaves_a_complete_output(inputs, big_inputs, tmp_p
     # kill between the two renames of a swap leaves no folder until the next run restores.
     if (out / "manifest.json").exists():
         manifest = json.loads((out / "manifest.json").read_text())
-        assert process.returncode == 0 or manifest["run_id"] == previous
+        if manifest["run_id"] != previous:  # it published before the kill: the new output
+            assert manifest["accounting"]["payroll_rows_read"] == 20_000
         assert all((out / f["path"]).exists() for f in manifest["files"])
     again = run(inputs, out)  # takes over the dead lock, clears the staging folder
     assert again.exit_code == 0, again.output

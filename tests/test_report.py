@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import os
 import re
 import shutil
@@ -15,10 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from test_charts import PNG_SIGNATURE, assert_png
-from test_cli import assert_user_error, invoke, sample_run
+from test_cli import assert_user_error, invoke, sample_run, source_args
 
-from linkage.config import load_config
-from linkage.report import REPORT, publish_run_report
+from linkage.report import REPORT
 from linkage.report.page import table_html
 from linkage.report.series import district_sizes, weight_bins
 
@@ -141,36 +139,33 @@ def test_report_without_matplotlib_is_a_clean_error(run, tmp_path, monkeypatch):
     assert not (tmp_path / "r.html").exists()
 
 
-def test_run_hook_skips_without_matplotlib_and_drops_a_stale_report(run, monkeypatch, caplog):
-    _, out = run
-    config = load_config(None, output__dir=out)
+def _rerun(run, out: Path):
+    inputs, _ = run
+    return invoke("run", *source_args(inputs), "--out", out)
+
+
+def test_a_run_without_matplotlib_drops_the_stale_report(run, tmp_path, monkeypatch):
+    out = shutil.copytree(run[1], tmp_path / "out")
     before = (out / REPORT).read_bytes()
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with caplog.at_level(logging.INFO, logger="linkage"):
-        assert publish_run_report(config) is None
-    assert "matplotlib is not installed" in caplog.text
+    result = invoke("-v", "run", *source_args(run[0]), "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "matplotlib is not installed" in result.output
     assert not (out / REPORT).exists()  # it described an earlier run
     monkeypatch.undo()
-    assert publish_run_report(config) == out / REPORT
+    assert _rerun(run, out).exit_code == 0
     assert (out / REPORT).read_bytes().startswith(before[:200])
-
-
-def test_run_hook_clears_what_a_killed_writer_left(run, tmp_path):
-    out = shutil.copytree(run[1], tmp_path / "out")
-    partial = out / f".{REPORT}.partial-abc123"
-    partial.write_text("half a page", encoding="utf-8")
-    assert publish_run_report(load_config(None, output__dir=out)) == out / REPORT
     assert no_partials(out)
 
 
-def test_run_hook_keeps_a_users_report(run, tmp_path, caplog):
+def test_a_run_keeps_a_users_report(run, tmp_path):
     out = shutil.copytree(run[1], tmp_path / "out")
     (out / REPORT).write_text("mine", encoding="utf-8")
-    config = load_config(None, output__dir=out)
-    with caplog.at_level(logging.WARNING, logger="linkage"):
-        assert publish_run_report(config) is None
-    assert "not written by linkage" in caplog.text
+    result = _rerun(run, out)
+    assert result.exit_code == 0, result.output
+    assert "linkage did not write" in result.output
     assert (out / REPORT).read_text(encoding="utf-8") == "mine"
+    assert (out / "manifest.json").exists()
 
 
 @pytest.mark.parametrize("suffix", [".png", ".html"])

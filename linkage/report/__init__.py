@@ -5,7 +5,7 @@ match weights of the links with the review and match thresholds; m and u per com
 level from ``model.json``; precision and recall over thresholds when truth labels are
 given; outreach list sizes of the largest districts; rejected rows per reason. Only counts,
 weights and probabilities appear: no name, ID or salary. A run writes ``report.html`` into
-its output when matplotlib is installed (``publish_run_report``); ``write_report`` writes
+its output when matplotlib is installed (``stage_run_report``); ``write_report`` writes
 one for any run, and ``write_chart`` saves ``linkage explain``'s waterfall.
 """
 
@@ -32,11 +32,10 @@ from linkage.report.series import (
     truth_pairs,
     weight_bins,
 )
-from linkage.write import output_lock
+from linkage.write import REPORT, output_lock
 
-__all__ = ["REPORT", "TOP_DISTRICTS", "publish_run_report", "write_chart", "write_report"]
+__all__ = ["REPORT", "TOP_DISTRICTS", "stage_run_report", "write_chart", "write_report"]
 
-REPORT: Final = "report.html"
 TOP_DISTRICTS: Final = 20
 _DISTRICT_COLUMNS: Final = ["reason", "province_code", "district_code", "district_name"]
 
@@ -280,26 +279,21 @@ def _clear_partials(target: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-def publish_run_report(config: Config) -> Path | None:
-    """At the end of a run (holding its lock): write ``report.html``, or log why not.
+def stage_run_report(folder: Path, config: Config) -> None:
+    """Write ``report.html`` into a run's staging ``folder``, published with the rest.
 
-    Without matplotlib the report is skipped with a logged note, and a report an earlier
-    run left is removed: it would describe other data.
+    Skipped with a logged note without matplotlib, or when the output holds a user's own
+    ``report.html``, which stays as it is.
     """
-    out = config.output.dir / REPORT
-    _clear_partials(out)
     if not charts.available():
-        if out.is_file() and written_by_linkage(out):
-            out.unlink()
         event("report", skipped="matplotlib is not installed", hint=charts.INSTALL_HINT)
-        return None
-    try:
-        written = _write(config.output.dir, config, out, labels=None, districts=TOP_DISTRICTS)
-    except ConfigError as e:  # a user's own report.html, or a folder gone read-only
-        log.warning("report not written: %s", e)
-        return None
+        return
+    mine = config.output.dir / REPORT
+    if mine.exists() and not written_by_linkage(mine):
+        log.warning("report not written: %s is a file linkage did not write", mine)
+        return
+    _write(folder, config, folder / REPORT, labels=None, districts=TOP_DISTRICTS)
     event("report", file=REPORT)
-    return written
 
 
 def write_chart(path: Path, chart: charts.Waterfall, steps: pd.DataFrame) -> None:

@@ -22,7 +22,7 @@ import pandas as pd
 from linkage._version import __version__
 from linkage.charts import SOFTWARE, png_size, png_software
 from linkage.errors import ConfigError
-from linkage.write.files import owned_file
+from linkage.write.files import is_linkage_page, owned_file
 
 GENERATOR: Final = f'<meta name="generator" content="{SOFTWARE} {__version__}">'
 _STYLE: Final = """
@@ -134,14 +134,13 @@ def page(
 
 def written_by_linkage(path: Path) -> bool:
     """True when the file at ``path`` is a page or chart linkage wrote."""
+    if path.suffix != ".png":
+        return is_linkage_page(path)
     try:
         with path.open("rb") as handle:
-            start = handle.read(4096)
+            return png_software(handle.read(4096)) == SOFTWARE
     except OSError:
         return False
-    if path.suffix == ".png":
-        return png_software(start) == SOFTWARE
-    return f'<meta name="generator" content="{SOFTWARE} '.encode() in start
 
 
 def check_target(path: Path, option: str, suffixes: tuple[str, ...]) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -46,7 +47,7 @@ from linkage.write.changes import CHANGES, changes_table
 from linkage.write.excel import sheet_frame, write_sheet
 from linkage.write.files import ExportedFile, Staging, make_dir
 from linkage.write.manifest import Accounting, InputFile, Manifest, RunInfo, account
-from linkage.write.outdir import is_linkage_output, output_lock, publication
+from linkage.write.outdir import REPORT, is_linkage_output, output_lock, publication
 from linkage.write.tables import (
     CANDIDATES,
     SUMMARY,
@@ -61,6 +62,7 @@ from linkage.write.tables import (
 __all__ = [
     "CANDIDATES",
     "CHANGES",
+    "REPORT",
     "SUMMARY",
     "Accounting",
     "ExportedFile",
@@ -135,6 +137,7 @@ def publish(
     key: bytes,
     persist_key: bool = True,
     previous: pd.DataFrame | None = None,
+    report: Callable[[Path], None] | None = None,
 ) -> Manifest:
     """Write every output of a run to ``out_dir`` atomically and return its manifest.
 
@@ -154,6 +157,8 @@ def publish(
         persist_key: Write the key to ``.linkage-key`` (owner only) so reruns keep the
             ids; False when it comes from the environment.
         previous: The previous run's candidates, for a refresh: ``changes/`` is written.
+        report: Writes ``report.html`` into the staged output (given its folder), after the
+            manifest, so the page moves in with the data it describes.
 
     Raises:
         PipelineError: if the row accounting does not add up; nothing is written then.
@@ -213,6 +218,8 @@ def publish(
             changes=None if changes is None else _counts(changes["change"]),
         )
         staging.write_bytes("manifest.json", manifest.to_json(), rows=0)
+        if report is not None:
+            report(staging.root)
     return manifest
 
 

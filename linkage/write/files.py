@@ -12,12 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+SOFTWARE: Final = "linkage"  # the generator of every page and chart linkage writes
 _CONCURRENT_FSYNCS = 16
 
 
@@ -69,6 +71,16 @@ def owned_file(path: Path, *, replace: bool = True) -> Iterator[Path]:
         _fsync(path.parent)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def is_linkage_page(path: Path) -> bool:
+    """True when ``path`` is an HTML page linkage wrote (its ``generator`` meta)."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(4096)
+    except OSError:
+        return False
+    return f'<meta name="generator" content="{SOFTWARE} '.encode() in start
 
 
 def make_dir(path: Path) -> None:

@@ -32,9 +32,18 @@ from typing import Final
 
 from linkage.errors import ConfigError, OutputLocked
 from linkage.privacy import KEY_FILE
-from linkage.write.files import DIR_MODE, Staging, fsync_tree, make_dir
+from linkage.write.files import (
+    DIR_MODE,
+    Staging,
+    fsync_tree,
+    is_linkage_page,
+    make_dir,
+    owned_file,
+    sha256_of,
+)
 
 MANIFEST: Final = "manifest.json"
+REPORT: Final = "report.html"
 # Every top-level entry linkage writes into an output, manifest last.
 OUTPUT_ENTRIES: Final = (
     "candidates",
@@ -46,6 +55,7 @@ OUTPUT_ENTRIES: Final = (
     "rejects.parquet",
     "summary.parquet",
     "model.json",
+    REPORT,
     MANIFEST,
 )
 
@@ -155,14 +165,23 @@ def output_lock(out: Path) -> Iterator[list[str]]:
 
 
 def recover(out: Path) -> list[str]:
-    """Undo what a killed run left beside ``out``; call only while holding its lock."""
+    """Undo what a killed run left beside ``out``; call only while holding its lock.
+
+    A journaled publication is rolled back, or forward once its manifest had arrived. An
+    old folder without a journal (an earlier version's, or moved by hand) only gives its
+    entries back: nothing in ``out`` is deleted unless an entry of the old folder replaces it.
+    """
     notes = []
+    journal = out.parent / _sibling(out, "journal")
+    if journal.exists():
+        notes.append(_replay(out, journal))
+    for partial in out.parent.glob(f".{journal.name}.partial-*"):
+        partial.unlink()  # killed before its journal was complete: nothing had moved
     for old in sorted(out.parent.glob(_sibling(out, "old-*"))):
         if not (out / MANIFEST).exists() and (old / MANIFEST).exists():
-            for name in OUTPUT_ENTRIES:  # partial new entries give way to the old output
-                _remove(out / name)
             make_dir(out)
             for entry in old.iterdir():
+                _remove(out / entry.name)
                 entry.rename(out / entry.name)
             notes.append(
                 f"restored the previous output from an interrupted publication ({old.name})"
@@ -201,50 +220,91 @@ def publication(final: Path) -> Iterator[Staging]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _move_in(root: Path, final: Path) -> None:
-    """Swap linkage's entries of ``final`` for those of ``root``; restore them on failure.
+# Each step of a publication calls this with its name; a test replaces it to kill the
+# process exactly there (tests/test_output_safety.py).
+def _step(name: str) -> None:
+    """A point of publication where a kill must leave one complete output."""
 
-    A folder of linkage's files only is swapped whole; beside a user's files, entries move
-    one by one (manifest out first, in last), and a kill in that short window is undone
-    by the next run's ``recover``.
+
+def _move_in(root: Path, final: Path) -> None:
+    """Swap linkage's entries of ``final`` for those of ``root``, under a journal.
+
+    The journal (``.NAME.journal``, written and fsynced before the first rename) names the
+    staging and old folders, what moves and the new manifest's hash, so every state a kill
+    can leave is one complete output to recover: ``_replay`` rolls back until the new
+    manifest is in place and forward after. A folder of linkage's files only is swapped
+    whole (a reader never sees a mix); beside a user's files entries move one by one, the
+    manifest out first and in last.
     """
     if not final.exists() or not any(final.iterdir()):
         with contextlib.suppress(FileNotFoundError):
             final.rmdir()
         root.rename(final)
+        _step("renamed")
         return
     old = Path(tempfile.mkdtemp(prefix=_sibling(final, "old-"), dir=final.parent))
-    if {entry.name for entry in final.iterdir()} <= set(OUTPUT_ENTRIES):
-        # Only linkage's files: swap whole folders, so a reader never sees a mix (a kill
-        # between the two renames leaves no folder, and the next run restores the old).
-        old.rmdir()
-        final.rename(old)
-        try:
+    present = {entry.name for entry in final.iterdir()}
+    ours = {n for n in present & set(OUTPUT_ENTRIES) if n != REPORT or is_linkage_page(final / n)}
+    whole = ours == present
+    moving_out: list[str] = (
+        [] if whole else [n for n in (MANIFEST, *OUTPUT_ENTRIES[:-1]) if n in ours]
+    )
+    # never over a user's file of the same name (their own report.html)
+    moving_in = sorted({e.name for e in root.iterdir()} - (present - ours), key=_publish_order)
+    entries = {
+        "staging": root.name,
+        "old": old.name,
+        "manifest_sha256": sha256_of(root / MANIFEST),
+        "whole": whole,
+        "out": moving_out,
+        "in": moving_in,
+    }
+    journal = final.parent / _sibling(final, "journal")
+    with owned_file(journal, replace=False) as partial:
+        partial.write_text(json.dumps(entries), encoding="utf-8")
+    _step("journal")
+    try:  # whatever stops the moves, the journal's replay leaves one complete output
+        if whole:
+            old.rmdir()
+            final.rename(old)
+            _step("old")
             root.rename(final)
-        except BaseException:
-            old.rename(final)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-        return
-    moved_out: list[str] = []
-    moved_in: list[str] = []
-    new_entries = sorted((e.name for e in root.iterdir()), key=_publish_order)
-    try:
-        for name in (MANIFEST, *OUTPUT_ENTRIES[:-1]):  # the manifest leaves first
-            if (final / name).exists():
+        else:
+            for name in moving_out:
                 (final / name).rename(old / name)
-                moved_out.append(name)
-        for name in new_entries:  # ... and arrives last
-            (root / name).rename(final / name)
-            moved_in.append(name)
-    except BaseException:
-        for name in moved_in:
-            _remove(final / name)
-        for name in moved_out:
-            (old / name).rename(final / name)
-        raise
+                _step(f"out:{name}")
+            for name in moving_in:
+                (root / name).rename(final / name)
+                _step(f"in:{name}")
+        _step("committed")
     finally:
-        shutil.rmtree(old, ignore_errors=True)
+        _replay(final, journal)
+
+
+def _replay(final: Path, journal: Path) -> str:
+    """Finish a journaled publication: forward if its manifest arrived, else back."""
+    entries = json.loads(journal.read_text(encoding="utf-8"))
+    root, old = final.parent / entries["staging"], final.parent / entries["old"]
+    manifest = final / MANIFEST
+    if manifest.is_file() and sha256_of(manifest) == entries["manifest_sha256"]:
+        note = "completed an interrupted publication (its manifest had arrived)"
+    elif entries["whole"]:
+        if not final.exists() and old.exists():  # killed between the two renames
+            old.rename(final)
+        note = "restored the previous output from an interrupted publication"
+    else:
+        for name in reversed(entries["in"]):  # new entries go back to the staging folder
+            if (final / name).exists() and not (root / name).exists():
+                (final / name).rename(root / name)
+        for name in entries["out"]:
+            if (old / name).exists():
+                (old / name).rename(final / name)
+        note = "restored the previous output from an interrupted publication"
+    _step("replayed")
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(root, ignore_errors=True)
+    journal.unlink()
+    return note
 
 
 def _publish_order(name: str) -> tuple[bool, str]:
