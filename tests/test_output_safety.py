@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -119,11 +120,12 @@ def test_live_lock_refuses_with_its_holder_and_dead_lock_is_taken_over(inputs, t
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         lock = tmp_path / ".out.lock"
-        lock.write_text(json.dumps({"pid": holder.pid, "started": "2026-12-01T08:00:00+00:00"}))
+        started = dt.datetime.now(dt.UTC).isoformat()  # as a holder writes it, once started
+        lock.write_text(json.dumps({"pid": holder.pid, "started": started}))
         result = run(inputs, out)
         assert_user_error(result, 3)
         assert f"pid {holder.pid}" in result.output
-        assert "2026-12-01T08:00:00" in result.output
+        assert started in result.output
     finally:
         holder.kill()
         holder.wait()
@@ -408,4 +410,94 @@ def test_sigkill_at_any_stage_leaves_a_complete_output(inputs, big_inputs, tmp_p
         assert all((out / f["path"]).exists() for f in manifest["files"])
     again = run(inputs, out)  # takes over the dead lock, clears the staging folder
     assert again.exit_code == 0, again.output
+    assert siblings(out) == []
+
+
+def _one_line_error(result, code: int, *fragments: str) -> None:
+    """A user error of ``code``: one line on screen naming ``fragments``, no traceback."""
+    assert_user_error(result, code)
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.output
+    for fragment in fragments:
+        assert fragment in errors[0], result.output
+
+
+def test_a_full_disk_names_the_output_and_keeps_the_previous(inputs, tmp_path, monkeypatch):
+    """ENOSPC while the staged output is written: exit 2 (the machine's state), one line."""
+    import errno
+
+    from linkage.write.files import Staging
+
+    out = tmp_path / "out"
+    assert run(inputs, out).exit_code == 0
+    previous = _tree_bytes(out)
+
+    def full(self, relative, table, metadata):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Staging, "write_parquet", full)
+    result = run(inputs, out)
+    _one_line_error(result, 2, f"--out {out.resolve()}", "No space left on device")
+    assert "previous output is unchanged" in result.output
+    assert _tree_bytes(out) == previous
+    assert siblings(out) == []
+
+
+def test_an_unwritable_subfolder_names_it_and_rolls_back(inputs, tmp_path, monkeypatch):
+    """A folder of the output its user cannot change (EACCES on moving it): exit 2, rolled back.
+
+    The suite runs as root, whom permissions do not stop: the rename is refused here as the
+    kernel refuses it to a normal user (moving a folder rewrites its ``..``).
+    """
+    out = tmp_path / "out"
+    assert run(inputs, out).exit_code == 0
+    (out / "notes.txt").write_text("mine")  # entry by entry, as beside a user's file
+    previous = _tree_bytes(out)
+    locked = (out / "candidates").resolve()
+    rename = Path.rename
+
+    def refuse(self, target):
+        if Path(self) == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", refuse)
+    result = run(inputs, out)
+    _one_line_error(result, 2, str(locked), "Permission denied")
+    assert _tree_bytes(out) == previous
+    assert siblings(out) == []
+
+
+def test_a_lock_that_is_a_folder_is_a_message(inputs, tmp_path):
+    out = tmp_path / "out"
+    assert run(inputs, out).exit_code == 0
+    previous = _tree_bytes(out)
+    lock = tmp_path / ".out.lock"
+    lock.mkdir()
+    result = run(inputs, out)
+    _one_line_error(result, 2, str(lock.resolve()), "not linkage's lock file")
+    assert _tree_bytes(out) == previous
+    assert lock.is_dir()  # not removed: linkage did not make it
+
+
+@pytest.mark.parametrize(
+    "pid",
+    [
+        1,  # the trial's case: a lock of pid 1 blocked for ever
+        None,  # a process of this test, started after the lock was written
+    ],
+)
+def test_a_lock_whose_pid_now_belongs_to_a_later_process_is_taken_over(inputs, tmp_path, pid):
+    """A dead run's pid reused (a reboot, a restarted container): the lock is older."""
+    out = tmp_path / "out"
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        written = dt.datetime.now(dt.UTC) - dt.timedelta(days=400)  # before any process here
+        lock = tmp_path / ".out.lock"
+        lock.write_text(json.dumps({"pid": pid or other.pid, "started": written.isoformat()}))
+        result = run(inputs, out)
+        assert result.exit_code == 0, result.output
+    finally:
+        other.kill()
+        other.wait()
     assert siblings(out) == []

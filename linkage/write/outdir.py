@@ -26,7 +26,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final
 
@@ -120,13 +120,64 @@ def _alive(pid: int) -> bool:
     return True
 
 
+_CLOCK_SLACK: Final = 2.0  # seconds: /proc/stat's boot time is whole seconds, clocks drift
+
+
+def _process_start(pid: int) -> dt.datetime | None:
+    """When process ``pid`` started (Linux /proc), or None where that cannot be read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        boot = next(
+            int(line.split()[1])
+            for line in Path("/proc/stat").read_text(encoding="ascii").splitlines()
+            if line.startswith("btime ")
+        )
+        # field 22, starttime, in clock ticks after boot; fields count from 3 after ")"
+        ticks = int(stat[stat.rindex(")") + 1 :].split()[19])
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return dt.datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), dt.UTC)
+
+
+def _holds_lock(pid: int, started: str) -> bool:
+    """Whether process ``pid``, alive, can be the run that wrote a lock at ``started``.
+
+    A process started after the lock was written is another one that reuses a dead
+    holder's pid (after a reboot, in a restarted container): the lock is taken over.
+    """
+    if pid <= 0 or not _alive(pid):
+        return False
+    try:
+        written = dt.datetime.fromisoformat(started)
+    except ValueError:
+        return True  # cannot tell: a live pid keeps the lock
+    began = _process_start(pid)
+    if began is None or written.tzinfo is None:
+        return True
+    return (began - written).total_seconds() <= _CLOCK_SLACK
+
+
+def _read_lock(lock: Path) -> tuple[int, str]:
+    """The pid and start time a lock file records; (-1, "unknown") when unreadable."""
+    try:
+        other = json.loads(lock.read_text(encoding="utf-8"))
+        return int(other["pid"]), str(other["started"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return -1, "unknown"
+
+
 @contextlib.contextmanager
 def output_lock(out: Path) -> Iterator[list[str]]:
     """Hold ``out``'s lock for a run; yields notes on recovered leftovers of killed runs.
 
+    The lock file is written whole, then linked into place, so a reader never finds it
+    empty. A lock whose pid is dead, or now another process's (started after the lock), is
+    taken over.
+
     Raises:
         OutputLocked: a live process holds the lock (exit 3), naming its pid and start.
-        ConfigError: the output is refused by ``check_output``.
+        ConfigError: the output is refused by ``check_output``, or its lock's name is
+            taken by a folder or other non-file.
     """
     out = out.resolve()
     check_output(out, contents=False)
@@ -134,24 +185,26 @@ def output_lock(out: Path) -> Iterator[list[str]]:
     lock = out.parent / _sibling(out, "lock")
     holder = json.dumps({"pid": os.getpid(), "started": dt.datetime.now(dt.UTC).isoformat()})
     for _ in range(2):
+        if (lock.exists() or lock.is_symlink()) and not lock.is_file():
+            msg = (
+                f"--out {out}: {lock} is not linkage's lock file (a folder or other "
+                "non-file); remove it, then run again"
+            )
+            raise ConfigError(msg)
         try:
-            descriptor = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with owned_file(lock, replace=False) as partial:
+                partial.write_text(holder, encoding="utf-8")
         except FileExistsError:
-            try:
-                other = json.loads(lock.read_text(encoding="utf-8"))
-                pid, started = int(other["pid"]), str(other["started"])
-            except (OSError, ValueError, KeyError, TypeError):
-                pid, started = -1, "unknown"
-            if pid > 0 and _alive(pid):
+            pid, started = _read_lock(lock)
+            if _holds_lock(pid, started):
                 msg = (
                     f"--out {out}: locked by another linkage run (pid {pid}, started "
-                    f"{started}); wait for it to finish, or stop it"
+                    f"{started}); wait for it to finish, or stop it. If no linkage run is "
+                    f"running, remove {lock}"
                 )
                 raise OutputLocked(msg) from None
-            lock.unlink(missing_ok=True)  # its holder is dead: take over
+            lock.unlink(missing_ok=True)  # its holder is dead (or its pid reused): take over
             continue
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(holder)
         break
     else:  # pragma: no cover - another process won the race twice
         msg = f"--out {out}: could not take the lock {lock.name}; try again"
@@ -186,9 +239,9 @@ def recover(out: Path) -> list[str]:
             notes.append(
                 f"restored the previous output from an interrupted publication ({old.name})"
             )
-        shutil.rmtree(old, ignore_errors=True)
+        _remove_tree(old)
     for staging in sorted(out.parent.glob(_sibling(out, "staging-*"))):
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_tree(staging)
         notes.append(f"removed {staging.name}, left by a killed run")
     return notes
 
@@ -212,12 +265,64 @@ def publication(final: Path) -> Iterator[Staging]:
     make_dir(final.parent)
     root = Path(tempfile.mkdtemp(prefix=_sibling(final, "staging-"), dir=final.parent))
     root.chmod(DIR_MODE)
+    new_manifest: list[str] = []  # its hash, once staged: tells whether it arrived
     try:
         yield Staging(root)
         fsync_tree(root)
+        if (root / MANIFEST).is_file():
+            new_manifest.append(sha256_of(root / MANIFEST))
         _move_in(root, final)
+    except OSError as e:  # a full disk, a folder of the output this user cannot change
+        raise _unwritable(final, e, published=_holds(final, new_manifest)) from e
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        _remove_tree(root)
+
+
+def _holds(final: Path, manifest_sha256: list[str]) -> bool:
+    """Whether ``final`` holds the manifest of this hash (the new output arrived)."""
+    try:
+        return bool(manifest_sha256) and sha256_of(final / MANIFEST) == manifest_sha256[0]
+    except OSError:
+        return False
+
+
+def _unwritable(final: Path, error: OSError, *, published: bool) -> ConfigError:
+    """An output that cannot be written, said in one line naming the path (exit 2).
+
+    A full disk or a folder without permission is the machine's state, not the data's:
+    like a refused ``--out`` it is exit 2, fixed by the operator, and the run can be
+    repeated as it was.
+    """
+    where = f" {error.filename}" if error.filename else ""
+    reason = error.strerror or type(error).__name__
+    outcome = (
+        "the new output was published; only the clean-up failed"
+        if published
+        else "nothing was published, the previous output is unchanged"
+    )
+    msg = f"--out {final}: cannot write{where} ({reason}); {outcome}"
+    return ConfigError(msg)
+
+
+def _remove_tree(path: Path) -> None:
+    """Remove a staging or old folder, even one holding a folder its owner made read-only.
+
+    Such a folder could not be emptied, and an old output (personal data) would stay beside
+    ``out``; its owner may make it writable again, so that is done and the removal retried.
+    """
+
+    def retry(function: Callable[..., object], failed: str, error: BaseException) -> None:
+        if isinstance(error, FileNotFoundError):
+            return
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(failed), DIR_MODE)
+            if os.path.isdir(failed) and not os.path.islink(failed):
+                os.chmod(failed, DIR_MODE)
+                shutil.rmtree(failed, ignore_errors=True)
+            else:
+                os.unlink(failed)
+
+    shutil.rmtree(path, onexc=retry)
 
 
 # Each step of a publication calls this with its name; a test replaces it to kill the
@@ -301,8 +406,8 @@ def _replay(final: Path, journal: Path) -> str:
                 (old / name).rename(final / name)
         note = "restored the previous output from an interrupted publication"
     _step("replayed")
-    shutil.rmtree(old, ignore_errors=True)
-    shutil.rmtree(root, ignore_errors=True)
+    _remove_tree(old)
+    _remove_tree(root)
     journal.unlink()
     return note
 
