@@ -56,9 +56,7 @@ class PipelineError(LinkageError):
 
 
 def mask_id(value: str | None) -> str:
-    """Mask a national ID for messages and outreach files: ``001*****2345``."""
-    if not value:
-        return ""
-    if len(value) <= 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    """``linkage.privacy.mask_id``, kept here for callers that import it from errors."""
+    from linkage.privacy import mask_id as masked  # privacy imports errors
+
+    return masked(value)

@@ -19,8 +19,9 @@ import pandas as pd
 
 from linkage import charts
 from linkage.config import Config
-from linkage.errors import ConfigError, mask_id
+from linkage.errors import ConfigError
 from linkage.link.linker import row_candidates
+from linkage.privacy import mask_citizen_code
 from linkage.report import write_chart
 from linkage.report.page import check_target
 from linkage.runs import open_run
@@ -48,7 +49,7 @@ def _person(row: pd.Series, show_pii: bool) -> str:
 
 def _code(value: Any, show_pii: bool) -> str:
     text = str(value)
-    return text if show_pii or len(text) != 12 else mask_id(text)
+    return text if show_pii else mask_citizen_code(text)
 
 
 def _chart(

@@ -4,9 +4,9 @@ A *truth file* (``record_id, si_code``) lists every true pair: any other link is
 *labels file* (``record_id, si_code, label``) labels only the pairs a clerk looked at, each
 ``match``, ``non_match`` or ``unsure``; quality is then measured on the labelled pairs
 alone and ``unsure`` ones count nowhere. Labels from a review sheet carry SI codes masked
-as the sheet showed them (``001*****2345`` for citizen-ID codes): such a label is compared
+as the sheet showed them (``*********345`` for citizen-ID codes): such a label is compared
 with the masked code of a link, so two records of one payroll row would have to share
-their first three and last four digits to be confused.
+their last three digits to be confused.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from linkage.errors import InputError
+from linkage.privacy import mask_citizen_codes
 from linkage.schema import Band
-from linkage.write.tables import mask_citizen_codes
 
 LABEL_COLUMNS = ("record_id", "si_code", "label")
 MASK = "*"

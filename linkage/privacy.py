@@ -1,10 +1,17 @@
-"""Keyed hashes (HMAC-SHA256) for identifiers that must be stable but not readable.
+"""Keyed hashes (HMAC-SHA256) of identifiers, and the one rule that masks a shown ID.
 
 A plain hash of a citizen ID is no protection: the ID space (about 10^10 plausible CCCDs)
 is searched in seconds. Identifiers that leave the engine in a stable form (candidate ids
 across refreshes) are therefore keyed: the key comes from the environment variable
 ``LINKAGE_HMAC_KEY``, else from the output folder's ``.linkage-key`` (written once, owner
 only, kept across reruns and handed on by ``--previous``), else a new random key.
+
+A masked ID shows its last three characters only (``*********455``). A CCCD's first six
+digits are the province, the sex and century, and the birth year: an outreach row shows the
+birth year and sex beside it, and its province is often the worker's own, so every leading
+digit shown is given away twice. What must stay hidden are the six random digits at the
+end; three of them shown leave a thousand IDs for any row, where the old ``001*****2345``
+(province plus four random digits) left a hundred.
 """
 
 from __future__ import annotations
@@ -18,13 +25,52 @@ from typing import Final
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from linkage.errors import ConfigError
-from linkage.normalize._vector import map_unique
 
 KEY_ENV: Final = "LINKAGE_HMAC_KEY"
 KEY_FILE: Final = ".linkage-key"
 _MIN_KEY_BYTES: Final = 16
+# Masking: trailing characters shown, and the shortest value that shows any (a shorter one
+# would show half of itself or more).
+SHOWN_CHARACTERS: Final = 3
+_SHORTEST_SHOWN: Final = 2 * SHOWN_CHARACTERS + 1
+CITIZEN_ID_LENGTH: Final = 12
+_MASK: Final = "*"
+
+
+def mask_id(value: str | None) -> str:
+    """Mask an ID for messages and output files: ``*********455`` (last three shown)."""
+    if not value:
+        return ""
+    if len(value) < _SHORTEST_SHOWN:
+        return _MASK * len(value)
+    return _MASK * (len(value) - SHOWN_CHARACTERS) + value[-SHOWN_CHARACTERS:]
+
+
+def mask_ids(values: pd.Series) -> pd.Series:
+    """Vectorized ``mask_id``; missing stays missing."""
+    array = pa.array(values.astype(pd.ArrowDtype(pa.string())), type=pa.string())
+    length = pc.utf8_length(array)
+    hidden = pc.binary_repeat(_MASK, pc.max_element_wise(pc.subtract(length, SHOWN_CHARACTERS), 0))
+    kept = pc.binary_join_element_wise(
+        hidden, pc.utf8_slice_codeunits(array, -SHOWN_CHARACTERS, 2**31 - 1), ""
+    )
+    shown = pc.greater_equal(length, _SHORTEST_SHOWN)
+    masked = pc.if_else(shown, kept, pc.binary_repeat(_MASK, length))
+    return pd.Series(masked, index=values.index, dtype=pd.ArrowDtype(pa.string()))
+
+
+def mask_citizen_code(value: str) -> str:
+    """An SI code masked when it is a 12-digit citizen ID (VSS, from 2025), else as is."""
+    return mask_id(value) if len(value) == CITIZEN_ID_LENGTH else value
+
+
+def mask_citizen_codes(values: pd.Series) -> pd.Series:
+    """Vectorized ``mask_citizen_code``; 10-digit SI codes and missing values kept."""
+    citizen = (values.str.len() == CITIZEN_ID_LENGTH).fillna(value=False)
+    return values.where(~citizen, mask_ids(values))
 
 
 def key_from_environment() -> bool:
@@ -61,6 +107,8 @@ def load_key(*folders: Path | None) -> bytes:
 
 def keyed_ids(values: pd.Series, key: bytes) -> pd.Series:
     """HMAC-SHA256 of each value, as 16 hex characters; missing stays missing."""
+    # Imported here: normalize imports this module (reject keys are masked).
+    from linkage.normalize._vector import map_unique
 
     def digest(value: str) -> str:
         return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
@@ -109,6 +157,8 @@ def pseudonyms(values: pd.Series, kind: str, key: bytes) -> pd.Series:
     The kind ("cccd" | "cmnd" | "mst") stays readable: the CCCD exact pass and the CCCD
     versus CMND level need it; the value does not.
     """
+    # Imported here: normalize imports this module (reject keys are masked).
+    from linkage.normalize._vector import map_unique
 
     def digest(value: str) -> str:
         return f"{kind}:" + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]

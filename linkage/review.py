@@ -6,7 +6,7 @@ match threshold, "just" meaning within ``WINDOW_BITS`` log2 units of odds. Each 
 sampled by outreach unit in proportion to its pairs (largest remainders, seeded), so the
 labels describe the pairs near the thresholds district by district. One sheet puts the
 payroll row and the registry record field beside field: name, birth date, sex, employer
-and citizen ID (masked, ``001*****2345``), with the match probability, each comparison's
+and citizen ID (masked, ``*********345``), with the match probability, each comparison's
 level in words, and a ``decision`` column restricted to match / non-match / unsure. Every
 text cell is defused against formula injection (``write.excel.defuse``).
 
@@ -26,11 +26,11 @@ import pandas as pd
 from linkage.eligibility import decide
 from linkage.errors import ConfigError, InputError
 from linkage.labels import Label, parse_label
+from linkage.privacy import mask_citizen_codes, mask_ids
 from linkage.runs import OpenedRun, best_pairs, record_export
 from linkage.schema import UNIT_KEYS
 from linkage.write.excel import FORMULA_TRIGGERS, defuse
 from linkage.write.files import owned_file
-from linkage.write.tables import mask_citizen_codes, mask_ids
 
 WINDOW_BITS: Final = 3.0  # "near" a threshold: odds within a factor 2**3 = 8 of it
 SHEET: Final = "review"

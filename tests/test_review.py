@@ -12,6 +12,7 @@ from test_cli import assert_user_error, invoke, source_args
 
 from linkage.errors import InputError
 from linkage.labels import pair_quality, read_labels
+from linkage.privacy import mask_citizen_code
 from linkage.review import DECISIONS, HEADERS, SHEET, strata_windows
 from linkage.synth import write_sample
 
@@ -122,8 +123,8 @@ def test_ids_are_masked(sheet):
     id_columns = [i for i, h in enumerate(header) if h.startswith("Số CCCD")]
     masked = [row[i] for row in rows for i in id_columns if row[i]]
     assert masked, "the sample shows some citizen IDs"
-    # a CCCD as 001*****2345, a 9-digit CMND as 001**2345
-    assert all(re.fullmatch(r"\d{3}\*+\d{4}", value) for value in masked), masked
+    # a CCCD as *********345, a 9-digit CMND as ******345: three digits shown at most
+    assert all(re.fullmatch(r"\*+\d{3}", value) for value in masked), masked
 
 
 def _fill(sheet, target, truth: set[tuple[str, str]]):
@@ -152,7 +153,7 @@ def _fill(sheet, target, truth: set[tuple[str, str]]):
 def labels(world, sheet):
     root, inputs, _ = world
     truth = pd.read_csv(inputs["truth_links"], dtype=str)
-    shown = {(r, c if len(c) != 12 else c[:3] + "*****" + c[-4:]) for r, c in truth.to_numpy()}
+    shown = {(r, mask_citizen_code(c)) for r, c in truth.to_numpy()}
     filled = root / "filled.xlsx"
     expected = _fill(sheet, filled, shown)
     out = root / "labels.csv"
@@ -201,7 +202,7 @@ def test_sweep_and_evaluate_take_the_labels(world, labels, tmp_path):
             strict=True,
         )
     )
-    masked = {(r, c if len(c) != 12 else c[:3] + "*****" + c[-4:]) for r, c in linked}
+    masked = {(r, mask_citizen_code(c)) for r, c in linked}
     hits = sum(1 for pair, label in expected.items() if label == "match" and pair in masked)
     judged = sum(1 for pair, label in expected.items() if label != "unsure" and pair in masked)
     assert overall["precision"] == pytest.approx(hits / judged)
@@ -270,9 +271,9 @@ LINKS = pd.DataFrame(
     ("rows", "counts"),
     [
         # a citizen-ID SI code as the sheet showed it, masked: judged against the masked link
-        ([("R1", "079*****6789", "match")], (1, 0, 0, 1)),
+        ([("R1", "*********789", "match")], (1, 0, 0, 1)),
         # masked alike but another record's digits: not the link, a missed match
-        ([("R1", "079*****0000", "match")], (0, 0, 1, 1)),
+        ([("R1", "*********000", "match")], (0, 0, 1, 1)),
         # a linked pair the clerk rejected; a review-band pair the clerk accepted
         ([("R2", "1234567890", "non_match"), ("R3", "2222222222", "match")], (0, 1, 1, 2)),
         # unsure counts nowhere; an unlinked labelled match is missed

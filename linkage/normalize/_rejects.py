@@ -12,9 +12,9 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from linkage.errors import mask_id
 from linkage.normalize._vector import is_blank, map_unique
 from linkage.normalize.ids import compact_digits
+from linkage.privacy import mask_id
 from linkage.schema import REJECTS, RejectReason, Source, conform
 
 Mask = npt.NDArray[np.bool_]

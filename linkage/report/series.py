@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from linkage.errors import mask_id
 from linkage.labels import Label, Labels
+from linkage.privacy import mask_citizen_code
 from linkage.schema import CandidateReason
 
 BIN_WIDTH = 2.0  # log2 units per histogram bin: one bin doubles or halves the odds twice
@@ -69,7 +69,7 @@ def truth_pairs(labels: Labels, *, masked: bool) -> set[tuple[str, str]]:
     record = pairs["record_id"].astype(str)
     code = pairs["si_code"].astype(str)
     if masked:
-        code = code.where(code.str.len() != 12, code.map(mask_id))
+        code = code.map(mask_citizen_code)
     return set(zip(record, code, strict=True))
 
 

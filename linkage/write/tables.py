@@ -1,13 +1,14 @@
-"""Output tables: outreach candidates, per-unit summary, ID masking. Formats; decides nothing."""
+"""Output tables: outreach candidates, per-unit summary. Formats; decides nothing."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from linkage.privacy import keyed_ids
+from linkage.privacy import mask_citizen_codes as mask_citizen_codes  # re-exported by write
+from linkage.privacy import mask_ids as mask_ids
 from linkage.schema import UNIT_KEYS
 
 CANDIDATES = pa.schema(
@@ -19,7 +20,7 @@ CANDIDATES = pa.schema(
         ("employer_tax_code", pa.string()),
         ("employer_name", pa.string()),
         ("full_name", pa.string()),  # as written in the tax data
-        ("national_id", pa.string()),  # masked 001*****2345 unless mask_ids is off
+        ("national_id", pa.string()),  # masked *********345 unless mask_ids is off
         ("birth_year", pa.int16()),
         ("gender", pa.string()),
         ("monthly_income", pa.int64()),
@@ -56,27 +57,6 @@ SUMMARY = pa.schema(
         ("rows", pa.int64()),
     ]
 )
-
-
-def mask_ids(values: pd.Series) -> pd.Series:
-    """Vectorized ``linkage.errors.mask_id``: keep 3 leading and 4 trailing characters."""
-    array = pa.array(values.astype(pd.ArrowDtype(pa.string())), type=pa.string())
-    length = pc.utf8_length(array)
-    middle = pc.binary_repeat("*", pc.max_element_wise(pc.subtract(length, 7), 0))
-    kept = pc.binary_join_element_wise(
-        pc.utf8_slice_codeunits(array, 0, 3),
-        middle,
-        pc.utf8_slice_codeunits(array, -4, 2**31 - 1),
-        "",
-    )
-    masked = pc.if_else(pc.greater(length, 7), kept, pc.binary_repeat("*", length))
-    return pd.Series(masked, index=values.index, dtype=pd.ArrowDtype(pa.string()))
-
-
-def mask_citizen_codes(values: pd.Series) -> pd.Series:
-    """SI codes that are 12-digit citizen IDs (VSS, from 2025) masked; 10-digit codes kept."""
-    citizen = (values.str.len() == 12).fillna(value=False)
-    return values.where(~citizen, mask_ids(values))
 
 
 def _arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
