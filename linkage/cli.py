@@ -8,6 +8,7 @@ a traceback; an interrupted run leaves the previous output as it was and no stag
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -37,7 +38,31 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated
 
 
-existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
+class _ExistingPath(click.Path):
+    """``click.Path(exists=True)`` that tells a hidden path from a missing one.
+
+    click says "does not exist" for any path it cannot stat, a file in a folder this user
+    may not enter included; that case is said as it is.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The path, or a usage error (exit 2) saying why it cannot be used."""
+        try:
+            os.stat(value)
+        except PermissionError:
+            self.fail(
+                f"{os.fsdecode(value)!r} cannot be read (permission denied on a folder of "
+                "its path).",
+                param,
+                ctx,
+            )
+        except (OSError, TypeError, ValueError):
+            pass  # click's own message
+        return super().convert(value, param, ctx)
+
+
+existing_file = _ExistingPath(exists=True, dir_okay=False, path_type=Path)
+existing_dir = _ExistingPath(exists=True, file_okay=False, path_type=Path)
 
 
 @contextmanager
@@ -156,7 +181,7 @@ def _load(
 @click.option("--model", type=existing_file, help="Score with this saved model; do not refit.")
 @click.option(
     "--previous",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=existing_dir,
     help="Refresh: a previous run's output; reuse its model and write changes/ against it.",
 )
 @click.option("--refit", is_flag=True, help="With --previous: fit a new model anyway.")
@@ -236,7 +261,7 @@ def _run_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--run",
         "run_dir",
-        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        type=existing_dir,
         help="A run's output folder. Default: [output].dir of the configuration.",
     )(function)
 
@@ -466,8 +491,8 @@ def report(
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.argument("run_a", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("run_b", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("run_a", type=existing_dir)
+@click.argument("run_b", type=existing_dir)
 @click.option(
     "--out",
     "out_file",

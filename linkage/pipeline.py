@@ -364,8 +364,54 @@ def source_summary(tables: dict[Source, SourceTable], max_share: float) -> str:
     return "\n".join(lines)
 
 
+def path_problem(path: Path) -> str | None:
+    """Why an input file cannot be opened, in words, or None when it can be.
+
+    A folder on the path that this user may not enter hides the file: that is said, not
+    "does not exist".
+    """
+    try:
+        path.stat()
+    except PermissionError:
+        return "cannot be read (permission denied on a folder of its path)"
+    except FileNotFoundError:
+        return "does not exist"
+    except OSError as e:
+        return f"cannot be read ({e.strerror or type(e).__name__})"
+    if path.is_dir():
+        return "is a directory, not a file"
+    if not os.access(path, os.R_OK):
+        return "cannot be read (permission denied)"
+    return None
+
+
+def check_input_paths(config: Config) -> None:
+    """Refuse inputs that cannot be opened before anything is read (exit 2).
+
+    A path named in the configuration gets the exit code of the same path given on the
+    command line (where click refuses it): a usage or configuration error.
+
+    Raises:
+        ConfigError: naming the configuration file, the key and the path, every problem at
+            once.
+    """
+    problems = []
+    for name in ("businesses", "payroll", "insured"):
+        path = getattr(config.inputs, name)
+        problem = path_problem(path)
+        if problem is not None:
+            problems.append(f"{config.source}: [inputs].{name} {str(path)!r} {problem}")
+    if problems:
+        raise ConfigError(problems)
+
+
 def load_inputs(config: Config, progress: Progress) -> dict[Source, SourceTable]:
-    """Load and normalize the three sources named by the configuration."""
+    """Load and normalize the three sources named by the configuration.
+
+    Raises:
+        ConfigError: an input file is missing or cannot be read (``check_input_paths``).
+    """
+    check_input_paths(config)
     mapping = load_mapping(config.inputs.mapping)
     paths = {
         Source.BUSINESSES: config.inputs.businesses,
@@ -427,6 +473,7 @@ def run_pipeline(
     ``previous`` (a refresh), the previous run's model is reused unless ``refit`` or the
     config names one, and ``changes/`` records what became of each outreach entry.
     """
+    check_input_paths(config)  # a usage error, before the output is locked
     with output_lock(config.output.dir) as notes:
         for note in notes:  # what recovery did after a killed run, said wherever logs go
             event("recovered", level=logging.WARNING, note=note)

@@ -316,3 +316,40 @@ def test_a_fit_expecting_far_more_matches_than_rows_is_flagged(share, blocked, r
         blocked_match_share=share,
     )
     assert (suspect_fit(fit, rows) is not None) == warned
+
+
+@pytest.mark.parametrize("key", ["businesses", "payroll", "insured"])
+def test_a_missing_input_named_in_the_config_is_a_usage_error(tmp_path, inputs, key):
+    """Exit 2 as for the same path on the command line, naming the file, key and path."""
+    missing = tmp_path / "nowhere.csv"
+    text = _complete_config()
+    for name, path in inputs.items():
+        if name in ("businesses", "payroll", "insured"):
+            chosen = missing if name == key else path
+            text = re.sub(rf'\n{name} = "[^"]*"', f'\n{name} = "{chosen.as_posix()}"', text)
+    path = _config(tmp_path, text)
+    result = invoke("run", "--config", path, "--out", tmp_path / "out")
+    assert_user_error(result, 2)
+    assert f"[inputs].{key}" in result.output
+    assert str(missing) in result.output
+    assert "does not exist" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_input_behind_an_unreadable_folder_is_not_called_missing(tmp_path, inputs, monkeypatch):
+    """A folder this user may not enter hides the file: said so, exit 2 (root is simulated)."""
+    import os
+
+    hidden = tmp_path / "secret" / "payroll.csv"
+    stat = os.stat
+
+    def refuse(path, *args, **kwargs):
+        if os.fspath(path) == str(hidden):
+            raise PermissionError(13, "Permission denied", str(path))
+        return stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", refuse)
+    result = invoke("run", *source_args(inputs, payroll=hidden), "--out", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert "cannot be read" in result.output
+    assert "does not exist" not in result.output

@@ -501,3 +501,31 @@ def test_a_lock_whose_pid_now_belongs_to_a_later_process_is_taken_over(inputs, t
         other.kill()
         other.wait()
     assert siblings(out) == []
+
+
+def test_a_folder_with_a_stray_manifest_is_not_an_output(inputs, tmp_path):
+    """A user's own manifest.json (even with a run_id) does not make a folder linkage's."""
+    out = tmp_path / "project"
+    out.mkdir()
+    stray = json.dumps({"run_id": "2024-05", "linkage_version": "n/a", "notes": "mine"})
+    (out / "manifest.json").write_text(stray)
+    (out / "links.parquet").write_bytes(b"mine too")
+    result = run(inputs, out)
+    assert_user_error(result, 2)
+    assert "not a linkage output" in result.output
+    assert (out / "manifest.json").read_text() == stray
+    assert (out / "links.parquet").read_bytes() == b"mine too"
+
+
+def test_recovery_is_a_warning_and_a_json_event(inputs, tmp_path):
+    """Off a terminal too: what recovery did is logged at warning level, as JSON under json."""
+    out = tmp_path / "out"
+    leftover = tmp_path / ".out.staging-left"
+    leftover.mkdir()
+    result = invoke("--log-format", "json", "run", *source_args(inputs), "--out", out)
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    recovered = [r for r in records if r.get("event") == "recovered"]
+    assert recovered, result.output
+    assert all(r["level"] == "warning" for r in recovered)
+    assert "staging-left" in recovered[0]["note"]

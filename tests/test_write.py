@@ -22,7 +22,7 @@ from test_eligibility_frames import (
 
 from linkage import schema
 from linkage.eligibility import candidate_table, decide, outreach_units, rank_employers
-from linkage.errors import PipelineError
+from linkage.errors import ConfigError, PipelineError
 from linkage.write import InputFile, RunInfo, format_summary, publish, summary_table
 from linkage.write import files as write_files
 
@@ -160,14 +160,14 @@ def test_crash_midway_leaves_no_output_and_keeps_the_previous(tmp_path: Path, mo
         return original(self, relative, table, metadata)
 
     monkeypatch.setattr(write_files.Staging, "write_parquet", failing)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ConfigError, match=r"cannot write \(disk full\); nothing was published"):
         publish(out, **scenario())
     assert (out / "manifest.json").read_bytes() == before  # previous output intact
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left behind
 
     calls["n"] = 0
     fresh = tmp_path / "fresh"
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ConfigError, match="disk full"):
         publish(fresh, **scenario())
     assert not fresh.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -60,13 +60,17 @@ OUTPUT_ENTRIES: Final = (
 )
 
 
+# The fields of every manifest linkage writes: a user's own manifest.json is not one.
+MANIFEST_FIELDS: Final = frozenset({"run_id", "linkage_version", "files", "accounting"})
+
+
 def is_linkage_output(path: Path) -> bool:
-    """True when ``path`` holds a manifest written by linkage."""
+    """True when ``path`` holds a manifest written by linkage (``MANIFEST_FIELDS``)."""
     try:
         document = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(document, dict) and {"run_id", "linkage_version"} <= document.keys()
+    return isinstance(document, dict) and document.keys() >= MANIFEST_FIELDS
 
 
 def _sibling(out: Path, kind: str) -> str:
@@ -294,7 +298,7 @@ def _unwritable(final: Path, error: OSError, *, published: bool) -> ConfigError:
     repeated as it was.
     """
     where = f" {error.filename}" if error.filename else ""
-    reason = error.strerror or type(error).__name__
+    reason = error.strerror or str(error) or type(error).__name__
     outcome = (
         "the new output was published; only the clean-up failed"
         if published
