@@ -5,13 +5,17 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from linkage.errors import EncodingError
 from linkage.load.encoding import (
+    BadByte,
     check_text,
     decode_tcvn3,
     decode_vni,
     detect_encoding,
+    first_bad_byte,
     implausible_words,
 )
 
@@ -144,3 +148,36 @@ def test_unknown_8bit_garbage_is_refused():
 def test_undecodable_bytes_are_refused():
     with pytest.raises(EncodingError, match="neither UTF-8 nor Windows-1258"):
         detect_encoding(b"name\n\x81\x8a\x8d\n", "f.csv")
+
+
+@given(
+    lines=st.lists(st.text(st.characters(exclude_characters="\r\n"), max_size=12), min_size=1),
+    data=st.data(),
+    ending=st.sampled_from([b"\n", b"\r\n", b"\r"]),
+    chunk=st.integers(1, 9),
+)
+def test_first_bad_byte_is_located_across_chunks(lines, data, ending, chunk):
+    # one invalid byte anywhere, the file cut into chunks of any size (CR LF split too)
+    encoded = [line.encode("utf-8", "surrogatepass") for line in lines]
+    encoded = [line.decode("utf-8", "replace").encode("utf-8") for line in encoded]
+    line = data.draw(st.integers(0, len(encoded) - 1))
+    cut = data.draw(st.sampled_from(_boundaries(encoded[line])))
+    encoded[line] = encoded[line][:cut] + b"\xff" + encoded[line][cut:]
+    file = ending.join(encoded) + ending
+    offset = sum(len(x) + len(ending) for x in encoded[:line]) + cut
+    chunks = [file[i : i + chunk] for i in range(0, len(file), chunk)]
+    assert first_bad_byte(chunks, "utf-8") == BadByte(line + 1, cut + 1, offset + 1)
+
+
+def _boundaries(line: bytes) -> list[int]:
+    """Byte positions between characters of a UTF-8 line."""
+    text = line.decode("utf-8")
+    return [len(text[:i].encode("utf-8")) for i in range(len(text) + 1)]
+
+
+def test_a_damaged_line_in_a_utf8_file_is_named_not_taken_for_cp1258():
+    good = "Nguyễn Văn Đức,Trần Thị Hương\n".encode() * 20
+    head = b"h\n" + good + "Lê Thị".encode() + b"\xff\n" + good
+    with pytest.raises(EncodingError, match=r"^f\.csv:22: byte 10 of the line \(byte \d+ of the"):
+        detect_encoding(head, "f.csv")
+

@@ -331,3 +331,62 @@ def test_csv_round_trip(tmp_path_factory, mapping, rows):
     assert values(frame["record_id"]) == [expected(a) for a, _, _ in rows]
     assert values(frame["full_name"]) == [expected(b) for _, b, _ in rows]
     assert values(frame["period"]) == [expected(c) for _, _, c in rows]
+
+
+# Errors name the exact line (issue 21, item 6). Each file holds 30k payroll rows, so a
+# problem at row 25,000 lies past the first MiB the encoding is sniffed from.
+_SECRET_NAME = "Bí Mật"
+
+
+def _damaged(rows: int, line: int, *, ending: bytes = b"\n", byte: bytes = b"") -> bytes:
+    """A payroll file whose physical ``line`` holds a stray quote, or ``byte`` if given."""
+    text = payroll_rows(rows - 1).replace("Nguyễn Văn", _SECRET_NAME, 1)
+    lines = text.encode("utf-8").split(b"\n")[:-1]
+    name = "Nguyễn".encode()
+    target = lines[line - 1]
+    lines[line - 1] = (
+        target.replace(name, name[:1] + byte + name[1:], 1)
+        if byte
+        else (target.replace(name, b'"' + name, 1))
+    )
+    return ending.join(lines) + ending
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        # a quote opened on line 51 runs to the end: named where it opened, not at line 200
+        ("quote.csv", _damaged(200, 51), ":51: malformed CSV: a quote opened on this line"),
+        # the same past the sniffed first MiB
+        ("late_quote.csv", _damaged(30_000, 25_001), ":25001: malformed CSV: a quote opened"),
+        # one invalid byte in line 151 of a UTF-8 file: the line and the offsets
+        ("byte.csv", _damaged(200, 151, byte=b"\xff"), ":151: byte 18 of the line (byte "),
+        # a byte cp1258 cannot decode either: once "neither UTF-8 nor Windows-1258"
+        ("cp.csv", _damaged(200, 151, byte=b"\x81"), ":151: byte 18 of the line"),
+        # past the first MiB, read by pyarrow: found by decoding the file again
+        ("late.csv", _damaged(30_000, 25_001, byte=b"\xff"), ":25001: byte 20 of the line"),
+        # Windows and old-Mac line ends count lines alike
+        (
+            "crlf.csv",
+            _damaged(30_000, 25_001, ending=b"\r\n", byte=b"\xff"),
+            ":25001: byte 20 of the line",
+        ),
+        ("cr.csv", _damaged(30_000, 25_001, ending=b"\r", byte=b"\xff"), ":25001: byte 20"),
+    ],
+)
+def test_errors_name_the_exact_line(tmp_path, mapping, name, data, expected):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(InputError) as info:
+        list(read_source(path, Source.PAYROLL, mapping))
+    message = str(info.value)
+    assert f"{path}{expected}" in message
+    assert _SECRET_NAME not in message
+    assert "Nguyễn" not in message
+
+
+def test_undecodable_byte_in_a_gzip_file_names_its_line(tmp_path, mapping):
+    path = tmp_path / "payroll.csv.gz"
+    path.write_bytes(gzip.compress(_damaged(30_000, 25_001, byte=b"\xff")))
+    with pytest.raises(InputError, match=r"\.gz:25001: byte 20 of the line"):
+        list(read_source(path, Source.PAYROLL, mapping))

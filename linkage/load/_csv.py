@@ -15,6 +15,7 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
 
@@ -24,7 +25,7 @@ import pyarrow.csv as pacsv
 
 from linkage.errors import InputError
 from linkage.load.columns import RawBatch
-from linkage.load.encoding import detect_encoding
+from linkage.load.encoding import detect_encoding, first_bad_byte, undecodable_message
 
 HEAD_BYTES: Final = 1 << 20  # sample used for encoding, delimiter and header detection
 HEADER_SEARCH_LINES: Final = 30  # title rows above the header row, as in office exports
@@ -157,18 +158,27 @@ class CsvFile:
         """Turn a pyarrow parse error into a message with a line number and no data."""
         text = str(error)
         if "UTF8" in text or "decode" in text.lower():
-            line = _first_undecodable_line(self.path, self.codec)
-            msg = (
-                f"{self.path}:{line}: bytes that are not valid {self.codec} text; the file "
-                "mixes encodings. Re-export it as Unicode UTF-8."
-            )
+            with _open_binary(self.path) as stream:
+                bad = first_bad_byte(iter(lambda: stream.read(HEAD_BYTES), b""), self.codec)
+            if bad is None:  # pyarrow saw what Python's codec accepts: name no line
+                msg = f"{self.path}: bytes that are not valid {self.codec} text"
+            else:
+                msg = undecodable_message(str(self.path), bad, self.codec)
             return InputError(msg)
-        line, found = _first_ragged_line(
+        ragged = _first_ragged_record(
             self.path, self.codec, self.delimiter, len(self.headers), self.header_row
         )
+        if ragged.end > ragged.start:  # a quote opened on the first line ran on
+            msg = (
+                f"{self.path}:{ragged.start}: malformed CSV: a quote opened on this line is "
+                f"not closed, so the record runs on to line {ragged.end}"
+                + (f" ({ragged.found} fields, not {len(self.headers)})" if ragged.found else "")
+                + ". Close or remove that quote."
+            )
+            return InputError(msg)
         msg = (
-            f"{self.path}:{line}: malformed CSV: expected {len(self.headers)} fields "
-            f"(as in the header row), found {found}. Check quoting and delimiters "
+            f"{self.path}:{ragged.start}: malformed CSV: expected {len(self.headers)} fields "
+            f"(as in the header row), found {ragged.found}. Check quoting and delimiters "
             f"(detected {self.delimiter!r}) on that line."
         )
         return InputError(msg)
@@ -199,23 +209,26 @@ def _line_breaks(record_batch: pa.RecordBatch) -> pa.Array:
     return total
 
 
-def _first_undecodable_line(path: Path, codec: str) -> int | str:
-    with _open_binary(path) as stream:
-        for number, raw in enumerate(stream, start=1):
-            try:
-                raw.decode(codec)
-            except UnicodeDecodeError:
-                return number
-    return "?"
+@dataclass(frozen=True)
+class _Ragged:
+    start: int  # physical line where the record starts (0: none found)
+    end: int  # physical line where it ends
+    found: int  # its number of fields
 
 
-def _first_ragged_line(
+def _first_ragged_record(
     path: Path, codec: str, delimiter: str, width: int, header_row: int
-) -> tuple[int, int]:
+) -> _Ragged:
+    """The first record after the header whose field count differs, by its first line."""
     with _open_binary(path) as stream:
         text = io.TextIOWrapper(stream, encoding=codec, errors="replace", newline="")
         reader = csv.reader(text, delimiter=delimiter)
-        for row in reader:
-            if reader.line_num > header_row and row and len(row) != width:
-                return reader.line_num, len(row)
-    return 0, 0
+        start = 1
+        try:
+            for row in reader:
+                if start > header_row and row and len(row) != width:
+                    return _Ragged(start, reader.line_num, len(row))
+                start = reader.line_num + 1
+        except csv.Error:  # a quote that runs past the field size limit or the file's end
+            return _Ragged(start, max(reader.line_num, start + 1), 0)
+    return _Ragged(0, 0, 0)

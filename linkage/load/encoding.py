@@ -15,7 +15,7 @@ import codecs
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -263,11 +263,103 @@ def check_text(
         raise EncodingError(msg)
 
 
+# --- locating bad bytes --------------------------------------------------------------------
+
+_LINE_BREAK: Final = re.compile(rb"\r\n?|\n")  # physical lines, as the CSV reader counts them
+
+
+@dataclass(frozen=True)
+class BadByte:
+    """Where the first byte a codec cannot decode sits: physical line, column, file offset."""
+
+    line: int  # 1-based physical line
+    column: int  # 1-based byte of that line
+    offset: int  # 1-based byte of the file
+
+    def describe(self, where: str, codec: str) -> str:
+        """``FILE:LINE: byte C of the line (byte O of the file) is not valid CODEC``."""
+        return (
+            f"{where}:{self.line}: byte {self.column} of the line (byte {self.offset} of the "
+            f"file) is not valid {codec} text"
+        )
+
+
+def first_bad_byte(chunks: Iterable[bytes], codec: str) -> BadByte | None:
+    """Decode ``chunks`` (a file, in order) and locate the first undecodable byte.
+
+    The decoding is the codec's own, chunk by chunk; lines are only counted (in C), so a
+    large file is scanned at disk speed.
+    """
+    decoder = codecs.getincrementaldecoder(codec)()
+    consumed = lines = 0
+    line_start = 0  # file offset where the current line starts
+    pending_cr = False  # a chunk ended in CR: a LF at the next chunk's start is the same break
+    for chunk in chunks:
+        buffered = len(decoder.getstate()[0])  # a character begun in the previous chunk
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as e:
+            bad = consumed - buffered + max(e.start, 0)
+            lines, line_start = _count_lines(
+                chunk[: max(bad - consumed, 0)], consumed, lines, line_start, pending_cr=pending_cr
+            )
+            return BadByte(line=lines + 1, column=bad - line_start + 1, offset=bad + 1)
+        lines, line_start = _count_lines(chunk, consumed, lines, line_start, pending_cr=pending_cr)
+        pending_cr = chunk.endswith(b"\r")
+        consumed += len(chunk)
+    return None
+
+
+def _count_lines(
+    chunk: bytes, base: int, lines: int, line_start: int, *, pending_cr: bool
+) -> tuple[int, int]:
+    """Line breaks in ``chunk`` (at file offset ``base``) added to ``lines``; the new start."""
+    breaks = list(_LINE_BREAK.finditer(chunk))
+    if pending_cr and chunk.startswith(b"\n"):  # the CR LF pair was counted at the CR
+        breaks = breaks[1:]
+        line_start = base + 1
+    if breaks:
+        return lines + len(breaks), base + breaks[-1].end()
+    return lines, line_start
+
+
+def _physical_lines(data: bytes) -> Iterator[bytes]:
+    start = 0
+    for brk in _LINE_BREAK.finditer(data):
+        yield data[start : brk.start()]
+        start = brk.end()
+    yield data[start:]
+
+
+def mostly_utf8(head: bytes) -> bool:
+    """True when the lines with non-ASCII bytes are mostly valid UTF-8.
+
+    A cp1258 file almost never holds a valid UTF-8 line with accents, so a sample that is
+    UTF-8 but for a few lines is a UTF-8 file with damaged or foreign lines, not cp1258.
+    """
+    valid = invalid = 0
+    lines = list(_physical_lines(head))
+    for number, line in enumerate(lines, start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as e:
+            # the sample's last line may stop inside a character: not evidence
+            if number == len(lines) and e.reason == "unexpected end of data":
+                continue
+            invalid += 1
+        else:
+            valid += 1
+    return valid > invalid
+
+
 def detect_encoding(head: bytes, where: str, *, unknown_ratio: float = 0.2) -> str:
     """Pick the codec of a CSV file from its first bytes, or refuse the file.
 
     UTF-8 (with or without BOM) is tried first, then cp1258, whose output is accepted only
-    when it reads as Vietnamese (cp1258 decodes nearly any byte string).
+    when it reads as Vietnamese (cp1258 decodes nearly any byte string). A UTF-8 file with
+    a few undecodable lines is refused with the first bad byte's line and offset.
 
     Args:
         head: the file's first bytes (a sample; may end inside a character).
@@ -278,24 +370,44 @@ def detect_encoding(head: bytes, where: str, *, unknown_ratio: float = 0.2) -> s
         A Python codec name: "utf-8", "utf-8-sig" or "cp1258" (decode cp1258, then NFC).
 
     Raises:
-        EncodingError: legacy encoding (TCVN3, VNI), mojibake, or no usable encoding.
+        EncodingError: legacy encoding (TCVN3, VNI), mojibake, damaged UTF-8, or no usable
+            encoding.
     """
     codec: str | None
     try:
         text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
         codec = "utf-8-sig" if head.startswith(UTF8_BOM) else "utf-8"
     except UnicodeDecodeError:
+        bad = first_bad_byte([head], "utf-8")
+        if bad is not None and mostly_utf8(head):
+            raise EncodingError(undecodable_message(where, bad, "UTF-8")) from None
         try:
             text, codec = head.decode("cp1258"), "cp1258"
         except UnicodeDecodeError:
             text, codec = head.decode("latin-1"), None
     lines = text.splitlines()[:2000]
     if codec is None:
+        located = first_bad_byte([head], "utf-8")
+        at = f"{where}:{located.line}" if located else where
         msg = (
-            f"{where}: the file is neither UTF-8 nor Windows-1258; save it as Unicode UTF-8 "
-            "(Excel: Save As > CSV UTF-8) and run again."
+            f"{at}: the file is neither UTF-8 nor Windows-1258 (byte "
+            f"{located.column if located else '?'} of this line is the first that is not "
+            "UTF-8); save it as Unicode UTF-8 (Excel: Save As > CSV UTF-8) and run again."
         )
         raise EncodingError(msg)
     legacy = codec == "cp1258"
     check_text(lines, where, max_implausible=unknown_ratio if legacy else 0.5, legacy_bytes=legacy)
     return codec
+
+
+_CODEC_NAMES: Final = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1258": "Windows-1258"}
+
+
+def undecodable_message(where: str, bad: BadByte, codec: str) -> str:
+    """The message for a file that is ``codec`` but for the byte ``bad``: where, and a fix."""
+    codec = _CODEC_NAMES.get(codec, codec)
+    return (
+        f"{bad.describe(where, codec)}; the rest of the file is {codec}, so that line is "
+        "damaged or was pasted from another encoding. Fix or retype that line (or re-export "
+        "the file as Unicode UTF-8) and run again."
+    )
