@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linkage.folding import LOOKALIKES
 from linkage.normalize import clean_name, name_keys, names, surname_share, surname_shares
 from linkage.normalize._text import _CHARACTER_REPAIRS, _kept_characters, clean_display, nfc
 from linkage.normalize._vector import factorize_arrow
@@ -327,3 +328,50 @@ def raw_names(draw):
 )
 def test_name_keys_equals_name_record_on_both_paths(values):
     assert_frame_matches_reference(values)
+
+
+# Cyrillic and Greek look-alikes (issue 21, item 7): folded to the Latin letter.
+_LATIN_NAMES = [
+    "Nguyễn Văn Hà",
+    "TRẦN THỊ MAI",
+    "Phạm Xuân Cường",
+    "Hồ Thị Kim Oanh",
+    "Bùi Minh Tâm",
+    "Lê Hoàng Yến",
+    "Võ Phước Sang",
+    "Cao Bá Quát",
+]
+
+
+def _spoof(name: str, swap: list[bool]) -> str:
+    """``name`` with the letters flagged in ``swap`` written as a Cyrillic/Greek look-alike."""
+    table = {chr(t): chr(f) for f, t in LOOKALIKES.items()}
+    letters = list(unicodedata.normalize("NFD", name))
+    for i, (char, flip) in enumerate(zip(letters, swap, strict=False)):
+        if flip and char in table:
+            letters[i] = table[char]
+    return unicodedata.normalize("NFC", "".join(letters))
+
+
+@given(name=st.sampled_from(_LATIN_NAMES), swap=st.lists(st.booleans(), min_size=20))
+def test_lookalike_letters_fold_to_the_latin_name(name, swap):
+    spoofed = _spoof(name, swap)
+    keys = name_keys(pd.Series([name, spoofed], dtype="string"))
+    assert keys.iloc[0].tolist() == keys.iloc[1].tolist()
+    assert name_record(spoofed) == name_record(name)  # the scalar reference agrees
+
+
+@pytest.mark.parametrize(
+    ("raw", "display"),
+    [
+        (
+            "Nguy\u0435\u0302\u0303n V\u0430\u0306n H\u0430\u0300",
+            "Nguyễn Văn Hà",
+        ),  # Cyrillic a and e (U+0430, U+0435)
+        ("\u041d\u041e \u0054\u0048\u1eca", "HO THỊ"),  # Cyrillic capitals H, O beside Latin words
+        ("\u0418\u0432\u0430\u043d", "\u0418\u0432\u0430\u043d"),  # a Cyrillic name: kept
+        ("\u039c\u0391I", "MAI"),  # Greek capitals beside a Latin I
+    ],
+)
+def test_lookalike_table(raw, display):
+    assert clean_name(pd.Series([raw])).iloc[0] == display

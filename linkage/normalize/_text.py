@@ -10,6 +10,8 @@ import re
 import unicodedata
 from typing import Final
 
+from linkage.folding import latin_lookalikes
+
 # The five Vietnamese tone marks (DOMAIN.md section 2): grave (huyền), acute (sắc),
 # tilde (ngã), hook above (hỏi), dot below (nặng). Vowel-quality marks (circumflex, breve,
 # horn) are not tones and stay in toneless keys.
@@ -94,9 +96,10 @@ def clean_display(text: str) -> str:
 
     Digits, punctuation and symbols become spaces; a combining mark survives only when it
     follows a letter; an apostrophe or hyphen survives only between letters. Case and
-    diacritics are kept. The result is idempotent.
+    diacritics are kept; Cyrillic and Greek look-alikes in a Latin name become Latin
+    (``folding.latin_lookalikes``). The result is idempotent.
     """
-    text = nfc(text).translate(_CHARACTER_REPAIRS)
+    text = nfc(latin_lookalikes(text)).translate(_CHARACTER_REPAIRS)
     # Most names are letters and single spaces already, which ``_kept_characters`` keeps.
     if all(word.isalpha() for word in text.split(" ")):
         return text
