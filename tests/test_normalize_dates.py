@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 
 from linkage.normalize import birth_dates, day_dates, periods
 from linkage.normalize._vector import frame_from_unique
-from linkage.normalize.dates import _dates, _extract
+from linkage.normalize.dates import _dates, _extract, dated_periods
 from linkage.schema import PERSON_FIELDS
 
 TODAY = dt.date(2026, 6, 1)
 D = dt.date
+LAST_DAY = D(2100, 12, 31)  # a run date after every valid period: parsing alone is tested
 
 
 def parse(raw):
@@ -148,7 +149,7 @@ def test_periods(raw, expected):
 def test_period_contains_its_month(day):
     """Every month written three ways gives one period that starts and ends around it."""
     texts = [f"{day.month:02d}/{day.year}", f"{day.year}-{day.month:02d}", day.isoformat()]
-    result = periods(pd.Series(texts, dtype=object))
+    result = periods(pd.Series(texts, dtype=object), today=LAST_DAY)
     assert result["period"].nunique() == 1
     assert result["period"].iloc[0] <= day <= result["period_end"].iloc[0]
 
@@ -389,7 +390,8 @@ def test_birth_dates_equal_the_pandas_reference(values):
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.lists(st.one_of(period_texts(), _ODD_VALUES), max_size=30))
 def test_periods_equal_the_pandas_reference(values):
-    _assert_same(_outcome(periods, values), _outcome(_old_periods, values))
+    new = _outcome(lambda series: periods(series, today=LAST_DAY), values)
+    _assert_same(new, _outcome(_old_periods, values))
 
 
 # Arabic-Indic and full-width digits, which Python's \d matches and RE2's does not.
@@ -447,3 +449,22 @@ def test_first_matching_layout_wins(text, expected):
     values = (fields["y"][0], fields["m"][0], fields["d"][0])
     assert (int(layout[0]), *(None if np.isnan(v) else v for v in values)) == expected
     assert layout[1] == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "start"),
+    [
+        ("2100", None),  # the fuzzed annual period: every worker would be over age
+        ("2027-01", None),  # a month after the run date
+        ("Q1/2027", None),  # a quarter that has not begun
+        ("12/2026", D(2026, 12, 1)),  # the run's own month
+        ("Q4/2026", D(2026, 10, 1)),  # the quarter in progress
+        ("Năm 2026", D(2026, 1, 1)),  # the year in progress
+    ],
+)
+def test_periods_after_the_run_date_are_invalid(raw, start):
+    run_date = D(2026, 12, 7)
+    frame, future = dated_periods(pd.Series([raw], dtype=object), today=run_date)
+    got = frame["period"].iloc[0]
+    assert (None if pd.isna(got) else got) == start
+    assert bool(future[0]) is (start is None)

@@ -110,6 +110,7 @@ def test_payroll_good_row(arrow):
     assert set(nulled) == {
         "employer_tax_code",
         "period",
+        "period_after_run_date",
         "contract_months",
         "monthly_income",
         "person_tax_code",
@@ -385,3 +386,26 @@ def test_contract_type_read_only_where_the_mapping_has_its_vocabulary():
     assert nulled["contract_type"] == 1
     table, _, _ = normalize_payroll(raw, VOCABULARIES, today=TODAY)  # no vocabulary
     assert table["contract_type"].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("period", "kept", "after_run_date", "invalid"),
+    [
+        ("2100", None, 1, 0),  # a year after the run date: nulled and counted, row kept
+        ("07/2026", None, 1, 0),  # next month (the run date is 1 Jun 2026)
+        ("06/2026", dt.date(2026, 6, 1), 0, 0),  # the run's own month is a period
+        ("2026", dt.date(2026, 1, 1), 0, 0),  # the year in progress (annual finalization)
+        ("13/2026", None, 0, 1),  # not a period at all: the plain invalid count
+    ],
+)
+def test_period_after_the_run_date_is_nulled_with_its_own_count(
+    period, kept, after_run_date, invalid
+):
+    table, rejects, nulled = run(
+        normalize_payroll, Source.PAYROLL, [{**PAYROLL_OK, "period": period}]
+    )
+    assert rejects.empty  # missing is evidence: the row stays
+    got = table["period"].iloc[0]
+    assert (None if pd.isna(got) else got) == kept
+    assert nulled["period_after_run_date"] == after_run_date
+    assert nulled["period"] == invalid

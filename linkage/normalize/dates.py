@@ -260,20 +260,34 @@ def _period_columns(uniques: list[str]) -> dict[str, pa.Array]:
     }
 
 
-def periods(values: pd.Series) -> pd.DataFrame:
+def periods(values: pd.Series, *, today: dt.date | None = None) -> pd.DataFrame:
     """Withholding periods with their precision: first day, last day, month/quarter/year.
 
     Accepted: months "2026-03", "03/2026", "3/2026", "T03/2026", "Tháng 3/2026", "202603",
     "2026-03-01" or "01/03/2026" (any day: the month is meant); quarters "Q1/2026",
     "Quý 1/2026", "I/2026", "2026-Q1"; years "2026" or "Năm 2026" (the annual
-    finalization). Years outside 1990-2100 are invalid. Eligibility judges age and the law
-    in force on ``period_end``, the period's last day.
+    finalization). Years outside 1990-2100 are invalid, and so is a period that starts
+    after ``today`` (the run date): "2100" would make every worker over age. Eligibility
+    judges age and the law in force on ``period_end``, the period's last day.
 
     Returns:
         Frame of ``period`` and ``period_end`` (Arrow date32) and ``period_precision``
         ("month" | "quarter" | "year"); null when missing or invalid.
     """
-    return frame_from_unique(values, _period_columns)
+    return dated_periods(values, today=today)[0]
+
+
+def dated_periods(
+    values: pd.Series, *, today: dt.date | None = None
+) -> tuple[pd.DataFrame, npt.NDArray[np.bool_]]:
+    """``periods``, and where a valid period was nulled for starting after ``today``."""
+    frame = frame_from_unique(values, _period_columns)
+    reference = pa.scalar(today or dt.date.today(), pa.date32())
+    start = pa.array(frame["period"], type=pa.date32())
+    future = pc.fill_null(pc.greater(start, reference), False).to_numpy(zero_copy_only=False)
+    if future.any():
+        frame = frame.mask(pd.Series(future, index=frame.index), axis=0)
+    return frame, future
 
 
 def day_dates(values: pd.Series, *, today: dt.date | None = None) -> pd.Series:

@@ -27,7 +27,7 @@ from linkage.errors import ConfigError, PipelineError
 from linkage.normalize._rejects import Mask, RowChecks, nulled_mask, record_keys
 from linkage.normalize._text import collapse, nfc
 from linkage.normalize._vector import factorize_arrow, is_blank, map_unique, stripped
-from linkage.normalize.dates import birth_dates, day_dates, periods
+from linkage.normalize.dates import birth_dates, dated_periods, day_dates
 from linkage.normalize.ids import (
     employer_root,
     kept_pseudonyms,
@@ -159,7 +159,8 @@ def normalize_payroll(
         raw: table conforming to ``schema.raw_schema(Source.PAYROLL)``.
         vocabularies: spellings per vocabulary (see ``VOCABULARY_NAMES``); "gender" and
             "nationality" are used here. A blank nationality defaults to "VN".
-        today: reference date for ID and birth-date plausibility.
+        today: the run date: reference for ID and birth-date plausibility; a period
+            that starts after it is nulled and counted as ``period_after_run_date``.
 
     Returns:
         ``Normalized`` with a PAYROLL table.
@@ -182,7 +183,7 @@ def normalize_payroll(
     ids = _person_ids(raw, today)
     _check_identity(checks, names["full_name"], ids["national_id"], person_tax)
     employer = tax_codes(raw["employer_tax_code"], today=today)
-    period = periods(raw["period"])
+    period, future_period = dated_periods(raw["period"], today=today)
     contract = months(raw["contract_months"])
     income = amounts(raw["monthly_income"])
     births = birth_dates(raw["birth_date"], today=today)
@@ -195,7 +196,9 @@ def normalize_payroll(
     ).canonical
     nulled = {
         "employer_tax_code": nulled_mask(raw["employer_tax_code"], employer),
-        "period": nulled_mask(raw["period"], period["period"]),
+        "period": nulled_mask(raw["period"], period["period"]) & ~future_period,
+        # its own count: a period after the run date is a wrong value, not a typo
+        "period_after_run_date": future_period,
         "contract_months": nulled_mask(raw["contract_months"], contract),
         "monthly_income": nulled_mask(raw["monthly_income"], income),
         "person_tax_code": nulled_mask(raw["person_tax_code"], person_tax),
@@ -396,19 +399,25 @@ def reject_duplicates(
 
 
 def normalize_batch(
-    source: Source, raw: pd.DataFrame, vocabularies: Vocabularies, income: str = "monthly"
+    source: Source,
+    raw: pd.DataFrame,
+    vocabularies: Vocabularies,
+    income: str = "monthly",
+    *,
+    today: dt.date | None = None,
 ) -> Normalized:
     """Normalize one raw batch of ``source`` (a function of plain arguments: picklable).
 
     A payroll ``income`` of "period_total" (the total over the row's period, as in an
-    annual finalization) is read per month.
+    annual finalization) is read per month. ``today`` is the run date (default: the
+    clock's date), passed to the source's normalizer.
     """
     normalizer = {
         Source.BUSINESSES: normalize_businesses,
         Source.PAYROLL: normalize_payroll,
         Source.INSURED: normalize_insured,
     }[source]
-    rows, rejects, nulled = normalizer(raw, vocabularies)
+    rows, rejects, nulled = normalizer(raw, vocabularies, today=today)
     if source is Source.PAYROLL and income == "period_total":
         rows["monthly_income"] = per_month(
             rows["monthly_income"], rows["period"], rows["period_end"]
