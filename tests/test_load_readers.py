@@ -390,3 +390,45 @@ def test_undecodable_byte_in_a_gzip_file_names_its_line(tmp_path, mapping):
     path.write_bytes(gzip.compress(_damaged(30_000, 25_001, byte=b"\xff")))
     with pytest.raises(InputError, match=r"\.gz:25001: byte 20 of the line"):
         list(read_source(path, Source.PAYROLL, mapping))
+
+
+def _payroll_workbook(path: Path, incomes: list[object]) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(PAYROLL_HEADER.split(","))
+    for i, income in enumerate(incomes):
+        sheet.append([f"R{i}", "0101234567", f"Nguyễn Văn {chr(65 + i)}", "2025-07", 12, income])
+    workbook.save(path)  # openpyxl saves formulas without a computed value, as scripts do
+    return path
+
+
+@pytest.mark.parametrize(
+    ("incomes", "counted"),
+    [
+        # two formulas never computed: blank values, counted for the manifest, warned
+        (
+            ["=5000000*2", 7_000_000, "=F2+1", None],
+            {"formula_without_value": {"monthly_income": 2}},
+        ),
+        # plain values and a blank cell: nothing to count (the sheet has no formula)
+        ([5_000_000, None, 7_000_000], {}),
+    ],
+)
+def test_xlsx_formulas_without_values_are_counted_and_warned(
+    tmp_path, mapping, caplog, incomes, counted
+):
+    path = _payroll_workbook(tmp_path / "payroll.xlsx", incomes)
+    with caplog.at_level(logging.WARNING):
+        reader, _, frame = read_all(path, Source.PAYROLL, mapping, batch_rows=2)
+    assert reader.stats.nulled_invalid == counted
+    expected = [None if isinstance(v, str) or v is None else str(v) for v in incomes]
+    assert values(frame["monthly_income"]) == expected
+    warned = [r.getMessage() for r in caplog.records if "formula cells" in r.getMessage()]
+    if counted:
+        assert warned == [
+            "payroll.xlsx: 2 formula cells have no saved value and read as blank "
+            "(monthly_income 2); open the workbook in Excel and save it so the values are "
+            "stored, or export it as CSV UTF-8"
+        ]
+    else:
+        assert not warned

@@ -8,6 +8,7 @@ leading zeros), dates as ISO ``yyyy-mm-dd``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +23,10 @@ from linkage.errors import InputError
 from linkage.load.columns import RawBatch
 
 HEADER_SEARCH_ROWS: Final = 30  # title rows above the header row are common in reports
+# A formula element of SpreadsheetML (<f>, <f t="shared" .../>, <x:f>), searched in the raw
+# sheet XML so that a workbook without formulas is read once, with values only.
+_FORMULA_ELEMENT: Final = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_XML_CHUNK: Final = 1 << 20
 
 
 def cell_text(value: Any) -> str | None:
@@ -80,14 +85,15 @@ class ExcelFile:
             raise InputError(msg)
         self.sheet, self.header_row, self.headers = fallback
 
-    def _workbook(self) -> Any:
+    def _workbook(self, *, values: bool = True) -> Any:
+        """The workbook, read-only: saved values, or (``values=False``) formulas as text."""
         import openpyxl
 
         try:
             with warnings.catch_warnings():
                 # openpyxl warns about styles and extensions it drops; they hold no data.
                 warnings.simplefilter("ignore", UserWarning)
-                return openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+                return openpyxl.load_workbook(self.path, read_only=True, data_only=values)
         except (OSError, zipfile.BadZipFile, KeyError, ValueError) as e:
             msg = (
                 f"{self.path}: cannot open it as an Excel .xlsx workbook ({type(e).__name__}); "
@@ -95,31 +101,78 @@ class ExcelFile:
             )
             raise InputError(msg) from e
 
+    def _has_formulas(self, sheet: Any) -> bool:
+        """Whether the sheet's XML holds any formula (scanned in C, chunk by chunk)."""
+        part = getattr(sheet, "_worksheet_path", None)
+        if not isinstance(part, str):
+            return True  # unknown layout: look cell by cell
+        tail = b""
+        with zipfile.ZipFile(self.path) as archive, archive.open(part) as stream:
+            for chunk in iter(lambda: stream.read(_XML_CHUNK), b""):
+                if _FORMULA_ELEMENT.search(tail + chunk):
+                    return True
+                tail = chunk[-8:]
+        return False
+
     def batches(self, positions: list[int], batch_rows: int) -> Iterator[RawBatch]:
-        """Yield rows below the header row in batches of at most ``batch_rows``."""
+        """Yield rows below the header row in batches of at most ``batch_rows``.
+
+        A formula cell whose workbook holds no saved value (written by a program, never
+        opened in Excel) reads as blank; such cells are counted per column in each batch.
+        """
         workbook = self._workbook()
+        formula_book = None
         try:
             sheet = workbook[self.sheet]
-            values: dict[int, list[str | None]] = {p: [] for p in positions}
-            lines: list[int] = []
             first = self.header_row + 1
-            for number, row in enumerate(sheet.iter_rows(min_row=first, values_only=True), first):
+            rows = sheet.iter_rows(min_row=first, values_only=True)
+            formulas: Iterator[tuple[Any, ...]] | None = None
+            if self._has_formulas(sheet):
+                formula_book = self._workbook(values=False)
+                formulas = formula_book[self.sheet].iter_rows(min_row=first, values_only=True)
+            values: dict[int, list[str | None]] = {p: [] for p in positions}
+            unsaved = dict.fromkeys(positions, 0)
+            lines: list[int] = []
+            for number, row in enumerate(rows, first):
                 width = len(row)
                 for p in positions:
                     values[p].append(cell_text(row[p]) if p < width else None)
+                if formulas is not None:
+                    _count_unsaved(row, next(formulas, ()), positions, unsaved)
                 lines.append(number)
                 if len(lines) == batch_rows:
-                    yield _raw_batch(values, lines)
+                    yield _raw_batch(values, lines, unsaved)
                     values, lines = {p: [] for p in positions}, []
+                    unsaved = dict.fromkeys(positions, 0)
             if lines:
-                yield _raw_batch(values, lines)
+                yield _raw_batch(values, lines, unsaved)
         finally:
             workbook.close()
+            if formula_book is not None:
+                formula_book.close()
 
 
-def _raw_batch(values: dict[int, list[str | None]], lines: list[int]) -> RawBatch:
+def _count_unsaved(
+    row: tuple[Any, ...], formulas: tuple[Any, ...], positions: list[int], counts: dict[int, int]
+) -> None:
+    """Count the cells of ``row`` that are blank only because their formula has no value."""
+    for p in positions:
+        if p < len(formulas) and (p >= len(row) or row[p] is None) and _is_formula(formulas[p]):
+            counts[p] += 1
+
+
+def _is_formula(cell: Any) -> bool:
+    # openpyxl gives a formula as "=..." text, or as an ArrayFormula / DataTableFormula
+    if isinstance(cell, str):
+        return cell.startswith("=")
+    return type(cell).__name__ in {"ArrayFormula", "DataTableFormula"}
+
+
+def _raw_batch(
+    values: dict[int, list[str | None]], lines: list[int], unsaved: dict[int, int]
+) -> RawBatch:
     columns = {p: pa.array(v, pa.string()) for p, v in values.items()}
-    return RawBatch(columns, pa.array(lines, pa.int64()))
+    return RawBatch(columns, pa.array(lines, pa.int64()), {p: n for p, n in unsaved.items() if n})
 
 
 class ParquetFile:

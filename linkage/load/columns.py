@@ -21,10 +21,13 @@ class RawBatch(NamedTuple):
     Attributes:
         columns: file column position -> string array, for the mapped positions.
         lines: int64 array of 1-based physical lines / sheet rows / row numbers.
+        formulas_without_value: file column position -> cells of this batch that hold a
+            formula with no saved value (Excel workbooks; read as blank).
     """
 
     columns: dict[int, pa.Array]
     lines: pa.Array
+    formulas_without_value: dict[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Protocol
 
@@ -32,6 +32,7 @@ from linkage.load.columns import (
 )
 from linkage.load.encoding import VIETNAMESE_LETTERS, check_text
 from linkage.load.mapping import SourceMapping
+from linkage.logs import warning
 from linkage.schema import Source, conform, raw_schema
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class ReadStats:
         encoding: codec of a CSV file ("utf-8", "utf-8-sig", "cp1258"); None otherwise.
         sheet: the Excel sheet read; None otherwise.
         header_row: 1-based line / sheet row of the header row.
+        nulled_invalid: per reason (``formula_without_value``), per canonical column, the
+            values read as blank; the manifest's ``nulled_invalid`` reports them.
     """
 
     rows_read: int = 0
@@ -66,6 +69,10 @@ class ReadStats:
     encoding: str | None = None
     sheet: str | None = None
     header_row: int = 1
+    nulled_invalid: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+FORMULA_WITHOUT_VALUE: Final = "formula_without_value"
 
 
 class _Format(Protocol):
@@ -109,9 +116,36 @@ class SourceReader:
     def _read(self) -> Iterator[pd.DataFrame]:
         positions = sorted(set(self._header_map.positions.values()))
         for raw in self._format.batches(positions, self._batch_rows):
+            self._count_formulas(raw)
             frame = self._conform(raw)
             if len(frame):
                 yield frame
+        self._warn_formulas()
+
+    def _count_formulas(self, raw: RawBatch) -> None:
+        """Add a batch's formula cells without a saved value to ``stats``, per column."""
+        if not raw.formulas_without_value:
+            return
+        counts = self.stats.nulled_invalid.setdefault(FORMULA_WITHOUT_VALUE, {})
+        for name, position in self._header_map.positions.items():
+            n = raw.formulas_without_value.get(position, 0)
+            if n:
+                counts[name] = counts.get(name, 0) + n
+
+    def _warn_formulas(self) -> None:
+        counts = self.stats.nulled_invalid.get(FORMULA_WITHOUT_VALUE)
+        if not counts:
+            return
+        listed = ", ".join(f"{name} {n:,}" for name, n in sorted(counts.items()))
+        warning(
+            FORMULA_WITHOUT_VALUE,
+            f"{self.path.name}: {sum(counts.values()):,} formula cells have no saved value and "
+            f"read as blank ({listed}); open the workbook in Excel and save it so the values "
+            "are stored, or export it as CSV UTF-8",
+            source=self.source.value,
+            file=self.path.name,
+            cells=sum(counts.values()),
+        )
 
     def _conform(self, raw: RawBatch) -> pd.DataFrame:
         """Drop blank rows, rename to canonical columns, NFC, add provenance, conform."""
