@@ -161,6 +161,7 @@ def person(
     employer: str | None = "0101",
     name_sorted: str | None = "hung nguyen van",
     id_birth_year: int | None = None,
+    gender: str | None = "M",
 ) -> dict[str, object]:
     return {
         "given_ascii": given,
@@ -169,7 +170,7 @@ def person(
         "birth_year": born.year if born else None,
         "birth_month": born.month if born else None,
         "id_birth_year": id_birth_year,
-        "gender": "M",
+        "gender": gender,
         "id_gender": "M" if id_birth_year else None,
         "employer_root": employer,
         "name_sorted": name_sorted,
@@ -396,6 +397,7 @@ def _people(draw_size: int):
             employer=maybe(["0101", "0202"]),
             name_sorted=maybe(["a b", "a c", "b c", "c d", "d e", "e f", "f g"]),
             id_birth_year=maybe([1990, 1985]),
+            gender=maybe(["M", "F"]),
         ),
         min_size=0,
         max_size=draw_size,
@@ -435,6 +437,44 @@ def test_candidate_pairs_match_reference_loops(payroll_people, insured_people):
     union = set().union(*expected.values())
     assert set(zip(result.payroll_pos.tolist(), result.insured_pos.tolist(), strict=True)) == union
     assert sum(result.new_pairs_per_rule.values()) == len(result) == len(union)
+
+
+def _split_reference(payroll, insured, rule, cap: int) -> set[tuple[int, int]]:
+    """Per row: the rule's pairs, or while over the cap, those of its next refinement that
+    leaves the row some record."""
+    levels = []
+    for depth in range(rule.depth):
+        level = rule.refined(depth)
+        if level.sort_on is not None:
+            levels.append(_neighbourhood_reference(payroll, insured, level.window))
+        else:
+            levels.append(_block_reference(payroll, insured, level.on, level.insured_on))
+    found = set()
+    for row in range(len(payroll)):
+        mine = [{pair for pair in pairs if pair[0] == row} for pairs in levels]
+        chosen = mine[0]
+        for finer in mine[1:]:
+            if len(chosen) <= cap or not finer:
+                break
+            chosen = finer
+        found |= chosen
+    return found
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(payroll_people=_people(6), insured_people=_people(9), cap=st.integers(0, 3))
+def test_a_block_over_the_cap_is_split_never_dropped(payroll_people, insured_people, cap):
+    payroll, insured = frame(*payroll_people), frame(*insured_people)
+    plan = BlockingPlan(payroll, insured, DEFAULT_BLOCKING, cap=cap)
+    per_rule = plan.pairs_per_rule_and_row()
+    uncapped = BlockingPlan(payroll, insured, DEFAULT_BLOCKING).pairs_per_rule_and_row()
+    for rule, join in zip(plan.rules, plan.joins, strict=True):
+        rows = np.arange(len(payroll))
+        got = set(zip(*(a.tolist() for a in join.pairs(rows)), strict=True))
+        assert got == _split_reference(payroll, insured, rule, cap), rule.name
+        assert int(per_rule[rule.name].sum()) == len(got)
+        # a row the rule met keeps some record of its block, whatever the cap
+        assert ((per_rule[rule.name] > 0) == (uncapped[rule.name] > 0)).all(), rule.name
 
 
 def test_sorted_neighbourhood_forgets_earlier_runs():

@@ -23,7 +23,9 @@ from linkage.link.model import (
     FellegiSunterModel,
     FitReport,
     PatternCounts,
+    _log_probabilities,
     _smoothed,
+    consistent_prior,
     fit,
 )
 
@@ -182,11 +184,37 @@ def test_em_converges_when_every_level_occurs():
     np.testing.assert_allclose(model.comparisons[2].m, (0.03, 0.97), atol=0.02)
 
 
-def test_prior_spreads_expected_blocked_matches_over_all_pairs():
+def test_prior_of_weak_comparisons_is_the_ems_share_over_all_pairs():
+    """Comparisons too weak to explain the blocks: the EM's expected matches stand."""
     model, _ = _simulate_and_fit(8, share=0.3, label_share=0.3)
     expected = model.fit.blocked_match_share * 40_000 / (15_000 * 12_000)
     assert model.prior == pytest.approx(expected, rel=1e-9)
     assert model.prior_weight == pytest.approx(math.log2(expected / (1 - expected)))
+
+
+M_STRONG = [np.array([0.001, 0.999]), np.array([0.001, 0.999])]
+U_STRONG = [np.array([0.9999, 0.0001]), np.array([0.9999, 0.0001])]
+PATTERNS = np.array([[0, 0], [0, 1], [1, 0], [1, 1], [MISSING, 1]])
+
+
+@pytest.mark.parametrize("start", [1e-9, 1e-6, 0.4])
+def test_consistent_prior_is_the_fixed_point_of_its_scores(start):
+    """Scored with m, u and the prior, the blocked pairs expect prior x all pairs matches."""
+    counts = np.array([50_000.0, 8_000.0, 4_000.0, 3_000.0, 500.0])
+    all_pairs = 1e8
+    prior = consistent_prior(PATTERNS, counts, M_STRONG, U_STRONG, all_pairs=all_pairs, start=start)
+    ratio = np.exp(_log_probabilities(PATTERNS, M_STRONG) - _log_probabilities(PATTERNS, U_STRONG))
+    odds = prior / (1 - prior) * ratio
+    assert (counts * odds / (1 + odds)).sum() == pytest.approx(prior * all_pairs, rel=1e-4)
+    # the [1, 1] pairs are the convincing ones; the rest add a few hundred at most
+    assert 2_900 < prior * all_pairs < 3_600
+
+
+def test_consistent_prior_does_not_follow_a_collapsed_em():
+    """EM's share far too low (its u learnt the matches): the scores' own count wins."""
+    counts = np.array([50_000.0, 8_000.0, 4_000.0, 3_000.0, 500.0])
+    prior = consistent_prior(PATTERNS, counts, M_STRONG, U_STRONG, all_pairs=1e8, start=1e-12)
+    assert 2_900 < prior * 1e8 < 3_600
 
 
 # --- scoring ---------------------------------------------------------------------------
@@ -520,6 +548,7 @@ def test_model_json_records_settings_and_blocking_rules(tmp_path):
         "window": 5,
         "insured_on": [],
         "train": True,
+        "refine": ["block_gender", "birth_month"],
     }
     assert rules["name+payroll_without_year"]["insured_on"] == ["name_sorted"]
     assert rules["name+payroll_without_year"]["train"] is False

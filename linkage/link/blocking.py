@@ -20,7 +20,6 @@ it was fitted on.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import KW_ONLY, dataclass
 
@@ -50,6 +49,10 @@ class BlockingRule:
     # False: the rule's pairs are scored but not used to fit m. A broad rule (a name alone)
     # adds namesakes that can pull EM towards describing them instead of true matches.
     train: bool = True
+    # Keys (the same column on both sides) that split, one more at a time, the block of a
+    # row whose key meets more records than the cap; a sorted neighbourhood first narrows
+    # to its exact sort value. See ``refined``.
+    refine: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         problems = []
@@ -81,7 +84,25 @@ class BlockingRule:
             raise ConfigError(problems)
 
     @property
-    def keys(self) -> tuple[tuple[str, str, str], ...]:
+    def depth(self) -> int:
+        """How many levels the rule has: itself, then each refinement."""
+        return 1 + (self.sort_on is not None) + len(self.refine)
+
+    def refined(self, level: int) -> BlockingRule:
+        """The rule at ``level`` of splitting: 0 is itself; each level adds one key.
+
+        A sorted neighbourhood's first refinement is its exact sort value (window 1 as a
+        block); then each ``refine`` key joins ``on`` on both sides.
+        """
+        if level == 0:
+            return self
+        extra = ((self.sort_on,) if self.sort_on else ()) + self.refine
+        added = extra[:level]
+        insured = (self.insured_on + added) if self.insured_on else ()
+        return BlockingRule(f"{self.name}/{level}", self.on + added, insured_on=insured)
+
+    @property
+    def join_keys(self) -> tuple[tuple[str, str, str], ...]:
         """(key, payroll column, insured column) of every key the rule joins or sorts on."""
         insured = self.insured_on or self.on
         pairs = [*zip(self.on, insured, strict=True)]
@@ -89,22 +110,48 @@ class BlockingRule:
             pairs.append((self.sort_on, self.sort_on))
         return tuple((p if p == i else f"{p}~{i}", p, i) for p, i in pairs)
 
+    @property
+    def keys(self) -> tuple[tuple[str, str, str], ...]:
+        """The join keys and the refinement keys: every key the rule may read."""
+        return self.join_keys + tuple((key, key, key) for key in self.refine)
+
 
 DEFAULT_BLOCKING: tuple[BlockingRule, ...] = (
     # With the whole birth date: a common given name in a birth month (Nguyễn ... Anh, May
     # 1990) made blocks growing with the table (11.2M of 31.5M pairs at a million generated
     # rows), for 0.2% of the true pairs that no other rule found; year-only births meet
     # their records through the name neighbourhood within the year.
-    BlockingRule("birth_date+given_name", ("birth_date", "given_ascii")),
+    BlockingRule("birth_date+given_name", ("birth_date", "given_ascii"), refine=("surname_ascii",)),
     # With the given name's initial: Nguyễn on one birth date made blocks growing with the
     # table (15.7M of 45M pairs at a million generated rows); 0.05% of the true pairs it
     # found at 250k had another given initial and met no other rule.
     BlockingRule(
-        "birth_date+surname+given_initial", ("birth_date", "surname_ascii", "given_initial")
+        "birth_date+surname+given_initial",
+        ("birth_date", "surname_ascii", "given_initial"),
+        refine=("given_ascii",),
     ),
-    BlockingRule("given_name+employer", ("given_ascii", "employer_root")),
-    BlockingRule("birth_year+employer", ("block_year", "employer_root")),
-    BlockingRule("sorted_name_neighbourhood", ("block_year",), sort_on="name_sorted", window=5),
+    # A large employer's common given name, or its workers of one birth year, split by
+    # the name's other part, then the year (or the initials).
+    BlockingRule(
+        "given_name+employer",
+        ("given_ascii", "employer_root"),
+        refine=("surname_ascii", "block_year"),
+    ),
+    BlockingRule(
+        "birth_year+employer",
+        ("block_year", "employer_root"),
+        refine=("given_initial", "surname_initial", "block_gender"),
+    ),
+    # Over the cap, a neighbourhood narrows to the exact order-free name within the year,
+    # then the sex and the birth month: a common name's namesakes of that year are its
+    # real competitors (a row with the year only keeps them all).
+    BlockingRule(
+        "sorted_name_neighbourhood",
+        ("block_year",),
+        sort_on="name_sorted",
+        window=5,
+        refine=("block_gender", "birth_month"),
+    ),
     # A row without any birth year (stated or in a CCCD) at another employer meets no rule
     # above. Against the other side's records of the same name it costs few pairs (19k and
     # 3k at 50k payroll rows); they are namesakes mostly, so they do not train the model.
@@ -113,12 +160,14 @@ DEFAULT_BLOCKING: tuple[BlockingRule, ...] = (
         ("name_if_no_year",),
         insured_on=("name_sorted",),
         train=False,
+        refine=("block_gender",),
     ),
     BlockingRule(
         "name+insured_without_year",
         ("name_sorted",),
         insured_on=("name_if_no_year",),
         train=False,
+        refine=("block_gender",),
     ),
 )
 
@@ -161,14 +210,17 @@ def encoded_birth(frame: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def with_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add ``block_year``, ``surname_initial``, ``given_initial`` and ``name_if_no_year``.
+    """Add ``block_year``, ``block_gender``, the name initials and ``name_if_no_year``.
 
-    ``block_year`` is the ``encoded_birth`` year; ``name_if_no_year`` the order-free name
-    of a row with no year at all, for the asymmetric rules.
+    ``block_year`` and ``block_gender`` are the ``encoded_birth`` year and sex;
+    ``name_if_no_year`` the order-free name of a row with no year at all, for the
+    asymmetric rules.
     """
-    block_year = encoded_birth(frame)["birth_year"]
+    birth = encoded_birth(frame)
+    block_year = birth["birth_year"]
     return frame.assign(
         block_year=block_year,
+        block_gender=birth["gender"],
         surname_initial=frame["surname_ascii"].str.slice(0, 1),
         given_initial=frame["given_ascii"].str.slice(0, 1),
         name_if_no_year=frame["name_sorted"].where(block_year.isna()),
@@ -208,19 +260,13 @@ class _RuleJoin:
     A block rule is one join on the combined key. A sorted-neighbourhood rule ranks the
     distinct sort values of both sides' usable rows (recordlinkage's semantics) and joins
     once per offset within the window, so pairs depend on the whole tables only: a payroll
-    chunk gets exactly the pairs the whole table would give its rows. A row whose key meets
-    more than ``cap`` records gets none from the rule (see ``BlockingPlan``).
+    chunk gets exactly the pairs the whole table would give its rows.
     """
 
     def __init__(
-        self,
-        rule: BlockingRule,
-        left: dict[str, np.ndarray],
-        right: dict[str, np.ndarray],
-        cap: int | None,
+        self, rule: BlockingRule, left: dict[str, np.ndarray], right: dict[str, np.ndarray]
     ) -> None:
-        self.cap = cap
-        names = [key for key, _, _ in rule.keys]
+        names = [key for key, _, _ in rule.join_keys]
         n_left = len(left[names[0]])
         both = [np.concatenate([left[name], right[name]]) for name in names]
         if rule.sort_on is None:
@@ -245,8 +291,8 @@ class _RuleJoin:
         self.right_pos = usable_right[order]
         self.right_sorted = right_key[self.right_pos]
 
-    def _ranges(self, rows: np.ndarray) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
-        """Per offset, where each row's records start and how many; and the rows over cap."""
+    def _ranges(self, rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per offset, where each row's records start and how many."""
         key = self.left_key[rows]
         usable = key >= 0
         ranges = []
@@ -254,25 +300,67 @@ class _RuleJoin:
             lo = np.searchsorted(self.right_sorted, key + offset, side="left")
             hi = np.searchsorted(self.right_sorted, key + offset, side="right")
             ranges.append((lo, np.where(usable, hi - lo, 0)))
-        total = sum((count for _, count in ranges), np.zeros(len(rows), np.int64))
-        over = total > self.cap if self.cap is not None else np.zeros(len(rows), bool)
-        return [(lo, np.where(over, 0, count)) for lo, count in ranges], over
+        return ranges
 
-    @functools.cached_property
-    def pairs_per_row(self) -> tuple[np.ndarray, np.ndarray]:
-        """Pairs the rule gives each payroll row (before the union), and rows over cap."""
-        ranges, over = self._ranges(np.arange(len(self.left_key)))
-        return sum((count for _, count in ranges), np.zeros(len(over), np.int64)), over
+    def counts(self) -> np.ndarray:
+        """Pairs the rule gives each payroll row."""
+        ranges = self._ranges(np.arange(len(self.left_key)))
+        return sum((count for _, count in ranges), np.zeros(len(self.left_key), np.int64))
 
     def pairs(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(payroll_pos, insured_pos) of the rule's pairs for payroll positions ``rows``."""
         left_parts, right_parts = [], []
-        for lo, count in self._ranges(rows)[0]:
+        for lo, count in self._ranges(rows):
             total = int(count.sum())
             starts = np.repeat(lo - (np.cumsum(count) - count), count)
             left_parts.append(np.repeat(rows, count))
             right_parts.append(self.right_pos[starts + np.arange(total)])
         return np.concatenate(left_parts), np.concatenate(right_parts)
+
+
+class _SplitJoin:
+    """A rule whose blocks over the cap are split by its refinements, never dropped.
+
+    Each payroll row takes its pairs from the first level (the rule, then each
+    ``BlockingRule.refined`` level) that meets at most ``cap`` records; a row whose next
+    level would leave it no record (its key missing, or met by no record), or that is
+    over the cap at the last level, keeps the pairs of the level it reached. So no row
+    loses its block to the cap. A level is built only when some row needs it.
+    """
+
+    def __init__(
+        self,
+        rule: BlockingRule,
+        left: dict[str, np.ndarray],
+        right: dict[str, np.ndarray],
+        cap: int | None,
+    ) -> None:
+        self.levels = [_RuleJoin(rule, left, right)]
+        counts = self.levels[0].counts()
+        self.level = np.zeros(len(counts), np.int8)
+        pending = counts > cap if cap is not None else np.zeros(len(counts), bool)
+        self.split = int(pending.sum())
+        for depth in range(1, rule.depth):
+            if not pending.any():
+                break
+            join = _RuleJoin(rule.refined(depth), left, right)
+            finer = join.counts()
+            taken = pending & (join.left_key >= 0) & (finer > 0)
+            self.level[taken] = depth
+            counts = np.where(taken, finer, counts)
+            pending = taken & (finer > (cap or 0))
+            self.levels.append(join)
+        self.counts = counts
+        # still over the cap at the deepest level they have a key for
+        self.over = int((counts > cap).sum()) if cap is not None else 0
+
+    def pairs(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(payroll_pos, insured_pos) of the rule's pairs for payroll positions ``rows``."""
+        if len(self.levels) == 1:
+            return self.levels[0].pairs(rows)
+        level = self.level[rows]
+        parts = [join.pairs(rows[level == depth]) for depth, join in enumerate(self.levels)]
+        return np.concatenate([a for a, _ in parts]), np.concatenate([b for _, b in parts])
 
 
 class BlockingPlan:
@@ -281,12 +369,14 @@ class BlockingPlan:
     ``pairs_per_rule_and_row`` counts every pair before any is made, so a run can size its
     chunks (and refuse a rule whose blocks explode) before comparing anything.
 
-    With ``cap``, a rule gives a payroll row no pairs when its key meets more than ``cap``
-    records: a key that common (a frequent name in a birth year, a frequent name with no
-    year at all) does not tell its records apart, and its pairs grow with the square of the
-    tables (at a million generated rows, four rules gave 67M pairs, 15 times their 250k
-    count). Such a row still meets its record through the rules whose keys do separate it;
-    how many rows each rule left out is in ``rows_over_cap``.
+    With ``cap``, a row whose key meets more than ``cap`` records is split by the rule's
+    refinements (``_SplitJoin``) instead of skipped: a key that common (a frequent name in
+    a birth year, a frequent name with no year at all) does not tell its records apart,
+    and its pairs grow with the square of the tables (at a million generated rows, four
+    rules gave 67M pairs, 15 times their 250k count), but skipping it lost exactly the
+    common names and large employers that grow with the data. ``rows_split`` says how many
+    rows each rule split, ``rows_over_cap`` how many stayed over the cap at their deepest
+    level (compared all the same), ``rows_not_compared`` how many met no record at all.
     """
 
     def __init__(
@@ -304,22 +394,20 @@ class BlockingPlan:
         keys = list(dict.fromkeys(key for rule in rules for key in rule.keys))
         left, right = _encoded_keys(payroll, insured, keys)
         self.rules = tuple(rules)
-        self.joins = [_RuleJoin(rule, left, right, cap) for rule in rules]
+        self.joins = [_SplitJoin(rule, left, right, cap) for rule in rules]
         self.payroll_rows, self.insured_rows = len(payroll), len(insured)
 
     def pairs_per_rule_and_row(self) -> dict[str, np.ndarray]:
         """Per rule, the pairs it gives each payroll row (an upper bound on the union)."""
-        return {
-            rule.name: join.pairs_per_row[0]
-            for rule, join in zip(self.rules, self.joins, strict=True)
-        }
+        return {rule.name: join.counts for rule, join in zip(self.rules, self.joins, strict=True)}
+
+    def rows_split(self) -> dict[str, int]:
+        """Per rule, the payroll rows whose block was over the cap and split further."""
+        return {rule.name: join.split for rule, join in zip(self.rules, self.joins, strict=True)}
 
     def rows_over_cap(self) -> dict[str, int]:
-        """Per rule, the payroll rows it gave no pairs because their key is too common."""
-        return {
-            rule.name: int(join.pairs_per_row[1].sum())
-            for rule, join in zip(self.rules, self.joins, strict=True)
-        }
+        """Per rule, the rows still over the cap at their deepest level (compared anyway)."""
+        return {rule.name: join.over for rule, join in zip(self.rules, self.joins, strict=True)}
 
     def pairs(self, rows: np.ndarray) -> BlockingResult:
         """The union of the rules' pairs for payroll positions ``rows`` (sorted, distinct)."""

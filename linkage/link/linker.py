@@ -56,7 +56,9 @@ class LinkResult:
     model: FellegiSunterModel
     pairs_per_rule: dict[str, int]  # pairs each blocking rule produced on its own
     new_pairs_per_rule: dict[str, int]  # pairs not produced by an earlier rule
-    rows_over_cap: dict[str, int]  # payroll rows a rule skipped: key too common
+    rows_split: dict[str, int]  # payroll rows whose block a rule split: key too common
+    rows_over_cap: dict[str, int]  # of those, still over the cap when split to the end
+    rows_not_compared: int  # payroll rows that met no record by any rule nor by ID
     exact_pairs: int
     labelled_pairs: int  # clerk-confirmed matches found among the compared pairs
     scored: tuple[np.ndarray, np.ndarray]  # every scored pair: payroll and insured positions
@@ -86,7 +88,10 @@ class LinkResult:
         return {
             "pairs_per_rule": self.pairs_per_rule,
             "new_pairs_per_rule": self.new_pairs_per_rule,
+            "rows_split": self.rows_split,
             "rows_over_cap": self.rows_over_cap,
+            "rows_not_compared": self.rows_not_compared,
+            "pairs_per_payroll_row": round(self.scored_pairs / max(len(self.record_ids), 1), 2),
             "blocked_pairs": sum(self.new_pairs_per_rule.values()),
             "exact_id_pairs": self.exact_pairs,
             "labelled_pairs": self.labelled_pairs,
@@ -548,7 +553,9 @@ def link_records(
         model=model,
         pairs_per_rule=per_rule,
         new_pairs_per_rule=new_per_rule,
+        rows_split=plan.rows_split(),
         rows_over_cap=plan.rows_over_cap(),
+        rows_not_compared=int((pairs_per_row == 0).sum()),
         exact_pairs=len(exact),
         labelled_pairs=sum(s.labelled for s in summaries),
         scored=(

@@ -232,6 +232,7 @@ def _parse(document: dict[str, Any]) -> FellegiSunterModel:
                     "on": _strings(_object(rule)["on"]),
                     "insured_on": _strings(_object(rule).get("insured_on", [])),
                     "train": bool(_object(rule).get("train", True)),
+                    "refine": _strings(_object(rule).get("refine", [])),
                 }
             )
             for rule in document["blocking_rules"]
@@ -384,6 +385,43 @@ def _informative(labelled_m: Sequence[np.ndarray]) -> list[int]:
     return [k for k, share in enumerate(labelled_m) if share.max() < 1.0 - 1e-3]
 
 
+def consistent_prior(
+    patterns: np.ndarray,
+    counts: np.ndarray,
+    m: Sequence[np.ndarray],
+    u: Sequence[np.ndarray],
+    *,
+    all_pairs: float,
+    start: float,
+    iterations: int = 200,
+) -> float:
+    """The prior under which the scoring model expects as many matches as it scores.
+
+    The prior is the share of matches among all payroll x insured pairs, and scoring
+    reads it with the final m and the random-pair u. EM's own share (u free inside the
+    blocks) is fitted for another model: inside large blocks its u learnt the matches as
+    namesakes, and at a million generated rows it expected 383k matches where there were
+    705k (at 50k it was right), moving every decision by a bit. Here the prior is the
+    fixed point of one EM step with m and u held at the scored values: the expected
+    matches among the blocked pairs (those outside every block are taken as non-matches),
+    spread over all pairs. The likelihood is concave in the prior, so it is unique; it is
+    above zero only when the comparisons explain why the blocked pairs were drawn (their
+    summed likelihood ratio exceeds the pairs outside), as on real tables. When they do
+    not, as with weak comparisons, the EM's share (``start``) stands.
+    """
+    ratio = np.exp(_log_probabilities(patterns, m) - _log_probabilities(patterns, u))
+    if (counts * ratio).sum() <= all_pairs:
+        return start
+    prior = start
+    for _ in range(iterations):
+        odds = prior / (1.0 - prior) * ratio
+        updated = float(np.clip((counts * odds / (1.0 + odds)).sum() / all_pairs, 1e-12, 0.5))
+        if abs(updated - prior) <= 1e-6 * prior:
+            return updated
+        prior = updated
+    return prior
+
+
 def fit(
     *,
     comparisons: Sequence[Comparison],
@@ -461,15 +499,21 @@ def fit(
         for k, c in enumerate(_level_counts(patterns, matched, sizes))
     ]
     share = float(matches / max(counts.sum(), 1.0))
-
-    expected_matches = share * counts.sum()
-    prior = float(np.clip(expected_matches / (payroll_rows * insured_rows), 1e-12, 0.5))
+    final_m = [_smoothed(c) for c in level_counts]
+    prior = consistent_prior(
+        patterns,
+        counts,
+        final_m,
+        u_random,
+        all_pairs=float(payroll_rows) * insured_rows,
+        start=float(np.clip(matches / max(float(payroll_rows) * insured_rows, 1.0), 1e-12, 0.5)),
+    )
     return FellegiSunterModel(
         comparisons=tuple(
             ComparisonParameters(
                 name=c.name,
                 levels=c.levels,
-                m=tuple(float(x) for x in _smoothed(level_counts[k])),
+                m=tuple(float(x) for x in final_m[k]),
                 u=tuple(float(x) for x in u_random[k]),
                 tf_levels=dict(c.tf_levels),
                 settings=_settings_data(c),
