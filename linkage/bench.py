@@ -42,6 +42,9 @@ class EngineRun:
     link_recall: float | None = None
     link_f1: float | None = None
     candidates_macro_f1: float | None = None
+    reason_f1: dict[str, float] = field(default_factory=dict)  # each letter's reason
+    pairs_per_row: float | None = None  # pairs scored per payroll row
+    rows_not_compared: int | None = None  # payroll rows that met no record at all
     stages: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -93,6 +96,13 @@ def _ours(world: dict[str, Path], out: Path) -> EngineRun:
         table = table[table["reason"] != CandidateReason.REVIEW.value]  # the letters' reasons
         f1 = 2 * table["precision"] * table["recall"] / (table["precision"] + table["recall"])
         run.candidates_macro_f1 = round(float(f1.fillna(0.0).mean()), 4)
+        run.reason_f1 = {
+            str(reason): round(float(value), 4)
+            for reason, value in zip(table["reason"], f1.fillna(0.0), strict=True)
+        }
+        link = json.loads((out / "linkage" / "manifest.json").read_text(encoding="utf-8"))["link"]
+        run.pairs_per_row = link.get("pairs_per_payroll_row")
+        run.rows_not_compared = link.get("rows_not_compared")
     return run
 
 
@@ -121,6 +131,37 @@ def bench(payroll_rows: int, seed: int, out: Path, *, peer: str | None) -> list[
     document = {"payroll_rows": payroll_rows, "seed": seed, "runs": [asdict(r) for r in runs]}
     (out / "bench.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
     return runs
+
+
+def ladder(
+    sizes: list[int], seed: int, out: Path, *, peer_at: int | None
+) -> dict[int, list[EngineRun]]:
+    """``bench`` at each size (each world under ``out/<size>``), the peer at ``peer_at``."""
+    return {
+        rows: bench(rows, seed, out / str(rows), peer="splink" if rows == peer_at else None)
+        for rows in sizes
+    }
+
+
+def ladder_report(runs: dict[int, list[EngineRun]]) -> str:
+    """One line per size and engine: links, each reason's F1, pairs, time and memory."""
+    reasons = [r.value for r in CandidateReason if r is not CandidateReason.REVIEW]
+    header = (
+        f"{'rows':>9} {'engine':<8} {'link P':>7} {'link R':>7} {'link F1':>7} "
+        + " ".join(f"{r[:12]:>12}" for r in reasons)
+        + f" {'pairs/row':>9} {'uncompared':>10} {'wall s':>7} {'peak MiB':>8}"
+    )
+    lines = [header]
+    for rows, engines in runs.items():
+        for r in engines:
+            lines.append(
+                f"{rows:>9,} {r.engine:<8} {_cell(r.link_precision, '.4f'):>7} "
+                f"{_cell(r.link_recall, '.4f'):>7} {_cell(r.link_f1, '.4f'):>7} "
+                + " ".join(f"{_cell(r.reason_f1.get(x), '.4f'):>12}" for x in reasons)
+                + f" {_cell(r.pairs_per_row, '.1f'):>9} {_cell(r.rows_not_compared, 'd'):>10}"
+                f" {r.wall_seconds:>7.1f} {r.peak_rss_mib:>8.0f}"
+            )
+    return "\n".join(lines)
 
 
 def _cell(value: float | None, spec: str) -> str:

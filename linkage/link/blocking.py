@@ -302,10 +302,9 @@ class _RuleJoin:
             ranges.append((lo, np.where(usable, hi - lo, 0)))
         return ranges
 
-    def counts(self) -> np.ndarray:
-        """Pairs the rule gives each payroll row."""
-        ranges = self._ranges(np.arange(len(self.left_key)))
-        return sum((count for _, count in ranges), np.zeros(len(self.left_key), np.int64))
+    def counts(self, rows: np.ndarray) -> np.ndarray:
+        """Pairs the rule gives each of the payroll positions ``rows``."""
+        return sum((count for _, count in self._ranges(rows)), np.zeros(len(rows), np.int64))
 
     def pairs(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(payroll_pos, insured_pos) of the rule's pairs for payroll positions ``rows``."""
@@ -336,19 +335,19 @@ class _SplitJoin:
         cap: int | None,
     ) -> None:
         self.levels = [_RuleJoin(rule, left, right)]
-        counts = self.levels[0].counts()
+        counts = self.levels[0].counts(np.arange(len(self.levels[0].left_key)))
         self.level = np.zeros(len(counts), np.int8)
-        pending = counts > cap if cap is not None else np.zeros(len(counts), bool)
-        self.split = int(pending.sum())
+        pending = np.flatnonzero(counts > cap) if cap is not None else np.empty(0, np.int64)
+        self.split = len(pending)
         for depth in range(1, rule.depth):
-            if not pending.any():
+            if not len(pending):
                 break
             join = _RuleJoin(rule.refined(depth), left, right)
-            finer = join.counts()
-            taken = pending & (join.left_key >= 0) & (finer > 0)
-            self.level[taken] = depth
-            counts = np.where(taken, finer, counts)
-            pending = taken & (finer > (cap or 0))
+            finer = join.counts(pending)
+            taken = (join.left_key[pending] >= 0) & (finer > 0)
+            self.level[pending[taken]] = depth
+            counts[pending[taken]] = finer[taken]
+            pending = pending[taken & (finer > (cap or 0))]
             self.levels.append(join)
         self.counts = counts
         # still over the cap at the deepest level they have a key for
