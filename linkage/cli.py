@@ -1,21 +1,25 @@
 """Command line: parse options, call the pipeline, map user errors to exit codes.
 
 Exit codes, for schedulers: 0 success; 1 data error (an input cannot be read or used);
-2 usage or configuration error (a refused ``--out`` included); 3 the output is locked by
+2 usage, configuration or environment error (a refused ``--out``, a missing input, an output
+that cannot be written: a full disk, no permission); 3 the output is locked by
 another live run; 130 interrupted (SIGINT); 143 terminated (SIGTERM). Bad input never shows
 a traceback; an interrupted run leaves the previous output as it was and no staging folder.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -23,7 +27,8 @@ from linkage._version import __version__
 from linkage.errors import UserError
 
 EXIT_CODES_HELP = (
-    "Exit codes: 0 ok, 1 data error, 2 usage or config error (a refused --out included), "
+    "Exit codes: 0 ok, 1 data error, 2 usage or config error (a refused --out, a missing "
+    "input, an output that cannot be written: no permission, a full disk), "
     "3 output locked by another run, 130 interrupted (SIGINT), 143 terminated (SIGTERM)."
 )
 EXIT_INTERRUPTED = 130
@@ -65,6 +70,17 @@ existing_file = _ExistingPath(exists=True, dir_okay=False, path_type=Path)
 existing_dir = _ExistingPath(exists=True, file_okay=False, path_type=Path)
 
 
+def _fail(message: str, code: int) -> NoReturn:
+    """Say a user error in one line, or as an ``error`` event under JSON logs, and exit."""
+    from linkage.logs import event, json_lines
+
+    if json_lines():  # stderr stays one JSON object a line
+        event("error", level=logging.ERROR, message=message, exit_code=code)
+    else:
+        click.secho(message, err=True, fg="red")
+    sys.exit(code)
+
+
 @contextmanager
 def _user_errors(published: Callable[[], bool] = lambda: False) -> Iterator[None]:
     """Print a user error plainly and exit with its documented code.
@@ -77,8 +93,7 @@ def _user_errors(published: Callable[[], bool] = lambda: False) -> Iterator[None
     try:
         yield
     except UserError as e:
-        click.secho(f"error: {e}", err=True, fg="red")
-        sys.exit(e.exit_code)
+        _fail(f"error: {e}", e.exit_code)
     except (KeyboardInterrupt, Terminated) as e:
         what, code, stop = (
             ("interrupted", EXIT_INTERRUPTED, "interruption")
@@ -90,8 +105,7 @@ def _user_errors(published: Callable[[], bool] = lambda: False) -> Iterator[None
             if published()
             else "nothing was published, the previous output is unchanged"
         )
-        click.secho(f"{what}: {outcome}", err=True, fg="red")
-        sys.exit(code)
+        _fail(f"{what}: {outcome}", code)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -103,33 +117,117 @@ def _manifest_bytes(out: Path) -> bytes | None:
         return None
 
 
-def _progress() -> Callable[[str], None]:
-    """Stage announcements on stderr when attached to a terminal; silent otherwise."""
-    if not sys.stderr.isatty():
-        return lambda stage: None
-    start = time.perf_counter()
+@dataclass(frozen=True)
+class _Settings:
+    """The group's options, for its commands."""
 
-    def announce(stage: str) -> None:
+    verbose: bool = False
+    quiet: bool = False
+    progress_seconds: float = 30.0
+
+
+def _settings() -> _Settings:
+    context = click.get_current_context(silent=True)
+    found = context.find_root().obj if context is not None else None
+    return found if isinstance(found, _Settings) else _Settings()
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str], None]]:
+    """Where a long command is, on stderr: each stage on a terminal, else a line a while.
+
+    On a terminal each stage is announced as it starts. Off one (a scheduler's log), the
+    current stage and the seconds so far come every ``--progress-seconds``, as a ``progress``
+    event under ``--log-format json``; ``--quiet`` keeps only the events.
+    """
+    from linkage.logs import event, json_lines, peak_rss_mib
+
+    settings = _settings()
+    as_events = json_lines()
+    on_terminal = sys.stderr.isatty() and not as_events
+    start = time.perf_counter()
+    current = ["starting"]
+
+    def line(stage: str) -> None:
         click.echo(f"[{time.perf_counter() - start:7.1f}s] {stage}", err=True)
 
-    return announce
+    def announce(stage: str) -> None:
+        current[0] = stage
+        if on_terminal and not settings.quiet:
+            line(stage)
+
+    if on_terminal or (settings.quiet and not as_events):
+        yield announce
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(settings.progress_seconds):
+            if as_events:
+                seconds = round(time.perf_counter() - start, 1)
+                event("progress", stage=current[0], seconds=seconds, peak_rss_mib=peak_rss_mib())
+            else:
+                line(current[0])
+
+    beating = threading.Thread(target=beat, name="linkage-progress", daemon=True)
+    beating.start()
+    try:
+        yield announce
+    finally:
+        stop.set()
+        beating.join()
 
 
-@click.group(epilog=EXIT_CODES_HELP)
+class _Group(click.Group):
+    """The command group: under JSON logs, click's usage errors are ``error`` events too."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a usage error becomes an event when logs are JSON."""
+        from linkage.logs import json_lines
+
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as e:
+            if not json_lines():
+                raise
+            _fail(f"error: {e.format_message()}", e.exit_code)
+
+
+@click.group(cls=_Group, epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, prog_name="linkage")
-@click.option("-v", "--verbose", is_flag=True, help="Log progress details (never IDs or names).")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Log progress details (never IDs or names); `run` also prints the per-district table.",
+)
+@click.option(
+    "-q", "--quiet", is_flag=True, help="`run` prints nothing on success (errors still do)."
+)
 @click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="json: one JSON object a line on stderr, with stage timings and row counts.",
+    help="json: one JSON object a line on stderr: stage timings, row counts, progress, "
+    "warnings and errors.",
 )
-def main(verbose: bool, log_format: str) -> None:
+@click.option(
+    "--progress-seconds",
+    type=click.FloatRange(min=0.01),
+    default=30.0,
+    show_default=True,
+    help="Off a terminal: say the current stage this often (a `progress` event under json).",
+)
+@click.pass_context
+def main(
+    ctx: click.Context, verbose: bool, quiet: bool, log_format: str, progress_seconds: float
+) -> None:
     """Match tax-agency payroll to the social-insurance registry and list outreach candidates."""
     from linkage.logs import configure
 
     configure(verbose=verbose, json_lines=log_format == "json")
+    ctx.obj = _Settings(verbose=verbose, quiet=quiet, progress_seconds=progress_seconds)
 
 
 def _config_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -200,6 +298,15 @@ def _load(
     metavar="ADDRESS",
     help="A running Dask scheduler (tcp://host:8786) to use; implies --engine dask.",
 )
+@click.option(
+    "--key-file",
+    type=existing_file,
+    help="Key of the candidate ids (else LINKAGE_HMAC_KEY, --previous's or the output's "
+    "key, else your own in ~/.config/linkage/key).",
+)
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print nothing on success (as linkage --quiet run)."
+)
 def run(
     config_path: Path | None,
     businesses: Path | None,
@@ -214,8 +321,14 @@ def run(
     labels: Path | None,
     engine: str | None,
     scheduler: str | None,
+    key_file: Path | None,
+    quiet: bool,
 ) -> None:
-    """Load, normalize, link, decide eligibility and publish outreach lists."""
+    """Load, normalize, link, decide eligibility and publish outreach lists.
+
+    On success it prints the overall counts (the per-district table under -v, nothing under
+    --quiet); the counts per district are in summary.parquet either way.
+    """
     from dataclasses import replace
 
     folders: list[tuple[Path, bytes | None]] = []  # the output and its manifest before
@@ -223,7 +336,9 @@ def run(
     def published() -> bool:
         return any(_manifest_bytes(folder) != before for folder, before in folders)
 
-    with _user_errors(published):  # from here a signal exits with its code, during imports too
+    settings = _settings()
+    # from here a signal exits with its code, during imports too
+    with _user_errors(published), _progress() as progress:
         from linkage.pipeline import run_pipeline
 
         config = _load(config_path, businesses, payroll, insured, out)
@@ -239,7 +354,13 @@ def run(
         if engine is not None or scheduler is not None:
             chosen = "dask" if scheduler else engine or config.link.engine
             config = replace(config, link=replace(config.link, engine=chosen, scheduler=scheduler))
-        report = run_pipeline(config, progress=_progress(), previous=previous, refit=refit)
+        report = run_pipeline(
+            config, progress=progress, previous=previous, refit=refit, key_file=key_file
+        )
+    if quiet or settings.quiet:
+        return
+    if settings.verbose:
+        click.echo(report.district_table)
     click.echo(report.summary_text)
     click.echo(f"outputs: {report.out_dir}")
 
@@ -500,7 +621,12 @@ def report(
     help="Also write every entry's outcome to this new .csv or .parquet file.",
 )
 def diff(run_a: Path, run_b: Path, out_file: Path | None) -> None:
-    """Per district: outreach entries that appear, disappear or change reason from A to B."""
+    """Per district: what became of each outreach entry from run A to run B.
+
+    In the words of changes/ (new, persisting, reason_changed; now_insured,
+    no_longer_eligible or gone_from_payroll when B refreshed A, else no_longer_listed).
+    --out lists every entry with its record id, masked name and employer.
+    """
     from linkage.diff import diff_runs, per_district
     from linkage.errors import ConfigError
 
@@ -609,12 +735,12 @@ def sweep(
     from linkage.sweep import check_out, format_sweep, write_sweep
     from linkage.sweep import sweep as sweep_run
 
-    with _user_errors():
+    with _user_errors(), _progress() as progress:
         check_out(out_file)
         config = _load(config_path)
         truth = read_labels(labels) if labels is not None else None
-        opened = open_run(run_dir or config.output.dir, config, _progress())
-        table = sweep_run(opened, thresholds, truth, _progress())
+        opened = open_run(run_dir or config.output.dir, config, progress)
+        table = sweep_run(opened, thresholds, truth, progress)
         parquet, csv = write_sweep(table, out_file)
     click.echo(format_sweep(table, opened.match_probability))
     click.echo(f"per district: {parquet} and {csv}")
@@ -649,10 +775,10 @@ def review_export(
     from linkage.review import check_new, export_review
     from linkage.runs import open_run
 
-    with _user_errors():
+    with _user_errors(), _progress() as progress:
         check_new(out_file, ".xlsx")
         config = _load(config_path)
-        opened = open_run(run_dir or config.output.dir, config, _progress())
+        opened = open_run(run_dir or config.output.dir, config, progress)
         written = export_review(opened, out_file, per_band=per_band, seed=seed)
     for stratum, pairs in written.pairs.items():
         low, high = written.windows[stratum]

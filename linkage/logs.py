@@ -28,6 +28,21 @@ def event(name: str, *, level: int = logging.INFO, **fields: int | float | str |
     log.log(level, "%s %s", name, summary, extra={EVENT_FIELDS: {"event": name, **fields}})
 
 
+def warning(name: str, message: str, **fields: int | float | str | None) -> None:
+    """A warning: the sentence for people, event ``name`` with its fields for schedulers.
+
+    The message, like every log line, never holds an ID, a name or an amount.
+    """
+    log.warning(
+        "%s", message, extra={EVENT_FIELDS: {"event": name, "message": message, **fields}}
+    )
+
+
+def json_lines() -> bool:
+    """True when logs go out as JSON lines (``configure(json_lines=True)``)."""
+    return any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers)
+
+
 class JsonFormatter(logging.Formatter):
     """A record as one JSON line: time, level, logger, message and the event's fields."""
 
@@ -42,11 +57,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(document, ensure_ascii=False)
 
 
+class TextFormatter(logging.Formatter):
+    """A record as one line for people: ``warning: <message>``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record's line."""
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
 def configure(*, verbose: bool, json_lines: bool) -> None:
     """Send logs to stderr, as text or as JSON lines."""
     handler = logging.StreamHandler()
     handler.setFormatter(
-        JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s: %(message)s")
+        JsonFormatter() if json_lines else TextFormatter()
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

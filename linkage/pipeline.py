@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import hashlib
 import itertools
+import json
 import logging
 import multiprocessing
 import os
@@ -46,9 +47,9 @@ from linkage.link import (
 )
 from linkage.link.engine import open_engine
 from linkage.load import SourceMapping, SourceReader, load_mapping, read_source
-from linkage.logs import event, peak_rss_mib
+from linkage.logs import event, peak_rss_mib, warning
 from linkage.normalize import Normalized, normalize_batch, reject_duplicates
-from linkage.privacy import key_from_environment, load_key
+from linkage.privacy import RunKey, run_key
 from linkage.report import stage_run_report
 from linkage.schema import REJECTS, Source, empty
 from linkage.write import (
@@ -57,6 +58,7 @@ from linkage.write import (
     RunInfo,
     empty_candidates,
     format_summary,
+    format_totals,
     is_linkage_output,
     output_lock,
     publish,
@@ -88,24 +90,23 @@ class RunReport:
     manifest: Manifest
     link: LinkResult
     dispositions: pd.DataFrame
-    summary_text: str
+    summary_text: str  # overall totals, rows per source, links: a few lines
+    district_table: str = ""  # the per-district counts of summary.parquet, for -v
 
 
 def _summary_text(
-    summary: pd.DataFrame, linked: LinkResult, tables: dict[Source, SourceTable], share: float
+    summary: pd.DataFrame, linked: LinkResult, tables: dict[Source, SourceTable]
 ) -> str:
-    """Per-district counts, rows per source, then one line on linking for the analyst."""
+    """Overall counts, rows per source, then one line on linking for the analyst."""
     bands = linked.band_counts()
     fit = linked.model.fit
-    text = (
-        f"{format_summary(summary)}\n{source_summary(tables, share)}\n"
+    return (
+        f"{format_totals(summary)}\n{source_summary(tables)}\n"
         "rejected rows, with file, line and reason: rejects.parquet\n"
         f"links: {bands.get('match', 0)} match, {bands.get('review', 0)} review; "
         f"{linked.scored_pairs} pairs scored; model: {fit.em_iterations} EM "
         f"iterations, converged={fit.em_converged}"
     )
-    warning = suspect_fit(fit, len(tables[Source.PAYROLL].rows))
-    return f"{text}\n{warning}" if warning else text
 
 
 def _labelled_matches(path: Path | None, model: FellegiSunterModel | None) -> pd.DataFrame | None:
@@ -152,7 +153,7 @@ def suspect_fit(fit: FitReport, payroll_rows: int) -> str | None:
     if expected <= SUSPECT_MATCHES_PER_ROW * max(payroll_rows, 1):
         return None
     return (
-        f"warning: the fitted model expects {expected:,.0f} matches for {payroll_rows:,} "
+        f"the fitted model expects {expected:,.0f} matches for {payroll_rows:,} "
         "payroll rows; check the links, or reuse a trusted model (--model)"
     )
 
@@ -338,13 +339,8 @@ def check_usable(table: SourceTable, max_reject_share: float) -> None:
     raise InputError(msg)
 
 
-def source_summary(tables: dict[Source, SourceTable], max_share: float) -> str:
-    """Per source: rows read, used and rejected, values nulled per column, and warnings.
-
-    A column unusable in more than ``max_share`` of a source's rows is named in a warning:
-    usually a value vocabulary or a column the mapping does not know (every status word
-    unknown, say), which the rows survive but eligibility cannot use.
-    """
+def source_summary(tables: dict[Source, SourceTable]) -> str:
+    """Per source: rows read, used and rejected, and values nulled per column."""
     lines = []
     for source, table in tables.items():
         nulled = table.input_file.nulled_invalid
@@ -354,14 +350,27 @@ def source_summary(tables: dict[Source, SourceTable], max_share: float) -> str:
             f"used, {len(table.rejects):,} rejected"
             + (f"; unusable values kept as blank: {listed}" if listed else "")
         )
-        used = max(len(table.rows), 1)
-        lines += [
-            f"warning: {source.value} {column} unusable in {n / used:.0%} of rows; check the "
-            "file's values against the mapping's vocabularies"
-            for column, n in nulled.items()
-            if n > max_share * used
-        ]
     return "\n".join(lines)
+
+
+def warn_unusable_columns(tables: dict[Source, SourceTable], max_share: float) -> None:
+    """Warn of each column unusable in more than ``max_share`` of a source's rows.
+
+    Usually a value vocabulary or a column the mapping does not know (every status word
+    unknown, say), which the rows survive but eligibility cannot use.
+    """
+    for source, table in tables.items():
+        used = max(len(table.rows), 1)
+        for column, n in table.input_file.nulled_invalid.items():
+            if n > max_share * used:
+                warning(
+                    "column unusable",
+                    f"{source.value} {column} unusable in {n / used:.0%} of rows; check the "
+                    "file's values against the mapping's vocabularies",
+                    source=source.value,
+                    column=column,
+                    rows=n,
+                )
 
 
 def path_problem(path: Path) -> str | None:
@@ -431,6 +440,7 @@ class Refresh:
     candidates: pd.DataFrame  # the previous outreach entries, by candidate_id
     model: Path | None  # the previous fitted model, unless refitting
     folder: Path
+    run_id: str | None = None  # the previous run's, recorded in this run's manifest
 
 
 def previous_run(folder: Path, *, refit: bool) -> Refresh:
@@ -457,7 +467,10 @@ def previous_run(folder: Path, *, refit: bool) -> Refresh:
         )
         raise ConfigError(msg) from e
     model = folder / "model.json"
-    return Refresh(candidates, None if refit or not model.exists() else model, folder)
+    run_id = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["run_id"]
+    return Refresh(
+        candidates, None if refit or not model.exists() else model, folder, str(run_id)
+    )
 
 
 def run_pipeline(
@@ -466,6 +479,7 @@ def run_pipeline(
     progress: Progress = lambda stage: None,
     previous: Path | None = None,
     refit: bool = False,
+    key_file: Path | None = None,
 ) -> RunReport:
     """Run every stage on the configured inputs and publish the outputs atomically.
 
@@ -478,9 +492,14 @@ def run_pipeline(
         for note in notes:  # what recovery did after a killed run, said wherever logs go
             event("recovered", level=logging.WARNING, note=note)
         refresh = previous_run(previous, refit=refit) if previous else None
-        if refresh and refresh.model and not config.link.model:
+        origin: dict[str, str | None] = {"source": "fitted"}
+        if config.link.model:
+            origin = {"source": "given", "path": str(config.link.model)}
+        elif refresh and refresh.model:
             config = replace(config, link=replace(config.link, model=refresh.model))
-        return _run(config, progress, refresh)
+            origin = {"source": "previous run", "path": str(refresh.model)}
+        key = run_key(refresh.folder if refresh else None, config.output.dir, key_file=key_file)
+        return _run(config, progress, refresh, origin, key)
 
 
 def _run_id(config: Config, tables: dict[Source, SourceTable], rule_set: str) -> str:
@@ -489,7 +508,26 @@ def _run_id(config: Config, tables: dict[Source, SourceTable], rule_set: str) ->
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunReport:
+def _report_writer(config: Config) -> Callable[[Path], None] | None:
+    """What writes ``report.html`` into the staged output; without charts, None and a warning."""
+    from linkage import charts
+
+    if not charts.available():
+        warning(
+            "report skipped",
+            f"report.html not written: matplotlib is not installed ({charts.INSTALL_HINT})",
+        )
+        return None
+    return lambda folder: stage_run_report(folder, config)
+
+
+def _run(
+    config: Config,
+    progress: Progress,
+    refresh: Refresh | None,
+    origin: dict[str, str | None],
+    key: RunKey,
+) -> RunReport:
     started = dt.datetime.now(dt.UTC)
     rules = load_rules(config.eligibility.rules)
     crosswalk = (
@@ -520,6 +558,7 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
             values_nulled=sum(table.input_file.nulled_invalid.values()),
         )
     stage("load")
+    warn_unusable_columns(tables, config.inputs.max_reject_share)
     payroll = tables[Source.PAYROLL].rows
     insured = tables[Source.INSURED].rows
     businesses = tables[Source.BUSINESSES].rows
@@ -532,6 +571,16 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
             payroll, insured, config.link, model=model, engine=engine, labelled=labelled
         )
     bands = linked.band_counts()
+    fit = linked.model.fit
+    event(
+        "model",
+        source=str(origin["source"]),
+        em_iterations=fit.em_iterations,
+        em_converged=str(fit.em_converged).lower(),
+    )
+    suspect = suspect_fit(fit, len(payroll))
+    if suspect:
+        warning("model suspect", suspect, payroll_rows=len(payroll))
     progress(f"linked: {bands} over {linked.scored_pairs:,} scored pairs")
     stage(
         "link",
@@ -566,6 +615,9 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
         crosswalk=crosswalk.version if crosswalk else None,
         link={**linked.diagnostics(), **_link_settings(config)},
         registration=registration_report(dispositions),
+        previous_run_id=refresh.run_id if refresh else None,
+        model=origin,
+        key={"id": key.key_id, "source": key.source},
     )
     manifest = publish(
         config.output.dir,
@@ -579,14 +631,14 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
         mask_ids=config.output.mask_ids,
         excel=config.output.excel,
         model=linked.model.to_json(),
-        key=load_key(refresh.folder if refresh else None, config.output.dir),
-        persist_key=not key_from_environment(),
+        key=key.key,
+        persist_key=key.kept_in_output,
         previous=refresh.candidates if refresh else None,
-        report=lambda folder: stage_run_report(folder, config),
+        report=_report_writer(config),
     )
     stage("publish", files=len(manifest.files))
     event("finished", run_id=run.run_id)
-    text = _summary_text(summary, linked, tables, config.inputs.max_reject_share)
+    text = _summary_text(summary, linked, tables)
     text += f"\nregistration deadlines: {manifest.registration['note']}"
     if refresh and manifest.changes is not None:
         counts = ", ".join(f"{k} {n:,}" for k, n in manifest.changes.items())
@@ -597,4 +649,5 @@ def _run(config: Config, progress: Progress, refresh: Refresh | None) -> RunRepo
         link=linked,
         dispositions=dispositions,
         summary_text=text,
+        district_table=format_summary(summary),
     )

@@ -27,6 +27,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,7 @@ __all__ = [
     "RunInfo",
     "empty_candidates",
     "format_summary",
+    "format_totals",
     "is_linkage_output",
     "mask_ids",
     "output_lock",
@@ -216,10 +218,16 @@ def publish(
                 sorted((f for f in staging.files if f.path != KEY_FILE), key=lambda f: f.path)
             ),
             changes=None if changes is None else _counts(changes["change"]),
+            previous_run_id=run.previous_run_id,
+            model=run.model,
+            key=run.key,
         )
         staging.write_bytes("manifest.json", manifest.to_json(), rows=0)
         if report is not None:
-            report(staging.root)
+            report(staging.root)  # reads the staged manifest
+            if (staging.root / REPORT).is_file():  # not beside a user's own report.html
+                manifest = replace(manifest, report=REPORT)
+                staging.write_bytes("manifest.json", manifest.to_json(), rows=0)
     return manifest
 
 
@@ -231,6 +239,29 @@ def empty_candidates() -> pd.DataFrame:
 
 def _counts(values: pd.Series) -> dict[str, int]:
     return {str(k): int(n) for k, n in sorted(values.value_counts().items())}
+
+
+def format_totals(summary: pd.DataFrame) -> str:
+    """The overall counts of ``summary.parquet`` in a few lines: rows by outcome and reason."""
+    rows = summary["rows"].astype("int64").to_numpy()
+    disposition = summary["disposition"].astype("string").fillna("").to_numpy(dtype=object)
+    reason = summary["reason"].astype("string").fillna("").to_numpy(dtype=object)
+    candidate = disposition == Disposition.CANDIDATE.value
+
+    def total(mask: np.ndarray) -> int:
+        return int(rows[mask].sum())
+
+    reasons = ", ".join(
+        f"{r.value} {total(candidate & (reason == r.value)):,}" for r in CandidateReason
+    )
+    return (
+        f"total: {int(rows.sum()):,} payroll rows; "
+        f"{Disposition.INSURED_OK.value} {total(disposition == Disposition.INSURED_OK.value):,}, "
+        f"{Disposition.CANDIDATE.value} {total(candidate):,}, "
+        f"{Disposition.EXCLUDED.value} {total(disposition == Disposition.EXCLUDED.value):,}\n"
+        f"candidates by reason: {reasons}\n"
+        f"per district: summary.parquet (or linkage -v run)"
+    )
 
 
 def format_summary(summary: pd.DataFrame) -> str:

@@ -40,6 +40,12 @@ class RunInfo:
     crosswalk: str | None = None  # crosswalk version, when one was used
     link: dict[str, Any] = field(default_factory=dict)  # link-stage diagnostics
     registration: dict[str, Any] = field(default_factory=dict)  # eligibility.registration_report
+    previous_run_id: str | None = None  # the run a refresh (--previous) follows
+    # where the model came from: {"source": "fitted"}, or "given" (--model, [link].model)
+    # or "previous run" (--previous), with its "path"
+    model: dict[str, str | None] = field(default_factory=lambda: {"source": "fitted"})
+    # the candidate-id key: its id (privacy.RunKey.key_id, not the key) and source
+    key: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,10 @@ class Manifest:
     registration: dict[str, Any] = field(default_factory=dict)
     files: tuple[ExportedFile, ...] = field(default_factory=tuple)
     changes: dict[str, int] | None = None  # entries per schema.Change, on a refresh
+    previous_run_id: str | None = None  # RunInfo.previous_run_id
+    model: dict[str, str | None] = field(default_factory=lambda: {"source": "fitted"})
+    report: str | None = None  # "report.html" when the run wrote it (charts extra)
+    key: dict[str, str] | None = None  # RunInfo.key: diff compares the ids of two runs
 
     def to_json(self) -> bytes:
         """The manifest as UTF-8 JSON (without the output directory, which may move)."""
