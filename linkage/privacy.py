@@ -2,9 +2,8 @@
 
 A plain hash of a citizen ID is no protection: the ID space (about 10^10 plausible CCCDs)
 is searched in seconds. Identifiers that leave the engine in a stable form (candidate ids
-across refreshes) are therefore keyed: the key comes from the environment variable
-``LINKAGE_HMAC_KEY``, else from the output folder's ``.linkage-key`` (written once, owner
-only, kept across reruns and handed on by ``--previous``), else a new random key.
+across refreshes) are therefore keyed, by one key per operator so that any two of their
+runs share candidate ids (``run_key`` gives the order in which a key is chosen).
 
 A masked ID shows its last three characters only (``*********455``). A CCCD's first six
 digits are the province, the sex and century, and the birth year: an outreach row shows the
@@ -20,6 +19,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -78,12 +78,95 @@ def key_from_environment() -> bool:
     return KEY_ENV in os.environ
 
 
-def load_key(*folders: Path | None) -> bytes:
-    """The HMAC key: the environment's, else the first folder's key file, else a new one.
+def operator_key_path() -> Path:
+    """The operator's own key: ``$XDG_CONFIG_HOME/linkage/key``, else ``~/.config/...``."""
+    base = os.environ.get("XDG_CONFIG_HOME", "")
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".config"
+    return root / "linkage" / "key"
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """The key of a run's candidate ids, and where it came from (``KEY_SOURCES``)."""
+
+    key: bytes
+    source: str
+
+    @property
+    def kept_in_output(self) -> bool:
+        """Written to the output's ``.linkage-key``, for reruns and ``--previous``.
+
+        A key the operator handed in (environment, key file) stays where they keep it.
+        """
+        return self.source in ("previous output", "operator")
+
+    @property
+    def key_id(self) -> str:
+        """A name of the key that does not reveal it: two runs compare theirs."""
+        return hmac.new(self.key, _KEY_ID_CONTEXT, hashlib.sha256).hexdigest()[:16]
+
+
+KEY_SOURCES: Final = ("environment", "key file", "previous output", "operator")
+_KEY_ID_CONTEXT: Final = b"linkage key id v1"
+
+
+def _read_key_file(path: Path) -> bytes:
+    """The key of a linkage key file (hex); refused when unreadable, empty or too short."""
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError) as e:
+        msg = f"{path}: not a linkage key file (hex); remove it to start new candidate ids"
+        raise ConfigError(msg) from e
+    if len(key) < _MIN_KEY_BYTES:
+        msg = f"{path}: the key must be at least {_MIN_KEY_BYTES} bytes"
+        raise ConfigError(msg)
+    return key
+
+
+def _operator_key() -> bytes:
+    """The operator's key, created on first use (owner only, never replaced)."""
+    path = operator_key_path()
+    if not path.exists():
+        folder = path.parent
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            partial = folder / f".key.partial-{os.getpid()}"
+            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_bytes(32).hex())
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(partial, path)  # never over a key another run just made
+            except FileExistsError:
+                pass
+            finally:
+                partial.unlink(missing_ok=True)
+        except OSError as e:
+            msg = (
+                f"{path}: cannot create the operator's key ({e.strerror or e}); set "
+                f"{KEY_ENV} or pass --key-file"
+            )
+            raise ConfigError(msg) from e
+    if path.stat().st_mode & 0o077:
+        msg = f"{path}: readable by other users; make it owner-only (chmod 600) and run again"
+        raise ConfigError(msg)
+    return _read_key_file(path)
+
+
+def run_key(*folders: Path | None, key_file: Path | None = None) -> RunKey:
+    """The HMAC key of a run's candidate ids: the first found of these.
+
+    1. ``LINKAGE_HMAC_KEY`` (at least 16 bytes; never written);
+    2. ``key_file`` (``--key-file``: its bytes, as the variable would hold them; never
+       written);
+    3. the first folder's ``.linkage-key``: ``--previous``, then the output itself, so an
+       output keeps its ids across reruns and refreshes whoever runs them;
+    4. the operator's key (``operator_key_path``), created on first use.
 
     Raises:
-        ConfigError: the environment's key is shorter than 16 bytes, or a key file is
-            unreadable or empty.
+        ConfigError: a key is too short, or a key file is unreadable, not hex, or the
+            operator's key is readable by others.
     """
     from_env = os.environ.get(KEY_ENV)
     if from_env is not None:
@@ -91,18 +174,27 @@ def load_key(*folders: Path | None) -> bytes:
         if len(key) < _MIN_KEY_BYTES:
             msg = f"{KEY_ENV}: the key must be at least {_MIN_KEY_BYTES} bytes"
             raise ConfigError(msg)
-        return key
+        return RunKey(key, "environment")
+    if key_file is not None:
+        try:
+            key = key_file.read_bytes().strip()
+        except OSError as e:
+            msg = f"{key_file}: cannot read the key file ({e.strerror or e})"
+            raise ConfigError(msg) from e
+        if len(key) < _MIN_KEY_BYTES:
+            msg = f"{key_file}: the key must be at least {_MIN_KEY_BYTES} bytes"
+            raise ConfigError(msg)
+        return RunKey(key, "key file")
     for folder in folders:
         path = folder / KEY_FILE if folder else None
         if path is not None and path.exists():
-            try:
-                key = bytes.fromhex(path.read_text(encoding="ascii").strip())
-            except (OSError, ValueError) as e:
-                msg = f"{path}: not a linkage key file; remove it to start new candidate ids"
-                raise ConfigError(msg) from e
-            if len(key) >= _MIN_KEY_BYTES:
-                return key
-    return secrets.token_bytes(32)
+            return RunKey(_read_key_file(path), "previous output")
+    return RunKey(_operator_key(), "operator")
+
+
+def load_key(*folders: Path | None, key_file: Path | None = None) -> bytes:
+    """The key ``run_key`` chooses."""
+    return run_key(*folders, key_file=key_file).key
 
 
 def keyed_ids(values: pd.Series, key: bytes) -> pd.Series:

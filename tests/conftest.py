@@ -1,10 +1,33 @@
-"""Settings for the whole suite: hypothesis draws the same examples on every run.
+"""Settings for the whole suite.
 
-A property that fails once fails every time, on every machine, and CI never turns red on a
-draw no one can repeat. Explore new draws on purpose with ``--hypothesis-profile default``.
+Hypothesis draws the same examples on every run: a property that fails once fails every
+time, on every machine, and CI never turns red on a draw no one can repeat. Explore new draws
+on purpose with ``--hypothesis-profile default``.
+
+The operator's key (``~/.config/linkage/key``) lives in a folder of the session, set before
+any fixture runs a pipeline and inherited by the subprocesses tests start: the suite never
+writes to the real home.
 """
 
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
 from hypothesis import settings
 
 settings.register_profile("derandomized", derandomize=True, print_blob=True)
 settings.load_profile("derandomized")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def operator_config_home(tmp_path_factory) -> Iterator[None]:
+    """``XDG_CONFIG_HOME`` in a temporary folder for the whole session."""
+    previous = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config-home"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_CONFIG_HOME", None)
+    else:
+        os.environ["XDG_CONFIG_HOME"] = previous
