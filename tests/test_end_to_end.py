@@ -118,7 +118,7 @@ def test_candidates_are_hive_partitioned_by_district(run):
     # national IDs are masked in outreach files by default
     ids = candidates.column("national_id").drop_null().to_pylist()
     assert ids
-    assert all(re.fullmatch(r"\d{3}\*+\d{4}", value) for value in ids)
+    assert all(re.fullmatch(r"\*+\d{3}", value) for value in ids)  # last three digits only
 
 
 def test_manifest_accounting_adds_up(run):
