@@ -38,6 +38,7 @@ class FakeComparison:
     levels: tuple[str, ...]
     tf_levels: dict[int, str] = field(default_factory=dict)
     thresholds: dict[str, object] = field(default_factory=dict)
+    given: tuple[str, int] | None = None
 
     def settings(self) -> dict[str, object]:
         return dict(self.thresholds)
@@ -195,6 +196,7 @@ def test_prior_of_weak_comparisons_is_the_ems_share_over_all_pairs():
 M_STRONG = [np.array([0.001, 0.999]), np.array([0.001, 0.999])]
 U_STRONG = [np.array([0.9999, 0.0001]), np.array([0.9999, 0.0001])]
 PATTERNS = np.array([[0, 0], [0, 1], [1, 0], [1, 1], [MISSING, 1]])
+LOG_RATIO = _log_probabilities(PATTERNS, M_STRONG) - _log_probabilities(PATTERNS, U_STRONG)
 
 
 @pytest.mark.parametrize("start", [1e-9, 1e-6, 0.4])
@@ -202,9 +204,8 @@ def test_consistent_prior_is_the_fixed_point_of_its_scores(start):
     """Scored with m, u and the prior, the blocked pairs expect prior x all pairs matches."""
     counts = np.array([50_000.0, 8_000.0, 4_000.0, 3_000.0, 500.0])
     all_pairs = 1e8
-    prior = consistent_prior(PATTERNS, counts, M_STRONG, U_STRONG, all_pairs=all_pairs, start=start)
-    ratio = np.exp(_log_probabilities(PATTERNS, M_STRONG) - _log_probabilities(PATTERNS, U_STRONG))
-    odds = prior / (1 - prior) * ratio
+    prior = consistent_prior(counts, LOG_RATIO, all_pairs=all_pairs, start=start)
+    odds = prior / (1 - prior) * np.exp(LOG_RATIO)
     assert (counts * odds / (1 + odds)).sum() == pytest.approx(prior * all_pairs, rel=1e-4)
     # the [1, 1] pairs are the convincing ones; the rest add a few hundred at most
     assert 2_900 < prior * all_pairs < 3_600
@@ -213,7 +214,7 @@ def test_consistent_prior_is_the_fixed_point_of_its_scores(start):
 def test_consistent_prior_does_not_follow_a_collapsed_em():
     """EM's share far too low (its u learnt the matches): the scores' own count wins."""
     counts = np.array([50_000.0, 8_000.0, 4_000.0, 3_000.0, 500.0])
-    prior = consistent_prior(PATTERNS, counts, M_STRONG, U_STRONG, all_pairs=1e8, start=1e-12)
+    prior = consistent_prior(counts, LOG_RATIO, all_pairs=1e8, start=1e-12)
     assert 2_900 < prior * 1e8 < 3_600
 
 
@@ -288,6 +289,63 @@ def test_score_keeps_index_and_columns():
         "match_weight",
         "match_probability",
     ]
+
+
+SEX_GIVEN_NAME = replace(
+    SEX, given={"comparison": "name", "from_level": 2, "u": [0.005, 0.995]}
+)
+GIVEN_MODEL = replace(MODEL, comparisons=(NAME, SEX_GIVEN_NAME))
+
+
+@pytest.mark.parametrize(
+    ("gamma_name", "gamma_sex", "w_sex"),
+    [
+        # the same name: an equal sex says nothing more, a different one says much
+        (2, 1, math.log2(0.95 / 0.995)),
+        (2, 0, math.log2(0.05 / 0.005)),
+        # names not the same: the sex counts on its own
+        (1, 1, math.log2(0.95 / 0.5)),
+        (0, 0, math.log2(0.05 / 0.5)),
+        # a missing name meets no condition; a missing sex still weighs nothing
+        (MISSING, 1, math.log2(0.95 / 0.5)),
+        (2, MISSING, 0.0),
+    ],
+)
+def test_a_conditional_u_applies_where_its_condition_holds(gamma_name, gamma_sex, w_sex):
+    gammas = pd.DataFrame(
+        {"name": np.array([gamma_name], np.int8), "sex": np.array([gamma_sex], np.int8)}
+    )
+    scores = GIVEN_MODEL.score(gammas, {"name_sorted": np.array([0.01])})
+    assert scores["weight_sex"].iloc[0] == pytest.approx(w_sex)
+
+
+def test_fit_counts_a_conditional_u_among_random_pairs_meeting_it():
+    """Random pairs with the same name share a sex 99% of the time, others half."""
+    rng = np.random.default_rng(5)
+    name = rng.choice([0, 1, 2], size=20_000, p=[0.9, 0.05, 0.05]).astype(np.int8)
+    same_sex = np.where(name == 2, rng.random(20_000) < 0.99, rng.random(20_000) < 0.5)
+    random_gammas = pd.DataFrame({"name": name, "sex": same_sex.astype(np.int8)})
+    comparisons = [
+        FakeComparison("name", ("different", "similar", "exact")),
+        replace(FakeComparison("sex", ("different", "equal")), given=("name", 2)),
+    ]
+    blocked = random_gammas.to_numpy()[:1000]
+    model = fit(
+        comparisons=comparisons,
+        random_gammas=random_gammas,
+        blocked=PatternCounts.of(blocked, np.ones(1000, bool), [3, 2]),
+        payroll_rows=100,
+        insured_rows=200,
+        max_iterations=5,
+        tolerance=1e-5,
+        blocking_rules=DEFAULT_BLOCKING,
+    )
+    sex = model.comparisons[1]
+    assert sex.given["comparison"] == "name"
+    assert sex.given["from_level"] == 2
+    assert sex.given["u"][1] == pytest.approx(0.99, abs=0.01)
+    assert sex.u[1] == pytest.approx(0.5, abs=0.03)
+    assert model.comparisons[0].given == {}
 
 
 def test_weights_are_log2_m_over_u():

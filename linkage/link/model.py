@@ -45,6 +45,7 @@ from linkage.link.comparisons import MISSING, Comparison
 MODEL_FORMAT = 2  # 2: comparison settings and blocking rules recorded
 _PROBABILITY_FLOOR = 1e-9
 MIN_LABELLED = 200  # exact-ID links needed before their m is trusted over EM's
+MIN_GIVEN_PAIRS = 100  # random pairs meeting a condition before its u is counted apart
 _DENSE_PATTERNS = 1 << 22  # patterns counted by bincount up to this many possible ones
 
 
@@ -58,11 +59,21 @@ class ComparisonParameters:
     u: tuple[float, ...]
     tf_levels: dict[int, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)  # Comparison.settings() as JSON
+    # Where another comparison is at ``from_level`` or above, u is ``u`` here instead:
+    # {"comparison": name, "from_level": level, "u": [...]} (Comparison.given).
+    given: dict[str, Any] = field(default_factory=dict)
 
     def weights(self) -> np.ndarray:
         """log2(m/u) per level: the evidence an agreement level gives."""
         weights: np.ndarray = np.log2(np.asarray(self.m) / np.asarray(self.u))
         return weights
+
+    def given_rows(self, gammas: Mapping[str, np.ndarray]) -> np.ndarray | None:
+        """Pairs whose conditioning comparison reaches its level (None: no condition)."""
+        if not self.given:
+            return None
+        condition = np.asarray(gammas[self.given["comparison"]])
+        return condition >= int(self.given["from_level"])
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,10 @@ class FellegiSunterModel:
             m, u = np.asarray(params.m), np.asarray(params.u)
             # Each level's weight, then 0 for a missing level: read by gamma, -1 the last.
             weight = np.append(np.log2(m / u), 0.0)[gamma]
+            given = params.given_rows({c: gammas[c].to_numpy() for c in gammas.columns})
+            if given is not None:
+                conditional = np.append(np.log2(m / np.asarray(params.given["u"])), 0.0)
+                weight[given] = conditional[gamma[given]]
             for level, column in params.tf_levels.items():
                 at_level = gamma == level
                 # The value's frequency, split over the levels keyed on it as u splits:
@@ -203,6 +218,13 @@ def _shown(settings: Mapping[str, Any], key: str) -> str:
     return repr(settings[key]) if key in settings else "(not set)"
 
 
+def _given_data(comparisons: Sequence[Comparison], given: Given) -> dict[str, Any]:
+    if given is None:
+        return {}
+    index, level, u = given
+    return {"comparison": comparisons[index].name, "from_level": level, "u": u.tolist()}
+
+
 def _settings_data(comparison: Comparison) -> dict[str, Any]:
     """A comparison's settings exactly as model.json holds them (tuples become lists)."""
     data: dict[str, Any] = json.loads(json.dumps(comparison.settings()))
@@ -220,6 +242,7 @@ def _parse(document: dict[str, Any]) -> FellegiSunterModel:
                 u=_numbers(c["u"]),
                 tf_levels={int(k): v for k, v in c["tf_levels"].items()},
                 settings=_object(c["settings"]),
+                given=_object(c.get("given", {})),
             )
             for c in document["comparisons"]
         ),
@@ -385,17 +408,56 @@ def _informative(labelled_m: Sequence[np.ndarray]) -> list[int]:
     return [k for k, share in enumerate(labelled_m) if share.max() < 1.0 - 1e-3]
 
 
+# Per comparison: (index of the conditioning comparison, its level, the conditional u).
+Given = tuple[int, int, np.ndarray] | None
+
+
+def _given(random_gammas: pd.DataFrame, comparisons: Sequence[Comparison]) -> list[Given]:
+    """Each comparison's u among random pairs where its ``given`` comparison reaches a level.
+
+    None where a comparison has no condition, or too few random pairs meet it to count.
+    """
+    names = [c.name for c in comparisons]
+    conditions: list[Given] = []
+    for comparison in comparisons:
+        given = getattr(comparison, "given", None)
+        if given is None or given[0] not in names:
+            conditions.append(None)
+            continue
+        rows = random_gammas[given[0]].to_numpy() >= given[1]
+        if rows.sum() < MIN_GIVEN_PAIRS:
+            conditions.append(None)
+            continue
+        u = level_frequencies(random_gammas[rows], [comparison])[0]
+        conditions.append((names.index(given[0]), given[1], u))
+    return conditions
+
+
+def _log_u(patterns: np.ndarray, u: Sequence[np.ndarray], given: Sequence[Given]) -> np.ndarray:
+    """``_log_probabilities`` of u, with each comparison's conditional u where it applies."""
+    total = _log_probabilities(patterns, u)
+    for k, condition in enumerate(given):
+        if condition is None:
+            continue
+        index, level, conditional = condition
+        gamma = patterns[:, k]
+        rows = (patterns[:, index] >= level) & (gamma != MISSING)
+        total[rows] += np.log(conditional[gamma[rows]]) - np.log(u[k][gamma[rows]])
+    return total
+
+
 def consistent_prior(
-    patterns: np.ndarray,
     counts: np.ndarray,
-    m: Sequence[np.ndarray],
-    u: Sequence[np.ndarray],
+    log_ratio: np.ndarray,
     *,
     all_pairs: float,
     start: float,
     iterations: int = 200,
 ) -> float:
     """The prior under which the scoring model expects as many matches as it scores.
+
+    ``log_ratio`` is each blocked pattern's log(m/u) as scoring reads it (``counts`` pairs
+    each).
 
     The prior is the share of matches among all payroll x insured pairs, and scoring
     reads it with the final m and the random-pair u. EM's own share (u free inside the
@@ -409,7 +471,7 @@ def consistent_prior(
     summed likelihood ratio exceeds the pairs outside), as on real tables. When they do
     not, as with weak comparisons, the EM's share (``start``) stands.
     """
-    ratio = np.exp(_log_probabilities(patterns, m) - _log_probabilities(patterns, u))
+    ratio = np.exp(log_ratio)
     if (counts * ratio).sum() <= all_pairs:
         return start
     prior = start
@@ -500,11 +562,10 @@ def fit(
     ]
     share = float(matches / max(counts.sum(), 1.0))
     final_m = [_smoothed(c) for c in level_counts]
+    given = _given(random_gammas, comparisons)
     prior = consistent_prior(
-        patterns,
         counts,
-        final_m,
-        u_random,
+        _log_probabilities(patterns, final_m) - _log_u(patterns, u_random, given),
         all_pairs=float(payroll_rows) * insured_rows,
         start=float(np.clip(matches / max(float(payroll_rows) * insured_rows, 1.0), 1e-12, 0.5)),
     )
@@ -517,6 +578,7 @@ def fit(
                 u=tuple(float(x) for x in u_random[k]),
                 tf_levels=dict(c.tf_levels),
                 settings=_settings_data(c),
+                given=_given_data(comparisons, given[k]),
             )
             for k, c in enumerate(comparisons)
         ),
