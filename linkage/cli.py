@@ -9,6 +9,7 @@ a traceback; an interrupted run leaves the previous output as it was and no stag
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import signal
@@ -305,6 +306,18 @@ def _load(
     "key, else your own in ~/.config/linkage/key).",
 )
 @click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day the insured registry was extracted (YYYY-MM-DD): registration deadlines "
+    "are judged then (default: [eligibility].as_of, else the run date).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Publish even when the fitted model expects far more matches than payroll rows.",
+)
+@click.option(
     "-q", "--quiet", is_flag=True, help="Print nothing on success (as linkage --quiet run)."
 )
 def run(
@@ -322,6 +335,8 @@ def run(
     engine: str | None,
     scheduler: str | None,
     key_file: Path | None,
+    as_of: dt.datetime | None,
+    force: bool,
     quiet: bool,
 ) -> None:
     """Load, normalize, link, decide eligibility and publish outreach lists.
@@ -355,7 +370,13 @@ def run(
             chosen = "dask" if scheduler else engine or config.link.engine
             config = replace(config, link=replace(config.link, engine=chosen, scheduler=scheduler))
         report = run_pipeline(
-            config, progress=progress, previous=previous, refit=refit, key_file=key_file
+            config,
+            progress=progress,
+            previous=previous,
+            refit=refit,
+            key_file=key_file,
+            as_of=as_of.date() if as_of else None,
+            force=force,
         )
     if quiet or settings.quiet:
         return

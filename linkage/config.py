@@ -7,6 +7,7 @@ same from any working directory.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import tomllib
 import types
@@ -67,6 +68,9 @@ class EligibilityConfig:
 
     rules: Path
     crosswalk: Path | None = None
+    # The day the insured registry was extracted: registration deadlines are judged then.
+    # None: ``linkage run --as-of``, else the run date (the manifest says which).
+    as_of: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,15 @@ def _coerce(value: Any, annotation: Any, base: Path) -> Any:
             msg = "a number"
             raise ValueError(msg)
         return float(value)
+    if annotation is dt.date:
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date | str):
+            msg = "a date (YYYY-MM-DD)"
+            raise ValueError(msg)
+        try:
+            return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+        except ValueError:
+            msg = "a date (YYYY-MM-DD)"
+            raise ValueError(msg) from None
     if annotation is str and not isinstance(value, str):
         msg = "a string"
         raise ValueError(msg)

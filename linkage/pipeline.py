@@ -21,7 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import pandas as pd
 
@@ -36,7 +36,7 @@ from linkage.eligibility import (
     rank_employers,
     registration_report,
 )
-from linkage.errors import ConfigError, InputError
+from linkage.errors import ConfigError, InputError, UserError
 from linkage.labels import Label, read_labels
 from linkage.link import (
     FellegiSunterModel,
@@ -480,6 +480,8 @@ def run_pipeline(
     previous: Path | None = None,
     refit: bool = False,
     key_file: Path | None = None,
+    as_of: dt.date | None = None,
+    force: bool = False,
 ) -> RunReport:
     """Run every stage on the configured inputs and publish the outputs atomically.
 
@@ -499,7 +501,7 @@ def run_pipeline(
             config = replace(config, link=replace(config.link, model=refresh.model))
             origin = {"source": "previous run", "path": str(refresh.model)}
         key = run_key(refresh.folder if refresh else None, config.output.dir, key_file=key_file)
-        return _run(config, progress, refresh, origin, key)
+        return _run(config, progress, refresh, origin, key, RunChoices(as_of, force))
 
 
 def _run_id(config: Config, tables: dict[Source, SourceTable], rule_set: str) -> str:
@@ -521,14 +523,37 @@ def _report_writer(config: Config) -> Callable[[Path], None] | None:
     return lambda folder: stage_run_report(folder, config)
 
 
+class RunChoices(NamedTuple):
+    """What the operator chose on the command line for one run."""
+
+    as_of: dt.date | None  # --as-of
+    force: bool  # --force: publish even when the fitted model is suspect
+
+
+def as_of_date(config: Config, flag: dt.date | None, run_date: dt.date) -> tuple[dt.date, str]:
+    """The registry's extraction date and where it came from: flag, config, else run date.
+
+    The insured file's mapping has no extraction-date field, so without either the run date
+    stands in, and the source says so.
+    """
+    if flag is not None:
+        return flag, "--as-of"
+    if config.eligibility.as_of is not None:
+        return config.eligibility.as_of, "[eligibility].as_of"
+    return run_date, "run date (no --as-of, no [eligibility].as_of, none in the insured file)"
+
+
 def _run(
     config: Config,
     progress: Progress,
     refresh: Refresh | None,
     origin: dict[str, str | None],
     key: RunKey,
+    choices: RunChoices,
 ) -> RunReport:
     started = dt.datetime.now(dt.UTC)
+    as_of, as_of_source = as_of_date(config, choices.as_of, started.date())
+    progress(f"registry as of {as_of.isoformat()} ({as_of_source})")
     rules = load_rules(config.eligibility.rules)
     crosswalk = (
         load_crosswalk(config.eligibility.crosswalk) if config.eligibility.crosswalk else None
@@ -579,6 +604,10 @@ def _run(
         em_converged=str(fit.em_converged).lower(),
     )
     suspect = suspect_fit(fit, len(payroll))
+    if suspect and not choices.force:
+        # Links from such a model would make wrong letters: stop before publishing.
+        msg = f"{suspect}; or publish anyway with --force"
+        raise UserError(msg)
     if suspect:
         warning("model suspect", suspect, payroll_rows=len(payroll))
     progress(f"linked: {bands} over {linked.scored_pairs:,} scored pairs")
@@ -590,7 +619,7 @@ def _run(
     )
 
     progress("deciding eligibility")
-    dispositions = decide(payroll, linked.links, insured, businesses, rules)
+    dispositions = decide(payroll, linked.links, insured, businesses, rules, as_of=as_of)
     employers = rank_employers(
         dispositions,
         payroll,
@@ -614,7 +643,11 @@ def _run(
         inputs=tuple(t.input_file for t in tables.values()),
         crosswalk=crosswalk.version if crosswalk else None,
         link={**linked.diagnostics(), **_link_settings(config)},
-        registration=registration_report(dispositions),
+        registration={
+            "as_of": as_of.isoformat(),
+            "as_of_source": as_of_source,
+            **registration_report(dispositions),
+        },
         previous_run_id=refresh.run_id if refresh else None,
         model=origin,
         key={"id": key.key_id, "source": key.source},
@@ -639,6 +672,7 @@ def _run(
     stage("publish", files=len(manifest.files))
     event("finished", run_id=run.run_id)
     text = _summary_text(summary, linked, tables)
+    text += f"\nregistry as of {as_of.isoformat()} ({as_of_source})"
     text += f"\nregistration deadlines: {manifest.registration['note']}"
     if refresh and manifest.changes is not None:
         counts = ", ".join(f"{k} {n:,}" for k, n in manifest.changes.items())

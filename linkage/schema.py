@@ -93,6 +93,7 @@ class ExclusionReason(StrEnum):
     """Why a worker is not a candidate although not insured."""
 
     SHORT_CONTRACT = "short_contract"
+    # no longer given (over the age is no exclusion; a pension is): earlier outputs carry it
     OVER_RETIREMENT_AGE = "over_retirement_age"
     EMPLOYER_CLOSED = "employer_closed"
     FOREIGN_NOT_COVERED = "foreign_not_covered"  # before Decree 143/2018 (2018-12-01)
@@ -108,6 +109,8 @@ class ExclusionReason(StrEnum):
     # days, Law 41 Art. 28(1)): not yet a violation
     REGISTRATION_WINDOW = "registration_window"
     NO_RULES_IN_FORCE = "no_rules_in_force"
+    # the owner of the business household paying, before Law 41 (2025-07) insured owners
+    HOUSEHOLD_OWNER_NOT_COVERED = "household_owner_not_covered"
 
 
 class Gender(StrEnum):
@@ -320,6 +323,9 @@ DISPOSITIONS: Final = pa.schema(
         # else the personal tax code, SI code, or name and birth year; then the employer
         # root. Personal data: written only as a keyed hash (``candidate_id``).
         ("entry_key", STRING),
+        # why the row has its disposition and reason: a ``linkage.eligibility.details.Detail``
+        # code (what to do or check); null where the reason says it all
+        ("detail", STRING),
     ]
 )
 

@@ -69,7 +69,7 @@ U = CandidateReason
             {"nationality": "CN", "contract_months": 6},
             (EXCLUDED, ExclusionReason.FOREIGN_SHORT_CONTRACT),
         ),  # foreign worker, 6 months < 12
-        ({"nationality": "CN", "contract_months": 12}, (CANDIDATE, U.UNINSURED)),  # 12 months
+        ({"nationality": "CN", "contract_months": 12}, (CANDIDATE, U.REVIEW)),  # 12 months: exempt?
         ({"nationality": None, "contract_months": 6}, (CANDIDATE, U.UNINSURED)),  # unknown = VN
         ({"birth_year": 2010, "birth_month": 9}, (CANDIDATE, U.UNINSURED)),  # exactly 15y0m
         (
@@ -94,12 +94,12 @@ U = CandidateReason
         ),  # man born 1961-09: 60y2m in 2021-11
         (
             {"birth_year": 1961, "birth_month": 9, "period": D(2021, 12, 1)},
-            (EXCLUDED, ExclusionReason.OVER_RETIREMENT_AGE),
+            (CANDIDATE, U.REVIEW),
         ),  # reaches 60y3m in 2021-12 and retires at its end (Decree 135/2020 Art. 3(1))
         (
             {"birth_year": 1961, "birth_month": None, "birth_precision": "year"}
             | {"period": D(2021, 4, 1)},
-            (EXCLUDED, ExclusionReason.OVER_RETIREMENT_AGE),
+            (CANDIDATE, U.REVIEW),
         ),  # year only: January 1961, 60y3m in 2021-04 (the decree's own example)
         (
             {"birth_year": 1961, "birth_month": None, "birth_precision": "year"}
@@ -116,7 +116,7 @@ U = CandidateReason
         ),
         (
             {"gender": "F", "birth_year": 1966, "birth_month": 9, "period": D(2022, 5, 1)},
-            (EXCLUDED, ExclusionReason.OVER_RETIREMENT_AGE),
+            (CANDIDATE, U.REVIEW),
         ),  # woman born 1966-09 reaches 55y8m in 2022-05
         (
             {"gender": None, "birth_year": 1966, "birth_month": 9, "period": D(2022, 6, 1)},
@@ -125,7 +125,7 @@ U = CandidateReason
         (
             {"gender": None, "id_gender": "F", "birth_year": 1966, "birth_month": 9}
             | {"period": D(2022, 6, 1)},
-            (EXCLUDED, ExclusionReason.OVER_RETIREMENT_AGE),
+            (CANDIDATE, U.REVIEW),
         ),  # the sex the CCCD encodes
         (
             {"monthly_income": 2_000_000, "period": D(2025, 6, 1)},
@@ -164,7 +164,8 @@ def test_foreign_workers_only_from_decree_143(tmp_path) -> None:
     assert result.iloc[0]["reason"] == ExclusionReason.FOREIGN_NOT_COVERED.value
     later = payroll({"nationality": "CN", "contract_months": 24, "period": D(2024, 6, 1)})
     result = decide(later, links(), insured(), businesses(), early)
-    assert result.iloc[0]["reason"] == CandidateReason.UNINSURED.value
+    assert result.iloc[0]["reason"] == CandidateReason.REVIEW.value  # exempt? a clerk checks
+    assert result.iloc[0]["detail"] == "foreign_worker_exemption_unknown"
     national = payroll({"contract_months": 24, "period": D(2024, 5, 1)})
     result = decide(national, links(), insured(), businesses(), early)
     assert result.iloc[0]["reason"] == CandidateReason.UNINSURED.value
@@ -210,11 +211,17 @@ def test_a_later_or_undated_closure_does_not_cancel_the_period(closed_on, expect
             (OK, None),
         ),  # 5.0M >= 4.96M under Decree 74
         (
-            {"monthly_income": 5_200_000, "period": D(2026, 1, 1)},
+            {"monthly_income": 5_400_000, "period": D(2026, 1, 1)},
             {},
             {"contribution_salary": 5_000_000},
             (CANDIDATE, U.UNDER_DECLARED),
-        ),  # same salary below 5.31M under Decree 293
+        ),  # same salary below 5.31M under Decree 293 (a full-time income: 5.4M)
+        (
+            {"monthly_income": 5_200_000, "period": D(2026, 1, 1)},
+            {},
+            {"contribution_salary": 5_000_000},
+            (OK, None),
+        ),  # an income below 5.31M is a part-timer's: the floor is the reference level
         (
             {
                 "monthly_income": 3_600_000,
@@ -280,14 +287,12 @@ def test_linked_rules(row, link, record, expected) -> None:
 
 def test_a_row_without_a_sex_takes_the_linked_records_else_its_names() -> None:
     woman = {"gender": None, "birth_year": 1966, "birth_month": 9, "period": D(2022, 6, 1)}
-    record = {"si_code": "S1", "gender": "F", "status": "active"}
-    assert one(woman, link={}, records=(record,)) == (
-        EXCLUDED,
-        ExclusionReason.OVER_RETIREMENT_AGE,
-    )
+    record = {"si_code": "S1", "gender": "F", "status": "stopped"}
+    assert one(woman, link={}, records=(record,)) == (CANDIDATE, U.REVIEW)  # a pension?
+    assert one({**woman, "birth_month": 12}, link={}, records=(record,)) == (CANDIDATE, U.LAPSED)
     named = {**woman, "middle_ascii": "thi", "given_ascii": "lan"}
     women = tuple({"si_code": f"W{i}", "gender": "F", "middle_ascii": "thi"} for i in range(40))
-    assert one(named, records=women) == (EXCLUDED, ExclusionReason.OVER_RETIREMENT_AGE)
+    assert one(named, records=women) == (CANDIDATE, U.REVIEW)
     assert one(named, records=women[:5]) == (CANDIDATE, U.UNINSURED)  # too few bearers
 
 
@@ -486,7 +491,9 @@ def _months(worker: dict[str, Any], *months: int, **row: Any) -> list[dict[str, 
 
 def test_registration_window_and_suspected_evasion() -> None:
     # A monthly file from June. Law 41 Art. 28(1): the employer registers a new worker within
-    # 30 days; Art. 39(1)(a): still unregistered 60 days after that is evasion.
+    # 30 days of the contract's start, some day of the first month seen, so the deadline has
+    # surely passed only 30 days after that month's end; Art. 39(1)(a): still unregistered
+    # 60 days after that is evasion. Without an as-of date, judged at each period's end.
     known = _months({"national_id": "001090033333"}, 6, 7, 8, 9)  # since the first month
     hired = _months({"national_id": "001090044444"}, 9)  # first seen in September
     hired_july = _months({"national_id": "001090055555"}, 7, 8, 9)
@@ -496,16 +503,42 @@ def test_registration_window_and_suspected_evasion() -> None:
     rows = result.set_index("record_id")
     september = rows[rows.index.isin(["R003", "R004", "R007", "R009"])]
     assert list(september["reason"]) == [
-        CandidateReason.UNINSURED,  # on payroll since June at least: 122+ days
-        ExclusionReason.REGISTRATION_WINDOW,  # new this month: 30 days, not yet owed
-        CandidateReason.UNINSURED,  # since July: 92 days, past 30 + 60
-        CandidateReason.UNINSURED,  # since August: 61 days, late but not yet evasion
+        CandidateReason.UNINSURED,  # on payroll since June at least: 92 days past June 30
+        ExclusionReason.REGISTRATION_WINDOW,  # new this month: not yet owed
+        CandidateReason.UNINSURED,  # since July: 61 days past July 31, late
+        ExclusionReason.REGISTRATION_WINDOW,  # since August: a start on Aug 31 is not late
     ]
     assert list(september["tenure_days"]) == [122, 30, 92, 61]
-    assert list(september["suspected_evasion"]) == [True, False, True, False]
+    assert list(september["suspected_evasion"]) == [True, False, False, False]
+    assert list(september["detail"]) == [
+        "no_insured_record",
+        "registration_window",
+        "no_insured_record",
+        "registration_window",
+    ]
     # evasion is graded first among the uninsured of the unit
     listed = september[september["disposition"] == CANDIDATE].sort_values("priority")
-    assert list(listed.index) == ["R003", "R007", "R009"]
+    assert list(listed.index) == ["R003", "R007"]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        (None, ExclusionReason.REGISTRATION_WINDOW),  # at the period's end: 31 days into July
+        (D(2025, 8, 15), ExclusionReason.REGISTRATION_WINDOW),  # a July 20 start is not late
+        (D(2025, 8, 30), ExclusionReason.REGISTRATION_WINDOW),  # nor a July 31 one: Aug 30
+        (D(2025, 8, 31), CandidateReason.UNINSURED),  # every July start is past its deadline
+    ],
+)
+def test_a_hire_in_a_31_day_month_is_listed_only_past_every_deadline(as_of, expected) -> None:
+    # The payroll shows months only; judged at the registry's extraction date (as_of), a
+    # July hire is listed only once a start on July 31 would be 30 days past.
+    frame = payroll(
+        *_months({"national_id": "001090033333"}, 6, 7),  # the file starts in June
+        *_months({"national_id": "001090055555"}, 7),  # first seen in July
+    )
+    result = decide(frame, links(), insured(), businesses(), RULES, as_of=as_of)
+    assert result.iloc[2]["reason"] == expected
 
 
 def test_annual_periods_tell_no_tenure() -> None:
@@ -625,7 +658,7 @@ def test_a_bonus_month_is_no_under_declaration() -> None:
     ]
 
 
-def test_probation_contracts_are_out_from_decree_158() -> None:
+def test_separate_probation_contracts_are_out_under_both_laws() -> None:
     probation = {"contract_type": "probation", "contract_months": 2}
     before = decide(
         payroll({**probation, "period": D(2025, 6, 1)}), links(), insured(), businesses(), RULES
@@ -633,17 +666,19 @@ def test_probation_contracts_are_out_from_decree_158() -> None:
     after = decide(
         payroll({**probation, "period": D(2025, 7, 1)}), links(), insured(), businesses(), RULES
     )
-    assert before["reason"].iloc[0] == CandidateReason.UNINSURED  # Law 58: no such exclusion
+    # A separate probation contract was no labour contract under Law 58 either
+    assert before["reason"].iloc[0] == ExclusionReason.PROBATION
     assert after["reason"].iloc[0] == ExclusionReason.PROBATION
     labour = decide(payroll({"contract_type": "labour"}), links(), insured(), businesses(), RULES)
     assert labour["reason"].iloc[0] == CandidateReason.UNINSURED
 
 
 def test_every_exclusion_reason_is_decided_in_one_place() -> None:
-    from linkage.eligibility.exclusions import DECIDED_ELSEWHERE, EXCLUSIONS
+    from linkage.eligibility.exclusions import DECIDED_ELSEWHERE, EXCLUSIONS, NO_LONGER_GIVEN
 
     tabled = [e.reason for e in EXCLUSIONS]
     assert len(tabled) == len(set(tabled))
-    assert set(tabled) | DECIDED_ELSEWHERE == set(ExclusionReason)
+    assert set(tabled) | DECIDED_ELSEWHERE | NO_LONGER_GIVEN == set(ExclusionReason)
     assert not set(tabled) & DECIDED_ELSEWHERE
+    assert not (set(tabled) | DECIDED_ELSEWHERE) & NO_LONGER_GIVEN
     assert all(e.source for e in EXCLUSIONS)

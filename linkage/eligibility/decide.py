@@ -50,6 +50,7 @@ within each outreach unit.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -70,6 +71,7 @@ from linkage.eligibility.columns import (
     strings,
     take,
 )
+from linkage.eligibility.details import Detail
 from linkage.eligibility.exclusions import Facts, first_exclusion
 from linkage.eligibility.parameters import RowParameters, parameters, zones_of
 from linkage.eligibility.priority import (
@@ -103,6 +105,7 @@ _DECIDED_WITH_FACTS = (
 _SMOOTHING_MONTHS = 3  # months of a worker at an employer before their median income is used
 UNKNOWN_PROVINCE = "00"  # outreach unit of workers whose employer is not in the registry
 UNKNOWN_DISTRICT = "000"  # also the district of employers registered without a district
+_EPOCH = dt.date(1970, 1, 1)
 # Insured-record fields a linked payroll row reads, by the name they take on the row.
 _RECORD_FIELDS = {
     "status": "si_status",
@@ -241,68 +244,119 @@ def _ages(
     return age, retirement_ages(rules.retirement, birth, female)
 
 
+def _household(payroll: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each row's employer is a household, and whether the worker is its owner.
+
+    A business household or a family files under a person's code: a 12-digit citizen ID as
+    tax code. The worker whose own citizen ID or personal tax code is that code is the owner.
+    """
+    employer = strings(payroll["employer_tax_code"])
+    household = (employer.str.len() == 12).fillna(value=False).to_numpy(dtype=bool)
+    root = strings(payroll["employer_root"]).fillna(employer)
+    own_id = (strings(payroll["national_id"]) == employer).fillna(value=False)
+    own_code = (strings(payroll["person_tax_code"]) == root).fillna(value=False)
+    owner = (own_id | own_code).to_numpy(dtype=bool)
+    return household, owner
+
+
 def _exclusions(
     payroll: pd.DataFrame,
     linked: pd.DataFrame,
-    ages: tuple[FloatArray, FloatArray],
     p: RowParameters,
     closed: np.ndarray,
+    owner: np.ndarray,
 ) -> np.ndarray:
     """Exclusion reason per row, the first of ``EXCLUSIONS``; None where the row is eligible."""
-    age, retirement = ages
-    nationality = strings(payroll["nationality"]).str.upper()
     facts = Facts(
         p=p,
         closed=closed,
         pensioner=equals(linked["band"], Band.MATCH.value)
         & equals(linked["si_status"], InsuredStatus.PENSIONER.value),
-        age=age,
-        retirement=retirement,
-        foreign=((nationality != "VN") & nationality.notna()).fillna(value=False).to_numpy(bool),
+        foreign=_foreign(payroll),
         contract=floats(payroll["contract_months"]),
         probation=equals(payroll["contract_type"], ContractType.PROBATION.value),
+        owner=owner,
         income=floats(payroll["monthly_income"]),
     )
     return first_exclusion(facts)
+
+
+def _foreign(payroll: pd.DataFrame) -> np.ndarray:
+    """A nationality other than VN is stated (unknown counts as Vietnamese)."""
+    nationality = strings(payroll["nationality"]).str.upper()
+    return ((nationality != "VN") & nationality.notna()).fillna(value=False).to_numpy(bool)
+
+
+def _legal_floor(p: RowParameters, income: FloatArray) -> FloatArray:
+    """The lowest base the law allows: the regional minimum, or a part-timer's reference level.
+
+    From 2025-07 a part-timer's base need only reach the reference level (Decree 158/2025
+    Art. 7(2)); no full-time wage may be below the regional minimum, so an income below it
+    (or unknown) is read as part-time there. Before, the regional minimum held for all.
+    """
+    part_time = np.isnan(income) | (income < p.floor)
+    return np.where(p.part_time_floor_is_reference & part_time, p.reference_level, p.floor)
 
 
 def _coverage(
     payroll: pd.DataFrame,
     linked: pd.DataFrame,
     insured: pd.DataFrame,
-    p: RowParameters,
+    floors: tuple[FloatArray, FloatArray],
     income: FloatArray,
-    margin: float,
-) -> np.ndarray:
-    """Candidate reason per row as if eligible; None where the row is insured and declared."""
+    policy: tuple[float, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate reason and detail per row as if eligible; None where insured and declared.
+
+    ``floors`` holds each row's legal floor and SI ceiling, ``policy`` the under-declaration
+    margin and whether a law insures the first contract only.
+    """
+    legal_floor, ceiling = floors
+    margin, first_contract_only = policy
     active_ids = insured.loc[insured["status"] == "active", "national_id"].dropna()
     # One lookup for the record's and the row's ID: the set of active IDs is built once.
     ids = pd.concat([strings(linked["si_national_id"]), strings(payroll["national_id"])])
     held = ids.isin(active_ids).to_numpy(dtype=bool)
     other_active = held[: len(payroll)] | held[len(payroll) :]
     salary = floats(linked["contribution_salary"])
-    wage_cap = np.where(np.isnan(income), np.inf, np.fmin(income, p.ceiling))
-    under = (salary < p.floor) | (salary < margin * wage_cap)
+    wage_cap = np.where(np.isnan(income), np.inf, np.fmin(income, ceiling))
+    below_floor = salary < legal_floor
+    under = below_floor | (salary < margin * wage_cap)
     match = equals(linked["band"], Band.MATCH.value)
     status = linked["si_status"]
-    lapsed = match & (equals(status, "suspended") | equals(status, "stopped"))
+    suspended = match & equals(status, "suspended")
+    lapsed = suspended | (match & equals(status, "stopped"))
     active = match & equals(status, "active")
     # The salary is this employer's declaration only on this employer's record; a row
     # whose employer code is unknown is taken as at the record's employer.
     own = strings(payroll["employer_root"])
     same = (strings(linked["si_employer_root"]) == own) | own.isna()
     here = same.fillna(value=False).to_numpy(dtype=bool)
+    review = equals(linked["band"], Band.REVIEW.value)
     cases: list[tuple[np.ndarray, str | None]] = [
-        (equals(linked["band"], Band.REVIEW.value), CandidateReason.REVIEW),
+        (review, CandidateReason.REVIEW),
         (lapsed & ~other_active, CandidateReason.LAPSED),
         (lapsed, None),
-        (active & ~here & p.first_contract_only, ExclusionReason.COVERED_ELSEWHERE),
+        (active & ~here & first_contract_only, ExclusionReason.COVERED_ELSEWHERE),
         (active & ~here, CandidateReason.UNINSURED),  # insured under each contract: not here
         (active & under, CandidateReason.UNDER_DECLARED),
         (active, None),
         (match, CandidateReason.REVIEW),  # linked to a record of unknown status: a clerk decides
     ]
-    return _first(cases, CandidateReason.UNINSURED.value)
+    reason = _first(cases, CandidateReason.UNINSURED.value)
+    details: list[tuple[np.ndarray, str | None]] = [
+        (review, Detail.LINK_UNCERTAIN),
+        (suspended, Detail.RECORD_SUSPENDED),
+        (lapsed, Detail.RECORD_STOPPED),
+        (active & ~here, Detail.NOT_INSURED_AT_THIS_EMPLOYER),
+        (active & below_floor, Detail.BELOW_LEGAL_FLOOR),
+        (active & under, Detail.BELOW_INCOME_HEURISTIC),
+        (active, None),
+        (match, Detail.RECORD_STATUS_UNKNOWN),
+    ]
+    detail = _first(details, Detail.NO_INSURED_RECORD.value)
+    detail[pd.isna(reason) | (reason == ExclusionReason.COVERED_ELSEWHERE.value)] = None
+    return reason, detail
 
 
 def _person_keys(payroll: pd.DataFrame, si_code: pd.Series, *, si_first: bool) -> pd.Series:
@@ -361,7 +415,10 @@ def _entry_keys(payroll: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
 class Employment(NamedTuple):
     """What the (worker, employer root) pair's rows together tell, aligned with the rows."""
 
-    tenure: FloatArray  # days on this payroll by the end of the row's period; NaN unknown
+    tenure: FloatArray  # days on this payroll by the judging day; NaN unknown
+    # days from the last day of the pair's first month to the judging day: the contract
+    # started on or before it, so the deadline has surely passed once this exceeds it
+    since_first_month: FloatArray
     exact: np.ndarray  # bool: the pair starts after the file's first month (a new hire)
     income: FloatArray  # typical monthly income: bonus months smoothed out
 
@@ -371,10 +428,13 @@ def _jobs(payroll: pd.DataFrame, linked: pd.DataFrame) -> np.ndarray:
     return codes(_worker_key(payroll, linked).fillna(""), _employer_roots(payroll).fillna(""))
 
 
-def _employment(payroll: pd.DataFrame, jobs: np.ndarray) -> Employment:
+def _employment(
+    payroll: pd.DataFrame, jobs: np.ndarray, as_of: dt.date | None = None
+) -> Employment:
     """Tenure and typical income of each row's worker at its employer.
 
-    Tenure counts from the first period the pair appears in, when all its periods are
+    Tenure counts from the first period the pair appears in to the judging day (``as_of``,
+    the registry's extraction date; without one, the row's period end), when all its periods are
     monthly (NaN otherwise: an annual return says nothing of a start date). It is exact only
     when that first period is later than the file's first month: a worker seen from the
     start may have been employed long before, so the count is a lower bound.
@@ -398,14 +458,18 @@ def _employment(payroll: pd.DataFrame, jobs: np.ndarray) -> Employment:
     )
     grouped = pairs.groupby("job", sort=False)
     first = grouped["start"].transform("min").to_numpy(dtype=np.float64)
+    first_end = pairs.assign(end=np.where(known, end, np.nan)).groupby("job", sort=False)
+    first_end_day = first_end["end"].transform("min").to_numpy(dtype=np.float64)
     all_monthly = grouped["monthly"].transform("all").to_numpy(dtype=bool)
-    tenure = np.where(all_monthly, end - first + 1, np.nan)
+    day = end if as_of is None else np.full(len(end), (as_of - _EPOCH).days, dtype=np.float64)
+    tenure = np.where(all_monthly, np.maximum(day - first + 1, 0), np.nan)
+    since = np.where(all_monthly, day - first_end_day, np.nan)
     file_start = np.nanmin(np.where(monthly, start, np.nan)) if monthly.any() else np.nan
     months = grouped["income"].transform("count").to_numpy()
     median = grouped["income"].transform("median").to_numpy(dtype=np.float64)
     own = floats(payroll["monthly_income"])
     typical = np.where(monthly & (months >= _SMOOTHING_MONTHS), median, own)
-    return Employment(tenure, all_monthly & (first > file_start), typical)
+    return Employment(tenure, since, all_monthly & (first > file_start), typical)
 
 
 def _duplicates(
@@ -431,12 +495,85 @@ def _duplicates(
     return stale
 
 
+class ReviewFacts(NamedTuple):
+    """Per row: the detail that sends a listed row to review instead, else None."""
+
+    missing: np.ndarray  # object: a fact the decision needs is missing (any listed row)
+    unseen: np.ndarray  # object: a fact the law turns on that the data cannot show
+
+
+def _review_facts(
+    payroll: pd.DataFrame,
+    ages: tuple[FloatArray, FloatArray],
+    p: RowParameters,
+    household: np.ndarray,
+    owner: np.ndarray,
+) -> ReviewFacts:
+    """Why a row that would be listed goes to review, each with its ``Detail``.
+
+    Missing facts apply to every listed reason. What the data cannot show (a foreign
+    worker's exemption, a pension past the retirement age, a domestic worker, a household's
+    tax method) matters only for a worker not insured at all (uninsured or lapsed): an
+    insured, under-declared worker is covered whatever those facts are.
+    """
+    age, retirement = ages
+    missing = _first(
+        [
+            (pd.isna(payroll["period"]).to_numpy(dtype=bool), Detail.MISSING_PERIOD),
+            (np.isnan(age), Detail.MISSING_BIRTH_YEAR),
+            (np.isnan(floats(payroll["contract_months"])), Detail.MISSING_CONTRACT_LENGTH),
+            (age < p.min_working_age_months, Detail.UNDER_MINIMUM_WORKING_AGE),
+        ],
+        None,
+    )
+    unseen = _first(
+        [
+            # Law 41 Art. 2(7), Decree 158/2025 Art. 3(4)-(5): a pension or a monthly SI
+            # allowance excludes, the age alone does not (retired at the end of the month
+            # the age is reached, Decree 135/2020 Art. 3(1))
+            (age >= retirement, Detail.PENSION_UNKNOWN_OVER_RETIREMENT_AGE),
+            # Law 41 Art. 2(2)(a)-(c); Decree 143/2018 Art. 2(2): exempt foreign workers
+            (_foreign(payroll), Detail.FOREIGN_WORKER_EXEMPTION_UNKNOWN),
+            # Law 41 Art. 2(1)(m), Decree 158/2025 Art. 3(2): owners taxed by declaration
+            (owner & p.household_owners_covered, Detail.HOUSEHOLD_TAX_METHOD_UNKNOWN),
+            # Decree 115/2015 Art. 2(4); Law 41 Art. 2(7): domestic workers are excluded
+            (household, Detail.DOMESTIC_WORKER_UNKNOWN),
+        ],
+        None,
+    )
+    return ReviewFacts(missing, unseen)
+
+
+def _to_review(
+    disposition: np.ndarray,
+    decided: tuple[np.ndarray, np.ndarray],
+    facts: ReviewFacts,
+    *,
+    listed: np.ndarray,
+) -> None:
+    """Send to review, in place, the rows a missing or unseen fact leaves undecided.
+
+    A row without a period is reviewed whatever else it is (the law in force is unknown).
+    """
+    reason, detail = decided
+    no_period = facts.missing == Detail.MISSING_PERIOD.value
+    missing = pd.notna(facts.missing) & (listed | no_period)
+    not_insured = np.isin(reason, [CandidateReason.UNINSURED.value, CandidateReason.LAPSED.value])
+    unseen = pd.notna(facts.unseen) & not_insured & ~missing
+    for rows, why in ((missing, facts.missing), (unseen, facts.unseen)):
+        disposition[rows] = Disposition.CANDIDATE.value
+        reason[rows] = CandidateReason.REVIEW.value
+        detail[rows] = why[rows]
+
+
 def decide(
     payroll: pd.DataFrame,
     links: pd.DataFrame,
     insured: pd.DataFrame,
     businesses: pd.DataFrame,
     rules: RuleSet,
+    *,
+    as_of: dt.date | None = None,
 ) -> pd.DataFrame:
     """Give every payroll row exactly one disposition under the rules in force at its period.
 
@@ -447,6 +584,8 @@ def decide(
         insured: Normalized insured registry (schema.INSURED).
         businesses: Normalized business registry (schema.BUSINESSES).
         rules: Rule set from ``load_rules``.
+        as_of: The day the insured registry was extracted: registration deadlines and
+            tenure are judged then. None: at each row's period end.
 
     Returns:
         schema.DISPOSITIONS columns, one row per payroll row in
@@ -462,51 +601,72 @@ def decide(
     employer = _employers(payroll, businesses)
     zone = zones_of(rules, period, employer)
     jobs = _jobs(payroll, linked)
-    employment = _employment(payroll, jobs)
+    employment = _employment(payroll, jobs, as_of)
     income = employment.income
-    p = parameters(rules, period, zone, floats(payroll["contract_months"]))
-
-    age, retirement = _ages(payroll, linked, rules, period, _female(payroll, linked, insured))
-    excluded = _exclusions(
-        payroll, linked, (age, retirement), p, employer["closed"].to_numpy(dtype=bool)
+    contract = floats(payroll["contract_months"])
+    p = parameters(rules, period, zone, contract)
+    # A period straddling a change of law (an annual 2025 return: Law 58 to June, Law 41
+    # from July) is judged under both: excluded only where both laws exclude, and held to
+    # the higher legal floor, since the months of either law can show a violation.
+    opening = payroll["period"]
+    p_start = parameters(rules, opening, zones_of(rules, opening, employer), contract)
+    straddles = (p_start.law != p.law) & (p_start.law >= 0) & (p.law >= 0)
+    household, owner = _household(payroll)
+    closed = employer["closed"].to_numpy(dtype=bool)
+    excluded = _exclusions(payroll, linked, p, closed, owner)
+    excluded_start = _exclusions(payroll, linked, p_start, closed, owner)
+    excluded[straddles & pd.isna(excluded_start)] = None
+    floor = _legal_floor(p, income)
+    floor = np.where(straddles, np.fmax(floor, _legal_floor(p_start, income)), floor)
+    coverage, detail = _coverage(
+        payroll,
+        linked,
+        insured,
+        (floor, p.ceiling),
+        income,
+        (rules.policy.under_declared_margin, p.first_contract_only),
     )
-    coverage = _coverage(payroll, linked, insured, p, income, rules.policy.under_declared_margin)
     reason = np.where(pd.isna(excluded), coverage, excluded)
+    detail[pd.notna(excluded)] = None
     elsewhere = coverage == ExclusionReason.COVERED_ELSEWHERE.value
     disposition = np.select(
         [pd.notna(excluded) | elsewhere, pd.notna(coverage)],
         [Disposition.EXCLUDED.value, Disposition.CANDIDATE.value],
         default=Disposition.INSURED_OK.value,
     )
-    # Missing is not a guess: a row that would be listed, or is out of the rules only
-    # because its period is unknown, goes to review when a fact the decision needs is
-    # missing: the period, any birth year (stated, registered or in the CCCD), the contract.
-    unknown = pd.isna(period).to_numpy(dtype=bool) | np.isnan(age)
-    unknown |= np.isnan(floats(payroll["contract_months"]))
-    unknown |= age < p.min_working_age_months
-    listed = np.isin(reason, [r.value for r in _DECIDED_WITH_FACTS])
-    listed |= pd.isna(period).to_numpy(dtype=bool)
-    to_review = unknown & listed
-    disposition[to_review] = Disposition.CANDIDATE.value
-    reason[to_review] = CandidateReason.REVIEW.value
-    # Registration (Law 41 Art. 28-39): a worker first seen within the deadline is not yet
-    # owed; one still unregistered past the deadline and the evasion window is graded first.
+    age, retirement = _ages(payroll, linked, rules, period, _female(payroll, linked, insured))
+    _to_review(
+        disposition,
+        (reason, detail),
+        _review_facts(payroll, (age, retirement), p, household & ~owner, owner),
+        listed=np.isin(reason, [r.value for r in _DECIDED_WITH_FACTS]),
+    )
+    # Registration (Law 41 Art. 28-39; Law 58 Art. 99(1)(a)), judged at the as-of date: the
+    # contract began on some day of the first month seen, so the 30-day deadline has surely
+    # passed only 30 days after that month's last day; before, a new hire is not yet owed.
+    # One still unregistered past the deadline and the evasion window is graded first.
     tenure, exact = employment.tenure, employment.exact
+    since = employment.since_first_month
     unregistered = np.isin(reason, [CandidateReason.UNINSURED.value, CandidateReason.LAPSED.value])
-    window = unregistered & exact & (tenure <= p.registration_days)
+    window = unregistered & exact & (since <= p.registration_days)
     disposition[window] = Disposition.EXCLUDED.value
     reason[window] = ExclusionReason.REGISTRATION_WINDOW.value
-    evasion = unregistered & ~window & (tenure > p.registration_days + p.evasion_after_days)
+    detail[window] = Detail.REGISTRATION_WINDOW.value
+    evasion = unregistered & ~window & (since > p.registration_days + p.evasion_after_days)
     stale = _duplicates(payroll, jobs, disposition, reason)
     disposition[stale] = Disposition.EXCLUDED.value
     reason[stale] = ExclusionReason.DUPLICATE_ENTRY.value
+    detail[stale] = None
 
     candidate = disposition == Disposition.CANDIDATE.value
     salary = floats(linked["contribution_salary"])
     unpaid = np.where(candidate, unpaid_contributions(reason, income, salary, p), np.nan)
     evasion &= candidate
     units = _outreach_units(employer)
-    priority = priorities(units, reason, evasion, unpaid, income, payroll["record_id"], candidate)
+    # Within a reason, a violation the data shows (evasion, a base below the legal floor)
+    # is contacted before a lead.
+    violation = evasion | (detail == Detail.BELOW_LEGAL_FLOOR.value)
+    priority = priorities(units, reason, violation, unpaid, income, payroll["record_id"], candidate)
 
     result = conform(
         pd.DataFrame(
@@ -529,6 +689,7 @@ def decide(
                 "tenure_days": pd.Series(tenure).astype("Int32"),
                 "suspected_evasion": pd.Series(evasion).astype("boolean").where(~np.isnan(tenure)),
                 "entry_key": _entry_keys(payroll, linked),
+                "detail": pd.Series(detail, dtype="object"),
             }
         ),
         DISPOSITIONS,

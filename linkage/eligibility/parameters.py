@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.eligibility.columns import codes, firsts, strings
-from linkage.eligibility.rules import FloatArray, MinimumWage, RuleSet
+from linkage.eligibility.rules import FloatArray, IntArray, MinimumWage, RuleSet
 from linkage.eligibility.zones import REMAINING, ZONES
 
 
@@ -18,6 +18,7 @@ class RowParameters:
     """Per-row rule values (NaN where no rule is in force); arrays aligned with the input."""
 
     covered: np.ndarray  # bool: every rule table has a period in force
+    law: IntArray  # index of the [[law]] period in force; -1 where none is
     min_contract_months: FloatArray
     foreign_covered: np.ndarray  # bool: foreign nationals are compulsory
     foreign_min_contract_months: FloatArray
@@ -27,6 +28,8 @@ class RowParameters:
     registration_days: FloatArray
     evasion_after_days: FloatArray
     part_time_exclusion: np.ndarray  # bool
+    part_time_floor_is_reference: np.ndarray  # bool: a part-timer's floor is the reference level
+    household_owners_covered: np.ndarray  # bool
     zone: np.ndarray  # object: "I".."IV" (IV where no zone table is in force)
     floor: FloatArray  # regional minimum wage of the zone
     reference_level: FloatArray
@@ -106,6 +109,7 @@ def parameters(
 
     return RowParameters(
         covered=covered,
+        law=law,
         min_contract_months=rules.law.values(law, lambda x: float(x.min_contract_months)),
         foreign_covered=rules.law.values(law, lambda x: float(x.foreign_workers_covered)) == 1.0,
         foreign_min_contract_months=rules.law.values(
@@ -117,6 +121,14 @@ def parameters(
         registration_days=rules.law.values(law, lambda x: float(x.registration_days)),
         evasion_after_days=rules.law.values(law, lambda x: float(x.evasion_after_days)),
         part_time_exclusion=rules.law.values(law, lambda x: float(x.part_time_low_wage_exclusion))
+        == 1.0,
+        part_time_floor_is_reference=rules.law.values(
+            law, lambda x: float(x.part_time_floor_is_reference_level)
+        )
+        == 1.0,
+        household_owners_covered=rules.law.values(
+            law, lambda x: float(x.household_owners_covered)
+        )
         == 1.0,
         zone=zone,
         floor=floor,

@@ -59,6 +59,9 @@ class Law:
     probation_excluded: bool  # a probation contract carries no compulsory SI
     registration_days: int  # the employer registers a new worker within this many days
     evasion_after_days: int  # ... and is evading when still not registered this much later
+    # a part-timer's legal floor is the reference level, not the regional minimum (Law 41)
+    part_time_floor_is_reference_level: bool
+    household_owners_covered: bool  # business-household owners are compulsory (Law 41)
 
 
 @dataclass(frozen=True)
@@ -242,7 +245,9 @@ def _law(r: _Reader, entry: dict[str, Any], where: str) -> Law | None:
     foreign = r.value(entry, "foreign_workers_covered", bool, where)
     first = r.value(entry, "first_contract_only", bool, where)
     probation = r.value(entry, "probation_excluded", bool, where)
-    flags = (part_time, foreign, first, probation)
+    part_time_floor = r.value(entry, "part_time_floor_is_reference_level", bool, where)
+    owners = r.value(entry, "household_owners_covered", bool, where)
+    flags = (part_time, foreign, first, probation, part_time_floor, owners)
     if name is None or None in flags or None in ints.values():
         return None
     return Law(
@@ -251,6 +256,8 @@ def _law(r: _Reader, entry: dict[str, Any], where: str) -> Law | None:
         foreign_workers_covered=bool(foreign),
         first_contract_only=bool(first),
         probation_excluded=bool(probation),
+        part_time_floor_is_reference_level=bool(part_time_floor),
+        household_owners_covered=bool(owners),
         **ints,  # type: ignore[arg-type]
     )
 
