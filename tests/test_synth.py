@@ -187,13 +187,13 @@ def test_truth_is_clear_cut(noisy):
     reason = rows["reason"]
     assert (contract[reason == "short_contract"] == 0).all()
     assert (contract[reason != "short_contract"] >= 1).all()
-    under_age = reason == "review"  # the generator's only review rows: a contract at 13 or 14
+    old = (reason == "review") & (age >= 60)  # past retirement age: a pension? a clerk checks
+    under_age = (reason == "review") & ~old  # else a contract at 13 or 14
     assert under_age.any()
     assert age[under_age].between(13, 14.01).all()
-    old = reason == "over_retirement_age"
     assert (age[old & (rows["sex"] == "M")] >= 66).all()
     assert (age[old & (rows["sex"] == "F")] >= 63).all()
-    working = ~under_age & (reason != "over_retirement_age")
+    working = ~under_age & ~old
     assert age[working].between(18, 59).all()
     assert (age[working & (rows["sex"] == "F")] < 54).all()
     status = dict(
