@@ -263,33 +263,49 @@ class _RuleJoin:
     chunk gets exactly the pairs the whole table would give its rows.
     """
 
-    def __init__(
-        self, rule: BlockingRule, left: dict[str, np.ndarray], right: dict[str, np.ndarray]
-    ) -> None:
-        names = [key for key, _, _ in rule.join_keys]
-        n_left = len(left[names[0]])
-        both = [np.concatenate([left[name], right[name]]) for name in names]
-        if rule.sort_on is None:
-            key = combined_codes(both)
-            self.offsets = [0]
-        else:
-            block = combined_codes(both[:-1]) if len(both) > 1 else np.zeros_like(both[-1])
-            usable = (block >= 0) & (both[-1] >= 0)
-            values = distinct(both[-1][usable])
-            rank = np.searchsorted(values, both[-1])
-            half = (rule.window or 1) // 2
-            span = len(values) + 2 * half + 1
-            if block.max(initial=0) * span >= 2**62:
-                msg = f"blocking rule {rule.name!r}: too many distinct keys to sort on"
-                raise ConfigError(msg)
-            key = np.where(usable, block * span + rank + half, -1)
-            self.offsets = list(range(-half, half + 1))
+    def __init__(self, key: np.ndarray, n_left: int, offsets: list[int]) -> None:
+        """Join on ``key``: one code per payroll then insured row (-1: unusable)."""
+        self.key, self.offsets = key, offsets
         self.left_key = key[:n_left]
         right_key = key[n_left:]
         usable_right = np.flatnonzero(right_key >= 0)
         order = np.argsort(right_key[usable_right], kind="stable")
         self.right_pos = usable_right[order]
         self.right_sorted = right_key[self.right_pos]
+
+    @classmethod
+    def of(
+        cls, rule: BlockingRule, left: dict[str, np.ndarray], right: dict[str, np.ndarray]
+    ) -> _RuleJoin:
+        """The rule's join over both tables' encoded keys."""
+        names = [key for key, _, _ in rule.join_keys]
+        both = [np.concatenate([left[name], right[name]]) for name in names]
+        if rule.sort_on is None:
+            return cls(combined_codes(both), len(left[names[0]]), [0])
+        block = combined_codes(both[:-1]) if len(both) > 1 else np.zeros_like(both[-1])
+        usable = (block >= 0) & (both[-1] >= 0)
+        values = distinct(both[-1][usable])
+        rank = np.searchsorted(values, both[-1])
+        half = (rule.window or 1) // 2
+        span = len(values) + 2 * half + 1
+        if block.max(initial=0) * span >= 2**62:
+            msg = f"blocking rule {rule.name!r}: too many distinct keys to sort on"
+            raise ConfigError(msg)
+        key = np.where(usable, block * span + rank + half, -1)
+        return cls(key, len(left[names[0]]), list(range(-half, half + 1)))
+
+    def finer(self, extra: np.ndarray | None, rows: np.ndarray) -> _RuleJoin:
+        """This join split by one more key (None: a neighbourhood narrowed to its value).
+
+        Only payroll positions ``rows`` are keyed: no other row asks this level.
+        """
+        n_left = len(self.left_key)
+        part = np.concatenate([rows, np.arange(n_left, len(self.key))])
+        key = np.full(len(self.key), -1, dtype=np.int64)
+        key[part] = (
+            self.key[part] if extra is None else combined_codes([self.key[part], extra[part]])
+        )
+        return _RuleJoin(key, n_left, [0])
 
     def _ranges(self, rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per offset, where each row's records start and how many."""
@@ -334,21 +350,28 @@ class _SplitJoin:
         right: dict[str, np.ndarray],
         cap: int | None,
     ) -> None:
-        self.levels = [_RuleJoin(rule, left, right)]
-        counts = self.levels[0].counts(np.arange(len(self.levels[0].left_key)))
+        join = _RuleJoin.of(rule, left, right)
+        self.levels = [join]
+        counts = join.counts(np.arange(len(join.left_key)))
         self.level = np.zeros(len(counts), np.int8)
         pending = np.flatnonzero(counts > cap) if cap is not None else np.empty(0, np.int64)
         self.split = len(pending)
-        for depth in range(1, rule.depth):
+        # Each level joins on the previous level's key and one more (``rule.refined``).
+        extras = ([None] if rule.sort_on else []) + [
+            np.concatenate([left[key], right[key]]) for key in rule.refine
+        ]
+        for depth, extra in enumerate(extras, start=1):
             if not len(pending):
                 break
-            join = _RuleJoin(rule.refined(depth), left, right)
+            join = join.finer(extra, pending)
             finer = join.counts(pending)
             taken = (join.left_key[pending] >= 0) & (finer > 0)
             self.level[pending[taken]] = depth
             counts[pending[taken]] = finer[taken]
             pending = pending[taken & (finer > (cap or 0))]
             self.levels.append(join)
+        for level in self.levels:
+            del level.key  # only the next level reads it
         self.counts = counts
         # still over the cap at the deepest level they have a key for
         self.over = int((counts > cap).sum()) if cap is not None else 0
