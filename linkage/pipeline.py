@@ -32,9 +32,11 @@ from linkage.eligibility import (
     decide,
     load_crosswalk,
     load_rules,
+    office_coverage,
     outreach_units,
     rank_employers,
     registration_report,
+    route,
 )
 from linkage.errors import ConfigError, InputError, UserError
 from linkage.labels import Label, read_labels
@@ -456,10 +458,12 @@ def previous_run(folder: Path, *, refit: bool) -> Refresh:
         raise ConfigError(msg)
     lists = folder / "candidates"
     columns = ["candidate_id", "reason", "unit_scheme", "province_code", "district_code"]
+    # what the office workbook shows of an entry to close, where the lists carry it
+    shown = ["full_name", "national_id", "birth_date", "birth_year"]
+    shown += ["employer_tax_code", "employer_name"]
     try:
-        candidates = (
-            pd.read_parquet(lists, columns=columns) if lists.exists() else empty_candidates()
-        )
+        listed = pd.read_parquet(lists) if lists.exists() else empty_candidates()
+        candidates = listed[columns + [c for c in shown if c in listed]]
     except (KeyError, ValueError, OSError) as e:
         msg = (
             f"--previous {folder}: its lists carry no candidate ids (an older version wrote "
@@ -620,6 +624,7 @@ def _run(
 
     progress("deciding eligibility")
     dispositions = decide(payroll, linked.links, insured, businesses, rules, as_of=as_of)
+    dispositions, routes = route(dispositions, payroll, businesses, crosswalk)
     employers = rank_employers(
         dispositions,
         payroll,
@@ -628,7 +633,7 @@ def _run(
         new_business_months=rules.policy.new_business_months,
     )
     units = outreach_units(dispositions, crosswalk)
-    candidates = candidate_table(payroll, dispositions, units, businesses)
+    candidates = candidate_table(payroll, dispositions, units, businesses, routes)
     summary = summary_table(dispositions, units)
     stage("eligibility", candidates=len(candidates))
 
@@ -668,6 +673,7 @@ def _run(
         persist_key=key.kept_in_output,
         previous=refresh.candidates if refresh else None,
         report=_report_writer(config),
+        offices=office_coverage(crosswalk, started.date()),
     )
     stage("publish", files=len(manifest.files))
     event("finished", run_id=run.run_id)

@@ -29,7 +29,7 @@ from linkage.labels import Label, parse_label
 from linkage.privacy import mask_citizen_codes, mask_ids
 from linkage.runs import OpenedRun, best_pairs, record_export
 from linkage.schema import UNIT_KEYS
-from linkage.write.excel import FORMULA_TRIGGERS, defuse
+from linkage.write.excel import FORMULA_TRIGGERS, GENDERS, defuse, fit_widths, style_table
 from linkage.write.files import owned_file
 
 WINDOW_BITS: Final = 3.0  # "near" a threshold: odds within a factor 2**3 = 8 of it
@@ -62,7 +62,6 @@ HEADERS: Final = {
     "run_band": "Kết quả lần chạy",
     "decision": "Kết luận (match / non-match / unsure)",
 }
-GENDERS: Final = {"M": "Nam", "F": "Nữ"}
 
 
 @dataclass(frozen=True)
@@ -210,7 +209,7 @@ def _headers(frame: pd.DataFrame) -> list[str]:
 def _write_workbook(path: Path, frame: pd.DataFrame) -> None:
     """One sheet, text defused, the decision column a drop-down list; then instructions."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -225,8 +224,7 @@ def _write_workbook(path: Path, frame: pd.DataFrame) -> None:
     values = cells.astype(object).where(cells.notna(), None)
     for row in values.itertuples(index=False):
         sheet.append(list(row))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    style_table(sheet, freeze="E2")
     decision = get_column_letter(len(frame.columns))
     sheet[f"{decision}1"].fill = PatternFill("solid", fgColor="FFF2CC")
     choices = DataValidation(
@@ -239,9 +237,7 @@ def _write_workbook(path: Path, frame: pd.DataFrame) -> None:
     )
     sheet.add_data_validation(choices)
     choices.add(f"{decision}2:{decision}{max(len(frame), 1) + 1}")
-    sheet.freeze_panes = "E2"
-    for index, header in enumerate(_headers(frame), start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(len(header), 10), 32)
+    fit_widths(sheet, least=10, most=32)
     notes = workbook.create_sheet("huong_dan")
     for line in (
         "Mỗi dòng là một cặp: bản ghi tờ khai thuế và sổ BHXH, từng trường cạnh nhau.",

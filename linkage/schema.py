@@ -344,6 +344,7 @@ UNITS: Final = pa.schema(
         ("office", STRING),
         ("office_placeholder", pa.bool_()),  # the generated default name, not yet checked
         ("crosswalk", STRING),  # crosswalk version used, null without one
+        ("office_source", STRING),  # the notice or letter naming a cited office
     ]
 )
 

@@ -33,6 +33,8 @@ def test_generated_office_names_are_labelled_placeholders(tmp_path: Path) -> Non
     )
     path = tmp_path / "crosswalk.toml"
     path.write_text(edited, encoding="utf-8")
+    offices = CROSSWALK.with_name("commune-to-office.toml")
+    (tmp_path / offices.name).write_bytes(offices.read_bytes())
     units = _units(path)
     assert units.loc["002", "office"] == "BHXH khu vực I - Hoàn Kiếm"
     assert not units.loc["002", "office_placeholder"]

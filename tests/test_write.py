@@ -184,16 +184,18 @@ def test_outputs_are_owner_only(tmp_path: Path) -> None:
 def test_excel_headers_masking_and_injection_safety(tmp_path: Path) -> None:
     out = tmp_path / "out"
     publish(out, **scenario(), excel=True)
-    sheet = load_workbook(out / "excel" / "pre-2025_79_760.xlsx").active
+    (path,) = (out / "excel").glob("pre-2025_79_760_*.xlsx")
+    sheet = load_workbook(path)["Chưa tham gia BHXH"]
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
-    assert {"Mã bản ghi", "Lý do", "Ưu tiên", "Họ và tên", "Số CCCD (che)"} <= set(header)
+    assert {"Lý do", "Thứ tự ưu tiên", "Họ và tên", "Số CCCD (che)", "Việc cần làm"} <= set(header)
     values = dict(zip(header, rows[1], strict=True))
     assert values["Tên đơn vị"] == '\'=HYPERLINK("x")'  # registry name defused
     assert values["Họ và tên"].startswith("'=")
     assert values["Số CCCD (che)"] == "*********321"
-    for row in sheet.iter_rows(min_row=2):
-        assert all(cell.data_type != "f" for cell in row)
+    for workbook_sheet in load_workbook(path):
+        for row in workbook_sheet.iter_rows(min_row=2):
+            assert all(cell.data_type != "f" for cell in row)
 
 
 def test_format_summary_prints_every_district(tmp_path: Path) -> None:
@@ -254,14 +256,10 @@ def test_links_mask_si_codes_that_are_citizen_ids(tmp_path: Path, mask, expected
     assert links["si_code"].tolist() == [expected]
 
 
-def test_every_candidate_reason_and_list_column_has_a_vietnamese_label() -> None:
+def test_every_candidate_reason_has_a_vietnamese_label_and_sheet() -> None:
     from linkage.schema import CandidateReason
-    from linkage.write.excel import HEADERS, REASON_LABELS
-    from linkage.write.tables import CANDIDATES
+    from linkage.write.excel import REASON_LABELS, REASON_SHEETS
 
     assert set(REASON_LABELS) == {r.value for r in CandidateReason}
-    # every column of the office list is shown but the unit's own codes (the sheet is the
-    # unit's), the keyed ID and the analysts' match weight
-    hidden = {"candidate_id", "unit_scheme", "province_code", "district_code", "match_weight"}
-    hidden |= {"district_name", "new_province_code", "office_placeholder"}
-    assert set(CANDIDATES.names) - hidden == set(HEADERS)
+    assert list(REASON_SHEETS) == [r.value for r in CandidateReason]  # contact order
+    assert all(len(title) <= 31 for title in REASON_SHEETS.values())

@@ -16,7 +16,9 @@ from linkage.eligibility.units import (
     Crosswalk,
     crosswalk_toml,
     load_crosswalk,
+    office_coverage,
     outreach_units,
+    route,
 )
 
 __all__ = [
@@ -29,7 +31,9 @@ __all__ = [
     "decide",
     "load_crosswalk",
     "load_rules",
+    "office_coverage",
     "outreach_units",
     "rank_employers",
     "registration_report",
+    "route",
 ]

@@ -8,10 +8,13 @@ The writer formats and records; it decides nothing. Layout of the output directo
                                                    each entry since the previous run
     .linkage-key                                   HMAC key of candidate_id (owner only)
     links.parquet  rejects.parquet  summary.parquet
-    excel/SCHEME_XX_YYY.xlsx                       when excel=True
+    index.csv                                      each unit's office, files, entries/reason
+    excel/SCHEME_XX_YYY_<office>.xlsx              when excel=True: one workbook per office
 
-SCHEME is ``pre-2025`` or ``2025-07``; every file carries ``unit_scheme``,
-``province_code`` and ``district_code`` as text with their leading zeros, and one schema,
+SCHEME is ``pre-2025`` (a district, periods before the reform) or ``2025-07`` (an office:
+YYY the pre-2025 district office it continues, ``eligibility.offices``); every file carries
+``unit_scheme``, ``province_code`` and ``district_code`` as text with their leading zeros,
+and one schema,
 so ``pandas.read_parquet("out/candidates")`` and DuckDB's ``hive_partitioning`` read the
 folder whole.
     model.json                                                     fitted link model, if given
@@ -29,6 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,8 +48,9 @@ from linkage.schema import (
     Disposition,
     UnitScheme,
 )
+from linkage.write.books import run_day, write_books
 from linkage.write.changes import CHANGES, changes_table
-from linkage.write.excel import sheet_frame, write_sheet
+from linkage.write.excel import OfficeBook
 from linkage.write.files import ExportedFile, Staging, make_dir
 from linkage.write.manifest import Accounting, InputFile, Manifest, RunInfo, account
 from linkage.write.outdir import REPORT, is_linkage_output, output_lock, publication
@@ -55,6 +60,7 @@ from linkage.write.tables import (
     mask_citizen_codes,
     mask_ids,
     partitions,
+    printable_frame,
     published_candidates,
     summary_table,
     to_arrow,
@@ -140,6 +146,7 @@ def publish(
     persist_key: bool = True,
     previous: pd.DataFrame | None = None,
     report: Callable[[Path], None] | None = None,
+    offices: dict[str, Any] | None = None,
 ) -> Manifest:
     """Write every output of a run to ``out_dir`` atomically and return its manifest.
 
@@ -153,7 +160,7 @@ def publish(
         links: Link-stage output (schema.LINKS plus comparison columns), written as given.
         rejects: All rejects of the run (schema.REJECTS).
         mask_ids: Mask national IDs, and SI codes that are citizen IDs, in every file.
-        excel: Also write one .xlsx per district.
+        excel: Also write one workbook per office (``books.write_books``).
         model: The fitted linkage model as JSON, written to ``model.json`` when given.
         key: HMAC key of ``candidate_id`` (``linkage.privacy.load_key``).
         persist_key: Write the key to ``.linkage-key`` (owner only) so reruns keep the
@@ -161,6 +168,7 @@ def publish(
         previous: The previous run's candidates, for a refresh: ``changes/`` is written.
         report: Writes ``report.html`` into the staged output (given its folder), after the
             manifest, so the page moves in with the data it describes.
+        offices: Office coverage (``eligibility.offices.coverage``), for the manifest.
 
     Raises:
         PipelineError: if the row accounting does not add up; nothing is written then.
@@ -168,6 +176,7 @@ def publish(
     accounting = account(run, dispositions, rejects)
     meta = _metadata(run)
     candidates = published_candidates(candidates, mask=mask_ids, key=key)
+    employers = printable_frame(employers, ["employer_name"])
     changes = None
     if previous is not None:
         everyone = pd.DataFrame(
@@ -192,13 +201,24 @@ def publish(
         staging.write_parquet("summary.parquet", to_arrow(summary, SUMMARY), meta)
         if model is not None:
             staging.write_bytes("model.json", model.encode("utf-8"), rows=0)
-        if excel:
-            make_dir(staging.root / "excel")
-            for unit, rows in partitions(candidates):
-                part = candidates.iloc[rows]
-                path = staging.root / "excel" / f"{unit}.xlsx"
-                write_sheet(path, sheet_frame(part, masked=mask_ids), title=unit)
-                staging.finish_file(path, len(part))
+        as_of = getattr(run, "as_of", None) or run.registration.get("as_of")
+        book = OfficeBook(
+            office="",
+            office_source=None,
+            run_date=run_day(run.started_at),
+            as_of=dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of,
+            masked=mask_ids,
+            refresh=previous is not None,
+        )
+        write_books(
+            staging,
+            candidates,
+            employers,
+            excel=excel,
+            book=book,
+            changes=changes,
+            previous=previous,
+        )
         manifest = Manifest(
             run_id=run.run_id,
             output_dir=out_dir.resolve(),
@@ -221,6 +241,7 @@ def publish(
             previous_run_id=run.previous_run_id,
             model=run.model,
             key=run.key,
+            offices=offices,
         )
         staging.write_bytes("manifest.json", manifest.to_json(), rows=0)
         if report is not None:

@@ -93,6 +93,8 @@ class Manifest:
     model: dict[str, str | None] = field(default_factory=lambda: {"source": "fitted"})
     report: str | None = None  # "report.html" when the run wrote it (charts extra)
     key: dict[str, str] | None = None  # RunInfo.key: diff compares the ids of two runs
+    # office routing: cited communes vs placeholders, each cited office with its source
+    offices: dict[str, Any] | None = None
 
     def to_json(self) -> bytes:
         """The manifest as UTF-8 JSON (without the output directory, which may move)."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Final
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -40,8 +43,18 @@ CANDIDATES = pa.schema(
         ("district_name", pa.string()),
         ("new_province_code", pa.string()),
         ("office", pa.string()),
-        ("office_placeholder", pa.bool_()),  # office name is the crosswalk's default
+        # office name is the crosswalk's default, or (from the reform) the route to the
+        # office is: the commune is on no cited office's list
+        ("office_placeholder", pa.bool_()),
         ("rule_set", pa.string()),
+        ("birth_date", pa.date32()),  # null when only the year is known
+        ("employer_address", pa.string()),  # from the business registry
+        ("months_seen", pa.int16()),  # months of payroll periods of this worker x employer
+        ("period_precision", pa.string()),  # "month" | "quarter" | "year"
+        ("detail", pa.string()),  # what to check or do: eligibility's snake_case code
+        ("commune_code", pa.string()),  # 2025-07 commune of the workplace, from the reform
+        ("office_route", pa.string()),  # "cited" | "placeholder"; null: pre-2025 district
+        ("office_source", pa.string()),  # the notice naming a cited office
     ]
 )
 
@@ -59,13 +72,37 @@ SUMMARY = pa.schema(
 )
 
 
+# C0 controls but tab, LF, CR, and DEL and the C1 controls: no spreadsheet cell (XML 1.0) or
+# letter holds them; tab, LF and CR become a space.
+_CONTROLS: Final = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_BREAKS: Final = "[\t\n\r]+"
+
+
+def printable(values: pd.Series) -> pd.Series:
+    """Text with control characters dropped and line breaks as spaces; non-text unchanged."""
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        return values
+    text = values.astype(pd.ArrowDtype(pa.string()))
+    cleaned = text.str.replace(_CONTROLS, "", regex=True).str.replace(_BREAKS, " ", regex=True)
+    return cleaned if values.dtype == cleaned.dtype else cleaned.astype(object).where(
+        cleaned.notna(), None
+    )
+
+
+def printable_frame(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """``frame`` with ``printable`` applied to the given text columns present in it."""
+    present = [c for c in columns if c in frame.columns]
+    return frame.assign(**{c: printable(frame[c]) for c in present})
+
+
 def _arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
 
 
 def published_candidates(candidates: pd.DataFrame, *, mask: bool, key: bytes) -> pd.DataFrame:
     """The candidate table as written: a keyed ``candidate_id`` per entry, IDs masked."""
-    frame = candidates.copy()
+    text = [f.name for f in CANDIDATES if pa.types.is_string(f.type)]
+    frame = printable_frame(candidates, text)
     frame["candidate_id"] = keyed_ids(frame["entry_key"], key)
     if mask:
         frame["national_id"] = mask_ids(frame["national_id"])
