@@ -192,6 +192,16 @@ class _Loading:
         self.rejects.append(normalized.rejects)
         self.nulled.update(normalized.nulled)
 
+    def _nulled(self, read: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
+        """Values kept as blank per column; per ``column:reason``, those never read.
+
+        An xlsx formula without a saved value is one the reader could not read at all.
+        """
+        counts = Counter(self.nulled)
+        for reason, columns in read.items():
+            counts.update({f"{column}:{reason}": n for column, n in columns.items()})
+        return {c: n for c, n in sorted(counts.items()) if n}
+
     def finish(self) -> SourceTable:
         """The source's table once every batch is in: duplicate keys rejected."""
         rows = pd.concat(self.parts, ignore_index=True)
@@ -206,7 +216,7 @@ class _Loading:
                 sha256=sha256_of(self.path),
                 rows_read=stats.rows_read,
                 blank_rows=stats.blank_rows,
-                nulled_invalid={c: n for c, n in sorted(self.nulled.items()) if n},
+                nulled_invalid=self._nulled(stats.nulled_invalid),
             ),
         )
 

@@ -432,3 +432,12 @@ def test_xlsx_formulas_without_values_are_counted_and_warned(
         ]
     else:
         assert not warned
+
+
+def test_formulas_without_values_reach_the_manifest_counts(tmp_path, mapping):
+    """The loaded source's input record carries them beside the values nulled as invalid."""
+    from linkage.pipeline import load_sources
+
+    path = _payroll_workbook(tmp_path / "payroll.xlsx", ["=5000000*2", 7_000_000, "=F2+1"])
+    table = load_sources({Source.PAYROLL: path}, mapping, batch_rows=2)[Source.PAYROLL]
+    assert table.input_file.nulled_invalid["monthly_income:formula_without_value"] == 2
