@@ -357,13 +357,12 @@ class _SplitJoin:
         pending = np.flatnonzero(counts > cap) if cap is not None else np.empty(0, np.int64)
         self.split = len(pending)
         # Each level joins on the previous level's key and one more (``rule.refined``).
-        extras = ([None] if rule.sort_on else []) + [
-            np.concatenate([left[key], right[key]]) for key in rule.refine
-        ]
-        for depth, extra in enumerate(extras, start=1):
+        extras: list[str | None] = [None] if rule.sort_on else []
+        for depth, extra in enumerate([*extras, *rule.refine], start=1):
             if not len(pending):
                 break
-            join = join.finer(extra, pending)
+            both = None if extra is None else np.concatenate([left[extra], right[extra]])
+            join = join.finer(both, pending)
             finer = join.counts(pending)
             taken = (join.left_key[pending] >= 0) & (finer > 0)
             self.level[pending[taken]] = depth
