@@ -308,3 +308,45 @@ def test_an_annual_2025_return_is_judged_under_both_laws(tmp_path) -> None:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["registration"]["as_of_source"].startswith("run date")
     assert "registry as of" in result.output
+
+
+def test_a_commune_straddling_zones_is_judged_by_its_commune_zone(tmp_path) -> None:
+    # Phường Kỳ Lừa (06187), formed from TP Lạng Sơn (zone III) and huyện Cao Lộc (IV). A
+    # full-time base of 3.6M is above zone IV's 3.45M but below zone III's 3.86M: in
+    # September 2025 Decree 128/2025 Annex I puts the commune in III, a floor violation; in
+    # June, under Decree 74/2024 by district, the commune formed from several zones takes the
+    # highest of them (Art. 3(3)(đ)): III too, not IV.
+    ky_lua = "4901234561"
+    businesses = _csv(
+        tmp_path / "b.csv",
+        [
+            {
+                "tax_code": ky_lua,
+                "name": "Công ty Kỳ Lừa",
+                "province_code": "20",
+                "district_code": "",
+                "ward_code": "06187",
+                "status": "active",
+                "registered_on": "2015-05-05",
+            }
+        ],
+    )
+    payroll = _csv(
+        tmp_path / "p.csv", [*_worker(1, ky_lua, ("06/2025",)), *_worker(2, ky_lua, ("09/2025",))]
+    )
+    insured = _csv(
+        tmp_path / "i.csv", [_record(1, ky_lua, "3600000"), _record(2, ky_lua, "3600000")]
+    )
+    out = tmp_path / "out"
+    with _decisions() as decided:
+        result = invoke(
+            "run", "--businesses", businesses, "--payroll", payroll, "--insured", insured,
+            "--out", out, "--as-of", "2025-09-30",
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    dispositions = decided[0].set_index("record_id")
+    candidates = pd.read_parquet(out / "candidates").set_index("record_id")
+    for record in ("W1-06", "W2-09"):
+        got = tuple(dispositions.loc[record, c] for c in ("reason", "detail"))
+        assert got == ("under_declared", "below_legal_floor"), record
+        assert candidates.loc[record, "zone"] == "III"

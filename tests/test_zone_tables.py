@@ -1,7 +1,8 @@
 """Checks the regional minimum-wage zone tables in configs/rules/zones/.
 
 Decrees 90/2019, 38/2022 and 74/2024 list pre-2025 districts (checked against the office
-crosswalk); Decree 293/2025 lists 2025-07 communes (checked against `vietnam_provinces`).
+crosswalk); Decrees 128/2025 (Annex I) and 293/2025 list 2025-07 communes (checked against
+`vietnam_provinces`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from vietnam_provinces import Ward
+
+from linkage.normalize.units import district_communes
 
 ROOT = Path(__file__).parents[1]
 RULES_DIR = ROOT / "configs/rules"
@@ -69,7 +72,8 @@ class Table:
 TABLES = (
     Table("90/2019", "zones/decree-90-2019.csv", "pre-2025", date(2020, 1, 1), date(2022, 6, 30)),
     Table("38/2022", "zones/decree-38-2022.csv", "pre-2025", date(2022, 7, 1), date(2024, 6, 30)),
-    Table("74/2024", "zones/decree-74-2024.csv", "pre-2025", date(2024, 7, 1), date(2025, 12, 31)),
+    Table("74/2024", "zones/decree-74-2024.csv", "pre-2025", date(2024, 7, 1), date(2025, 6, 30)),
+    Table("128/2025", "zones/decree-128-2025.csv", "2025-07", date(2025, 7, 1), date(2025, 12, 31)),
     Table("293/2025", "zones/decree-293-2025.csv", "2025-07", date(2026, 1, 1), None),
 )
 BY_DECREE = {table.decree: table for table in TABLES}
@@ -79,6 +83,7 @@ ZONE_COUNTS = {
     "90/2019": {"I": 76, "II": 87, "III": 175, "IV": 358},
     "38/2022": {"I": 78, "II": 96, "III": 178, "IV": 344},
     "74/2024": {"I": 88, "II": 106, "III": 174, "IV": 328},
+    "128/2025": {"I": 401, "II": 445, "III": 813, "IV": 1662},
     "293/2025": {"I": 440, "II": 435, "III": 799, "IV": 1647},
 }
 
@@ -214,6 +219,42 @@ KNOWN_WARDS = [
     ("21529", "51", "Xã Ba Vì", "IV"),
 ]
 
+# (ward code, province code, ward name, zone): spot checks against the 128/2025 Annex I.
+KNOWN_WARDS_128 = [
+    ("00070", "01", "Phường Hoàn Kiếm", "I"),
+    ("09700", "01", "Xã Ba Vì", "II"),
+    ("26740", "79", "Phường Sài Gòn", "I"),
+    ("27664", "79", "Xã Cần Giờ", "II"),
+    ("26732", "79", "Đặc khu Côn Đảo", "III"),  # II under 293/2025
+    ("26632", "79", "Xã Xuyên Mộc", "III"),
+    ("11311", "31", "Phường Hồng Bàng", "I"),
+    ("11948", "31", "Đặc khu Bạch Long Vĩ", "II"),
+    ("20242", "48", "Phường Hải Châu", "II"),
+    ("26068", "75", "Phường Biên Hòa", "I"),
+    ("21529", "51", "Xã Ba Vì", "IV"),  # same name as Hà Nội's, another province
+    # straddling: TP Lạng Sơn (III) and huyện Cao Lộc (IV) -> the highest; the annex's
+    # phường "Hoàng Văn Thụ" (the xã of that name is in Văn Lãng, IV)
+    ("06187", "20", "Phường Kỳ Lừa", "III"),
+    ("06172", "20", "Xã Hoàng Văn Thụ", "IV"),
+    ("10843", "31", "Xã Hà Nam", "II"),  # Kim Thành (II) and Thanh Hà (III), resolved by hand
+    ("18871", "44", "Phường Đồng Sơn", "II"),  # "Đông Sơn" in the transcription
+]
+
+# Communes whose Annex I zone is not the highest zone under Decree 74/2024 of the districts
+# they were formed from (the annex as transcribed; see decree-128-2025.md), and the islands
+# no old ward went into, which keep their old district's zone.
+NOT_HIGHEST_OF_74_2024 = {
+    "06886": "III",  # Xã Hải Lạng: Cẩm Phả (II) + Tiên Yên (III)
+    "06970": "IV",  # Xã Ba Chẽ: Tiên Yên (III) + Ba Chẽ (IV)
+    "21607": "IV",  # Xã Nhơn Châu: from TP Quy Nhơn (III), unlisted
+    "29044": "III",  # Xã Hưng Nhượng: from Giồng Trôm (IV), listed in III
+    "11948": "II",  # Đặc khu Bạch Long Vĩ (huyện, II)
+    "19742": "IV",  # Đặc khu Cồn Cỏ (huyện, IV)
+    "20333": "II",  # Đặc khu Hoàng Sa (huyện, II)
+    "21548": "IV",  # Đặc khu Lý Sơn (huyện, IV)
+    "26732": "III",  # Đặc khu Côn Đảo (huyện, III)
+}
+
 # Districts created or renamed after Decree 74/2024 and the zone the table gives them.
 CHANGED_AFTER_74_2024 = [
     ("374", "II"),  # TP Hoa Lư: TP Ninh Bình (II) + huyện Hoa Lư (III), highest zone
@@ -318,6 +359,40 @@ def test_known_ward_entries(ward_code: str, province_code: str, ward_name: str, 
         ward_name,
         zone,
     )
+
+
+@pytest.mark.parametrize(
+    ("ward_code", "province_code", "ward_name", "zone"),
+    KNOWN_WARDS_128,
+    ids=[code for code, _, _, _ in KNOWN_WARDS_128],
+)
+def test_known_ward_entries_of_decree_128(
+    ward_code: str, province_code: str, ward_name: str, zone: str
+) -> None:
+    """Spot-check Annex I of 128/2025, a straddling commune and the names resolved by hand."""
+    row = row_of("128/2025", ward_code)
+    assert (row["province_code"], row["ward_name"], row["zone"]) == (
+        province_code,
+        ward_name,
+        zone,
+    )
+
+
+def test_decree_128_is_the_highest_zone_of_74_2024_over_each_commune() -> None:
+    """Annex I put each new commune in the highest 74/2024 zone of the districts it came
+    from (the decrees' rule for a unit formed from several zones), but for the listed ones."""
+    district_zone = {row["district_code"]: row["zone"] for row in read_rows("74/2024")}
+    feeding: dict[str, list[str]] = {}
+    for district, communes in district_communes().items():
+        for commune in communes:
+            feeding.setdefault(commune, []).append(district_zone[district])
+    derived = {
+        row["ward_code"]: min(feeding.get(row["ward_code"], ["?"]), key=RANK.get)
+        for row in read_rows("128/2025")
+    }
+    annex = {row["ward_code"]: row["zone"] for row in read_rows("128/2025")}
+    differing = {code: zone for code, zone in annex.items() if derived[code] != zone}
+    assert differing == NOT_HIGHEST_OF_74_2024
 
 
 @pytest.mark.parametrize("decree", list(BY_DECREE))

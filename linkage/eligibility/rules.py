@@ -17,7 +17,7 @@ from typing import Any
 
 from linkage.config import read_toml
 from linkage.eligibility.timeline import FloatArray, IntArray, Period, Timeline, period_days
-from linkage.eligibility.zones import ZONES, ZoneTable, read_zone_table
+from linkage.eligibility.zones import OVERLAPS, ZONES, ZoneTable, read_zone_table
 from linkage.errors import ConfigError
 from linkage.schema import UnitScheme
 
@@ -304,18 +304,25 @@ def _contribution(r: _Reader, entry: dict[str, Any], where: str) -> Contribution
 
 
 def _zones(r: _Reader, entry: dict[str, Any], where: str) -> ZoneTable | None:
-    """One annex: its scheme and its table file, named relative to the rule file."""
+    """One annex: its scheme, its table file (relative to the rule file), its overlap choice.
+
+    ``other_scheme_overlap`` is the zone a unit of the other scheme overlapping units of
+    several zones takes: ``highest`` or ``lowest``.
+    """
     r.value(entry, "source", str, where)
     scheme, table = entry.get("scheme"), entry.get("table")
+    overlap = entry.get("other_scheme_overlap")
     schemes = [s.value for s in UnitScheme]
     if scheme not in schemes:
         r.fail(f"{where}.scheme", f"{scheme!r} is not one of {schemes}")
     if not isinstance(table, str) or not table:
         r.fail(f"{where}.table", f"{table!r} is not a file name")
-    if scheme not in schemes or not isinstance(table, str) or not table:
+    if overlap not in OVERLAPS:
+        r.fail(f"{where}.other_scheme_overlap", f"{overlap!r} is not one of {list(OVERLAPS)}")
+    if scheme not in schemes or not isinstance(table, str) or not table or overlap not in OVERLAPS:
         return None
     problems: list[str] = []
-    zones = read_zone_table(r.path.parent / table, UnitScheme(scheme), problems)
+    zones = read_zone_table(r.path.parent / table, UnitScheme(scheme), problems, overlap=overlap)
     for problem in problems:
         r.fail(f"{where}.table", problem)
     return zones
@@ -391,7 +398,10 @@ def load_rules(path: Path) -> RuleSet:
         {"ui_min_contract_months", "ui_ceiling_multiple", "employer", "employee"},
     )
     zones = r.timeline(
-        document, "zones", lambda e, w: _zones(r, e, w), {"source", "scheme", "table"}
+        document,
+        "zones",
+        lambda e, w: _zones(r, e, w),
+        {"source", "scheme", "table", "other_scheme_overlap"},
     )
     if r.problems or version is None or policy is None or retirement is None:
         raise ConfigError(r.problems or [f"{path}: invalid rule file"])

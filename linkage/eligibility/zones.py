@@ -1,16 +1,20 @@
 """Regional minimum-wage zones: each decree's annex as a table of unit codes.
 
-Decrees 90/2019, 38/2022 and 74/2024 list their zones by pre-2025 district; Decree
-293/2025 by 2025-07 commune. Each annex ships as a CSV beside the rule file (its source
-and status in the ``.md`` of the same name), one row per unit: ``province_code``, the unit
-code (``district_code`` or ``ward_code``), its name and ``zone``.
+Decrees 90/2019, 38/2022 and 74/2024 list their zones by pre-2025 district; Decrees
+128/2025 (Annex I, 2025-07-01 to 2025-12-31) and 293/2025 by 2025-07 commune. Each annex
+ships as a CSV beside the rule file (its source and status in the ``.md`` of the same
+name), one row per unit: ``province_code``, the unit code (``district_code`` or
+``ward_code``), its name and ``zone``.
 
 Rows are coded in either scheme whatever the period (tax registries still carry the old
 districts in 2026), so a table also answers for the other scheme through the 2025-07-01
-ward conversion: a district under a commune table, or a commune under a district table,
-takes the lowest zone (lowest wage) among the units it overlaps, and a row known only by
-its province the lowest zone of that province. No floor then rests on a zone the row may
-not be in. A unit the table does not know is zone IV, the annexes' "remaining areas".
+ward conversion. Which zone a unit overlapping several zones takes is the rule file's
+``other_scheme_overlap`` of each annex (``highest`` or ``lowest``): a 2025-07 commune under
+a district annex is an area formed from areas of different zones, which the decrees put in
+the highest (Decree 38/2022 and 74/2024 Art. 3(3)(đ)); a pre-2025 district or ward under a
+commune annex lies in one of its communes, which one the row does not say. A row known only
+by its province takes the lowest zone of that province, and a unit the table does not know
+is zone IV, the annexes' "remaining areas".
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 from linkage.normalize.units import (
     commune_province,
@@ -33,10 +37,21 @@ ZONES: Final = ("I", "II", "III", "IV")
 REMAINING: Final = ZONES[-1]  # the annexes' "remaining areas"
 _UNIT_COLUMN: Final = {UnitScheme.PRE_2025: "district_code", UnitScheme.REFORM_2025: "ward_code"}
 
+Overlap = Literal["highest", "lowest"]
+OVERLAPS: Final[tuple[Overlap, ...]] = ("highest", "lowest")
+
 
 def lowest(zones: Iterable[str]) -> str:
     """The zone with the lowest minimum wage among ``zones`` (IV when there is none)."""
     return max(zones, key=ZONES.index, default=REMAINING)
+
+
+def highest(zones: Iterable[str]) -> str:
+    """The zone with the highest minimum wage among ``zones`` (IV when there is none)."""
+    return min(zones, key=ZONES.index, default=REMAINING)
+
+
+_CHOOSE: Final = {"highest": highest, "lowest": lowest}
 
 
 @dataclass(frozen=True)
@@ -66,18 +81,25 @@ class ZoneTable:
         return self.provinces.get((scheme, province or ""), REMAINING)
 
 
-def _lowest_over(overlaps: Mapping[str, Iterable[str]], zones: Mapping[str, str]) -> dict[str, str]:
-    """Lowest zone of each key over the zoned units it overlaps; keys overlapping none: absent."""
+def _zone_over(
+    overlaps: Mapping[str, Iterable[str]], zones: Mapping[str, str], overlap: Overlap
+) -> dict[str, str]:
+    """Zone of each key over the zoned units it overlaps; keys overlapping none: absent."""
+    choose = _CHOOSE[overlap]
     found = {key: [zones[u] for u in units if u in zones] for key, units in overlaps.items()}
-    return {key: lowest(listed) for key, listed in found.items() if listed}
+    return {key: choose(listed) for key, listed in found.items() if listed}
 
 
-def _all_units(scheme: UnitScheme, zones: Mapping[str, str]) -> dict[tuple[str, str], str]:
+def _all_units(
+    scheme: UnitScheme, zones: Mapping[str, str], overlap: Overlap
+) -> dict[tuple[str, str], str]:
     """The annex's own units, and the units of the other scheme through the conversion."""
     if scheme is UnitScheme.REFORM_2025:
+        districts = _zone_over(district_communes(), zones, overlap)
+        wards = _zone_over(ward_communes(), zones, overlap)
         return {
-            **{("district", d): z for d, z in _lowest_over(district_communes(), zones).items()},
-            **{("ward", w): z for w, z in _lowest_over(ward_communes(), zones).items()},
+            **{("district", d): z for d, z in districts.items()},
+            **{("ward", w): z for w, z in wards.items()},
             **{("commune", c): z for c, z in zones.items()},
         }
     feeding: dict[str, list[str]] = {}
@@ -85,7 +107,7 @@ def _all_units(scheme: UnitScheme, zones: Mapping[str, str]) -> dict[tuple[str, 
         for commune in communes:
             feeding.setdefault(commune, []).append(district)
     return {
-        **{("commune", c): z for c, z in _lowest_over(feeding, zones).items()},
+        **{("commune", c): z for c, z in _zone_over(feeding, zones, overlap).items()},
         **{("district", d): z for d, z in zones.items()},
     }
 
@@ -101,10 +123,13 @@ def _by_province(units: Mapping[tuple[str, str], str]) -> dict[tuple[str, str], 
     return {key: lowest(zones) for key, zones in provinces.items()}
 
 
-def read_zone_table(path: Path, scheme: UnitScheme, problems: list[str]) -> ZoneTable | None:
+def read_zone_table(
+    path: Path, scheme: UnitScheme, problems: list[str], *, overlap: Overlap = "lowest"
+) -> ZoneTable | None:
     """Read and check one annex file; append every problem found to ``problems``.
 
-    A row must name a unit of ``scheme`` once, in its province, with a zone I-IV.
+    A row must name a unit of ``scheme`` once, in its province, with a zone I-IV. A unit of
+    the other scheme overlapping units of several zones takes the ``overlap`` one of them.
     """
     column = _UNIT_COLUMN[scheme]
     known = district_province if scheme is UnitScheme.PRE_2025 else commune_province
@@ -130,5 +155,5 @@ def read_zone_table(path: Path, scheme: UnitScheme, problems: list[str]) -> Zone
             problems.append(f"{path}:{line}: {code!r} listed twice")
         else:
             zones[code] = zone
-    units = _all_units(scheme, zones)
+    units = _all_units(scheme, zones, overlap)
     return ZoneTable(scheme, path.name, units, _by_province(units))
