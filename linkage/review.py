@@ -23,11 +23,10 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from linkage.eligibility import decide
 from linkage.errors import ConfigError, InputError
 from linkage.labels import Label, parse_label
 from linkage.privacy import mask_citizen_codes, mask_ids
-from linkage.runs import OpenedRun, best_pairs, record_export
+from linkage.runs import OpenedRun, best_pairs, decide_as_run, record_export
 from linkage.schema import UNIT_KEYS
 from linkage.write.excel import FORMULA_TRIGGERS, GENDERS, defuse, fit_widths, style_table
 from linkage.write.files import owned_file
@@ -158,7 +157,7 @@ def _people(table: pd.DataFrame, businesses: pd.DataFrame) -> pd.DataFrame:
 def review_frame(run: OpenedRun, per_band: int, seed: int) -> pd.DataFrame:
     """The sampled pairs with both records' fields and the levels in words, sheet order."""
     pairs = best_pairs(run, run.match_probability)
-    dispositions = decide(run.payroll, pairs, run.insured, run.businesses, run.rules)
+    dispositions = decide_as_run(run, pairs)
     units = dispositions[["record_id", *UNIT_KEYS]].astype(object)
     units["unit"] = units["province_code"] + "-" + units["district_code"]
     pairs = pairs.astype({"record_id": object, "si_code": object}).merge(

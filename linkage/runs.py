@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from linkage.config import Config
-from linkage.eligibility import RuleSet, load_rules
+from linkage.eligibility import RuleSet, decide, load_crosswalk, load_rules, route
 from linkage.errors import ConfigError, InputError
 from linkage.link import FellegiSunterModel, link_records, make_comparisons
 from linkage.pipeline import Progress, load_inputs
@@ -150,6 +150,22 @@ def best_pairs(run: OpenedRun, match_probability: float) -> pd.DataFrame:
     )
     links.loc[below.to_numpy(dtype=bool, na_value=False), "band"] = Band.NON_MATCH.value
     return links
+
+
+def decide_as_run(run: OpenedRun, pairs: pd.DataFrame) -> pd.DataFrame:
+    """The dispositions the run would give these links: its as-of date, its office routes."""
+    as_of = run.manifest.get("registration", {}).get("as_of")
+    dispositions = decide(
+        run.payroll,
+        pairs,
+        run.insured,
+        run.businesses,
+        run.rules,
+        as_of=dt.date.fromisoformat(as_of) if as_of else None,
+    )
+    path = run.config.eligibility.crosswalk
+    crosswalk = load_crosswalk(path) if path else None
+    return route(dispositions, run.payroll, run.businesses, crosswalk)[0]
 
 
 def record_export(run: Path, path: Path, *, kind: str, rows: int) -> None:

@@ -24,11 +24,10 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from linkage.eligibility import decide
 from linkage.errors import ConfigError
 from linkage.labels import Labels, pair_quality
 from linkage.pipeline import Progress
-from linkage.runs import OpenedRun, best_pairs
+from linkage.runs import OpenedRun, best_pairs, decide_as_run
 from linkage.schema import UNIT_KEYS, Band, CandidateReason, Disposition
 from linkage.write.files import owned_file
 
@@ -77,7 +76,7 @@ def _per_row(pairs: pd.DataFrame, dispositions: pd.DataFrame) -> pd.DataFrame:
 def _at(run: OpenedRun, threshold: float, labels: Labels | None) -> pd.DataFrame:
     """The sweep rows of one threshold: overall first, then one per outreach unit."""
     pairs = best_pairs(run, threshold)
-    dispositions = decide(run.payroll, pairs, run.insured, run.businesses, run.rules)
+    dispositions = decide_as_run(run, pairs)
     rows = _per_row(pairs, dispositions)
     measures = [*COUNTS, *ESTIMATES]
     units = rows.groupby(UNIT_KEYS, sort=True, dropna=False)[measures].sum().reset_index()
