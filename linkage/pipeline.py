@@ -46,6 +46,7 @@ from linkage.link import (
     LinkResult,
     link_records,
     make_comparisons,
+    with_employer_province,
 )
 from linkage.link.engine import open_engine
 from linkage.load import SourceMapping, SourceReader, load_mapping, read_source
@@ -442,6 +443,10 @@ def load_inputs(config: Config, progress: Progress) -> dict[Source, SourceTable]
     tables = load_sources(paths, mapping, batch_rows=config.inputs.batch_rows, progress=progress)
     for table in tables.values():
         check_usable(table, config.inputs.max_reject_share)
+    businesses = tables[Source.BUSINESSES].rows
+    for source in (Source.PAYROLL, Source.INSURED):  # where each works, for blocking
+        table = tables[source]
+        tables[source] = replace(table, rows=with_employer_province(table.rows, businesses))
     return tables
 
 

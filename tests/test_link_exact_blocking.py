@@ -22,6 +22,7 @@ from linkage.link.blocking import (
     distinct,
     encoded_birth,
     with_blocking_keys,
+    with_employer_province,
 )
 from linkage.link.exact import exact_id_pairs
 
@@ -571,3 +572,18 @@ def test_asymmetric_rule_pairs_a_row_without_year_with_same_name_records():
 def test_insured_on_must_pair_each_column():
     with pytest.raises(ConfigError, match="insured_on"):
         BlockingRule("bad", ("a", "b"), insured_on=("c",))
+
+
+def test_employer_province_comes_from_the_business_registry():
+    frame = pd.DataFrame(
+        {"employer_root": pd.array(["0101", "0202", None, "0909"], dtype="string[pyarrow]")}
+    )
+    businesses = pd.DataFrame(
+        {
+            "employer_root": ["0101", "0202", "0202"],  # a branch repeats its enterprise
+            "province_code": ["01", "79", "79"],
+        }
+    )
+    found = with_employer_province(frame, businesses)["employer_province"]
+    assert found.tolist()[:2] == ["01", "79"]
+    assert found.isna().tolist()[2:] == [True, True]  # no employer, or not in the registry

@@ -606,7 +606,7 @@ def test_model_json_records_settings_and_blocking_rules(tmp_path):
         "window": 5,
         "insured_on": [],
         "train": True,
-        "refine": ["block_gender", "birth_month"],
+        "refine": ["block_gender", "employer_province", "birth_month"],
     }
     assert rules["name+payroll_without_year"]["insured_on"] == ["name_sorted"]
     assert rules["name+payroll_without_year"]["train"] is False

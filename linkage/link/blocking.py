@@ -143,31 +143,35 @@ DEFAULT_BLOCKING: tuple[BlockingRule, ...] = (
         refine=("given_initial", "surname_initial", "block_gender"),
     ),
     # Over the cap, a neighbourhood narrows to the exact order-free name within the year,
-    # then the sex and the birth month: a common name's namesakes of that year are its
-    # real competitors (a row with the year only keeps them all).
+    # then the sex, the employer's province and the birth month: a common name's namesakes
+    # of that year are its real competitors (a row with the year only stops before the
+    # month).
     BlockingRule(
         "sorted_name_neighbourhood",
         ("block_year",),
         sort_on="name_sorted",
         window=5,
-        refine=("block_gender", "birth_month"),
+        refine=("block_gender", "employer_province", "birth_month"),
     ),
     # A row without any birth year (stated or in a CCCD) at another employer meets no rule
     # above. Against the other side's records of the same name it costs few pairs (19k and
     # 3k at 50k payroll rows); they are namesakes mostly, so they do not train the model.
+    # A common name has thousands of holders in a province's registry: over the cap, the
+    # sex and the employer's province split them (at 3M rows, 35k such rows otherwise
+    # met 3,300 namesakes each, 44% of all pairs).
     BlockingRule(
         "name+payroll_without_year",
         ("name_if_no_year",),
         insured_on=("name_sorted",),
         train=False,
-        refine=("block_gender",),
+        refine=("block_gender", "employer_province"),
     ),
     BlockingRule(
         "name+insured_without_year",
         ("name_sorted",),
         insured_on=("name_if_no_year",),
         train=False,
-        refine=("block_gender",),
+        refine=("block_gender", "employer_province"),
     ),
 )
 
@@ -209,6 +213,21 @@ def encoded_birth(frame: pd.DataFrame) -> dict[str, pd.Series]:
     }
 
 
+def with_employer_province(frame: pd.DataFrame, businesses: pd.DataFrame) -> pd.DataFrame:
+    """Add ``employer_province``: the province of the row's employer in the business registry.
+
+    A refinement key only: a namesake-heavy block with no more personal key to split on
+    (a common name without a birth date) is split by where the person works or last
+    worked; missing where the employer is not in the registry.
+    """
+    registry = businesses.dropna(subset=["employer_root"]).drop_duplicates("employer_root")
+    roots = pd.Index(registry["employer_root"].astype(object))
+    at = roots.get_indexer(frame["employer_root"].astype(object))
+    province = registry["province_code"].to_numpy(dtype=object)
+    found = np.where(at >= 0, province[np.maximum(at, 0)], None)
+    return frame.assign(employer_province=pd.array(found, dtype="string[pyarrow]"))
+
+
 def with_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """Add ``block_year``, ``block_gender``, the name initials and ``name_if_no_year``.
 
@@ -218,6 +237,8 @@ def with_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """
     birth = encoded_birth(frame)
     block_year = birth["birth_year"]
+    if "employer_province" not in frame.columns:  # tables not joined to the registry
+        frame = frame.assign(employer_province=pd.array([None] * len(frame), "string[pyarrow]"))
     return frame.assign(
         block_year=block_year,
         block_gender=birth["gender"],
