@@ -154,6 +154,28 @@ def _operator_key() -> bytes:
     return _read_key_file(path)
 
 
+def _given_key(key_file: Path | None) -> tuple[bytes, str] | None:
+    """``LINKAGE_HMAC_KEY``, else ``key_file``'s bytes, and where it came from; or None.
+
+    Raises:
+        ConfigError: the key is shorter than 16 bytes, or the file is unreadable.
+    """
+    if KEY_ENV in os.environ:
+        key, where = os.environ[KEY_ENV].encode("utf-8"), KEY_ENV
+    elif key_file is not None:
+        try:
+            key, where = key_file.read_bytes().strip(), str(key_file)
+        except OSError as e:
+            msg = f"{key_file}: cannot read the key file ({e.strerror or e})"
+            raise ConfigError(msg) from e
+    else:
+        return None
+    if len(key) < _MIN_KEY_BYTES:
+        msg = f"{where}: the key must be at least {_MIN_KEY_BYTES} bytes"
+        raise ConfigError(msg)
+    return key, where
+
+
 def run_key(*folders: Path | None, key_file: Path | None = None) -> RunKey:
     """The HMAC key of a run's candidate ids: the first found of these.
 
@@ -168,23 +190,10 @@ def run_key(*folders: Path | None, key_file: Path | None = None) -> RunKey:
         ConfigError: a key is too short, or a key file is unreadable, not hex, or the
             operator's key is readable by others.
     """
-    from_env = os.environ.get(KEY_ENV)
-    if from_env is not None:
-        key = from_env.encode("utf-8")
-        if len(key) < _MIN_KEY_BYTES:
-            msg = f"{KEY_ENV}: the key must be at least {_MIN_KEY_BYTES} bytes"
-            raise ConfigError(msg)
-        return RunKey(key, "environment")
-    if key_file is not None:
-        try:
-            key = key_file.read_bytes().strip()
-        except OSError as e:
-            msg = f"{key_file}: cannot read the key file ({e.strerror or e})"
-            raise ConfigError(msg) from e
-        if len(key) < _MIN_KEY_BYTES:
-            msg = f"{key_file}: the key must be at least {_MIN_KEY_BYTES} bytes"
-            raise ConfigError(msg)
-        return RunKey(key, "key file")
+    given = _given_key(key_file)
+    if given is not None:
+        key, where = given
+        return RunKey(key, "environment" if where == KEY_ENV else "key file")
     for folder in folders:
         path = folder / KEY_FILE if folder else None
         if path is not None and path.exists():
@@ -224,23 +233,11 @@ def shared_key(key_file: Path | None) -> bytes:
         ConfigError: neither is given, the key is shorter than 16 bytes, or the file is
             unreadable.
     """
-    if KEY_ENV in os.environ:
-        key = os.environ[KEY_ENV].encode("utf-8")
-        where = KEY_ENV
-    elif key_file is not None:
-        try:
-            key = key_file.read_bytes().strip()
-        except OSError as e:
-            msg = f"{key_file}: cannot read the key file ({e.strerror or e})"
-            raise ConfigError(msg) from e
-        where = str(key_file)
-    else:
+    given = _given_key(key_file)
+    if given is None:
         msg = f"pseudonyms need the agencies' shared key: set {KEY_ENV} or pass --key-file"
         raise ConfigError(msg)
-    if len(key) < _MIN_KEY_BYTES:
-        msg = f"{where}: the key must be at least {_MIN_KEY_BYTES} bytes"
-        raise ConfigError(msg)
-    return hmac.new(key, _PSEUDONYM_CONTEXT, hashlib.sha256).digest()
+    return hmac.new(given[0], _PSEUDONYM_CONTEXT, hashlib.sha256).digest()
 
 
 def pseudonyms(values: pd.Series, kind: str, key: bytes) -> pd.Series:
