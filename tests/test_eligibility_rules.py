@@ -19,7 +19,7 @@ from linkage.normalize.dates import month_index
 
 def test_default_rules_load() -> None:
     loaded = rules()
-    assert loaded.version == "vn-si-2026.1"
+    assert loaded.version == "vn-si-2026.2"
     assert loaded.policy.under_declared_margin == 0.7
 
 
@@ -99,7 +99,7 @@ def test_lookup_is_vectorized_over_many_periods() -> None:
 def test_rule_file_problems_are_listed_all_at_once(tmp_path: Path) -> None:
     text = RULES_PATH.read_text(encoding="utf-8")
     broken = (
-        text.replace('version = "vn-si-2026.1"', "version = 3")  # wrong type
+        text.replace('version = "vn-si-2026.2"', "version = 3")  # wrong type
         .replace("under_declared_margin = 0.7", "under_declared_margin = 1.5")  # out of range
         .replace("I = 4_960_000", "I = 1_000")  # zone I below zone II
         .replace(

@@ -104,7 +104,7 @@ def test_publish_writes_partitions_and_masks_ids(tmp_path: Path) -> None:
     table = pq.read_table(hanoi)
     assert table.column("national_id").to_pylist() == ["*********345"]
     assert table.schema.metadata[b"run_id"] == b"run-1"
-    assert table.schema.metadata[b"rule_set"] == b"vn-si-2026.1"
+    assert table.schema.metadata[b"rule_set"] == b"vn-si-2026.2"
     assert json.loads(table.schema.metadata[b"input_sha256"])["payroll:payroll.csv"] == "a" * 64
     assert manifest.accounting.accounted == manifest.accounting.payroll_rows_read == 6
 
@@ -132,7 +132,7 @@ def test_manifest_adds_up_and_records_every_export(tmp_path: Path) -> None:
     }
     assert listed == on_disk
     assert all(len(f["sha256"]) == 64 for f in manifest["files"])
-    assert manifest["rule_set"] == "vn-si-2026.1"
+    assert manifest["rule_set"] == "vn-si-2026.2"
 
 
 def test_accounting_mismatch_refuses_to_publish(tmp_path: Path) -> None:
