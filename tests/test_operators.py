@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from test_cli import source_args
+from click.testing import Result
+from test_cli import invoke, source_args
 
-from linkage.cli import main
 from linkage.synth import write_sample
 
 ROWS = 300
@@ -19,10 +18,6 @@ ROWS = 300
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> dict[str, Path]:
     return write_sample(tmp_path_factory.mktemp("operators") / "in", payroll_rows=ROWS, seed=31)
-
-
-def invoke(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def events(result: Result) -> list[dict]:
