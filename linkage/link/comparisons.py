@@ -105,6 +105,9 @@ class Comparison(BaseCompareFeature):  # type: ignore[misc]
     # (comparison, level): where that comparison is at this level or above, this one's u
     # is counted among random pairs there too, for what the first already tells of it.
     given: ClassVar[tuple[str, int] | None] = None
+    # True where the exact pass chooses the labelled matches by this comparison's field:
+    # their levels of it are biased, so its m is measured on pairs the others call sure.
+    labels_chosen_by: ClassVar[bool] = False
 
     def __init__(self, *, workers: int = -1) -> None:
         super().__init__(list(self.columns), list(self.columns), label=self.name)
@@ -494,6 +497,7 @@ class NationalId(Comparison):
     name = "national_id"
     columns = ("national_id", "national_id_kind", "national_id_digits")
     levels = ("different", "cmnd_vs_cccd", "one_edit", "exact")
+    labels_chosen_by = True
 
     def __init__(self, *, workers: int = -1, max_edits: int = 1) -> None:
         """Edits the "one_edit" level allows.

@@ -9,7 +9,9 @@
   more often than random ones. Left fully free, EM drifted to describe namesakes whenever
   the blocked population changed (a rule more or one stricter: share 0.05 -> 0.18 or 0.35,
   precision 0.997 -> 0.98 or 0.96). Pairs of broad rules (``BlockingRule.train`` false)
-  are scored but not fitted on.
+  are scored but not fitted on. The labels were chosen by their citizen ID, so m of the
+  ID comparison (``Comparison.labels_chosen_by``) is counted instead over the pairs the
+  other comparisons alone call sure matches (``_measured_by_others``).
 * The prior (probability that two random records match) is the EM's expected number of
   matches among blocked pairs spread over all payroll x insured pairs.
 * Term-frequency adjustment: on levels that mean "the same name" or "the same employer", u
@@ -433,17 +435,63 @@ def _given(random_gammas: pd.DataFrame, comparisons: Sequence[Comparison]) -> li
     return conditions
 
 
-def _log_u(patterns: np.ndarray, u: Sequence[np.ndarray], given: Sequence[Given]) -> np.ndarray:
-    """``_log_probabilities`` of u, with each comparison's conditional u where it applies."""
-    total = _log_probabilities(patterns, u)
+def _log_ratio_terms(
+    patterns: np.ndarray,
+    m: Sequence[np.ndarray],
+    u: Sequence[np.ndarray],
+    given: Sequence[Given],
+) -> np.ndarray:
+    """log(m/u) of each pattern (rows) per comparison (columns) as scoring reads it.
+
+    Missing levels give 0; a comparison's conditional u applies where its condition holds.
+    """
+    terms = np.zeros(patterns.shape, dtype=np.float64)
     for k, condition in enumerate(given):
-        if condition is None:
-            continue
-        index, level, conditional = condition
         gamma = patterns[:, k]
-        rows = (patterns[:, index] >= level) & (gamma != MISSING)
-        total[rows] += np.log(conditional[gamma[rows]]) - np.log(u[k][gamma[rows]])
-    return total
+        present = gamma != MISSING
+        ratio = np.log(m[k]) - np.log(u[k])
+        terms[present, k] = ratio[gamma[present]]
+        if condition is not None:
+            index, level, conditional = condition
+            rows = present & (patterns[:, index] >= level)
+            terms[rows, k] = (np.log(m[k]) - np.log(conditional))[gamma[rows]]
+    return terms
+
+
+def _measured_by_others(
+    patterns: np.ndarray,
+    counts: np.ndarray,
+    labelled_m: Sequence[np.ndarray | None],
+    terms: np.ndarray,
+    sizes: Sequence[int],
+    *,
+    prior: float,
+) -> dict[int, np.ndarray]:
+    """Level counts, for each comparison the labels cannot fix, over pairs the rest call sure.
+
+    The labelled matches were chosen by their citizen ID, so they show the ID comparison
+    at "exact" only; EM then learnt m of the ID from its own guesses, and read a CMND
+    against a CCCD (one true match in seven) as 4 bits against, a typo beyond one edit as
+    16. Pairs whose other evidence alone (the comparisons the labels fixed) makes them
+    matches at 0.999 under a prior of one match per row were not chosen by their ID:
+    their ID levels are what matches show. Needs ``MIN_LABELLED`` such pairs with the
+    level present; without them EM fits the comparison as before.
+    """
+    fixed = [k for k, m in enumerate(labelled_m) if m is not None]
+    if not fixed:
+        return {}
+    evidence = terms[:, fixed].sum(axis=1) + math.log(prior / (1.0 - prior))
+    sure = evidence >= math.log(999.0)
+    measured: dict[int, np.ndarray] = {}
+    for k, m in enumerate(labelled_m):
+        if m is not None:
+            continue
+        gamma = patterns[:, k]
+        rows = sure & (gamma != MISSING)
+        level_count = np.bincount(gamma[rows], weights=counts[rows], minlength=sizes[k])
+        if level_count.sum() >= MIN_LABELLED:
+            measured[k] = level_count
+    return measured
 
 
 def consistent_prior(
@@ -521,7 +569,23 @@ def fit(
     # level by level). EM then fits only the rest (the ID comparison itself, which the
     # labels show all "exact") and the share. Free, EM drifted to describe namesakes once
     # a blocking rule changed (match share 0.05 -> 0.18, precision 0.997 -> 0.983).
-    fixed = _informative(m) if labelled.sum() >= MIN_LABELLED else []
+    fixed = [
+        k
+        for k in (_informative(m) if labelled.sum() >= MIN_LABELLED else [])
+        if not getattr(comparisons[k], "labels_chosen_by", False)
+    ]
+    given = _given(random_gammas, comparisons)
+    by_others = _measured_by_others(
+        patterns,
+        counts,
+        [m[k] if k in fixed else None for k in range(len(sizes))],
+        _log_ratio_terms(patterns, m, u_random, given),
+        sizes,
+        prior=1.0 / max(payroll_rows, insured_rows, 1),
+    )
+    for k, level_count in by_others.items():
+        m[k] = _smoothed(level_count)
+    fixed += list(by_others)
     unlabelled = counts - labelled
     u = [share.copy() for share in u_random]
     # EM runs over the unlabelled pairs: the labelled ones are matches, known.
@@ -557,15 +621,14 @@ def fit(
     # The final m: each comparison's level counts over the pairs that fixed it.
     by_labels = _level_counts(patterns, labelled.astype(np.float64), sizes)
     level_counts = [
-        by_labels[k] if k in fixed else c
+        by_others.get(k, by_labels[k] if k in fixed else c)
         for k, c in enumerate(_level_counts(patterns, matched, sizes))
     ]
     share = float(matches / max(counts.sum(), 1.0))
     final_m = [_smoothed(c) for c in level_counts]
-    given = _given(random_gammas, comparisons)
     prior = consistent_prior(
         counts,
-        _log_probabilities(patterns, final_m) - _log_u(patterns, u_random, given),
+        _log_ratio_terms(patterns, final_m, u_random, given).sum(axis=1),
         all_pairs=float(payroll_rows) * insured_rows,
         start=float(np.clip(matches / max(float(payroll_rows) * insured_rows, 1.0), 1e-12, 0.5)),
     )
