@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,14 @@ from linkage.link.comparisons import (
 )
 from linkage.link.engine import Engine, LocalEngine
 from linkage.link.exact import exact_id_pairs
-from linkage.link.model import FellegiSunterModel, PatternCounts, fit
+from linkage.link.model import (
+    FellegiSunterModel,
+    PatternCounts,
+    fit,
+    row_masses,
+    row_prior,
+    row_probability,
+)
 from linkage.link.taxpayers import (
     claimed_elsewhere,
     record_owners,
@@ -336,6 +343,30 @@ def _positions(compared: _Compared) -> tuple[np.ndarray, np.ndarray]:
     return compared.chunk.payroll_pos, compared.chunk.insured_pos
 
 
+def _chunk_scores(
+    compared: _Compared,
+    *,
+    persons: np.ndarray,
+    comparisons: list[Comparison],
+    model: FellegiSunterModel,
+    frequencies: dict[str, np.ndarray],
+) -> tuple[pd.DataFrame, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """A chunk's scores, each pair's log2 likelihood ratio, its rows and their masses.
+
+    A chunk holds every pair of its payroll rows, so a row's mass (``row_masses``) is whole.
+    """
+    chunk = compared.chunk
+    gammas = pd.DataFrame(chunk.gammas, columns=[c.name for c in comparisons])
+    scores = model.score(gammas, {k: v[chunk.insured_pos] for k, v in frequencies.items()})
+    log2_ratio = scores["match_weight"].to_numpy() - model.prior_weight
+    return scores, log2_ratio, row_masses(chunk.payroll_pos, persons[chunk.insured_pos], log2_ratio)
+
+
+def _chunk_masses(compared: _Compared, **scoring: Any) -> np.ndarray:
+    """The masses of a chunk's rows with candidates, for ``row_prior``."""
+    return _chunk_scores(compared, **scoring)[2][1]
+
+
 def _chunk_contenders(
     compared: _Compared,
     *,
@@ -343,14 +374,21 @@ def _chunk_contenders(
     comparisons: list[Comparison],
     model: FellegiSunterModel,
     frequencies: dict[str, np.ndarray],
+    rho: float,
+    insured_rows: int,
     review_probability: float,
 ) -> pd.DataFrame:
     """A chunk's pairs that can be chosen or be a rival: exact-ID ones and those at review."""
     chunk = compared.chunk
-    names = [c.name for c in comparisons]
-    gammas = pd.DataFrame(chunk.gammas, columns=names)
-    scores = model.score(gammas, {k: v[chunk.insured_pos] for k, v in frequencies.items()})
-    probability = scores["match_probability"].to_numpy()
+    scores, log2_ratio, (rows, masses) = _chunk_scores(
+        compared, persons=persons, comparisons=comparisons, model=model, frequencies=frequencies
+    )
+    probability = row_probability(
+        log2_ratio,
+        masses[np.searchsorted(rows, chunk.payroll_pos)],
+        rho=rho,
+        insured_rows=insured_rows,
+    )
     keep = (chunk.method > 0) | (probability >= review_probability)
     chosen_pos = chunk.insured_pos[keep]
     columns = {
@@ -516,13 +554,27 @@ def link_records(
     lap("fitting")
 
     frequencies = _record_frequencies(right, comparisons)
+    scoring = {
+        "persons": pd.factorize(insured["national_id"])[0],  # one code per person, -1: no ID
+        "comparisons": comparisons,
+        "model": model,
+        "frequencies": frequencies,
+    }
+    # The run's share of rows with a match, then the pairwise prior it implies.
+    rho = row_prior(
+        np.concatenate(engine.gather(engine.map(_chunk_masses, compared, **scoring))),
+        payroll_rows=len(payroll),
+        insured_rows=len(insured),
+        start=model.prior * len(insured),
+    )
+    model = replace(model, prior=rho / max(len(insured), 1))
+    scoring["model"] = model
     contenders = engine.map(
         _chunk_contenders,
         compared,
-        persons=pd.factorize(insured["national_id"])[0],  # one code per person, -1: no ID
-        comparisons=comparisons,
-        model=model,
-        frequencies=frequencies,
+        **scoring,
+        rho=rho,
+        insured_rows=len(insured),
         review_probability=settings.review_probability,
     )
     positions = engine.gather(engine.map(_positions, compared))
