@@ -97,7 +97,11 @@ def explain(
         msg = f"record {record_id!r} is not among the run's usable payroll rows (rejects.parquet?)"
         raise ConfigError(msg)
     position = int(found[0])
-    candidates = row_candidates(payroll, insured, position, config.link, model).head(top)
+    link = opened.manifest.get("link", {})
+    share = float(link.get("row_match_share", model.prior * len(insured)))
+    candidates = row_candidates(
+        payroll, insured, position, config.link, model, row_match_share=share
+    ).head(top)
     links = pd.read_parquet(run / "links.parquet", columns=["record_id", "si_code", "band"])
     linked = links[links["record_id"].astype(str) == record_id]
     lines = [f"payroll row {record_id}{_person(payroll.iloc[position], show_pii)}"]

@@ -16,7 +16,7 @@ from linkage.privacy import mask_citizen_code
 from linkage.review import DECISIONS, HEADERS, SHEET, strata_windows
 from linkage.synth import write_sample
 
-PER_BAND = 8
+PER_BAND = 4
 # Employer names a spreadsheet would run as formulas; names are shown, never linked on.
 POISON = ("=HYPERLINK(", "+SUM(", "-1+", "@cmd ")
 

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -68,6 +68,7 @@ class LinkResult:
     rows_not_compared: int  # payroll rows that met no record by any rule nor by ID
     exact_pairs: int
     labelled_pairs: int  # clerk-confirmed matches found among the compared pairs
+    row_match_share: float  # rho: the share of payroll rows with a match (``row_prior``)
     # every scored pair's payroll and insured positions, chunk by chunk: the chunks' own
     # arrays, not a copy of them all (8 bytes a pair: 1.4 GB at 3M payroll rows)
     scored: list[tuple[np.ndarray, np.ndarray]]
@@ -105,6 +106,7 @@ class LinkResult:
             "blocked_pairs": sum(self.new_pairs_per_rule.values()),
             "exact_id_pairs": self.exact_pairs,
             "labelled_pairs": self.labelled_pairs,
+            "row_match_share": round(self.row_match_share, 6),
             "scored_pairs": self.scored_pairs,
             "bands": self.band_counts(),
             "links_by_method": {str(k): int(n) for k, n in methods.value_counts().items()},
@@ -154,6 +156,8 @@ def _link_siblings(
     comparisons: list[Comparison],
     model: FellegiSunterModel,
     frequencies: dict[str, np.ndarray],
+    rho: float,
+    insured_rows: int,
 ) -> pd.DataFrame:
     """Match rows through their taxpayer's matched rows, scored for the analyst to see."""
     extra = sibling_links(owner, chosen)
@@ -164,10 +168,13 @@ def _link_siblings(
         extra["payroll_pos"].to_numpy(), insured_pos, left, right, comparisons=comparisons
     )
     scores = model.score(gammas, {k: v[insured_pos] for k, v in frequencies.items()})
+    log2_ratio = scores["match_weight"].to_numpy() - model.prior_weight
     rows = extra.assign(
         method=LinkMethod.TAXPAYER.value,
         match_weight=scores["match_weight"].to_numpy(),
-        match_probability=scores["match_probability"].to_numpy(),
+        match_probability=row_probability(
+            log2_ratio, np.exp2(log2_ratio), rho=rho, insured_rows=insured_rows
+        ),
         band=Band.MATCH.value,
         runner_up_pos=-1,
         runner_up_margin=np.nan,
@@ -567,8 +574,6 @@ def link_records(
         insured_rows=len(insured),
         start=model.prior * len(insured),
     )
-    model = replace(model, prior=rho / max(len(insured), 1))
-    scoring["model"] = model
     contenders = engine.map(
         _chunk_contenders,
         compared,
@@ -595,7 +600,9 @@ def link_records(
             )
         )
     )
-    chosen = _link_siblings(chosen, owner, left, right, comparisons, model, frequencies)
+    chosen = _link_siblings(
+        chosen, owner, left, right, comparisons, model, frequencies, rho, len(insured)
+    )
     # Records are insured positions up to here; only the links take their SI codes.
     runner_up = chosen.pop("runner_up_pos").to_numpy()
     chosen.insert(0, "record_id", payroll["record_id"].to_numpy(object)[chosen["payroll_pos"]])
@@ -613,6 +620,7 @@ def link_records(
         rows_not_compared=int((pairs_per_row == 0).sum()),
         exact_pairs=len(exact),
         labelled_pairs=sum(s.labelled for s in summaries),
+        row_match_share=rho,
         scored=positions,
         record_ids=payroll["record_id"].to_numpy(object),
         si_codes=si_codes,
@@ -626,8 +634,12 @@ def row_candidates(
     position: int,
     settings: LinkConfig,
     model: FellegiSunterModel,
+    *,
+    row_match_share: float,
 ) -> pd.DataFrame:
     """Every insured record one payroll row meets, scored as the run scored it.
+
+    ``row_match_share`` is the run's rho (its manifest's ``link.row_match_share``).
 
     The same preparation (taxpayer sharing, CCCD-encoded birth and sex), blocking rules
     (those the model records), exact-ID pass, comparisons and term frequencies as
@@ -651,20 +663,27 @@ def row_candidates(
         comparisons=comparisons,
         known={},
         si_codes=insured["si_code"].to_numpy(object),
-    ).chunk
+    )
     names = [c.name for c in comparisons]
-    frequencies = _record_frequencies(right, comparisons)
-    scores = model.score(
-        pd.DataFrame(compared.gammas, columns=names),
-        {k: v[compared.insured_pos] for k, v in frequencies.items()},
+    scores, log2_ratio, (_, masses) = _chunk_scores(
+        compared,
+        persons=pd.factorize(insured["national_id"])[0],
+        comparisons=comparisons,
+        model=model,
+        frequencies=_record_frequencies(right, comparisons),
     )
     table = pd.DataFrame(
         {
-            "insured_pos": compared.insured_pos.astype(np.int64),
-            "method": _EXACT_METHODS[compared.method],
+            "insured_pos": compared.chunk.insured_pos.astype(np.int64),
+            "method": _EXACT_METHODS[compared.chunk.method],
             "match_weight": scores["match_weight"].to_numpy(),
-            "match_probability": scores["match_probability"].to_numpy(),
-            **{f"gamma_{n}": compared.gammas[:, k] for k, n in enumerate(names)},
+            "match_probability": row_probability(
+                log2_ratio,
+                np.full(len(log2_ratio), masses.sum()),  # one row: one mass
+                rho=row_match_share,
+                insured_rows=len(insured),
+            ),
+            **{f"gamma_{n}": compared.chunk.gammas[:, k] for k, n in enumerate(names)},
             **{f"weight_{n}": scores[f"weight_{n}"].to_numpy() for n in names},
         }
     )
