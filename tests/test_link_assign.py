@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 from linkage.config import LinkConfig
 from linkage.link.assign import assign
+from linkage.link.comparisons import Employer
 
 # match 0.99 (weight ~6.6), review 0.80 (weight 2), tie margin 3
 SETTINGS = LinkConfig(match_probability=0.99, review_probability=0.80)
-SAME_EMPLOYER, OTHER_EMPLOYER = 1, 0
+SAME_EMPLOYER, OTHER_EMPLOYER = Employer.levels.index("same_enterprise"), 0
 
 
 def pair(

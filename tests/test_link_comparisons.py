@@ -231,6 +231,8 @@ MST_A, MST_B = "0101234567", "0309876543"
         ((MST_A, 10_000_000), (MST_A, None), "same_enterprise"),  # no wage: no wage level
         ((MST_A, 0), (MST_A, 5_000_000), "same_enterprise"),  # no income to compare with
         ((MST_A, 10_000_000), (MST_B, 10_000_000), "different"),  # the wage of another job
+        ((MST_A, 10_000_000), (MST_B, 10_000_000, 1.0), "different_record_left"),  # a job left
+        ((MST_A, 10_000_000), (MST_A, 10_000_000, 1.0), "same_enterprise_wage_near"),
         ((None, 10_000_000), (MST_B, 10_000_000), "missing"),  # unknown employer
     ],
 )
@@ -238,8 +240,8 @@ def test_employer_levels(left, right, expected):
     comparison = Employer(workers=1)
     (level,) = _levels(
         comparison,
-        [{"employer_root": left[0], "declared_wage": left[1]}],
-        [{"employer_root": right[0], "declared_wage": right[1]}],
+        [{"employer_root": left[0], "declared_wage": left[1], "record_left": np.nan}],
+        [{"employer_root": right[0], "declared_wage": right[1], "record_left": (*right, 0.0)[2]}],
     )
     assert comparison.level_label(level) == expected
 
@@ -293,7 +295,7 @@ def test_recordlinkage_compare_gives_the_same_levels():
 # --- thresholds as data ------------------------------------------------------------------
 
 HUNH = _name("Nguyễn Văn Hunh", "nguyen văn hunh", "nguyen van hunh")
-EMPLOYED = {"employer_root": MST_A, "declared_wage": 10_000_000}
+EMPLOYED = {"employer_root": MST_A, "declared_wage": 10_000_000, "record_left": 0.0}
 CCCD, CCCD_TWO_EDITS = "001090012345", "001090012399"
 
 THRESHOLD_CASES = [

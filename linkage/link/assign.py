@@ -28,10 +28,11 @@ import numpy as np
 import pandas as pd
 
 from linkage.config import LinkConfig
+from linkage.link.comparisons import Employer
 from linkage.schema import Band, LinkMethod
 
 _ID_WEIGHT = "weight_national_id"
-_SAME_EMPLOYER_LEVEL = 1  # Employer comparison: 1 and above = same enterprise
+_SAME_EMPLOYER_LEVEL = Employer.levels.index("same_enterprise")  # and above: same enterprise
 
 
 class _Flags(NamedTuple):

@@ -421,15 +421,21 @@ class Employer(Comparison):
     is a level of this comparison, not a comparison of its own, because it says nothing
     at another employer (Fellegi-Sunter would otherwise count it as independent evidence).
     A missing wage on either side leaves the plain same-enterprise level.
+
+    At another employer, a record the worker has left (suspended or stopped) is a level of
+    its own: a worker who changed jobs leaves one behind, and a namesake's record is mostly
+    active (among true matches at another employer 23-30% of records are left, among all
+    records 14-15%, on the validation set and the generator alike).
     """
 
     name = "employer"
-    columns = ("employer_root", "declared_wage")
-    numeric = frozenset({"declared_wage"})
+    columns = ("employer_root", "declared_wage", "record_left")
+    numeric = frozenset({"declared_wage", "record_left"})
     # Agreeing on a 20-worker employer says more than on one of 2,000.
-    tf_levels: ClassVar[dict[int, str]] = dict.fromkeys((1, 2, 3), "employer_root")
+    tf_levels: ClassVar[dict[int, str]] = dict.fromkeys((2, 3, 4), "employer_root")
     levels = (
         "different",
+        "different_record_left",
         "same_enterprise",
         "same_enterprise_wage_close",
         "same_enterprise_wage_near",
@@ -488,7 +494,11 @@ class Employer(Comparison):
         def within(bounds: tuple[float, float]) -> np.ndarray:
             return np.asarray((ratio >= bounds[0]) & (ratio <= bounds[1]), dtype=bool)
 
-        return grade(missing, [same & within(self.wage_near), same & within(self.wage_close), same])
+        left_record = right["record_left"] == 1.0
+        return grade(
+            missing,
+            [same & within(self.wage_near), same & within(self.wage_close), same, left_record],
+        )
 
 
 class NationalId(Comparison):

@@ -50,7 +50,7 @@ from linkage.link.taxpayers import (
     sibling_links,
     taxpayer_codes,
 )
-from linkage.schema import LINKS, Band, LinkMethod, conform
+from linkage.schema import LINKS, Band, InsuredStatus, LinkMethod, conform
 
 log = logging.getLogger(__name__)
 
@@ -138,14 +138,22 @@ def _record_frequencies(right: Columns, comparisons: Sequence[Comparison]) -> di
     return result
 
 
+_LEFT_STATUSES = (InsuredStatus.SUSPENDED.value, InsuredStatus.STOPPED.value)
+
+
 def _as_compared(frame: pd.DataFrame, wage_column: str) -> pd.DataFrame:
     """The table as the comparisons see it.
 
-    Its side's wage becomes ``declared_wage`` (unknown when it has none); birth year and
-    sex are the ``encoded_birth`` ones.
+    Its side's wage becomes ``declared_wage`` (unknown when it has none); ``record_left``
+    is 1 for an insured record suspended or stopped, 0 for another status (unknown on the
+    payroll side); birth year and sex are the ``encoded_birth`` ones.
     """
     wage = frame[wage_column] if wage_column in frame.columns else np.nan
-    return frame.assign(declared_wage=wage, **encoded_birth(frame))
+    left: Any = np.nan
+    if "status" in frame.columns and "si_code" in frame.columns:
+        status = frame["status"].astype(object)
+        left = np.where(status.isna(), np.nan, status.isin(_LEFT_STATUSES).astype(float))
+    return frame.assign(declared_wage=wage, record_left=left, **encoded_birth(frame))
 
 
 def _link_siblings(
