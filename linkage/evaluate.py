@@ -100,7 +100,7 @@ def _labelled_report(report: RunReport, labels: Labels) -> list[str]:
 
 def evaluate_run(config: Config, truth: Path, candidates_truth: Path | None) -> str:
     """Run the pipeline on the configured inputs and report its quality against truth."""
-    report: RunReport = run_pipeline(config)
+    report: RunReport = run_pipeline(config, keep_pairs=True)
     true_links = read_truth(truth)
     if "label" in true_links.columns:
         lines = _labelled_report(report, read_labels(truth))

@@ -501,8 +501,12 @@ def run_pipeline(
     key_file: Path | None = None,
     as_of: dt.date | None = None,
     force: bool = False,
+    keep_pairs: bool = False,
 ) -> RunReport:
     """Run every stage on the configured inputs and publish the outputs atomically.
+
+    ``keep_pairs`` keeps every scored pair's positions in the report's link result, for
+    blocking recall; a run lets them go before publishing.
 
     The output is checked and locked before any input is read (``write.output_lock``). With
     ``previous`` (a refresh), the previous run's model is reused unless ``refit`` or the
@@ -520,7 +524,7 @@ def run_pipeline(
             config = replace(config, link=replace(config.link, model=refresh.model))
             origin = {"source": "previous run", "path": str(refresh.model)}
         key = run_key(refresh.folder if refresh else None, config.output.dir, key_file=key_file)
-        return _run(config, progress, refresh, origin, key, RunChoices(as_of, force))
+        return _run(config, progress, refresh, origin, key, RunChoices(as_of, force, keep_pairs))
 
 
 def _run_id(config: Config, tables: dict[Source, SourceTable], rule_set: str) -> str:
@@ -547,6 +551,7 @@ class RunChoices(NamedTuple):
 
     as_of: dt.date | None  # --as-of
     force: bool  # --force: publish even when the fitted model is suspect
+    keep_pairs: bool = False  # keep the scored pairs' positions (blocking recall) past linking
 
 
 def as_of_date(config: Config, flag: dt.date | None, run_date: dt.date) -> tuple[dt.date, str]:
@@ -630,6 +635,8 @@ def _run(
     if suspect:
         warning("model suspect", suspect, payroll_rows=len(payroll))
     progress(f"linked: {bands} over {linked.scored_pairs:,} scored pairs")
+    if not choices.keep_pairs:
+        linked = linked.without_pairs()  # 8 bytes a pair, not needed to publish
     stage(
         "link",
         pairs_scored=linked.scored_pairs,

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -69,17 +69,18 @@ class LinkResult:
     exact_pairs: int
     labelled_pairs: int  # clerk-confirmed matches found among the compared pairs
     row_match_share: float  # rho: the share of payroll rows with a match (``row_prior``)
+    scored_pairs: int  # pairs compared and scored: blocked, and exact-ID
     # every scored pair's payroll and insured positions, chunk by chunk: the chunks' own
-    # arrays, not a copy of them all (8 bytes a pair: 1.4 GB at 3M payroll rows)
+    # arrays, not a copy of them all (8 bytes a pair: 1.4 GB at 3M payroll rows); empty
+    # once ``without_pairs`` let them go
     scored: list[tuple[np.ndarray, np.ndarray]]
     record_ids: np.ndarray  # payroll record_id by position
     si_codes: np.ndarray  # insured si_code by position
     seconds: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def scored_pairs(self) -> int:
-        """Pairs compared and scored: blocked, and exact-ID."""
-        return sum(len(payroll_pos) for payroll_pos, _ in self.scored)
+    def without_pairs(self) -> LinkResult:
+        """The result without the scored pairs' positions: only blocking recall reads them."""
+        return replace(self, scored=[])
 
     def candidates(self) -> pd.DataFrame:
         """Every scored pair as (record_id, si_code), for blocking recall."""
@@ -629,6 +630,7 @@ def link_records(
         exact_pairs=len(exact),
         labelled_pairs=sum(s.labelled for s in summaries),
         row_match_share=rho,
+        scored_pairs=sum(len(payroll_pos) for payroll_pos, _ in positions),
         scored=positions,
         record_ids=payroll["record_id"].to_numpy(object),
         si_codes=si_codes,
