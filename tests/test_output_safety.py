@@ -306,9 +306,16 @@ def test_sigterm_after_the_commit_says_the_output_was_published(inputs, tmp_path
     assert siblings(out) == []
 
 
+@pytest.fixture(scope="module")
+def big_inputs(tmp_path_factory) -> dict[str, Path]:
+    return write_sample(tmp_path_factory.mktemp("big") / "in", payroll_rows=20_000, seed=5)
+
+
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_signal_exits_with_its_code_and_leaves_the_previous_output(inputs, tmp_path, signum, code):
-    big = write_sample(tmp_path / "in", payroll_rows=20_000, seed=5)
+def test_signal_exits_with_its_code_and_leaves_the_previous_output(
+    inputs, big_inputs, tmp_path, signum, code
+):
+    big = big_inputs
     out = tmp_path / "out"
     first = run(inputs, out)
     assert first.exit_code == 0, first.output
@@ -383,11 +390,6 @@ def test_json_logs_carry_stage_timings_and_no_personal_data(inputs, tmp_path):
                 secrets |= {v for v in row.values() if v and (len(v) >= 9 or " " in v)}
     leaked = [s for s in secrets if s in done.stderr]
     assert not leaked, leaked[:3]
-
-
-@pytest.fixture(scope="module")
-def big_inputs(tmp_path_factory) -> dict[str, Path]:
-    return write_sample(tmp_path_factory.mktemp("big") / "in", payroll_rows=20_000, seed=5)
 
 
 @pytest.mark.parametrize("after", [0.5, 2.0, 4.0, 7.0])
