@@ -576,7 +576,7 @@ def link_records(
         "model": model,
         "frequencies": frequencies,
     }
-    # The run's share of rows with a match, then the pairwise prior it implies.
+    # The run's share of rows with a match (rho): each pair's probability is its row's.
     rho = row_prior(
         np.concatenate(engine.gather(engine.map(_chunk_masses, compared, **scoring))),
         payroll_rows=len(payroll),
