@@ -97,14 +97,12 @@ class RunReport:
     district_table: str = ""  # the per-district counts of summary.parquet, for -v
 
 
-def _summary_text(
-    summary: pd.DataFrame, linked: LinkResult, tables: dict[Source, SourceTable]
-) -> str:
-    """Overall counts, rows per source, then one line on linking for the analyst."""
+def _summary_text(summary: pd.DataFrame, linked: LinkResult, sources: str) -> str:
+    """Overall counts, rows per source (``source_summary``), then a line on linking."""
     bands = linked.band_counts()
     fit = linked.model.fit
     return (
-        f"{format_totals(summary)}\n{source_summary(tables)}\n"
+        f"{format_totals(summary)}\n{sources}\n"
         "rejected rows, with file, line and reason: rejects.parquet\n"
         f"links: {bands.get('match', 0)} match, {bands.get('review', 0)} review; "
         f"{linked.scored_pairs} pairs scored; model: {fit.em_iterations} EM "
@@ -679,6 +677,10 @@ def _run(
         model=origin,
         key={"id": key.key_id, "source": key.source},
     )
+    sources = source_summary(tables)
+    # The normalized inputs are not published: let them go before publishing, whose peak
+    # was the run's at a million rows.
+    del tables, payroll, insured, businesses
     manifest = publish(
         config.output.dir,
         run=run,
@@ -699,7 +701,7 @@ def _run(
     )
     stage("publish", files=len(manifest.files))
     event("finished", run_id=run.run_id)
-    text = _summary_text(summary, linked, tables)
+    text = _summary_text(summary, linked, sources)
     text += f"\nregistry as of {as_of.isoformat()} ({as_of_source})"
     text += f"\nregistration deadlines: {manifest.registration['note']}"
     if refresh and manifest.changes is not None:
