@@ -594,26 +594,27 @@ def _run(
         elapsed, last[0] = now - last[0], now
         event("stage", stage=name, seconds=round(elapsed, 3), peak_rss_mib=peak_rss_mib(), **counts)
 
-    tables = load_inputs(config, progress)
-    for source, table in tables.items():
-        event(
-            "loaded",
-            source=source.value,
-            rows_read=table.input_file.rows_read,
-            rows_used=len(table.rows),
-            rows_rejected=len(table.rejects),
-            values_nulled=sum(table.input_file.nulled_invalid.values()),
-        )
-    stage("load")
-    warn_unusable_columns(tables, config.inputs.max_reject_share)
-    payroll = tables[Source.PAYROLL].rows
-    insured = tables[Source.INSURED].rows
-    businesses = tables[Source.BUSINESSES].rows
-
-    progress(f"linking {len(payroll):,} payroll rows to {len(insured):,} insured records")
+    # The engine first: an unreachable scheduler is refused before minutes of loading.
     with open_engine(
         config.link.engine, scheduler=config.link.scheduler, workers=os.cpu_count() or 1
     ) as engine:
+        tables = load_inputs(config, progress)
+        for source, table in tables.items():
+            event(
+                "loaded",
+                source=source.value,
+                rows_read=table.input_file.rows_read,
+                rows_used=len(table.rows),
+                rows_rejected=len(table.rejects),
+                values_nulled=sum(table.input_file.nulled_invalid.values()),
+            )
+        stage("load")
+        warn_unusable_columns(tables, config.inputs.max_reject_share)
+        payroll = tables[Source.PAYROLL].rows
+        insured = tables[Source.INSURED].rows
+        businesses = tables[Source.BUSINESSES].rows
+
+        progress(f"linking {len(payroll):,} payroll rows to {len(insured):,} insured records")
         linked = link_records(
             payroll, insured, config.link, model=model, engine=engine, labelled=labelled
         )

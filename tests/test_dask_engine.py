@@ -54,3 +54,20 @@ def test_an_unreachable_scheduler_is_a_usage_error(world, tmp_path):
     assert result.exit_code == 2, result.output
     assert "no Dask scheduler answers" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_the_scheduler_is_refused_before_any_input_is_read(world, tmp_path):
+    """An unreachable scheduler is said at once, not after minutes of loading: with a
+    payroll file that loading would refuse, the scheduler's error is the one given."""
+    unreadable = tmp_path / "payroll.csv"
+    unreadable.write_text("1,2,3\n4,5,6\n", encoding="utf-8")  # no header: an input error
+    result = invoke(
+        "run",
+        *source_args(world, payroll=unreadable),
+        "--out",
+        tmp_path / "out",
+        "--scheduler",
+        "tcp://127.0.0.1:9",
+    )
+    assert result.exit_code == 2, result.output
+    assert "no Dask scheduler answers" in result.output
