@@ -151,10 +151,16 @@ def _as_compared(frame: pd.DataFrame, wage_column: str) -> pd.DataFrame:
     """
     wage = frame[wage_column] if wage_column in frame.columns else np.nan
     left: Any = np.nan
-    if "status" in frame.columns and "si_code" in frame.columns:
+    if "status" in frame.columns:  # the insured side
         status = frame["status"].astype(object)
         left = np.where(status.isna(), np.nan, status.isin(_LEFT_STATUSES).astype(float))
     return frame.assign(declared_wage=wage, record_left=left, **encoded_birth(frame))
+
+
+def _persons(insured: pd.DataFrame) -> np.ndarray:
+    """One code per person (national ID) for each insured record, -1 without one."""
+    codes: np.ndarray = pd.factorize(insured["national_id"])[0]
+    return codes
 
 
 def _link_siblings(
@@ -571,7 +577,7 @@ def link_records(
 
     frequencies = _record_frequencies(right, comparisons)
     scoring = {
-        "persons": pd.factorize(insured["national_id"])[0],  # one code per person, -1: no ID
+        "persons": _persons(insured),
         "comparisons": comparisons,
         "model": model,
         "frequencies": frequencies,
@@ -677,7 +683,7 @@ def row_candidates(
     names = [c.name for c in comparisons]
     scores, log2_ratio, (_, masses) = _chunk_scores(
         compared,
-        persons=pd.factorize(insured["national_id"])[0],
+        persons=_persons(insured),
         comparisons=comparisons,
         model=model,
         frequencies=_record_frequencies(right, comparisons),
