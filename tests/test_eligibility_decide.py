@@ -245,6 +245,14 @@ def test_a_later_or_undated_closure_does_not_cancel_the_period(closed_on, expect
             (CANDIDATE, U.UNDER_DECLARED),
         ),  # 65% of income: more than bonuses and overtime explain
         ({"monthly_income": 20_000_000}, {}, {"contribution_salary": 15_000_000}, (OK, None)),
+        # an unknown income shows no heuristic shortfall: only the legal floor can be judged
+        ({"monthly_income": None}, {}, {"contribution_salary": 6_000_000}, (OK, None)),
+        (
+            {"monthly_income": None},
+            {},
+            {"contribution_salary": 2_000_000},
+            (CANDIDATE, U.UNDER_DECLARED),
+        ),  # below the reference level, which an unknown (maybe part-time) wage must reach
         (
             {"monthly_income": 100_000_000},
             {},

@@ -319,7 +319,8 @@ def _coverage(
     held = ids.isin(active_ids).to_numpy(dtype=bool)
     other_active = held[: len(payroll)] | held[len(payroll) :]
     salary = floats(linked["contribution_salary"])
-    wage_cap = np.where(np.isnan(income), np.inf, np.fmin(income, ceiling))
+    # An unknown income caps nothing: NaN, not fmin's ceiling, so only the legal floor judges.
+    wage_cap = np.where(np.isnan(income), np.nan, np.fmin(income, ceiling))
     below_floor = salary < legal_floor
     under = below_floor | (salary < margin * wage_cap)
     match = equals(linked["band"], Band.MATCH.value)
