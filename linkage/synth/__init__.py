@@ -12,8 +12,9 @@ Ground truth:
     truth_candidates  one row per distinct payroll record_id: record_id, person_id,
                       employer_tax_code (compact), disposition (insured_ok | candidate |
                       excluded | rejected), reason, scenario (the job's ``Scenario``, lower
-                      case). Duplicated declarations carry their original's truth; rows
-                      repeated verbatim (record_id included) appear once.
+                      case), defect (the row's whole-row defect, else ""). Duplicated
+                      declarations carry their original's truth; rows repeated verbatim
+                      (record_id included) appear once.
     truth_links       record_id, si_code for every loadable payroll row whose person has an
                       insured record (any status). The registry holds one record per person:
                       the rows of a person's other jobs link to it too, and a lapsed job may
@@ -52,7 +53,7 @@ __all__ = [
     "write_sample",
 ]
 
-GENERATOR_VERSION: Final = "2.0.0"
+GENERATOR_VERSION: Final = "2.1.0"
 FORMATS: Final = ("csv", "parquet", "xlsx")
 
 

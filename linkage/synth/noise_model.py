@@ -32,7 +32,7 @@ __all__ = [
 PAYROLL_RATES: Final = {
     "duplicate": 0.01,  # same person, employer and period declared again, new record_id
     "exact_duplicate": 0.003,  # a row repeated verbatim, record_id included (validation: 0.3 %)
-    "rejected": 0.001,  # blank name, invalid employer MST or unparseable income
+    "rejected": 0.001,  # defect rows: no name nor ID (rejected), invalid employer MST, bad income
     "tax_id_missing": 0.02,  # of the rows of a person who has a personal tax code
     "period_iso": 0.20,  # monthly periods: YYYY-MM instead of MM/YYYY
 }

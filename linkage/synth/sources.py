@@ -77,7 +77,9 @@ BUSINESS_STATUS: Final = {
     "suspended": "Tạm ngừng kinh doanh",
     "closed": "Ngừng hoạt động",
 }
-REJECT_KINDS: Final = ("missing_name", "invalid_tax_code", "invalid_number")
+# Defects of whole rows, one per defect entry in turn. Only a row that identifies nobody is
+# rejected (DOMAIN: missing is evidence); the others are usable rows with a field nulled.
+DEFECT_KINDS: Final = ("no_identity", "invalid_tax_code", "invalid_number")
 UNPARSEABLE_INCOME: Final = "không rõ"
 GENDER_TEXT: Final = np.array(["Nam", "Nữ", "M", "F", ""], dtype=object)
 TAX_YEAR: Final = int(REFERENCE_DATE.astype("datetime64[Y]").astype(np.int64)) + 1970
@@ -90,7 +92,7 @@ def payroll_sizes(payroll_rows: int, noise: float) -> tuple[int, int, int, int]:
     n_exact = round(payroll_rows * scaled(PAYROLL_RATES["exact_duplicate"], noise))
     n_reject = round(payroll_rows * scaled(PAYROLL_RATES["rejected"], noise))
     if noise > 0 and payroll_rows >= 100:
-        n_reject = max(n_reject, len(REJECT_KINDS))
+        n_reject = max(n_reject, len(DEFECT_KINDS))
     return payroll_rows - n_dup - n_exact - n_reject, n_dup, n_exact, n_reject
 
 
@@ -220,11 +222,12 @@ def render_payroll(
         rng.random(n_entries) < scaled(PAYROLL_RATES["period_iso"], scale)
     )
 
-    # Unusable rows: each reject entry gets one defect, in turn.
+    # Defect entries: each gets one defect, in turn.
     reject_rows = np.flatnonzero(kind == 2)
     reasons = np.full(n_entries, "", dtype=object)
-    reasons[reject_rows] = np.resize(np.array(REJECT_KINDS, dtype=object), reject_rows.size)
-    cols["full_name"][reasons == "missing_name"] = ""
+    reasons[reject_rows] = np.resize(np.array(DEFECT_KINDS, dtype=object), reject_rows.size)
+    for column in ("full_name", "national_id", "person_tax_code"):
+        cols[column][reasons == "no_identity"] = ""
     bad = np.flatnonzero(reasons == "invalid_tax_code")
     cols["employer_tax_code"][bad] = [
         c[:9] + str((int(c[9]) + 1) % 10) + (f"-{c[10:]}" if len(c) > 10 else "")
@@ -268,25 +271,34 @@ def render_payroll(
     reason = np.array([TRUTH[Scenario(s)][1] for s in range(len(Scenario))], dtype=object)
     scenario_name = np.array([Scenario(s).name.lower() for s in range(len(Scenario))], object)
     row_reject = reasons[entry_of_row]
+    rejected = row_reject == "no_identity"
+    # Without the income only the legal floor shows an under-declaration, and the floor an
+    # unknown (maybe part-time) wage must reach is the reference level, which the scenario's
+    # low salaries clear: the data shows no violation.
+    unseen = (row_reject == "invalid_number") & (scenario == Scenario.UNDER_DECLARED)
+    row_disposition = np.where(unseen, "insured_ok", disposition[scenario])
     truth = pd.DataFrame(
         {
             "record_id": record_id.astype(object),
             "person_id": persons["person_id"].to_numpy()[person[entry_of_row]],
             "employer_tax_code": compact_employer[entry_of_row],
-            "disposition": np.where(row_reject != "", "rejected", disposition[scenario]),
-            "reason": np.where(row_reject != "", row_reject, reason[scenario]),
+            "disposition": np.where(rejected, "rejected", row_disposition),
+            "reason": np.where(rejected, row_reject, np.where(unseen, "", reason[scenario])),
             "scenario": scenario_name[scenario],
+            "defect": row_reject,
         }
     )
     insured = pop.insured
     si_of_person = np.full(len(persons), "", dtype=object)
     si_of_person[insured["person"].to_numpy()] = insured["si_code"].to_numpy()
     row_si = si_of_person[person[entry_of_row]]
-    linked = (row_reject == "") & np.isin(scenario, LINKED_SCENARIOS)
+    linked = ~rejected & np.isin(scenario, LINKED_SCENARIOS)
     links = pd.DataFrame({"record_id": record_id[linked].astype(object), "si_code": row_si[linked]})
     counts = {k: int(m[entry_of_row].sum()) for k, m in masks.items()}
     counts["duplicate"] = int((kind[entry_of_row] == 1).sum())
-    counts["rejected"] = int((kind[entry_of_row] == 2).sum())
+    counts["rejected"] = int(rejected.sum())
+    for defect in DEFECT_KINDS[1:]:
+        counts[defect] = int((row_reject == defect).sum())
 
     # Exact copies of usable rows, each somewhere after its original (as a re-exported
     # batch appended to a file leaves them).
