@@ -324,6 +324,8 @@ def test_signal_exits_with_its_code_and_leaves_the_previous_output(
         sys.executable,
         "-m",
         "linkage",
+        "--log-format",
+        "json",
         "run",
         *map(str, source_args(big)),
         "--out",
@@ -337,9 +339,14 @@ def test_signal_exits_with_its_code_and_leaves_the_previous_output(
         stderr=subprocess.PIPE,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    time.sleep(3.0)  # loading or linking by now
+    # Signalled once an input is loaded, not after a sleep: a slow machine still importing
+    # would die of the signal before the run could handle it.
+    seen = b""
+    while b'"event": "loaded"' not in seen and (line := process.stderr.readline()):
+        seen += line
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
+    stderr = seen + stderr
     assert process.returncode == code, stderr.decode()
     assert b"Traceback" not in stderr
     assert (out / "manifest.json").read_bytes() == previous
