@@ -616,7 +616,13 @@ def _run(
 
         progress(f"linking {len(payroll):,} payroll rows to {len(insured):,} insured records")
         linked = link_records(
-            payroll, insured, config.link, model=model, engine=engine, labelled=labelled
+            payroll,
+            insured,
+            config.link,
+            model=model,
+            engine=engine,
+            labelled=labelled,
+            keep_pairs=choices.keep_pairs,
         )
     bands = linked.band_counts()
     fit = linked.model.fit
@@ -634,8 +640,6 @@ def _run(
     if suspect:
         warning("model suspect", suspect, payroll_rows=len(payroll))
     progress(f"linked: {bands} over {linked.scored_pairs:,} scored pairs")
-    if not choices.keep_pairs:
-        linked = linked.without_pairs()  # 8 bytes a pair, not needed to publish
     stage(
         "link",
         pairs_scored=linked.scored_pairs,

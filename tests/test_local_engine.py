@@ -41,3 +41,15 @@ def test_threads_link_as_one_thread(tmp_path):
     pd.testing.assert_frame_equal(threaded.links, alone.links)
     assert threaded.model.to_json() == alone.model.to_json()
     pd.testing.assert_frame_equal(threaded.candidates(), alone.candidates())
+
+
+def test_a_run_that_keeps_no_pairs_links_the_same(tmp_path):
+    """Without ``keep_pairs`` the compared chunks are let go before assignment: the same
+    links and pair count, no positions."""
+    world = write_sample(tmp_path / "in", payroll_rows=600, seed=29)
+    payroll, insured, settings = linking_inputs(world, tmp_path, chunk_pairs=500)
+    kept = link_records(payroll, insured, settings)
+    light = link_records(payroll, insured, settings, keep_pairs=False)
+    pd.testing.assert_frame_equal(light.links, kept.links)
+    assert light.scored_pairs == len(kept.candidates()) > 0
+    assert light.scored == []

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -72,15 +72,11 @@ class LinkResult:
     scored_pairs: int  # pairs compared and scored: blocked, and exact-ID
     # every scored pair's payroll and insured positions, chunk by chunk: the chunks' own
     # arrays, not a copy of them all (8 bytes a pair: 1.4 GB at 3M payroll rows); empty
-    # once ``without_pairs`` let them go
+    # unless ``link_records`` was asked to keep them
     scored: list[tuple[np.ndarray, np.ndarray]]
     record_ids: np.ndarray  # payroll record_id by position
     si_codes: np.ndarray  # insured si_code by position
     seconds: dict[str, float] = field(default_factory=dict)
-
-    def without_pairs(self) -> LinkResult:
-        """The result without the scored pairs' positions: only blocking recall reads them."""
-        return replace(self, scored=[])
 
     def candidates(self) -> pd.DataFrame:
         """Every scored pair as (record_id, si_code), for blocking recall."""
@@ -287,6 +283,7 @@ class _Summary:
     """What the driver sums over a run's chunks before fitting."""
 
     counts: PatternCounts  # of the pairs that train the model
+    pairs: int  # the chunk's pairs, blocked and exact-ID
     labelled: int  # clerk-confirmed matches among the chunk's pairs
     pairs_per_rule: dict[str, int]
     new_pairs_per_rule: dict[str, int]
@@ -348,6 +345,7 @@ def _compare_chunk(
         chunk=_Chunk(payroll_pos.astype(np.int32), insured_pos.astype(np.int32), gammas, method),
         summary=_Summary(
             counts=PatternCounts.of(gammas[trained], matches[trained], sizes),
+            pairs=len(codes),
             labelled=int(confirmed.sum()),
             pairs_per_rule=blocked.pairs_per_rule,
             new_pairs_per_rule=blocked.new_pairs_per_rule,
@@ -479,6 +477,7 @@ def link_records(
     blocking_rules: Sequence[BlockingRule] | None = None,
     engine: Engine | None = None,
     labelled: pd.DataFrame | None = None,
+    keep_pairs: bool = True,
 ) -> LinkResult:
     """Link normalized payroll rows to normalized insured records.
 
@@ -500,6 +499,9 @@ def link_records(
         labelled: pairs a clerk confirmed as matches (``record_id``, ``si_code`` as written
             or masked, from ``linkage review import``): when the model is fitted here, they
             train m as known matches beside the exact-ID links.
+        keep_pairs: keep every scored pair's positions (``LinkResult.scored``), which only
+            blocking recall reads; without them a chunk's compared pairs are let go once
+            scored, before assignment (2.5 GB at 3M payroll rows).
 
     Raises:
         ConfigError: the blocking rules would compare more than ``settings.max_pairs``.
@@ -548,6 +550,8 @@ def link_records(
         counts = counts + summary.counts
     per_rule = _sum_rules([s.pairs_per_rule for s in summaries], rules)
     new_per_rule = _sum_rules([s.new_pairs_per_rule for s in summaries], rules)
+    rows_split, rows_over_cap = plan.rows_split(), plan.rows_over_cap()
+    del plan, per_rule_and_row  # every pair is drawn: the joins' arrays can go
     lap("comparing")
 
     if model is None:
@@ -597,7 +601,8 @@ def link_records(
         insured_rows=len(insured),
         review_probability=settings.review_probability,
     )
-    positions = engine.gather(engine.map(_positions, compared))
+    positions = engine.gather(engine.map(_positions, compared)) if keep_pairs else []
+    del compared  # the contenders hold what assignment reads
     # A chunk holds every pair of its payroll rows, so rows are assigned where their chunk
     # is and only links come back. A record matched to one taxpayer is no candidate for
     # another: a second assignment without those pairs lets the rows that wanted it fall
@@ -630,13 +635,13 @@ def link_records(
         model=model,
         pairs_per_rule=per_rule,
         new_pairs_per_rule=new_per_rule,
-        rows_split=plan.rows_split(),
-        rows_over_cap=plan.rows_over_cap(),
+        rows_split=rows_split,
+        rows_over_cap=rows_over_cap,
         rows_not_compared=int((pairs_per_row == 0).sum()),
         exact_pairs=len(exact),
         labelled_pairs=sum(s.labelled for s in summaries),
         row_match_share=rho,
-        scored_pairs=sum(len(payroll_pos) for payroll_pos, _ in positions),
+        scored_pairs=sum(s.pairs for s in summaries),
         scored=positions,
         record_ids=payroll["record_id"].to_numpy(object),
         si_codes=si_codes,
