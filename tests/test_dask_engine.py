@@ -47,18 +47,12 @@ def test_run_with_engine_dask_writes_the_local_links(world, tmp_path):
     pd.testing.assert_frame_equal(dask, local)
 
 
-def test_an_unreachable_scheduler_is_a_usage_error(world, tmp_path):
-    result = invoke(
-        "run", *source_args(world), "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9"
-    )
-    assert result.exit_code == 2, result.output
-    assert "no Dask scheduler answers" in result.output
-    assert not (tmp_path / "out").exists()
-
-
-def test_the_scheduler_is_refused_before_any_input_is_read(world, tmp_path):
+def test_an_unreachable_scheduler_is_a_usage_error_given_before_any_input_is_read(
+    world, tmp_path
+):
     """An unreachable scheduler is said at once, not after minutes of loading: with a
-    payroll file that loading would refuse, the scheduler's error is the one given."""
+    payroll file that loading would refuse, the scheduler's error is the one given, and
+    nothing is written."""
     unreadable = tmp_path / "payroll.csv"
     unreadable.write_text("1,2,3\n4,5,6\n", encoding="utf-8")  # no header: an input error
     result = invoke(
@@ -71,3 +65,4 @@ def test_the_scheduler_is_refused_before_any_input_is_read(world, tmp_path):
     )
     assert result.exit_code == 2, result.output
     assert "no Dask scheduler answers" in result.output
+    assert not (tmp_path / "out").exists()
