@@ -60,6 +60,7 @@ class LinkConfig:
     workers: int = -1  # rapidfuzz threads; -1 = all cores
     engine: str = "local"  # "dask": chunks compared and scored on a Dask cluster
     scheduler: str | None = None  # a Dask scheduler address; none: a LocalCluster
+    scheduler_timeout: float = 10.0  # seconds to wait for that scheduler before refusing
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ _RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
         "max_pairs": (1, None),
         "seed": (0, 2**32 - 1),
         "workers": (-1, None),
+        "scheduler_timeout": (0.0, None),
     },
 }
 

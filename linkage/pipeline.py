@@ -596,7 +596,10 @@ def _run(
 
     # The engine first: an unreachable scheduler is refused before minutes of loading.
     with open_engine(
-        config.link.engine, scheduler=config.link.scheduler, workers=os.cpu_count() or 1
+        config.link.engine,
+        scheduler=config.link.scheduler,
+        workers=os.cpu_count() or 1,
+        timeout=config.link.scheduler_timeout,
     ) as engine:
         tables = load_inputs(config, progress)
         for source, table in tables.items():

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import pytest
-from test_cli import invoke, source_args
+from test_cli import _complete_config, _config, invoke, source_args
 from test_local_engine import linking_inputs
 
 from linkage.link import link_records
@@ -55,8 +57,13 @@ def test_an_unreachable_scheduler_is_a_usage_error_given_before_any_input_is_rea
     nothing is written."""
     unreadable = tmp_path / "payroll.csv"
     unreadable.write_text("1,2,3\n4,5,6\n", encoding="utf-8")  # no header: an input error
+    # [link].scheduler_timeout: how long the run waits for the scheduler
+    text = _complete_config().replace("scheduler_timeout = 10.0", "scheduler_timeout = 1.0")
+    started = time.monotonic()
     result = invoke(
         "run",
+        "--config",
+        _config(tmp_path, text),
         *source_args(world, payroll=unreadable),
         "--out",
         tmp_path / "out",
@@ -66,3 +73,4 @@ def test_an_unreachable_scheduler_is_a_usage_error_given_before_any_input_is_rea
     assert result.exit_code == 2, result.output
     assert "no Dask scheduler answers" in result.output
     assert not (tmp_path / "out").exists()
+    assert time.monotonic() - started < 8  # not the default 10 s

@@ -90,8 +90,12 @@ def _is_future(value: Any) -> bool:
 
 
 @contextmanager
-def open_engine(name: str, *, scheduler: str | None, workers: int) -> Iterator[Engine]:
+def open_engine(
+    name: str, *, scheduler: str | None, workers: int, timeout: float = 10.0
+) -> Iterator[Engine]:
     """The engine ``name``; a LocalCluster it starts is closed on exit.
+
+    ``timeout``: seconds to wait for the scheduler at ``scheduler`` before refusing.
 
     Raises:
         ConfigError: an unknown engine, Dask not installed, or no scheduler at the address.
@@ -109,7 +113,7 @@ def open_engine(name: str, *, scheduler: str | None, workers: int) -> Iterator[E
         raise ConfigError(msg) from e
     if scheduler:
         try:
-            client = Client(scheduler, timeout=10)  # type: ignore[no-untyped-call]
+            client = Client(scheduler, timeout=timeout)  # type: ignore[no-untyped-call]
         except OSError as e:
             msg = f"--scheduler {scheduler}: no Dask scheduler answers there ({e})"
             raise ConfigError(msg) from e
