@@ -38,7 +38,8 @@ def candidate_quality(dispositions: pd.DataFrame, truth: pd.DataFrame) -> pd.Dat
     predicted = dispositions[["record_id", "disposition", "reason"]].astype(object)
     listed = predicted[predicted["disposition"] == Disposition.CANDIDATE.value]
     # Rejected copies share their original's entry key; they are scored by the reject counts.
-    usable = truth[truth["disposition"] != "rejected"]
+    # An entry's other rows (a generator's truth names them duplicate entries) say no more.
+    usable = truth[(truth["disposition"] != "rejected") & (truth["reason"] != "duplicate_entry")]
     rows = usable[["record_id", "person_id", "employer_tax_code", "disposition", "reason"]].merge(
         listed[["record_id", "reason"]].rename(columns={"reason": "predicted"}),
         on="record_id",

@@ -53,7 +53,7 @@ __all__ = [
     "write_sample",
 ]
 
-GENERATOR_VERSION: Final = "2.1.0"
+GENERATOR_VERSION: Final = "2.2.0"
 FORMATS: Final = ("csv", "parquet", "xlsx")
 
 

@@ -288,6 +288,14 @@ def render_payroll(
             "defect": row_reject,
         }
     )
+    # One outreach entry per worker and employer (the engine's rule): the latest period,
+    # then the lowest record_id; the pair's other listed rows (a declaration filed twice, the
+    # earlier months of a job) are excluded as duplicate entries.
+    listed = np.flatnonzero(truth["disposition"].to_numpy() == "candidate")
+    pair = person[entry_of_row][listed] * len(pop.businesses) + employer[entry_of_row][listed]
+    by_pair = np.lexsort((listed, -month[listed], pair))
+    later = listed[by_pair][1:][pair[by_pair][1:] == pair[by_pair][:-1]]
+    truth.loc[later, ["disposition", "reason"]] = ("excluded", "duplicate_entry")
     insured = pop.insured
     si_of_person = np.full(len(persons), "", dtype=object)
     si_of_person[insured["person"].to_numpy()] = insured["si_code"].to_numpy()
