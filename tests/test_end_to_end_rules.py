@@ -223,7 +223,8 @@ def test_the_employer_not_registered_with_vss_is_inspected_first(run) -> None:
 
 
 def test_a_2025_commune_goes_to_its_district_office(run) -> None:
-    _, _, candidates, _, _ = run
+    _, manifest, candidates, _, _ = run
+    assert manifest["unit_scheme"] == "pre-2025,2025-07"  # the lists span the reform
     routed = candidates.loc["W5-09"]
     unit = (routed["unit_scheme"], routed["province_code"], routed["district_code"])
     # a September 2025 row: the office continuing Quận 1, whose wards made Phường Sài Gòn

@@ -87,6 +87,17 @@ __all__ = [
 ]
 
 
+
+def _schemes(candidates: pd.DataFrame) -> str:
+    """The unit schemes the lists are coded in, comma-separated.
+
+    A run spanning the 2025-07 reform lists its earlier periods by district, its later ones
+    by commune; a run without candidates lists in none.
+    """
+    present = set(candidates["unit_scheme"].dropna())
+    return ",".join(scheme.value for scheme in UnitScheme if scheme.value in present)
+
+
 def _metadata(run: RunInfo) -> dict[str, str]:
     hashes = {f"{f.source}:{Path(f.path).name}": f.sha256 for f in run.inputs}
     return {
@@ -228,7 +239,7 @@ def publish(
             rule_set=run.rule_set,
             crosswalk=run.crosswalk,
             config_sha256=run.config_sha256,
-            unit_scheme=UnitScheme.PRE_2025.value,
+            unit_scheme=_schemes(candidates),
             mask_ids=mask_ids,
             inputs=run.inputs,
             accounting=accounting,
