@@ -7,15 +7,16 @@ import gzip
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from click.testing import Result
-from test_cli import assert_user_error, invoke, source_args
 
 from linkage.errors import InputError
 from linkage.load import SourceMapping, fold, load_mapping, read_source
 from linkage.schema import Source
+from tests.helpers import assert_user_error, invoke, source_args
 
 DEFAULT_MAPPING = Path(__file__).resolve().parent.parent / "configs" / "mappings" / "default.toml"
 HEADER = "record_id,employer_tax_code,national_id,full_name,period,contract_months,monthly_income"
@@ -27,16 +28,17 @@ ROWS = [
 ]
 
 
-LONG_CSV = "\n".join([HEADER] + [f"R{i},0100233488,,Tên {i},2024,12,{i}" for i in range(9000)])
-LONG_CSV = LONG_CSV.encode()
+LONG_CSV = "\n".join(
+    [HEADER] + [f"R{i},0100233488,,Tên {i},2024,12,{i}" for i in range(9000)]
+).encode()
 
 
 @pytest.fixture(scope="module")
-def mapping():
+def mapping() -> SourceMapping:
     return load_mapping(DEFAULT_MAPPING)
 
 
-def read(path: Path, mapping) -> pd.DataFrame:
+def read(path: Path, mapping: SourceMapping) -> pd.DataFrame:
     frames = list(read_source(path, Source.PAYROLL, mapping, batch_rows=1000))
     return pd.concat(frames) if frames else pd.DataFrame()
 
@@ -61,13 +63,15 @@ def text(tmp_path: Path, name: str, body: str) -> Path:
         ("nofinal.csv", "\n".join([HEADER, *ROWS]), [2, 3, 4]),  # no final newline
     ],
 )
-def test_layouts_real_exports_use(tmp_path, mapping, name, body, lines):
+def test_layouts_real_exports_use(
+    tmp_path: Path, mapping: SourceMapping, name: str, body: str, lines: list[int]
+) -> None:
     frame = read(text(tmp_path, name, body), mapping)
     assert frame["record_id"].tolist() == ["R1", "R2", "R3"]
     assert frame["source_line"].tolist() == lines
 
 
-def test_a_huge_field_is_read_not_fatal(tmp_path, mapping):
+def test_a_huge_field_is_read_not_fatal(tmp_path: Path, mapping: SourceMapping) -> None:
     body = "\n".join([HEADER, ROWS[0].replace("Nguyễn Văn An", "A" * 200_000), *ROWS[1:]])
     frame = read(text(tmp_path, "big.csv", body + "\n"), mapping)
     assert len(frame) == 3
@@ -80,7 +84,9 @@ def test_a_huge_field_is_read_not_fatal(tmp_path, mapping):
         ("header_only_nl.csv", HEADER + "\n"),
     ],
 )
-def test_header_only_files_hold_no_rows(tmp_path, mapping, name, body):
+def test_header_only_files_hold_no_rows(
+    tmp_path: Path, mapping: SourceMapping, name: str, body: str
+) -> None:
     assert read(text(tmp_path, name, body), mapping).empty
 
 
@@ -117,7 +123,9 @@ UNREADABLE = [
 
 
 @pytest.mark.parametrize(("make", "message"), UNREADABLE)
-def test_unreadable_files_are_named_clearly(tmp_path, mapping, make, message):
+def test_unreadable_files_are_named_clearly(
+    tmp_path: Path, mapping: SourceMapping, make: Callable[..., Any], message: str
+) -> None:
     path = make(tmp_path)
     with pytest.raises(InputError, match=message) as raised:
         read(path, mapping)
@@ -129,7 +137,9 @@ def stray_quote(folder: Path) -> Path:
     return text(folder, "quote.csv", "\n".join([HEADER, *rows]) + "\n")
 
 
-def test_a_stray_quote_names_the_line_and_never_the_row(tmp_path, mapping):
+def test_a_stray_quote_names_the_line_and_never_the_row(
+    tmp_path: Path, mapping: SourceMapping
+) -> None:
     path = stray_quote(tmp_path)
     try:
         frame = read(path, mapping)
@@ -146,7 +156,7 @@ def test_a_stray_quote_names_the_line_and_never_the_row(tmp_path, mapping):
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
+def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     from linkage.synth import write_sample
 
     return write_sample(tmp_path_factory.mktemp("bad") / "in", payroll_rows=300, seed=31)
@@ -158,7 +168,7 @@ def keep_lines(path: Path, target: Path, count: int) -> Path:
     return target
 
 
-def test_a_registry_of_one_record_runs(sample, tmp_path):
+def test_a_registry_of_one_record_runs(sample: dict[str, Path], tmp_path: Path) -> None:
     insured = keep_lines(sample["insured"], tmp_path / "one.csv", 1)
     result = invoke("run", *source_args(sample, insured=insured), "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
@@ -170,14 +180,14 @@ def run_without_registry_rows(sample: dict[str, Path], folder: Path) -> Result:
     return invoke("run", *source_args(sample, insured=insured), "--out", folder / "out")
 
 
-def test_a_registry_of_no_record_stops_cleanly(sample, tmp_path):
+def test_a_registry_of_no_record_stops_cleanly(sample: dict[str, Path], tmp_path: Path) -> None:
     result = run_without_registry_rows(sample, tmp_path)
     assert_user_error(result, 1)
     assert "no data rows" in result.output
     assert not (tmp_path / "out").exists()
 
 
-def test_every_status_unknown_is_kept_and_warned(sample, tmp_path):
+def test_every_status_unknown_is_kept_and_warned(sample: dict[str, Path], tmp_path: Path) -> None:
     with sample["insured"].open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     status = next(i for i, h in enumerate(rows[0]) if h in ("status", "Trạng thái", "Tình trạng"))
@@ -229,13 +239,15 @@ NUMERIC_SETTINGS = [
 
 
 @pytest.mark.parametrize(("setting", "name"), NUMERIC_SETTINGS)
-def test_numeric_settings_out_of_range_are_config_errors(sample, tmp_path, setting, name):
+def test_numeric_settings_out_of_range_are_config_errors(
+    sample: dict[str, Path], tmp_path: Path, setting: str, name: str
+) -> None:
     result = run_with_config(sample, tmp_path, with_setting(setting))
     assert_user_error(result, 2)
     assert name in result.output
 
 
-def test_all_config_problems_are_reported_at_once(sample, tmp_path):
+def test_all_config_problems_are_reported_at_once(sample: dict[str, Path], tmp_path: Path) -> None:
     result = run_with_config(sample, tmp_path, two_problems)
     assert_user_error(result, 2)
     assert "u_sample_pairs" in result.output
@@ -260,7 +272,9 @@ def values_of(
 
 
 @pytest.fixture(scope="module")
-def headerless(sample, mapping, tmp_path_factory) -> tuple[Path, list[str]]:
+def headerless(
+    sample: dict[str, Path], mapping: SourceMapping, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, list[str]]:
     """The sample payroll without its header row, a row with a CCCD first; that row's values."""
     header, *rows = sample["payroll"].read_text(encoding="utf-8").splitlines()
     lookup = mapping.header_lookup(Source.PAYROLL)
@@ -289,8 +303,13 @@ def headerless(sample, mapping, tmp_path_factory) -> tuple[Path, list[str]]:
     ids=["run", "pseudonymize"],
 )
 def test_a_payroll_without_header_row_is_refused_without_its_values(
-    sample, headerless, tmp_path, monkeypatch, command, log_format
-):
+    sample: dict[str, Path],
+    headerless: tuple[Path, list[str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: Callable[..., Any],
+    log_format: str,
+) -> None:
     from linkage.privacy import KEY_ENV
 
     monkeypatch.setenv(KEY_ENV, "a shared key of the two agencies")
@@ -345,14 +364,14 @@ ERROR_CASES = [
 
 
 @pytest.fixture(scope="module")
-def inputs_text(sample) -> str:
+def inputs_text(sample: dict[str, Path]) -> str:
     """Every input file of the battery, as one text (where a long number may come from)."""
     files = [sample[source.value].read_text(encoding="utf-8") for source in Source]
     return "\n".join([*files, HEADER, *ROWS, LONG_CSV.decode()])
 
 
 @pytest.fixture(scope="module")
-def input_values(sample, mapping) -> set[str]:
+def input_values(sample: dict[str, Path], mapping: SourceMapping) -> set[str]:
     """Names and amounts of every input file of the battery."""
     values = set(values_of([HEADER, *ROWS], Source.PAYROLL, mapping, PRIVATE_COLUMNS))
     for source in Source:
@@ -363,8 +382,13 @@ def input_values(sample, mapping) -> set[str]:
 
 @pytest.mark.parametrize("provoke", ERROR_CASES)
 def test_no_error_message_holds_a_data_value(
-    tmp_path, mapping, sample, inputs_text, input_values, provoke
-):
+    tmp_path: Path,
+    mapping: SourceMapping,
+    sample: dict[str, Path],
+    inputs_text: str,
+    input_values: set[str],
+    provoke: Callable[..., Any],
+) -> None:
     message = provoke(tmp_path, mapping, sample)
     # A long number of the configuration (a seed's range up to 2**32 - 1) is no data.
     assert [n for n in NINE_DIGITS.findall(message) if n in inputs_text] == [], message

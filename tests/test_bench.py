@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from test_cli import assert_user_error, invoke
+from tests.helpers import assert_user_error, invoke
 
 
-def test_bench_runs_the_pipeline_and_reports_time_memory_and_quality(tmp_path):
+def test_bench_runs_the_pipeline_and_reports_time_memory_and_quality(tmp_path: Path) -> None:
     out = tmp_path / "bench"
     result = invoke("bench", "--payroll-rows", "600", "--seed", "5", "--out", out)
     assert result.exit_code == 0, result.output
@@ -26,7 +27,7 @@ def test_bench_runs_the_pipeline_and_reports_time_memory_and_quality(tmp_path):
     assert f"{ours['link_f1']:.4f}" in result.output
 
 
-def test_bench_refuses_a_folder_with_files(tmp_path):
+def test_bench_refuses_a_folder_with_files(tmp_path: Path) -> None:
     (tmp_path / "mine.txt").write_text("keep me")
     assert_user_error(invoke("bench", "--payroll-rows", "600", "--out", tmp_path), 2)
     assert (tmp_path / "mine.txt").read_text() == "keep me"

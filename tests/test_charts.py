@@ -7,12 +7,12 @@ import json
 import sys
 import unicodedata
 import warnings
+from pathlib import Path
 
 import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
-from test_cli import sample_run
 
 from linkage import charts
 from linkage.errors import ConfigError, mask_id
@@ -25,29 +25,19 @@ from linkage.report.series import (
     truth_pairs,
     weight_bins,
 )
+from tests.helpers import assert_png, sample_run
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 VIETNAMESE = "Nguyễn Thị Hường, Đà Nẵng, Quận Hải Châu"
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Path], Path]:
     root = tmp_path_factory.mktemp("charts")
     inputs, out = sample_run(root, rows=500, seed=43)
     return inputs, out
 
 
-def assert_png(data: bytes, size: tuple[int, int]) -> None:
-    """A PNG of ``size`` pixels, by its IHDR chunk and as decoded by matplotlib."""
-    assert data.startswith(PNG_SIGNATURE)
-    assert charts.png_size(data) == size
-    pixels = matplotlib.image.imread(io.BytesIO(data), format="png")
-    assert pixels.shape[:2] == (size[1], size[0])
-    assert pixels[..., :3].std() > 0  # something is drawn, not a blank canvas
-    assert charts.png_software(data) == charts.SOFTWARE
-
-
-def test_weight_histogram(run):
+def test_weight_histogram(run: tuple[dict[str, Path], Path]) -> None:
     _, out = run
     links = pd.read_parquet(out / "links.parquet")
     bins = weight_bins(links)
@@ -62,7 +52,7 @@ def test_weight_histogram(run):
     assert_png(png, (1000, 450))
 
 
-def test_m_u_levels(run):
+def test_m_u_levels(run: tuple[dict[str, Path], Path]) -> None:
     _, out = run
     model = json.loads((out / "model.json").read_text(encoding="utf-8"))
     levels = model_levels(model)
@@ -72,7 +62,7 @@ def test_m_u_levels(run):
     assert_png(charts.m_u_levels(levels), (1000, round(100 * (1.0 + 0.22 * rows))))
 
 
-def test_precision_recall(run):
+def test_precision_recall(run: tuple[dict[str, Path], Path]) -> None:
     inputs, out = run
     links = pd.read_parquet(out / "links.parquet")
     truth = truth_pairs(read_labels(inputs["truth_links"]), masked=True)
@@ -86,7 +76,9 @@ def test_precision_recall(run):
     assert result.run_point[0] > 0.95  # precision of the match band on generated data
 
 
-def test_district_and_reject_bars_draw_real_vietnamese_names(run):
+def test_district_and_reject_bars_draw_real_vietnamese_names(
+    run: tuple[dict[str, Path], Path],
+) -> None:
     _, out = run
     candidates = pd.read_parquet(out / "candidates")
     sizes, districts = district_sizes(candidates, top=5)
@@ -110,7 +102,7 @@ def test_district_and_reject_bars_draw_real_vietnamese_names(run):
         "ĐẶNG VĂN ĐỨC / Huyện Bắc Tân Uyên",  # capitals and đ/Đ
     ],
 )
-def test_vietnamese_text_has_every_glyph(title):
+def test_vietnamese_text_has_every_glyph(title: str) -> None:
     chart = charts.Waterfall(
         title=title,
         prior=-16.0,
@@ -125,7 +117,7 @@ def test_vietnamese_text_has_every_glyph(title):
     assert_png(png, (800, 500))
 
 
-def test_a_font_without_vietnamese_would_be_caught():
+def test_a_font_without_vietnamese_would_be_caught() -> None:
     # The control for the test above: the same title in Computer Modern warns, so a
     # missing glyph cannot pass unseen (filterwarnings=error turns it into a failure).
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -139,7 +131,7 @@ def test_a_font_without_vietnamese_would_be_caught():
             figure.savefig(io.BytesIO(), format="png")
 
 
-def test_truth_pairs_mask_citizen_id_codes_as_the_run_does(tmp_path):
+def test_truth_pairs_mask_citizen_id_codes_as_the_run_does(tmp_path: Path) -> None:
     path = tmp_path / "labels.csv"
     pd.DataFrame(
         {
@@ -156,7 +148,7 @@ def test_truth_pairs_mask_citizen_id_codes_as_the_run_does(tmp_path):
     assert truth_pairs(labels, masked=False) == {("R1", "079123456789"), ("R2", "0123456789")}
 
 
-def test_precision_recall_against_a_plain_loop():
+def test_precision_recall_against_a_plain_loop() -> None:
     rng = np.random.default_rng(5)
     links = pd.DataFrame(
         {
@@ -182,13 +174,15 @@ def test_precision_recall_against_a_plain_loop():
         assert row["precision"] == pytest.approx(found / len(kept) if kept else 0.0)
 
 
-def test_png_size_refuses_other_bytes():
+def test_png_size_refuses_other_bytes() -> None:
     with pytest.raises(ValueError, match="not a PNG"):
         charts.png_size(b"GIF89a" + bytes(30))
     assert charts.png_software(b"<html>") is None
 
 
-def test_missing_matplotlib_is_a_config_error_with_the_install_hint(monkeypatch):
+def test_missing_matplotlib_is_a_config_error_with_the_install_hint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
     with pytest.raises(ConfigError, match=r"pip install 'linkage\[charts\]'"):
         charts.require()

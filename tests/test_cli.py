@@ -4,57 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner, Result
 
 from linkage import __version__
-from linkage.cli import main
-from linkage.config import DEFAULT_CONFIG
-from linkage.synth import write_sample
-
-ROWS = 600
+from tests.helpers import assert_user_error, complete_config, invoke, source_args, write_config
 
 
-@pytest.fixture(scope="module")
-def inputs(tmp_path_factory) -> dict[str, Path]:
-    return write_sample(tmp_path_factory.mktemp("cli") / "in", payroll_rows=ROWS, seed=17)
-
-
-def invoke(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def source_args(inputs: dict[str, Path], **replace: Path) -> list[str | Path]:
-    paths = {**inputs, **replace}
-    return [
-        "--businesses",
-        paths["businesses"],
-        "--payroll",
-        paths["payroll"],
-        "--insured",
-        paths["insured"],
-    ]
-
-
-def sample_run(root: Path, *, rows: int, seed: int) -> tuple[dict[str, Path], Path]:
-    """A generated world under ``root/in`` and a run of it in ``root/out``."""
-    inputs = write_sample(root / "in", payroll_rows=rows, seed=seed)
-    out = root / "out"
-    result = invoke("run", *source_args(inputs), "--out", out)
-    assert result.exit_code == 0, result.output
-    return inputs, out
-
-
-def assert_user_error(result: Result, code: int) -> None:
-    """Exit ``code`` through SystemExit, the message shown, no traceback."""
-    assert result.exit_code == code, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-
-
-def test_version():
+def test_version() -> None:
     result = invoke("--version")
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"linkage, version {__version__}"
@@ -69,7 +28,7 @@ def test_version():
         (("evaluate",), ["--truth", "--candidates-truth", "--config"]),
     ],
 )
-def test_help(command, expected):
+def test_help(command: tuple[str, ...], expected: list[str]) -> None:
     result = invoke(*command, "--help")
     assert result.exit_code == 0, result.output
     for word in expected:
@@ -93,7 +52,7 @@ def test_help(command, expected):
         ("parquet", ".parquet"),
     ],
 )
-def test_sample_writes_inputs_and_truth(tmp_path, fmt, suffix):
+def test_sample_writes_inputs_and_truth(tmp_path: Path, fmt: str, suffix: str) -> None:
     out = tmp_path / "sample"
     result = invoke("sample", "--payroll-rows", 40, "--seed", 3, "--format", fmt, "--out", out)
     assert result.exit_code == 0, result.output
@@ -107,7 +66,7 @@ def test_sample_writes_inputs_and_truth(tmp_path, fmt, suffix):
     assert len(truth) == 40
 
 
-def test_sample_is_deterministic(tmp_path):
+def test_sample_is_deterministic(tmp_path: Path) -> None:
     for folder in ("a", "b"):
         result = invoke("sample", "--payroll-rows", 30, "--seed", 9, "--out", tmp_path / folder)
         assert result.exit_code == 0, result.output
@@ -124,60 +83,41 @@ def test_sample_is_deterministic(tmp_path):
         ((), "--out"),  # required
     ],
 )
-def test_sample_usage_errors(tmp_path, args, fragment):
+def test_sample_usage_errors(tmp_path: Path, args: tuple[int | str, ...], fragment: str) -> None:
     extra = () if fragment == "--out" else ("--out", tmp_path / "x")
     result = invoke("sample", *args, *extra)
     assert result.exit_code == 2, result.output
     assert fragment in result.output
 
 
-def _config(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "run.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _complete_config(**link: object) -> str:
-    """The default config with absolute paths, plus extra [link] keys."""
-    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
-    configs = DEFAULT_CONFIG.parent
-    text = re.sub(
-        r'= "(\.\./[^"]+|mappings/[^"]+|rules/[^"]+|crosswalks/[^"]+)"',
-        lambda m: f'= "{(configs / m.group(1)).resolve().as_posix()}"',
-        text,
-    )
-    extra = "".join(f"{key} = {value}\n" for key, value in link.items())
-    return text.replace("[link]\n", f"[link]\n{extra}")
-
-
 BAD_CONFIGS = [
     pytest.param(
         # a key the [link] section does not have
-        _complete_config(match_threshold=0.9),
+        complete_config(match_threshold=0.9),
         ["unknown key 'match_threshold'", "[link]", "match_probability"],
         id="unknown-key",
     ),
     pytest.param(
         # a section that does not exist
-        _complete_config() + "\n[linking]\nseed = 1\n",
+        complete_config() + "\n[linking]\nseed = 1\n",
         ["unknown section [linking]"],
         id="unknown-section",
     ),
     pytest.param(
         # a value of the wrong type, quoted with !r
-        _complete_config().replace("tie_margin = 3.0", 'tie_margin = "wide"'),
+        complete_config().replace("tie_margin = 3.0", 'tie_margin = "wide"'),
         ["[link].tie_margin", "'wide'", "a number"],
         id="wrong-type",
     ),
     pytest.param(
         # thresholds out of order
-        _complete_config().replace("review_probability = 0.2 ", "review_probability = 0.995"),
+        complete_config().replace("review_probability = 0.2 ", "review_probability = 0.995"),
         ["review_probability", "0.995"],
         id="thresholds-out-of-order",
     ),
     pytest.param(
         # every problem at once
-        _complete_config(foo=1, bar=2),
+        complete_config(foo=1, bar=2),
         ["unknown key 'foo'", "unknown key 'bar'"],
         id="all-problems-at-once",
     ),
@@ -191,8 +131,10 @@ BAD_CONFIGS = [
 
 
 @pytest.mark.parametrize(("text", "fragments"), BAD_CONFIGS)
-def test_bad_config_exits_2_naming_file_and_key(tmp_path, inputs, text, fragments):
-    path = _config(tmp_path, text)
+def test_bad_config_exits_2_naming_file_and_key(
+    tmp_path: Path, inputs: dict[str, Path], text: str, fragments: list[str]
+) -> None:
+    path = write_config(tmp_path, text)
     result = invoke("run", "--config", path, *source_args(inputs), "--out", tmp_path / "out")
     assert_user_error(result, 2)
     assert "error:" in result.output
@@ -202,24 +144,28 @@ def test_bad_config_exits_2_naming_file_and_key(tmp_path, inputs, text, fragment
     assert not (tmp_path / "out").exists()  # nothing published
 
 
-def test_good_config_runs(tmp_path, inputs):
-    path = _config(tmp_path, _complete_config())
+def test_good_config_runs(tmp_path: Path, inputs: dict[str, Path]) -> None:
+    path = write_config(tmp_path, complete_config())
     result = invoke("run", "--config", path, *source_args(inputs), "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "manifest.json").is_file()
 
 
-def test_config_may_leave_inputs_to_the_command_line(tmp_path, inputs):
-    text = re.sub(r"\n(businesses|payroll|insured) = [^\n]*", "", _complete_config())
-    path = _config(tmp_path, text)
+def test_config_may_leave_inputs_to_the_command_line(
+    tmp_path: Path, inputs: dict[str, Path]
+) -> None:
+    text = re.sub(r"\n(businesses|payroll|insured) = [^\n]*", "", complete_config())
+    path = write_config(tmp_path, text)
     result = invoke("run", "--config", path, *source_args(inputs), "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
 
 
-def test_config_paths_resolve_against_the_config_folder(tmp_path, inputs, monkeypatch):
+def test_config_paths_resolve_against_the_config_folder(
+    tmp_path: Path, inputs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "job"
     folder.mkdir()
-    text = _complete_config()
+    text = complete_config()
     for name in ("businesses", "payroll", "insured"):
         (folder / f"{name}.csv").write_bytes(inputs[name].read_bytes())
         text = re.sub(rf'\n{name} = "[^"]*"', f'\n{name} = "{name}.csv"', text)
@@ -240,7 +186,9 @@ def test_config_paths_resolve_against_the_config_folder(tmp_path, inputs, monkey
         ("period", "Kỳ tính thuế"),
     ],
 )
-def test_payroll_missing_required_column_exits_1(tmp_path, inputs, column, header):
+def test_payroll_missing_required_column_exits_1(
+    tmp_path: Path, inputs: dict[str, Path], column: str, header: str
+) -> None:
     payroll = pd.read_csv(inputs["payroll"], dtype=str, keep_default_na=False)
     path = tmp_path / "payroll.csv"
     payroll.drop(columns=[header]).to_csv(path, index=False)
@@ -253,7 +201,9 @@ def test_payroll_missing_required_column_exits_1(tmp_path, inputs, column, heade
 
 
 @pytest.mark.parametrize("option", ["--businesses", "--payroll", "--insured", "--config"])
-def test_nonexistent_input_is_a_usage_error(tmp_path, inputs, option):
+def test_nonexistent_input_is_a_usage_error(
+    tmp_path: Path, inputs: dict[str, Path], option: str
+) -> None:
     missing = tmp_path / "nowhere.csv"
     args = dict(zip(source_args(inputs)[::2], source_args(inputs)[1::2], strict=True))
     args[option] = missing
@@ -265,7 +215,7 @@ def test_nonexistent_input_is_a_usage_error(tmp_path, inputs, option):
     assert "does not exist" in result.output
 
 
-def test_model_for_other_comparisons_exits_2(tmp_path, inputs):
+def test_model_for_other_comparisons_exits_2(tmp_path: Path, inputs: dict[str, Path]) -> None:
     model = tmp_path / "model.json"
     model.write_text('{"comparisons": [], "prior": 0.1, "fit": {}, "format": 1}', "utf-8")
     result = invoke("run", *source_args(inputs), "--out", tmp_path / "out", "--model", model)
@@ -273,7 +223,7 @@ def test_model_for_other_comparisons_exits_2(tmp_path, inputs):
     assert str(model) in result.output
 
 
-def test_evaluate_prints_precision_recall_f1(tmp_path, inputs):
+def test_evaluate_prints_precision_recall_f1(tmp_path: Path, inputs: dict[str, Path]) -> None:
     result = invoke(
         "evaluate",
         *source_args(inputs),
@@ -304,7 +254,9 @@ def test_evaluate_prints_precision_recall_f1(tmp_path, inputs):
         (0.0, 0, 0, False),  # nothing fitted
     ],
 )
-def test_a_fit_expecting_far_more_matches_than_rows_is_flagged(share, blocked, rows, warned):
+def test_a_fit_expecting_far_more_matches_than_rows_is_flagged(
+    share: float, blocked: int, rows: int, warned: bool
+) -> None:
     from linkage.link import FitReport
     from linkage.pipeline import suspect_fit
 
@@ -319,15 +271,17 @@ def test_a_fit_expecting_far_more_matches_than_rows_is_flagged(share, blocked, r
 
 
 @pytest.mark.parametrize("key", ["businesses", "payroll", "insured"])
-def test_a_missing_input_named_in_the_config_is_a_usage_error(tmp_path, inputs, key):
+def test_a_missing_input_named_in_the_config_is_a_usage_error(
+    tmp_path: Path, inputs: dict[str, Path], key: str
+) -> None:
     """Exit 2 as for the same path on the command line, naming the file, key and path."""
     missing = tmp_path / "nowhere.csv"
-    text = _complete_config()
+    text = complete_config()
     for name, path in inputs.items():
         if name in ("businesses", "payroll", "insured"):
             chosen = missing if name == key else path
             text = re.sub(rf'\n{name} = "[^"]*"', f'\n{name} = "{chosen.as_posix()}"', text)
-    path = _config(tmp_path, text)
+    path = write_config(tmp_path, text)
     result = invoke("run", "--config", path, "--out", tmp_path / "out")
     assert_user_error(result, 2)
     assert f"[inputs].{key}" in result.output
@@ -336,14 +290,16 @@ def test_a_missing_input_named_in_the_config_is_a_usage_error(tmp_path, inputs, 
     assert not (tmp_path / "out").exists()
 
 
-def test_an_input_behind_an_unreadable_folder_is_not_called_missing(tmp_path, inputs, monkeypatch):
+def test_an_input_behind_an_unreadable_folder_is_not_called_missing(
+    tmp_path: Path, inputs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A folder this user may not enter hides the file: said so, exit 2 (root is simulated)."""
     import os
 
     hidden = tmp_path / "secret" / "payroll.csv"
     stat = os.stat
 
-    def refuse(path, *args, **kwargs):
+    def refuse(path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> os.stat_result:
         if os.fspath(path) == str(hidden):
             raise PermissionError(13, "Permission denied", str(path))
         return stat(path, *args, **kwargs)

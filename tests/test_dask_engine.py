@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_cli import _complete_config, _config, invoke, source_args
-from test_local_engine import linking_inputs
 
 from linkage.link import link_records
 from linkage.link.engine import DaskEngine, open_engine
 from linkage.synth import write_sample
+from tests.helpers import complete_config, invoke, linking_inputs, source_args, write_config
 
 pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return write_sample(tmp_path_factory.mktemp("dask") / "in", payroll_rows=1500, seed=23)
 
 
-def test_dask_engine_links_as_the_local_engine(world, tmp_path):
+def test_dask_engine_links_as_the_local_engine(world: dict[str, Path], tmp_path: Path) -> None:
     # Many small chunks, so the two worker processes both compare and score some.
     payroll, insured, settings = linking_inputs(world, tmp_path, chunk_pairs=500)
     # a clerk's matches train m on both engines alike
@@ -39,7 +39,9 @@ def test_dask_engine_links_as_the_local_engine(world, tmp_path):
     assert distributed.scored_pairs == local.scored_pairs
 
 
-def test_run_with_engine_dask_writes_the_local_links(world, tmp_path):
+def test_run_with_engine_dask_writes_the_local_links(
+    world: dict[str, Path], tmp_path: Path
+) -> None:
     outs = {}
     for engine in ("local", "dask"):
         outs[engine] = tmp_path / engine
@@ -50,20 +52,20 @@ def test_run_with_engine_dask_writes_the_local_links(world, tmp_path):
 
 
 def test_an_unreachable_scheduler_is_a_usage_error_given_before_any_input_is_read(
-    world, tmp_path
-):
+    world: dict[str, Path], tmp_path: Path
+) -> None:
     """An unreachable scheduler is said at once, not after minutes of loading: with a
     payroll file that loading would refuse, the scheduler's error is the one given, and
     nothing is written."""
     unreadable = tmp_path / "payroll.csv"
     unreadable.write_text("1,2,3\n4,5,6\n", encoding="utf-8")  # no header: an input error
     # [link].scheduler_timeout: how long the run waits for the scheduler
-    text = _complete_config().replace("scheduler_timeout = 10.0", "scheduler_timeout = 1.0")
+    text = complete_config().replace("scheduler_timeout = 10.0", "scheduler_timeout = 1.0")
     started = time.monotonic()
     result = invoke(
         "run",
         "--config",
-        _config(tmp_path, text),
+        write_config(tmp_path, text),
         *source_args(world, payroll=unreadable),
         "--out",
         tmp_path / "out",

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
-from test_cli import _complete_config, assert_user_error, invoke, source_args
 
 from linkage.diff import OUTCOMES, masked_name
 from linkage.synth import write_sample
+from tests.helpers import assert_user_error, complete_config, invoke, source_args
+
+type Runs = tuple[Path, Path, Path, Path, dict[str, Path]]
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     root = tmp_path_factory.mktemp("diff")
     inputs = write_sample(root / "in", payroll_rows=800, seed=41)
     first, second, third = root / "a", root / "b", root / "c"
@@ -19,7 +23,7 @@ def runs(tmp_path_factory):
     # the same data at a stricter match threshold, in another folder, without --previous:
     # one operator's runs share their key
     strict = root / "strict.toml"
-    text = _complete_config().replace("match_probability = 0.5 ", "match_probability = 0.999 ")
+    text = complete_config().replace("match_probability = 0.5 ", "match_probability = 0.999 ")
     strict.write_text(text, encoding="utf-8")
     result = invoke("run", "--config", strict, *source_args(inputs), "--out", second)
     assert result.exit_code == 0, result.output
@@ -31,7 +35,7 @@ def runs(tmp_path_factory):
     return root, first, second, third, inputs
 
 
-def test_diff_of_two_runs_made_without_previous(runs):
+def test_diff_of_two_runs_made_without_previous(runs: Runs) -> None:
     root, first, second, _, _ = runs
     out = root / "changes.csv"
     result = invoke("diff", first, second, "--out", out)
@@ -53,7 +57,7 @@ def test_diff_of_two_runs_made_without_previous(runs):
     assert sum(map(int, total[1:])) == len(changes)
 
 
-def test_diff_rows_carry_record_id_masked_name_and_employer(runs):
+def test_diff_rows_carry_record_id_masked_name_and_employer(runs: Runs) -> None:
     root, first, second, _, _ = runs
     out = root / "changes.parquet"
     assert invoke("diff", first, second, "--out", out).exit_code == 0
@@ -68,7 +72,7 @@ def test_diff_rows_carry_record_id_masked_name_and_employer(runs):
     assert not (set(listed["name"]) & {n for n in full if len(n.split()) > 1})  # masked
 
 
-def test_diff_of_a_refresh_says_why_an_entry_left(runs):
+def test_diff_of_a_refresh_says_why_an_entry_left(runs: Runs) -> None:
     root, first, _, third, _ = runs
     out = root / "refresh.csv"
     assert invoke("diff", first, third, "--out", out).exit_code == 0
@@ -86,11 +90,13 @@ def test_diff_of_a_refresh_says_why_an_entry_left(runs):
         ("", None),  # blank stays blank
     ],
 )
-def test_masked_name(name, masked):
+def test_masked_name(name: str, masked: str | None) -> None:
     assert masked_name(name) == masked
 
 
-def test_diff_refuses_runs_keyed_differently(runs, tmp_path, monkeypatch):
+def test_diff_refuses_runs_keyed_differently(
+    runs: Runs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, first, _, _, inputs = runs
     monkeypatch.setenv("LINKAGE_HMAC_KEY", "another operator's key, 32+ bytes")
     other = tmp_path / "other"

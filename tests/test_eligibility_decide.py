@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_eligibility_frames import (
+
+from linkage import schema
+from linkage.eligibility import decide, load_rules, rank_employers
+from linkage.errors import PipelineError
+from linkage.schema import CandidateReason, Disposition, ExclusionReason
+from tests.helpers import (
     EMPLOYER,
     OTHER_EMPLOYER,
     RULES_PATH,
@@ -21,11 +27,6 @@ from test_eligibility_frames import (
     payroll,
     rules,
 )
-
-from linkage import schema
-from linkage.eligibility import decide, load_rules, rank_employers
-from linkage.errors import PipelineError
-from linkage.schema import CandidateReason, Disposition, ExclusionReason
 
 RULES = rules()
 D = dt.date
@@ -146,11 +147,14 @@ U = CandidateReason
         ),  # employer absent from the registry: listed under the unknown unit
     ],
 )
-def test_unlinked_rules(row, expected) -> None:
+def test_unlinked_rules(
+    row: dict[str, dt.date | int | str | None],
+    expected: tuple[Disposition, CandidateReason | ExclusionReason],
+) -> None:
     assert one(row) == expected
 
 
-def test_foreign_workers_only_from_decree_143(tmp_path) -> None:
+def test_foreign_workers_only_from_decree_143(tmp_path: Path) -> None:
     # The shipped rules start the minimum-wage tables in 2020, so a 2018 row has no rules in
     # force at all; moving the Decree 143/2018 date into 2024 shows the rule itself.
     text = RULES_PATH.read_text(encoding="utf-8")
@@ -172,7 +176,12 @@ def test_foreign_workers_only_from_decree_143(tmp_path) -> None:
 
 
 def test_closed_employer_is_excluded_first() -> None:
-    closed = {"tax_code": EMPLOYER, "name": "X", "province_code": "01", "district_code": "001"}
+    closed: dict[str, object] = {
+        "tax_code": EMPLOYER,
+        "name": "X",
+        "province_code": "01",
+        "district_code": "001",
+    }
     closed |= {"status": "closed", "closed_on": D(2025, 3, 1)}
     row = {"contract_months": 0}  # also a short contract: the employer test comes first
     assert one(row, employer=closed) == (EXCLUDED, ExclusionReason.EMPLOYER_CLOSED)
@@ -186,8 +195,15 @@ def test_closed_employer_is_excluded_first() -> None:
         (None, (CANDIDATE, CandidateReason.UNINSURED)),  # closed, no date: owes the period
     ],
 )
-def test_a_later_or_undated_closure_does_not_cancel_the_period(closed_on, expected) -> None:
-    closed = {"tax_code": EMPLOYER, "name": "X", "province_code": "01", "district_code": "001"}
+def test_a_later_or_undated_closure_does_not_cancel_the_period(
+    closed_on: dt.date | None, expected: tuple[Disposition, CandidateReason | ExclusionReason]
+) -> None:
+    closed: dict[str, object] = {
+        "tax_code": EMPLOYER,
+        "name": "X",
+        "province_code": "01",
+        "district_code": "001",
+    }
     closed["status"] = "closed"
     if closed_on is not None:
         closed["closed_on"] = closed_on
@@ -288,7 +304,12 @@ def test_a_later_or_undated_closure_does_not_cancel_the_period(closed_on, expect
         ({"contract_months": 0}, {}, {}, (EXCLUDED, ExclusionReason.SHORT_CONTRACT)),
     ],
 )
-def test_linked_rules(row, link, record, expected) -> None:
+def test_linked_rules(
+    row: dict[str, dt.date | int | str | None],
+    link: dict[str, str],
+    record: dict[str, int | str],
+    expected: tuple[Disposition, CandidateReason | ExclusionReason | None],
+) -> None:
     records = ({"si_code": "S1", "national_id": "001090099999", **record},)
     assert one(row, link=link, records=records) == expected
 
@@ -440,7 +461,9 @@ ROW = st.fixed_dictionaries(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(ROW, min_size=1, max_size=12), closed=st.booleans())
-def test_every_row_gets_exactly_one_disposition(rows, closed) -> None:
+def test_every_row_gets_exactly_one_disposition(
+    rows: list[dict[str, dt.date | int | str | None]], closed: bool
+) -> None:
     payroll_rows, link_rows, insured_rows = [], [], []
     for number, row in enumerate(rows):
         link, status, salary = row.pop("link"), row.pop("status"), row.pop("salary")
@@ -538,7 +561,9 @@ def test_registration_window_and_suspected_evasion() -> None:
         (D(2025, 8, 31), CandidateReason.UNINSURED),  # every July start is past its deadline
     ],
 )
-def test_a_hire_in_a_31_day_month_is_listed_only_past_every_deadline(as_of, expected) -> None:
+def test_a_hire_in_a_31_day_month_is_listed_only_past_every_deadline(
+    as_of: dt.date | None, expected: CandidateReason | ExclusionReason
+) -> None:
     # The payroll shows months only; judged at the registry's extraction date (as_of), a
     # July hire is listed only once a start on July 31 would be 30 days past.
     frame = payroll(
@@ -588,7 +613,8 @@ def test_employers_not_registered_with_vss_are_inspected_first() -> None:
     assert hanoi.loc[unregistered, "rank"] == 1
     assert not hanoi.loc[unregistered, "registered_with_vss"]
     assert hanoi.loc[unregistered, "new_business"]
-    assert hanoi.loc[EMPLOYER, "unpaid_monthly"] > hanoi.loc[unregistered, "unpaid_monthly"]
+    unpaid = hanoi["unpaid_monthly"]
+    assert unpaid.loc[EMPLOYER] > unpaid.loc[unregistered]
     assert (hanoi.loc[EMPLOYER, "rank"], hanoi.loc[EMPLOYER, "payroll_workers"]) == (2, 2)
     assert hanoi.loc[EMPLOYER, "registered_with_vss"]
     assert not hanoi.loc[EMPLOYER, "new_business"]  # no registration date: not known as new
@@ -608,7 +634,9 @@ def test_employers_not_registered_with_vss_are_inspected_first() -> None:
         (None, ("2025-07", "79", "000"), "III"),
     ],
 )
-def test_workplaces_in_the_2025_scheme_go_to_their_communes_office(ward, unit, zone) -> None:
+def test_workplaces_in_the_2025_scheme_go_to_their_communes_office(
+    ward: str | None, unit: tuple[str, str, str], zone: str
+) -> None:
     new_scheme = "0312345678"
     registry = businesses(
         {
@@ -632,7 +660,7 @@ def test_workplaces_in_the_2025_scheme_go_to_their_communes_office(ward, unit, z
     assert result["zone"] == zone
 
 
-def test_a_law_insuring_each_contract_lists_workers_active_elsewhere(tmp_path) -> None:
+def test_a_law_insuring_each_contract_lists_workers_active_elsewhere(tmp_path: Path) -> None:
     row = {"national_id": "001090088888"}
     elsewhere = insured(
         {"si_code": "S1", "national_id": "001090088888", "employer_tax_code": OTHER_EMPLOYER}

@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from test_eligibility_frames import RULES_PATH, edited_rules, rules
 
 from linkage.eligibility import load_rules
 from linkage.eligibility.ages import retirement_age_months, sex_from_names
 from linkage.errors import ConfigError
 from linkage.normalize.dates import month_index
+from tests.helpers import RULES_PATH, edited_rules, rules
 
 
 def test_default_rules_load() -> None:
@@ -38,7 +38,9 @@ def test_default_rules_load() -> None:
         ("female", (1980, 1), (60, 0), (2040, 1)),  # capped at 60 (2035 onward)
     ],
 )
-def test_retirement_age_decree_135(sex, born, age, reached) -> None:
+def test_retirement_age_decree_135(
+    sex: str, born: tuple[int, int], age: tuple[int, int], reached: tuple[int, int]
+) -> None:
     schedule = rules().retirement
     rule = schedule.male if sex == "male" else schedule.female
     birth = month_index(np.array([born[0]], dtype=float), np.array([born[1]], dtype=float))
@@ -61,7 +63,7 @@ def test_retirement_age_decree_135(sex, born, age, reached) -> None:
         (None, None),  # missing period
     ],
 )
-def test_minimum_wage_period_lookup(period, source) -> None:
+def test_minimum_wage_period_lookup(period: dt.date | None, source: str | None) -> None:
     timeline = rules().minimum_wage
     index = timeline.locate(pd.Series([period], dtype="object"))[0]
     found = timeline.periods[index].value.source if index >= 0 else None
@@ -77,7 +79,7 @@ def test_minimum_wage_period_lookup(period, source) -> None:
         (dt.date(2025, 7, 1), "Law 41/2024/QH15"),  # first day of the new law
     ],
 )
-def test_law_in_force(period, law) -> None:
+def test_law_in_force(period: dt.date, law: str) -> None:
     timeline = rules().law
     index = timeline.locate(pd.Series([period]))[0]
     assert timeline.periods[index].value.name == law

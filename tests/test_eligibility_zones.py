@@ -7,18 +7,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_eligibility_frames import RULES_PATH, edited_rules, rules
 
 from linkage.eligibility import load_rules
 from linkage.eligibility.parameters import zones_of
 from linkage.eligibility.zones import highest, lowest
 from linkage.errors import ConfigError
+from tests.helpers import RULES_PATH, edited_rules, rules
 
 RULES = rules()
 PRE, NEW = "pre-2025", "2025-07"
 
 
-def _zone(period: dt.date, scheme: str, province: str, district: str | None, ward: str | None):
+def _zone(
+    period: dt.date, scheme: str, province: str, district: str | None, ward: str | None
+) -> object:
     units = pd.DataFrame(
         {
             "unit_scheme": [scheme],
@@ -70,7 +72,9 @@ def _zone(period: dt.date, scheme: str, province: str, district: str | None, war
         (dt.date(2026, 3, 31), NEW, "99", None, None, "IV"),
     ],
 )
-def test_zone_by_period_and_scheme(period, scheme, province, district, ward, zone) -> None:
+def test_zone_by_period_and_scheme(
+    period: dt.date, scheme: str, province: str, district: str | None, ward: str | None, zone: str
+) -> None:
     assert _zone(period, scheme, province, district, ward) == zone
 
 

@@ -7,16 +7,18 @@ blanks. A payroll with no usable row at all is a data error (exit 1), said plain
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_cli import invoke, source_args
 
 from linkage.evaluate import read_truth
 from linkage.normalize import si_codes
 from linkage.synth import write_sample
+from tests.helpers import invoke, source_args
 
 SEED = 20260601
 ROWS = 2000
@@ -54,17 +56,17 @@ class BlankedRegistry:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> BlankedRegistry:
+def world(tmp_path_factory: pytest.TempPathFactory) -> BlankedRegistry:
     return BlankedRegistry(tmp_path_factory.mktemp("missing"))
 
 
-def test_run_succeeds(world):
+def test_run_succeeds(world: BlankedRegistry) -> None:
     assert world.result.exit_code == 0, world.result.output
     assert len(world.blanked) > 0.1 * len(read_text_csv(world.inputs["insured"]))
     assert len(world.blanked_codes) > 100  # enough rows for the rates below to mean something
 
 
-def test_blank_gender_and_birth_date_never_reject(world):
+def test_blank_gender_and_birth_date_never_reject(world: BlankedRegistry) -> None:
     rejects = pd.read_parquet(world.out / "rejects.parquet")
     insured = rejects[rejects["source"] == "insured"]
     assert not insured["column"].isin(["gender", "birth_date"]).any()
@@ -74,7 +76,7 @@ def test_blank_gender_and_birth_date_never_reject(world):
     assert set(blanked["reason"]) <= KEPT_REASONS
 
 
-def test_blanked_rows_still_link(world):
+def test_blanked_rows_still_link(world: BlankedRegistry) -> None:
     truth = read_truth(world.inputs["truth_links"])
     truth = truth[truth["si_code"].isin(world.blanked_codes)]
     truth_pairs = set(zip(truth["record_id"], truth["si_code"], strict=True))
@@ -112,7 +114,9 @@ def _garbage_keys_and_names(payroll: pd.DataFrame) -> pd.DataFrame:
         _garbage_keys_and_names,  # junk keys, junk names, no IDs: every row identifies nobody
     ],
 )
-def test_payroll_without_a_usable_row_exits_1(tmp_path, world, spoil):
+def test_payroll_without_a_usable_row_exits_1(
+    tmp_path: Path, world: BlankedRegistry, spoil: Callable[..., Any]
+) -> None:
     path = tmp_path / "payroll.csv"
     spoil(read_text_csv(world.inputs["payroll"])).to_csv(path, index=False, encoding="utf-8")
     inputs = {**world.inputs, "payroll": path}

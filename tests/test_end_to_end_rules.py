@@ -17,9 +17,9 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from test_cli import invoke
 
 from linkage.eligibility import decide
+from tests.helpers import invoke
 
 REGISTERED = "0100109106"  # Hà Nội, Ba Đình (001): its workers are insured
 UNREGISTERED = "0100109113"  # Ba Đình too, registered last August: no insured record at all
@@ -87,8 +87,11 @@ def _decisions() -> Iterator[list[pd.DataFrame]]:
         yield decided
 
 
+type RulesRun = tuple[str, dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]
+
+
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(tmp_path_factory: pytest.TempPathFactory) -> RulesRun:
     root = tmp_path_factory.mktemp("rules")
     businesses = _csv(
         root / "businesses.csv",
@@ -186,7 +189,7 @@ def run(tmp_path_factory):
     return result.output, manifest, candidates, employers, decided[0].set_index("record_id")
 
 
-def test_registration_window_and_evasion(run) -> None:
+def test_registration_window_and_evasion(run: RulesRun) -> None:
     output, manifest, candidates, _, _ = run
     assert manifest["accounting"]["excluded"]["registration_window"] == 1  # W2, new hire
     assert "W2-09" not in candidates.index
@@ -207,7 +210,7 @@ def test_registration_window_and_evasion(run) -> None:
     assert "registry as of 2025-09-30 (--as-of)" in output
 
 
-def test_the_employer_not_registered_with_vss_is_inspected_first(run) -> None:
+def test_the_employer_not_registered_with_vss_is_inspected_first(run: RulesRun) -> None:
     _, _, _, employers, _ = run
     ba_dinh = employers[employers["district_code"] == "001"]
     # From 2025-07 Ba Đình's workplaces go to the office continuing it: there the employer
@@ -222,7 +225,7 @@ def test_the_employer_not_registered_with_vss_is_inspected_first(run) -> None:
     assert list(before.index) == [REGISTERED]
 
 
-def test_a_2025_commune_goes_to_its_district_office(run) -> None:
+def test_a_2025_commune_goes_to_its_district_office(run: RulesRun) -> None:
     _, manifest, candidates, _, _ = run
     assert manifest["unit_scheme"] == "pre-2025,2025-07"  # the lists span the reform
     routed = candidates.loc["W5-09"]
@@ -233,14 +236,14 @@ def test_a_2025_commune_goes_to_its_district_office(run) -> None:
     assert routed["office_placeholder"]  # the crosswalk's generated office name
 
 
-def test_insured_elsewhere_and_bonus_months(run) -> None:
+def test_insured_elsewhere_and_bonus_months(run: RulesRun) -> None:
     _, manifest, candidates, _, _ = run
     assert manifest["accounting"]["excluded"]["covered_elsewhere"] == 1  # W6, at REGISTERED
     assert not candidates.index.str.startswith(("W6", "W7")).any()  # 9M >= 0.7 x 12M median
     assert candidates.loc["W8-08", "reason"] == "under_declared"  # 6M < 0.7 x 20M
 
 
-def test_a_registry_row_with_an_unknown_status_is_kept_and_counted(run) -> None:
+def test_a_registry_row_with_an_unknown_status_is_kept_and_counted(run: RulesRun) -> None:
     _, manifest, candidates, _, _ = run
     businesses = next(i for i in manifest["inputs"] if i["source"] == "businesses")
     assert businesses["nulled_invalid"] == {"status": 1}
@@ -268,20 +271,22 @@ def test_a_registry_row_with_an_unknown_status_is_kept_and_counted(run) -> None:
         ("W2-09", "excluded", "registration_window", "registration_window"),
     ],
 )
-def test_legal_cases_of_issue_23(run, record, disposition, reason, detail) -> None:
+def test_legal_cases_of_issue_23(
+    run: RulesRun, record: str, disposition: str, reason: str | None, detail: str | None
+) -> None:
     row = run[4].loc[record]
     got = tuple(None if pd.isna(row[c]) else row[c] for c in ("disposition", "reason", "detail"))
     assert got == (disposition, reason, detail)
 
 
-def test_a_floor_violation_is_contacted_before_a_heuristic_lead(run) -> None:
+def test_a_floor_violation_is_contacted_before_a_heuristic_lead(run: RulesRun) -> None:
     listed = run[4]
     under = listed[(listed["reason"] == "under_declared") & (listed["district_code"] == "001")]
     order = under.sort_values("priority")["detail"].tolist()
     assert order == sorted(order, key=lambda d: d != "below_legal_floor")
 
 
-def test_an_annual_2025_return_is_judged_under_both_laws(tmp_path) -> None:
+def test_an_annual_2025_return_is_judged_under_both_laws(tmp_path: Path) -> None:
     # Law 58 to June, Law 41 from July: a wage below the reference level is Law 41's
     # part-time exclusion but was compulsory for the first half: still a candidate. Without
     # --as-of, the run date is used, and said.
@@ -318,7 +323,7 @@ def test_an_annual_2025_return_is_judged_under_both_laws(tmp_path) -> None:
     assert "registry as of" in result.output
 
 
-def test_a_commune_straddling_zones_is_judged_by_its_commune_zone(tmp_path) -> None:
+def test_a_commune_straddling_zones_is_judged_by_its_commune_zone(tmp_path: Path) -> None:
     # Phường Kỳ Lừa (06187), formed from TP Lạng Sơn (zone III) and huyện Cao Lộc (IV). A
     # full-time base of 3.6M is above zone IV's 3.45M but below zone III's 3.86M: in
     # September 2025 Decree 128/2025 Annex I puts the commune in III, a floor violation; in

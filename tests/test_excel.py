@@ -10,13 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from test_eligibility_frames import businesses, insured, links, payroll, rules
-from test_write import scenario
 
 from linkage.eligibility import candidate_table, decide, outreach_units
 from linkage.write import publish
 from linkage.write.actions import ACTIONS, FALLBACK, action_texts
 from linkage.write.excel import CLOSE_COLUMNS, MONEY, file_name, period_text
+from tests.helpers import Scenario, businesses, insured, links, payroll, rules, scenario
 
 # Words and codes no cell of a clerk's workbook may show.
 TECHNICAL = re.compile(
@@ -25,7 +24,7 @@ TECHNICAL = re.compile(
 )
 
 
-def _with_control_characters() -> dict:
+def _with_control_characters() -> Scenario:
     """The scenario with a registry name and a worker name carrying \\x0b and \\x1b."""
     inputs = scenario()
     frame = payroll({"national_id": "001090012345", "full_name": "Lê\x1b[31m Văn\x0bTám"})
@@ -132,7 +131,7 @@ def test_refresh_marks_new_entries_and_lists_entries_to_close(tmp_path: Path) ->
         ("x_y", "no_such_reason", FALLBACK),
     ],
 )
-def test_action_texts(detail, reason, expected) -> None:
+def test_action_texts(detail: str | None, reason: str, expected: str) -> None:
     text = action_texts(pd.Series([detail], dtype=object), pd.Series([reason]))[0]
     assert expected in text
     assert "_" not in text
@@ -152,7 +151,7 @@ def test_every_detail_code_has_a_vietnamese_action() -> None:
         (None, "month", None),
     ],
 )
-def test_period_text(period, precision, text) -> None:
+def test_period_text(period: dt.date | None, precision: str, text: str | None) -> None:
     assert period_text(period, precision) == text
 
 

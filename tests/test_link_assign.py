@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,10 +57,8 @@ def weight_at(probability: float) -> float:
 
 def links_of(pairs: list[dict[str, object]]) -> dict[int, tuple[str, str]]:
     chosen = assign(pd.DataFrame(pairs), SETTINGS)
-    return {
-        int(row.payroll_pos): (f"S{row.insured_pos}", row.band)
-        for row in chosen.itertuples(index=False)
-    }
+    rows: list[Any] = list(chosen.itertuples(index=False))  # namedtuples of the columns
+    return {int(row.payroll_pos): (f"S{row.insured_pos}", row.band) for row in rows}
 
 
 ASSIGN_CASES = [
@@ -212,11 +211,11 @@ ASSIGN_CASES = [
 
 
 @pytest.mark.parametrize(("pairs", "expected"), ASSIGN_CASES)
-def test_assign_table(pairs, expected):
+def test_assign_table(pairs: list[dict[str, object]], expected: dict[int, tuple[str, str]]) -> None:
     assert links_of(pairs) == expected
 
 
-def test_method_and_runner_up_columns():
+def test_method_and_runner_up_columns() -> None:
     chosen = assign(
         pd.DataFrame(
             [
@@ -232,13 +231,13 @@ def test_method_and_runner_up_columns():
     assert chosen.loc[0, "runner_up_margin"] == pytest.approx(8.0)
     assert chosen.loc[1, "method"] == "probabilistic"
     assert chosen.loc[1, "runner_up_pos"] == -1
-    assert pd.isna(chosen.loc[1, "runner_up_margin"])
+    assert pd.isna(chosen["runner_up_margin"].loc[1])
     # per-comparison detail travels with the link; helper columns do not
     assert {"gamma_employer", "weight_full_name", "weight_national_id"} <= set(chosen.columns)
     assert not {"exact", "conflict", "acceptable", "insured_person"} & set(chosen.columns)
 
 
-def test_employer_preference_gives_negative_margin():
+def test_employer_preference_gives_negative_margin() -> None:
     chosen = assign(
         pd.DataFrame(
             [
@@ -251,7 +250,7 @@ def test_employer_preference_gives_negative_margin():
     assert chosen["runner_up_margin"].iloc[0] == pytest.approx(-10.0)
 
 
-def test_conflicted_exact_id_stays_in_review_beside_a_weak_probabilistic_pair():
+def test_conflicted_exact_id_stays_in_review_beside_a_weak_probabilistic_pair() -> None:
     pairs = [
         # same citizen ID, but name, birth date and employer all disagree
         pair(
@@ -264,6 +263,9 @@ def test_conflicted_exact_id_stays_in_review_beside_a_weak_probabilistic_pair():
 
 
 # --- properties over random scored frames ----------------------------------------------
+
+# payroll_pos, insured record, exact-ID pair, match_weight, non-ID evidence, employer level
+type ScoredRow = tuple[int, int, bool, float, float, int]
 
 scored_pairs = st.lists(
     st.tuples(
@@ -280,7 +282,7 @@ scored_pairs = st.lists(
 )
 
 
-def _frame(rows) -> pd.DataFrame:
+def _frame(rows: list[ScoredRow]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             pair(
@@ -300,7 +302,7 @@ def _frame(rows) -> pd.DataFrame:
 
 @settings(max_examples=100, deadline=None, derandomize=True)
 @given(rows=scored_pairs)
-def test_assign_invariants(rows):
+def test_assign_invariants(rows: list[ScoredRow]) -> None:
     scored = _frame(rows)
     chosen = assign(scored, SETTINGS)
     # at most one link per payroll row, always one of that row's own pairs
@@ -316,6 +318,7 @@ def test_assign_invariants(rows):
     assert set(scored.loc[acceptable, "payroll_pos"]) <= set(chosen["payroll_pos"])
     # a runner-up is never the same person as the link
     person = scored.set_index("insured_pos")["insured_person"].groupby(level=0).first()
+    row: Any  # a namedtuple of the columns
     for row in chosen.itertuples(index=False):
         if row.runner_up_pos >= 0 and person[row.insured_pos] >= 0:
             assert person[row.insured_pos] != person[row.runner_up_pos]
@@ -327,7 +330,7 @@ def test_assign_invariants(rows):
 
 @settings(max_examples=50, deadline=None, derandomize=True)
 @given(rows=scored_pairs)
-def test_assign_ignores_row_order(rows):
+def test_assign_ignores_row_order(rows: list[ScoredRow]) -> None:
     scored = _frame(rows)
     # hypothesis floats can tie on weight; ties may legitimately resolve either way
     if scored.duplicated(["payroll_pos", "match_weight"]).any():
@@ -339,6 +342,6 @@ def test_assign_ignores_row_order(rows):
     pd.testing.assert_frame_equal(first.reset_index(drop=True), second.reset_index(drop=True))
 
 
-def test_empty_scored_frame_gives_no_links():
+def test_empty_scored_frame_gives_no_links() -> None:
     empty = pd.DataFrame([pair(0, "S1", weight=0.0)]).iloc[:0]
     assert assign(empty, SETTINGS).empty

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,7 +40,11 @@ def _name(display: str, toneless: str, ascii_: str) -> dict[str, object]:
     }
 
 
-def _levels(comparison: Comparison, left: list[dict], right: list[dict]) -> list[int]:
+def _levels(
+    comparison: Comparison,
+    left: Sequence[Mapping[str, object]],
+    right: Sequence[Mapping[str, object]],
+) -> list[int]:
     pairs = pd.MultiIndex.from_arrays([np.arange(len(left)), np.arange(len(right))])
     gammas = compare(pairs, pd.DataFrame(left), pd.DataFrame(right), comparisons=[comparison])
     return [int(g) for g in gammas[comparison.name]]
@@ -106,18 +112,18 @@ NAME_CASES = [
 
 
 @pytest.mark.parametrize(("left", "right", "expected"), NAME_CASES)
-def test_full_name_levels(left, right, expected):
+def test_full_name_levels(left: dict[str, str], right: dict[str, str], expected: str) -> None:
     comparison = FullName(workers=1)
     (level,) = _levels(comparison, [left], [right])
     assert comparison.level_label(level) == expected
 
 
-def test_missing_name_is_its_own_level():
+def test_missing_name_is_its_own_level() -> None:
     left = {k: None for k in HUNG}
     assert _levels(FullName(workers=1), [left], [HUNG]) == [MISSING]
 
 
-def _birth(year, month=None, day=None):
+def _birth(year: int | None, month: int | None = None, day: int | None = None) -> dict[str, object]:
     precision = "day" if day is not None else ("year" if year is not None else None)
     return {
         "birth_year": year,
@@ -145,11 +151,16 @@ BIRTH_CASES = [
 
 
 @pytest.mark.parametrize(("left", "right", "expected"), BIRTH_CASES)
-def test_birth_date_levels(left, right, expected):
+def test_birth_date_levels(
+    left: dict[str, object], right: dict[str, object], expected: str
+) -> None:
     comparison = BirthDate(workers=1)
-    frame = lambda row: pd.DataFrame([row]).astype(  # noqa: E731
-        {"birth_year": "Int16", "birth_month": "Int8", "birth_day": "Int8"}
-    )
+
+    def frame(row: dict[str, object]) -> pd.DataFrame:
+        return pd.DataFrame([row]).astype(
+            {"birth_year": "Int16", "birth_month": "Int8", "birth_day": "Int8"}
+        )
+
     pairs = pd.MultiIndex.from_arrays([np.arange(1), np.arange(1)])
     (level,) = compare(pairs, frame(left), frame(right), comparisons=[comparison])["birth_date"]
     assert comparison.level_label(int(level)) == expected
@@ -166,9 +177,14 @@ def test_birth_date_levels(left, right, expected):
         ((None, None), ("079185000001", "cccd"), "missing"),
     ],
 )
-def test_national_id_levels(left, right, expected):
+def test_national_id_levels(
+    left: tuple[str | None, str | None], right: tuple[str, str], expected: str
+) -> None:
     comparison = NationalId(workers=1)
-    row = lambda v: {"national_id": v[0], "national_id_kind": v[1]}  # noqa: E731
+
+    def row(v: tuple[str | None, str | None]) -> dict[str, object]:
+        return {"national_id": v[0], "national_id_kind": v[1]}
+
     (level,) = _levels(comparison, [row(left)], [row(right)])
     assert comparison.level_label(level) == expected
 
@@ -193,12 +209,19 @@ def _id_pairs(draw: st.DrawFn) -> tuple[str, str]:
 @given(pairs=st.lists(_id_pairs(), min_size=1, max_size=20), max_edits=st.integers(1, 3))
 # two edits shift a run of digits: many differ, yet OSA is 2
 @example(pairs=[("000010101000", "000001010000")], max_edits=2)
-def test_national_id_edits_match_osa_on_strings(pairs, max_edits):
+def test_national_id_edits_match_osa_on_strings(
+    pairs: list[tuple[str, str]], max_edits: int
+) -> None:
     """Counting differing digits decides what it can; the levels are those of OSA itself."""
     comparison = NationalId(workers=1, max_edits=max_edits)
-    kind = lambda t: "cccd" if len(t) == 12 else "cmnd"  # noqa: E731
+
+    def kind(t: str) -> str:
+        return "cccd" if len(t) == 12 else "cmnd"
+
     sides = zip(*pairs, strict=True)
-    rows = [[{"national_id": t, "national_id_kind": kind(t)} for t in side] for side in sides]
+    rows: list[list[dict[str, object]]] = [
+        [{"national_id": t, "national_id_kind": kind(t)} for t in side] for side in sides
+    ]
     expected = [
         "exact" if a == b else "one_edit" if OSA.distance(a, b) <= max_edits else "different"
         for a, b in pairs
@@ -214,7 +237,9 @@ def test_national_id_edits_match_osa_on_strings(pairs, max_edits):
         (Sex(workers=1), "gender", None, "F", "missing"),
     ],
 )
-def test_simple_levels(comparison, column, left, right, expected):
+def test_simple_levels(
+    comparison: Sex, column: str, left: str | None, right: str, expected: str
+) -> None:
     (level,) = _levels(comparison, [{column: left}], [{column: right}])
     assert comparison.level_label(level) == expected
 
@@ -236,7 +261,9 @@ MST_A, MST_B = "0101234567", "0309876543"
         ((None, 10_000_000), (MST_B, 10_000_000), "missing"),  # unknown employer
     ],
 )
-def test_employer_levels(left, right, expected):
+def test_employer_levels(
+    left: tuple[str | None, int], right: tuple[float | int | str | None, ...], expected: str
+) -> None:
     comparison = Employer(workers=1)
     (level,) = _levels(
         comparison,
@@ -248,7 +275,7 @@ def test_employer_levels(left, right, expected):
 
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12)), min_size=1, max_size=20))
-def test_full_name_vectorized_equals_pairwise(pairs):
+def test_full_name_vectorized_equals_pairwise(pairs: list[tuple[str, str]]) -> None:
     """Scoring a batch gives each pair the level it gets alone."""
     rows = [(_name(a, a, a.strip() or "x"), _name(b, b, b.strip() or "y")) for a, b in pairs]
     comparison = FullName(workers=1)
@@ -257,7 +284,7 @@ def test_full_name_vectorized_equals_pairwise(pairs):
     assert batch == alone
 
 
-def test_recordlinkage_compare_gives_the_same_levels():
+def test_recordlinkage_compare_gives_the_same_levels() -> None:
     """The comparisons stay recordlinkage features: its Compare, aligning by label, agrees."""
     hung, hunh = _name("Nguyễn Văn Hùng", "nguyen văn hung", "nguyen van hung"), HUNH
     names = [hung, hung, {**hung, "name_exact": "nguyễn văn hụng"}, hunh]
@@ -348,7 +375,12 @@ THRESHOLD_CASES = [
 
 
 @pytest.mark.parametrize(("comparison", "left", "right", "expected"), THRESHOLD_CASES)
-def test_thresholds_move_levels(comparison, left, right, expected):
+def test_thresholds_move_levels(
+    comparison: Employer | FullName | NationalId,
+    left: dict[str, float | int | str],
+    right: dict[str, float | int | str],
+    expected: str,
+) -> None:
     (level,) = _levels(comparison, [left], [right])
     assert comparison.level_label(level) == expected
 
@@ -374,7 +406,10 @@ DEFAULT_SETTINGS = [
 
 
 @pytest.mark.parametrize(("comparison", "expected"), DEFAULT_SETTINGS)
-def test_default_settings(comparison, expected):
+def test_default_settings(
+    comparison: BirthDate | Employer | FullName | NationalId | Sex,
+    expected: dict[str, float | int | list[float]],
+) -> None:
     assert comparison.settings() == expected
     assert json.loads(json.dumps(comparison.settings())) == expected  # JSON data
 
@@ -385,32 +420,32 @@ INVALID_THRESHOLDS = [
     (lambda: FullName(close_surname=-0.1), "close_surname"),
     (lambda: FullName(close_any_order=float("nan")), "close_any_order"),
     # a quoted number from a hand edit
-    (lambda: FullName(typo_whole_name="0.92"), "typo_whole_name"),
+    (lambda: FullName(typo_whole_name="0.92"), "typo_whole_name"),  # type: ignore[arg-type]  # wrong on purpose
     # bounds upside down, one bound, a negative ratio
     (lambda: Employer(wage_near=(1.02, 0.90)), "wage_near"),
-    (lambda: Employer(wage_close=(0.75,)), "wage_close"),
+    (lambda: Employer(wage_close=(0.75,)), "wage_close"),  # type: ignore[arg-type]  # on purpose
     (lambda: Employer(wage_close=(-0.1, 1.10)), "wage_close"),
     # the weaker close band must contain the near band
     (lambda: Employer(wage_near=(0.70, 1.02)), "must contain"),
     # an ID level of zero edits is the exact level
     (lambda: NationalId(max_edits=0), "max_edits"),
-    (lambda: NationalId(max_edits=1.5), "max_edits"),
+    (lambda: NationalId(max_edits=1.5), "max_edits"),  # type: ignore[arg-type]  # on purpose
 ]
 
 
 @pytest.mark.parametrize(("build", "setting"), INVALID_THRESHOLDS)
-def test_invalid_threshold_raises_config_error(build, setting):
+def test_invalid_threshold_raises_config_error(build: Callable[..., Any], setting: str) -> None:
     with pytest.raises(ConfigError, match=setting):
         build()
 
 
-def test_every_invalid_threshold_reported_at_once():
+def test_every_invalid_threshold_reported_at_once() -> None:
     with pytest.raises(ConfigError) as raised:
         FullName(typo_given_name=1.5, close_surname=2.0)
     assert len(raised.value.problems) == 2
     assert all("'full_name'" in problem for problem in raised.value.problems)
 
 
-def test_thresholds_are_keyword_only():
+def test_thresholds_are_keyword_only() -> None:
     with pytest.raises(TypeError):
-        FullName(1, 0.9)  # thresholds are read by name, never by position
+        FullName(1, 0.9)  # type: ignore[call-arg]  # read by name, never by position

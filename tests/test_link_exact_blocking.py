@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable, Sequence
+from typing import Any, TypedDict
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -17,6 +20,7 @@ from linkage.errors import ConfigError
 from linkage.link.blocking import (
     DEFAULT_BLOCKING,
     BlockingPlan,
+    BlockingResult,
     BlockingRule,
     candidate_pairs,
     distinct,
@@ -34,8 +38,12 @@ MST_10 = "0101234567"  # a 10-digit personal tax code: never a citizen ID
 
 def _ids(rows: list[tuple[str | None, str | None]], columns: tuple[str, str]) -> pd.DataFrame:
     first, second = zip(*rows, strict=True) if rows else ((), ())
+    # pandas-stubs: no overload of pd.array takes an ArrowDtype
     return pd.DataFrame(
-        {columns[0]: pd.array(first, dtype=TEXT), columns[1]: pd.array(second, dtype=TEXT)}
+        {
+            columns[0]: pd.array(first, dtype=TEXT),  # type: ignore[call-overload]
+            columns[1]: pd.array(second, dtype=TEXT),  # type: ignore[call-overload]
+        }
     )
 
 
@@ -131,7 +139,9 @@ EXACT_CASES = [
 
 
 @pytest.mark.parametrize(("payroll", "insured", "expected"), EXACT_CASES)
-def test_exact_id_pairs(payroll, insured, expected):
+def test_exact_id_pairs(
+    payroll: pd.DataFrame, insured: pd.DataFrame, expected: set[tuple[int, int, str]]
+) -> None:
     pairs = exact_id_pairs(payroll, insured)
     assert list(pairs.columns) == ["payroll_pos", "insured_pos", "method"]
     assert pairs["payroll_pos"].dtype == np.int64
@@ -141,7 +151,7 @@ def test_exact_id_pairs(payroll, insured, expected):
     assert len(pairs) == len(found)  # one row per pair
 
 
-def test_exact_id_pairs_use_positions_not_labels():
+def test_exact_id_pairs_use_positions_not_labels() -> None:
     payroll = payroll_ids((None, None), (CCCD_A, None))
     payroll.index = [10, 20]
     insured = insured_ids((CCCD_B, "0123456789"), (CCCD_A, "0123456790"))
@@ -209,7 +219,11 @@ def frame(*people: dict[str, object]) -> pd.DataFrame:
         ((None, None), (None, None), (None, None)),  # nothing to read: still missing
     ],
 )
-def test_encoded_birth_fills_only_blanks(stated, encoded, expected):
+def test_encoded_birth_fills_only_blanks(
+    stated: tuple[int | None, str | None],
+    encoded: tuple[int | None, str | None],
+    expected: tuple[int | None, str | None],
+) -> None:
     row = {"birth_year": stated[0], "gender": stated[1]}
     row |= {"id_birth_year": encoded[0], "id_gender": encoded[1]}
     table = pd.DataFrame([row]).astype(
@@ -234,60 +248,84 @@ def rules(*names: str) -> list[BlockingRule]:
     return [rule for rule in DEFAULT_BLOCKING if not names or rule.name in names]
 
 
-def pairs_of(payroll: pd.DataFrame, insured: pd.DataFrame, *rule_names: str) -> set[tuple]:
+def pairs_of(
+    payroll: pd.DataFrame, insured: pd.DataFrame, *rule_names: str
+) -> set[tuple[int, int]]:
     result = candidate_pairs(payroll, insured, rules(*rule_names))
     return set(zip(result.payroll_pos.tolist(), result.insured_pos.tolist(), strict=True))
 
 
-FAR = dict(given="zzz", surname="zzz", born=dt.date(1950, 1, 1), employer="9999", name_sorted=None)
+class PersonFields(TypedDict, total=False):
+    """Keyword arguments of ``person``."""
+
+    given: str | None
+    surname: str | None
+    born: dt.date | None
+    employer: str | None
+    name_sorted: str | None
+    id_birth_year: int | None
+    gender: str | None
+
+
+FAR: PersonFields = {
+    "given": "zzz",
+    "surname": "zzz",
+    "born": dt.date(1950, 1, 1),
+    "employer": "9999",
+    "name_sorted": None,
+}
 
 RULE_CASES = [
     pytest.param(
         "birth_date+given_name",
         # Nguyễn / Trần: another surname (a typo in its first letter, or another one written)
         person(),
-        person(**{**FAR, "given": "hung", "surname": "tran", "born": dt.date(1990, 5, 3)}),
+        person(**(FAR | {"given": "hung", "surname": "tran", "born": dt.date(1990, 5, 3)})),
         id="birth-date-and-given-name",
     ),
     pytest.param(
         "sorted_name_neighbourhood",
         # payroll row without a birth date meets through the year its CCCD encodes
         person(born=None, id_birth_year=1990),
-        person(**{**FAR, "name_sorted": "hung nguyen van", "born": dt.date(1990, 11, 20)}),
+        person(**(FAR | {"name_sorted": "hung nguyen van", "born": dt.date(1990, 11, 20)})),
         id="birth-year-from-cccd",
     ),
     pytest.param(
         "birth_date+surname+given_initial",
         # another given name with the same initial: a typo after its first letter
         person(),
-        person(**{**FAR, "surname": "nguyen", "given": "hieu", "born": dt.date(1990, 5, 3)}),
+        person(**(FAR | {"surname": "nguyen", "given": "hieu", "born": dt.date(1990, 5, 3)})),
         id="birth-date-surname-and-given-initial",
     ),
     pytest.param(
         "birth_year+employer",
         # a swapped day and month, and a typo in the given name, at the same employer
         person(),
-        person(**{**FAR, "employer": "0101", "born": dt.date(1990, 3, 5)}),
+        person(**(FAR | {"employer": "0101", "born": dt.date(1990, 3, 5)})),
         id="birth-year-and-employer",
     ),
     pytest.param(
         "given_name+employer",
         person(),
-        person(**{**FAR, "given": "hung", "employer": "0101"}),
+        person(**(FAR | {"given": "hung", "employer": "0101"})),
         id="given-name-and-employer",
     ),
     pytest.param(
         "sorted_name_neighbourhood",
         person(),
         # a typo in the name: neighbours in sort order within the same birth year
-        person(**{**FAR, "name_sorted": "hunh nguyen van", "born": dt.date(1990, 1, 1)}),
+        person(**(FAR | {"name_sorted": "hunh nguyen van", "born": dt.date(1990, 1, 1)})),
         id="sorted-name-typo",
     ),
 ]
 
 
 @pytest.mark.parametrize(("rule", "payroll_person", "insured_person"), RULE_CASES)
-def test_each_rule_finds_its_pair(rule, payroll_person, insured_person):
+def test_each_rule_finds_its_pair(
+    rule: str,
+    payroll_person: dict[str, object],
+    insured_person: dict[str, object],
+) -> None:
     payroll = frame(payroll_person)
     insured = frame(insured_person, person(**FAR))
     assert pairs_of(payroll, insured, rule) == {(0, 0)}
@@ -313,14 +351,14 @@ MISSING_KEY_CASES = [
 
 
 @pytest.mark.parametrize(("rule", "blank"), MISSING_KEY_CASES)
-def test_missing_key_never_blocks(rule, blank):
+def test_missing_key_never_blocks(rule: str, blank: dict[str, None]) -> None:
     # two records alike in every other key, the key missing on both sides: null is not a value
     payroll = frame(person(**blank))
     insured = frame(person(**blank))
     assert pairs_of(payroll, insured, rule) == set()
 
 
-def test_counts_per_rule_add_up():
+def test_counts_per_rule_add_up() -> None:
     payroll = frame(
         person(),
         person(given="lan", surname="tran", born=dt.date(1985, 2, 1), name_sorted="lan thi tran"),
@@ -349,7 +387,12 @@ def test_counts_per_rule_add_up():
 # Reference semantics of each rule, written as plain loops over records.
 
 
-def _block_reference(payroll, insured, keys, insured_keys=()) -> set[tuple[int, int]]:
+def _block_reference(
+    payroll: pd.DataFrame,
+    insured: pd.DataFrame,
+    keys: Sequence[str],
+    insured_keys: Sequence[str] = (),
+) -> set[tuple[int, int]]:
     found = set()
     for i, j in itertools.product(range(len(payroll)), range(len(insured))):
         left = [payroll[k].iloc[i] for k in keys]
@@ -359,10 +402,12 @@ def _block_reference(payroll, insured, keys, insured_keys=()) -> set[tuple[int, 
     return found
 
 
-def _neighbourhood_reference(payroll, insured, window: int) -> set[tuple[int, int]]:
+def _neighbourhood_reference(
+    payroll: pd.DataFrame, insured: pd.DataFrame, window: int
+) -> set[tuple[int, int]]:
     """Rank distinct sort keys of usable rows of both sides; pair ranks within window // 2."""
 
-    def usable(table):
+    def usable(table: pd.DataFrame) -> list[tuple[int, Any, Any]]:
         return [
             (pos, table["name_sorted"].iloc[pos], table["block_year"].iloc[pos])
             for pos in range(len(table))
@@ -379,16 +424,21 @@ def _neighbourhood_reference(payroll, insured, window: int) -> set[tuple[int, in
     }
 
 
-def reference_pairs(payroll, insured, name: str) -> set[tuple[int, int]]:
+def reference_pairs(
+    payroll: pd.DataFrame, insured: pd.DataFrame, name: str
+) -> set[tuple[int, int]]:
     rule = RULES[name]
     if rule.sort_on is not None:
         assert (rule.sort_on, rule.on) == ("name_sorted", ("block_year",))  # what the loop does
+        assert rule.window is not None  # a sorted neighbourhood has its window
         return _neighbourhood_reference(payroll, insured, rule.window)
     return _block_reference(payroll, insured, rule.on, rule.insured_on)
 
 
-def _people(draw_size: int):
-    maybe = lambda values: st.one_of(st.none(), st.sampled_from(values))  # noqa: E731
+def _people(draw_size: int) -> st.SearchStrategy[list[dict[str, object]]]:
+    def maybe[T](values: Sequence[T]) -> st.SearchStrategy[T | None]:
+        return st.one_of(st.none(), st.sampled_from(values))
+
     return st.lists(
         st.builds(
             person,
@@ -407,17 +457,24 @@ def _people(draw_size: int):
 
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(payroll_people=_people(9), insured_people=_people(8), cut=st.integers(0, 9))
-def test_chunks_get_the_pairs_the_whole_table_gives_their_rows(payroll_people, insured_people, cut):
+def test_chunks_get_the_pairs_the_whole_table_gives_their_rows(
+    payroll_people: list[dict[str, object]],
+    insured_people: list[dict[str, object]],
+    cut: int,
+) -> None:
     payroll, insured = frame(*payroll_people), frame(*insured_people)
     plan = BlockingPlan(payroll, insured, DEFAULT_BLOCKING)
     whole = plan.pairs(np.arange(len(payroll)))
     cut = min(cut, len(payroll))
     parts = [plan.pairs(np.arange(0, cut)), plan.pairs(np.arange(cut, len(payroll)))]
-    as_set = lambda r: set(zip(r.payroll_pos.tolist(), r.insured_pos.tolist(), strict=True))  # noqa: E731
+
+    def as_set(r: BlockingResult) -> set[tuple[int, int]]:
+        return set(zip(r.payroll_pos.tolist(), r.insured_pos.tolist(), strict=True))
+
     assert as_set(parts[0]) | as_set(parts[1]) == as_set(whole)
     assert not as_set(parts[0]) & as_set(parts[1])
 
-    def trained(result):
+    def trained(result: BlockingResult) -> set[tuple[int, int]]:
         pairs = zip(result.payroll_pos.tolist(), result.insured_pos.tolist(), strict=True)
         return {pair for pair, kept in zip(pairs, result.trained, strict=True) if kept}
 
@@ -429,7 +486,10 @@ def test_chunks_get_the_pairs_the_whole_table_gives_their_rows(payroll_people, i
 
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(payroll_people=_people(6), insured_people=_people(8))
-def test_candidate_pairs_match_reference_loops(payroll_people, insured_people):
+def test_candidate_pairs_match_reference_loops(
+    payroll_people: list[dict[str, object]],
+    insured_people: list[dict[str, object]],
+) -> None:
     payroll, insured = frame(*payroll_people), frame(*insured_people)
     result = candidate_pairs(payroll, insured, DEFAULT_BLOCKING)
     expected = {name: reference_pairs(payroll, insured, name) for name in RULE_NAMES}
@@ -440,13 +500,16 @@ def test_candidate_pairs_match_reference_loops(payroll_people, insured_people):
     assert sum(result.new_pairs_per_rule.values()) == len(result) == len(union)
 
 
-def _split_reference(payroll, insured, rule, cap: int) -> set[tuple[int, int]]:
+def _split_reference(
+    payroll: pd.DataFrame, insured: pd.DataFrame, rule: BlockingRule, cap: int
+) -> set[tuple[int, int]]:
     """Per row: the rule's pairs, or while over the cap, those of its next refinement that
     leaves the row some record."""
     levels = []
     for depth in range(rule.depth):
         level = rule.refined(depth)
         if level.sort_on is not None:
+            assert level.window is not None  # a sorted neighbourhood has its window
             levels.append(_neighbourhood_reference(payroll, insured, level.window))
         else:
             levels.append(_block_reference(payroll, insured, level.on, level.insured_on))
@@ -464,7 +527,11 @@ def _split_reference(payroll, insured, rule, cap: int) -> set[tuple[int, int]]:
 
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(payroll_people=_people(6), insured_people=_people(9), cap=st.integers(0, 3))
-def test_a_block_over_the_cap_is_split_never_dropped(payroll_people, insured_people, cap):
+def test_a_block_over_the_cap_is_split_never_dropped(
+    payroll_people: list[dict[str, object]],
+    insured_people: list[dict[str, object]],
+    cap: int,
+) -> None:
     payroll, insured = frame(*payroll_people), frame(*insured_people)
     plan = BlockingPlan(payroll, insured, DEFAULT_BLOCKING, cap=cap)
     per_rule = plan.pairs_per_rule_and_row()
@@ -478,7 +545,7 @@ def test_a_block_over_the_cap_is_split_never_dropped(payroll_people, insured_peo
         assert ((per_rule[rule.name] > 0) == (uncapped[rule.name] > 0)).all(), rule.name
 
 
-def test_sorted_neighbourhood_forgets_earlier_runs():
+def test_sorted_neighbourhood_forgets_earlier_runs() -> None:
     # a run on a small table must not shape the next run on a larger one
     small = frame(person(name_sorted="a"), person(name_sorted="b"))
     names = [f"{letter} x" for letter in "klmnopqr"]
@@ -507,7 +574,7 @@ DEFAULT_RULE_TABLE = [
 ]
 
 
-def test_default_blocking_is_the_measured_rule_set():
+def test_default_blocking_is_the_measured_rule_set() -> None:
     assert [(r.name, r.on, r.sort_on, r.window) for r in DEFAULT_BLOCKING] == DEFAULT_RULE_TABLE
     assert [r.name for r in DEFAULT_BLOCKING if not r.train] == [
         "name+payroll_without_year",
@@ -530,12 +597,12 @@ def test_default_blocking_is_the_measured_rule_set():
         (lambda: BlockingRule("sn", sort_on="name_sorted"), "go together"),
     ],
 )
-def test_invalid_blocking_rule_raises_config_error(build, message):
+def test_invalid_blocking_rule_raises_config_error(build: Callable[..., Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         build()
 
 
-def test_duplicate_rule_names_raise_config_error():
+def test_duplicate_rule_names_raise_config_error() -> None:
     # counts are keyed by rule name: two rules of one name would share a count
     twice = [BlockingRule("same", ("given_ascii",)), BlockingRule("same", ("birth_date",))]
     payroll = frame(person())
@@ -551,13 +618,13 @@ def test_duplicate_rule_names_raise_config_error():
         elements=st.integers(-(2**62), 2**62) | st.integers(-5, 5),
     )
 )
-def test_distinct_equals_numpy_unique(codes):
+def test_distinct_equals_numpy_unique(codes: npt.NDArray[np.int64]) -> None:
     result = distinct(codes)
     np.testing.assert_array_equal(result, np.unique(codes))
     assert result.dtype == np.int64
 
 
-def test_asymmetric_rule_pairs_a_row_without_year_with_same_name_records():
+def test_asymmetric_rule_pairs_a_row_without_year_with_same_name_records() -> None:
     payroll = frame(
         person(born=None, name_sorted="an nguyen"),  # no year anywhere
         person(born=dt.date(1990, 5, 3), name_sorted="an nguyen"),  # has a year
@@ -569,12 +636,12 @@ def test_asymmetric_rule_pairs_a_row_without_year_with_same_name_records():
     assert not result.trained.any()
 
 
-def test_insured_on_must_pair_each_column():
+def test_insured_on_must_pair_each_column() -> None:
     with pytest.raises(ConfigError, match="insured_on"):
         BlockingRule("bad", ("a", "b"), insured_on=("c",))
 
 
-def test_employer_province_comes_from_the_business_registry():
+def test_employer_province_comes_from_the_business_registry() -> None:
     frame = pd.DataFrame(
         {"employer_root": pd.array(["0101", "0202", None, "0909"], dtype="string[pyarrow]")}
     )

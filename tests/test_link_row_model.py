@@ -14,26 +14,32 @@ U_OF[0] = 1.0 - U_OF.sum()
 RECORDS = 2_000
 
 
-def _world(seed: int, rho: float, rows: int = 20_000):
+def _world(
+    seed: int, rho: float, rows: int = 20_000
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Rows, each with a match among its candidates with probability rho, plus namesakes."""
     rng = np.random.default_rng(seed)
-    row, pattern, right = [], [], []
+    rows_of: list[np.ndarray] = []
+    patterns: list[np.ndarray] = []
+    rights: list[np.ndarray] = []
     has_match = rng.random(rows) < rho
     for x in range(1, len(M_OF)):
         namesakes = rng.poisson(RECORDS * U_OF[x], rows)
-        row.append(np.repeat(np.arange(rows), namesakes))
-        pattern.append(np.full(namesakes.sum(), x))
-        right.append(np.zeros(namesakes.sum(), bool))
+        rows_of.append(np.repeat(np.arange(rows), namesakes))
+        patterns.append(np.full(namesakes.sum(), x))
+        rights.append(np.zeros(namesakes.sum(), bool))
     match_pattern = rng.choice(len(M_OF), p=M_OF, size=rows)
-    row.append(np.flatnonzero(has_match))
-    pattern.append(match_pattern[has_match])
-    right.append(np.ones(has_match.sum(), bool))
-    row, pattern, right = (np.concatenate(parts) for parts in (row, pattern, right))
+    rows_of.append(np.flatnonzero(has_match))
+    patterns.append(match_pattern[has_match])
+    rights.append(np.ones(has_match.sum(), bool))
+    row, pattern, right = (np.concatenate(parts) for parts in (rows_of, patterns, rights))
     return row, np.log2(M_OF[pattern] / U_OF[pattern]), right, rows
 
 
 @pytest.mark.parametrize("rho", [0.3, 0.7])
-def test_the_share_of_rows_with_a_match_is_recovered_and_probabilities_are_calibrated(rho):
+def test_the_share_of_rows_with_a_match_is_recovered_and_probabilities_are_calibrated(
+    rho: float,
+) -> None:
     row, log2_ratio, right, rows = _world(3, rho, rows=40_000)
     person = np.arange(len(row))  # every record its own person
     kept, masses = row_masses(row, person, log2_ratio)
@@ -52,7 +58,7 @@ def test_the_share_of_rows_with_a_match_is_recovered_and_probabilities_are_calib
         assert right[chosen].mean() == pytest.approx(probability[chosen].mean(), abs=0.03)
 
 
-def test_a_persons_records_count_once_and_two_namesakes_share_the_row():
+def test_a_persons_records_count_once_and_two_namesakes_share_the_row() -> None:
     # Row 0: one person with two records (IDs equal). Row 1: two people, equally strong.
     rows, masses = row_masses(
         np.array([0, 0, 1, 1]), np.array([7, 7, 8, -1]), np.array([10.0, 4.0, 10.0, 10.0])

@@ -1,9 +1,10 @@
 """A taxpayer's payroll rows share blank person fields and, when matched, one record."""
 
+from __future__ import annotations
+
 import datetime as dt
 
 import pandas as pd
-from test_eligibility_frames import payroll
 
 from linkage.link.taxpayers import (
     claimed_elsewhere,
@@ -12,11 +13,12 @@ from linkage.link.taxpayers import (
     sibling_links,
     taxpayer_codes,
 )
+from tests.helpers import payroll
 
 CCCD = "001090012345"
 
 
-def test_blank_fields_are_filled_from_agreeing_siblings():
+def test_blank_fields_are_filled_from_agreeing_siblings() -> None:
     frame = payroll(
         {"person_tax_code": "8000000001", "national_id": CCCD, "birth_year": 1990},
         {"person_tax_code": "8000000001", "national_id": None, "birth_year": None},
@@ -29,7 +31,7 @@ def test_blank_fields_are_filled_from_agreeing_siblings():
     assert frame["national_id"].isna().sum() == 2  # the input is not changed
 
 
-def test_conflicting_siblings_fill_nothing():
+def test_conflicting_siblings_fill_nothing() -> None:
     frame = payroll(
         {"person_tax_code": "8000000001", "national_id": CCCD},
         {"person_tax_code": "8000000001", "national_id": "001090099999"},
@@ -38,7 +40,7 @@ def test_conflicting_siblings_fill_nothing():
     assert pd.isna(share_taxpayer_fields(frame)["national_id"].iloc[2])
 
 
-def test_year_only_birth_fills_a_row_without_birth():
+def test_year_only_birth_fills_a_row_without_birth() -> None:
     frame = payroll(
         {"person_tax_code": "8000000001", "birth_year": 1990, "birth_precision": "year"},
         {"person_tax_code": "8000000001", "birth_year": None, "birth_precision": None},
@@ -48,7 +50,7 @@ def test_year_only_birth_fills_a_row_without_birth():
     assert shared["birth_precision"].iloc[1] == "year"
 
 
-def test_sibling_links_only_when_the_taxpayer_names_one_record():
+def test_sibling_links_only_when_the_taxpayer_names_one_record() -> None:
     frame = payroll(
         {"person_tax_code": "A"},  # 0: matched to record 1
         {"person_tax_code": "A"},  # 1: unmatched sibling -> record 1
@@ -68,7 +70,7 @@ def test_sibling_links_only_when_the_taxpayer_names_one_record():
     assert extra.to_dict("list") == {"payroll_pos": [1], "insured_pos": [1]}
 
 
-def test_a_record_owned_by_one_taxpayer_is_no_candidate_for_another():
+def test_a_record_owned_by_one_taxpayer_is_no_candidate_for_another() -> None:
     frame = payroll(
         {"person_tax_code": "A"},  # 0: matched to record 1, the heavier match: owner
         {"person_tax_code": "B"},  # 1: also matched to record 1: another person

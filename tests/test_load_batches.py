@@ -4,27 +4,31 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, NoReturn
 
 import pandas as pd
 import pytest
-from test_load_mapping import DEFAULT_MAPPING
 
-import linkage.pipeline
 from linkage.load import load_mapping
 from linkage.pipeline import Normalizers, load_source
 from linkage.schema import Source
 from linkage.synth import write_sample
+from tests.helpers import DEFAULT_MAPPING
 
 DEFAULT_CONFIG = DEFAULT_MAPPING.parent.parent / "default.toml"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return write_sample(tmp_path_factory.mktemp("batches") / "in", payroll_rows=900, seed=31)
 
 
 @pytest.mark.parametrize("source", [Source.PAYROLL, Source.INSURED])
-def test_batches_in_worker_processes_give_the_one_batch_table(world, source):
+def test_batches_in_worker_processes_give_the_one_batch_table(
+    world: dict[str, Path], source: Source
+) -> None:
     mapping = load_mapping(DEFAULT_MAPPING)
     path = world[source.value]
     whole = load_source(path, source, mapping, batch_rows=1_000_000)
@@ -35,12 +39,14 @@ def test_batches_in_worker_processes_give_the_one_batch_table(world, source):
     assert batched.input_file == whole.input_file
 
 
-def test_the_files_of_a_load_share_one_set_of_workers(world, monkeypatch):
+def test_the_files_of_a_load_share_one_set_of_workers(
+    world: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Started once, the workers keep what they cached for the next file.
     started = []
-    real = linkage.pipeline.ProcessPoolExecutor
+    real = ProcessPoolExecutor
 
-    def counted(*args, **kwargs):
+    def counted(*args: Any, **kwargs: Any) -> ProcessPoolExecutor:
         started.append(args)
         return real(*args, **kwargs)
 
@@ -58,7 +64,9 @@ def test_the_files_of_a_load_share_one_set_of_workers(world, monkeypatch):
         pd.testing.assert_frame_equal(table.rows, whole.rows)
 
 
-def test_python_dash_m_linkage_runs_with_worker_processes(world, tmp_path):
+def test_python_dash_m_linkage_runs_with_worker_processes(
+    world: dict[str, Path], tmp_path: Path
+) -> None:
     # The command line end to end, its large-file path: batches in worker processes.
     config = tmp_path / "small-batches.toml"
     text = DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
@@ -81,11 +89,13 @@ def test_python_dash_m_linkage_runs_with_worker_processes(world, tmp_path):
     assert (tmp_path / "out" / "links.parquet").is_file()
 
 
-def test_one_core_normalizes_every_batch_in_process(world, monkeypatch):
+def test_one_core_normalizes_every_batch_in_process(
+    world: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     mapping = load_mapping(DEFAULT_MAPPING)
     whole = load_source(world["payroll"], Source.PAYROLL, mapping, batch_rows=1_000_000)
 
-    def no_pool(*args, **kwargs):
+    def no_pool(*args: Any, **kwargs: Any) -> NoReturn:
         raise AssertionError("a worker process was started on a one-core machine")
 
     monkeypatch.setattr("linkage.pipeline.os.cpu_count", lambda: 1)

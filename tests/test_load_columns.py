@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pyarrow as pa
@@ -14,6 +16,7 @@ import pytest
 from linkage.errors import InputError
 from linkage.load import load_mapping, read_source
 from linkage.load.columns import looks_like_data, shown_headers
+from linkage.load.mapping import SourceMapping
 from linkage.schema import Source
 
 DEFAULT_MAPPING = Path(__file__).resolve().parent.parent / "configs" / "mappings" / "default.toml"
@@ -24,7 +27,7 @@ SAMPLE_ROW = [  # a payroll row as the generator writes it
 
 
 @pytest.fixture(scope="module")
-def mapping():
+def mapping() -> SourceMapping:
     return load_mapping(DEFAULT_MAPPING)
 
 
@@ -65,7 +68,7 @@ def mapping():
         (["Họ và tên", "Nguyễn Văn An", "Trần Thị Bình"], False),  # a known header: listed
     ],
 )
-def test_looks_like_data(mapping, cells, data):
+def test_looks_like_data(mapping: SourceMapping, cells: list[str], data: bool) -> None:
     assert looks_like_data(cells, mapping.header_lookup(Source.PAYROLL)) is data
 
 
@@ -78,7 +81,7 @@ def test_looks_like_data(mapping, cells, data):
         (["Thu nhập năm 2024"], ["Thu nhập năm 2024"]),  # a year is not a value
     ],
 )
-def test_shown_headers_hide_values(headers, shown):
+def test_shown_headers_hide_values(headers: list[str], shown: list[str]) -> None:
     assert shown_headers(headers) == shown
 
 
@@ -111,7 +114,9 @@ def parquet_without_header(path: Path) -> Path:
         (parquet_without_header, "payroll.parquet", "(the column names;"),  # values as names
     ],
 )
-def test_a_file_without_header_row_is_named_and_not_printed(tmp_path, mapping, make, name, where):
+def test_a_file_without_header_row_is_named_and_not_printed(
+    tmp_path: Path, mapping: SourceMapping, make: Callable[..., Any], name: str, where: str
+) -> None:
     path = make(tmp_path / name)
     with pytest.raises(InputError) as raised:
         read_source(path, Source.PAYROLL, mapping)

@@ -18,6 +18,7 @@ from linkage.load.encoding import (
     first_bad_byte,
     implausible_words,
 )
+from tests.helpers import cp1258_bytes
 
 # Bytes produced with glibc: printf 'Nguyễn Văn Đức' | iconv -f UTF-8 -t TCVN5712-1
 TCVN3 = {
@@ -38,20 +39,6 @@ VNI = {
     "Phạm Minh Tuấn": b"Pha\xefm Minh Tua\xe1n",
 }
 NAMES = list(TCVN3)
-TONES = "\u0300\u0301\u0303\u0309\u0323"
-
-
-def cp1258_bytes(text: str) -> bytes:
-    """Encode as Windows-1258 writes Vietnamese: base letter (ê, ơ, ...) + tone mark.
-
-    Plain NFD does not work: cp1258 has ê but no combining circumflex.
-    """
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        parts = unicodedata.normalize("NFD", char)
-        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONES))
-        out.append(base + "".join(c for c in parts if c in TONES))
-    return "".join(out).encode("cp1258")
 
 
 def csv_of(lines: list[str]) -> str:
@@ -59,12 +46,12 @@ def csv_of(lines: list[str]) -> str:
 
 
 @pytest.mark.parametrize(("text", "raw"), TCVN3.items())
-def test_decode_tcvn3(text, raw):
+def test_decode_tcvn3(text: str, raw: bytes) -> None:
     assert decode_tcvn3(raw) == text
 
 
 @pytest.mark.parametrize(("text", "raw"), VNI.items())
-def test_decode_vni(text, raw):
+def test_decode_vni(text: str, raw: bytes) -> None:
     assert decode_vni(raw) == text
 
 
@@ -78,7 +65,7 @@ def test_decode_vni(text, raw):
         "Đang tham gia; Tạm ngừng kinh doanh; Đã đóng MST",
     ],
 )
-def test_real_vietnamese_is_plausible(text):
+def test_real_vietnamese_is_plausible(text: str) -> None:
     assert implausible_words([text])[0] == 0
 
 
@@ -93,11 +80,11 @@ def test_real_vietnamese_is_plausible(text):
         ("Họ tên\n王小明\n김민준\nSmith\n".encode(), "utf-8"),  # other scripts are fine
     ],
 )
-def test_accepted_encodings(data, codec):
+def test_accepted_encodings(data: bytes, codec: str) -> None:
     assert detect_encoding(data, "f.csv") == codec
 
 
-def test_cp1258_round_trip():
+def test_cp1258_round_trip() -> None:
     text = csv_of(NAMES)
     raw = cp1258_bytes(text)
     codec = detect_encoding(raw, "f.csv")
@@ -123,7 +110,7 @@ def header_and_names(table: dict[str, bytes]) -> bytes:
         (csv_of(NAMES).encode("utf-8").decode("latin-1").encode("utf-8"), "double", "iconv"),
     ],
 )
-def test_legacy_encodings_are_refused(data, detected, fix):
+def test_legacy_encodings_are_refused(data: bytes, detected: str, fix: str) -> None:
     with pytest.raises(EncodingError) as info:
         detect_encoding(data, "payroll.csv")
     message = str(info.value)
@@ -133,19 +120,19 @@ def test_legacy_encodings_are_refused(data, detected, fix):
     assert "Ngu" not in message  # no personal data
 
 
-def test_single_tcvn3_name_is_enough():
+def test_single_tcvn3_name_is_enough() -> None:
     with pytest.raises(EncodingError, match="TCVN3"):
         check_text([TCVN3["Nguyễn Văn Đức"].decode("cp1252")], "f.xlsx")
 
 
-def test_unknown_8bit_garbage_is_refused():
+def test_unknown_8bit_garbage_is_refused() -> None:
     # cp1258 decodes these bytes, but into words that are not Vietnamese
     words = [bytes([b, 0xA5, b]) for b in range(0xC0, 0x100) if b not in (0xCC, 0xD2, 0xDE)]
     with pytest.raises(EncodingError, match="does not read as Vietnamese"):
         detect_encoding(b"h\n" + b" ".join(words) + b"\n", "f.csv")
 
 
-def test_undecodable_bytes_are_refused():
+def test_undecodable_bytes_are_refused() -> None:
     with pytest.raises(EncodingError, match="neither UTF-8 nor Windows-1258"):
         detect_encoding(b"name\n\x81\x8a\x8d\n", "f.csv")
 
@@ -156,7 +143,9 @@ def test_undecodable_bytes_are_refused():
     ending=st.sampled_from([b"\n", b"\r\n", b"\r"]),
     chunk=st.integers(1, 9),
 )
-def test_first_bad_byte_is_located_across_chunks(lines, data, ending, chunk):
+def test_first_bad_byte_is_located_across_chunks(
+    lines: list[str], data: st.DataObject, ending: bytes, chunk: int
+) -> None:
     # one invalid byte anywhere, the file cut into chunks of any size (CR LF split too)
     encoded = [line.encode("utf-8", "surrogatepass") for line in lines]
     encoded = [line.decode("utf-8", "replace").encode("utf-8") for line in encoded]
@@ -175,7 +164,7 @@ def _boundaries(line: bytes) -> list[int]:
     return [len(text[:i].encode("utf-8")) for i in range(len(text) + 1)]
 
 
-def test_a_damaged_line_in_a_utf8_file_is_named_not_taken_for_cp1258():
+def test_a_damaged_line_in_a_utf8_file_is_named_not_taken_for_cp1258() -> None:
     good = "Nguyễn Văn Đức,Trần Thị Hương\n".encode() * 20
     head = b"h\n" + good + "Lê Thị".encode() + b"\xff\n" + good
     with pytest.raises(EncodingError, match=r"^f\.csv:22: byte 10 of the line \(byte \d+ of the"):

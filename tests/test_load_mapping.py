@@ -8,13 +8,13 @@ import pytest
 
 from linkage.errors import ConfigError
 from linkage.load import fold, load_mapping
+from linkage.load.mapping import SourceMapping
 from linkage.schema import RAW_OPTIONAL, RAW_REQUIRED, Source
-
-DEFAULT_MAPPING = Path(__file__).resolve().parent.parent / "configs" / "mappings" / "default.toml"
+from tests.helpers import DEFAULT_MAPPING
 
 
 @pytest.fixture(scope="module")
-def mapping():
+def mapping() -> SourceMapping:
     return load_mapping(DEFAULT_MAPPING)
 
 
@@ -30,7 +30,7 @@ def mapping():
         ("Ma\u0303 so\u0302\u0301 thue\u0302\u0301", "ma so thue"),  # NFD input
     ],
 )
-def test_fold(text, key):
+def test_fold(text: str, key: str) -> None:
     assert fold(text) == key
 
 
@@ -67,14 +67,16 @@ GENERATOR_HEADERS = [
 
 
 @pytest.mark.parametrize(("source", "header", "column"), GENERATOR_HEADERS)
-def test_generator_headers_are_mapped(mapping, source, header, column):
+def test_generator_headers_are_mapped(
+    mapping: SourceMapping, source: Source, header: str, column: str
+) -> None:
     lookup = mapping.header_lookup(source)
     assert lookup[fold(header)] == column
     assert lookup[fold(header.upper())] == column
 
 
 @pytest.mark.parametrize("source", list(Source))
-def test_canonical_names_are_accepted(mapping, source):
+def test_canonical_names_are_accepted(mapping: SourceMapping, source: Source) -> None:
     lookup = mapping.header_lookup(source)
     for column in RAW_REQUIRED[source] + RAW_OPTIONAL[source]:
         assert lookup[fold(column)] == column
@@ -98,11 +100,11 @@ def test_canonical_names_are_accepted(mapping, source):
         ("nationality", "VNM", "VN"),
     ],
 )
-def test_vocabularies(mapping, vocabulary, spelling, value):
+def test_vocabularies(mapping: SourceMapping, vocabulary: str, spelling: str, value: str) -> None:
     assert mapping.value_lookup(vocabulary)[fold(spelling)] == value
 
 
-def test_every_problem_is_reported_at_once(tmp_path):
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(
         """
@@ -147,7 +149,7 @@ retired = ["Nghỉ hưu"]
         ("[insured]\nincome = 'monthly'\n", "must hold only a [insured.columns] table"),
     ],
 )
-def test_single_problems(tmp_path, content, expected):
+def test_single_problems(tmp_path: Path, content: str, expected: str) -> None:
     path = tmp_path / "m.toml"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
@@ -155,12 +157,12 @@ def test_single_problems(tmp_path, content, expected):
     assert expected in str(info.value)
 
 
-def test_missing_mapping_file(tmp_path):
+def test_missing_mapping_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read mapping file"):
         load_mapping(tmp_path / "absent.toml")
 
 
-def test_income_basis_defaults_to_monthly(mapping, tmp_path):
+def test_income_basis_defaults_to_monthly(mapping: SourceMapping, tmp_path: Path) -> None:
     assert mapping.income == "monthly"
     text = DEFAULT_MAPPING.read_text(encoding="utf-8")
     annual = text.replace('income = "monthly"', 'income = "period_total"')
@@ -170,7 +172,7 @@ def test_income_basis_defaults_to_monthly(mapping, tmp_path):
     assert load_mapping(path).income == "period_total"
 
 
-def test_period_totals_are_read_as_monthly_income(mapping, tmp_path):
+def test_period_totals_are_read_as_monthly_income(mapping: SourceMapping, tmp_path: Path) -> None:
     from dataclasses import replace
 
     from linkage.pipeline import load_source

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import gzip
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
@@ -18,6 +19,8 @@ from hypothesis import strategies as st
 
 from linkage.errors import EncodingError, InputError
 from linkage.load import load_mapping, read_source
+from linkage.load.mapping import SourceMapping
+from linkage.load.readers import SourceReader
 from linkage.schema import Source, raw_schema
 
 DEFAULT_MAPPING = Path(__file__).resolve().parent.parent / "configs" / "mappings" / "default.toml"
@@ -28,7 +31,7 @@ PAYROLL_HEADER = (
 
 
 @pytest.fixture(scope="module")
-def mapping():
+def mapping() -> SourceMapping:
     return load_mapping(DEFAULT_MAPPING)
 
 
@@ -37,14 +40,16 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def read_all(path, source, mapping, **kwargs):
-    reader = read_source(path, source, mapping, **kwargs)
+def read_all(
+    path: Path, source: Source, mapping: SourceMapping, *, batch_rows: int = 250_000
+) -> tuple[SourceReader, list[pd.DataFrame], pd.DataFrame]:
+    reader = read_source(path, source, mapping, batch_rows=batch_rows)
     frames = list(reader)
-    frame = pd.concat(frames, ignore_index=True) if frames else None
-    return reader, frames, frame
+    assert frames, f"no batch read from {path}"  # every caller reads the rows
+    return reader, frames, pd.concat(frames, ignore_index=True)
 
 
-def values(series: pd.Series) -> list:
+def values(series: pd.Series) -> list[object]:
     """Column values with pandas' NA as None."""
     return [None if pd.isna(v) else v for v in series]
 
@@ -65,7 +70,7 @@ def payroll_rows(n: int) -> str:
         "ID;MST đơn vị;Họ tên;Kỳ kê khai;Thời hạn hợp đồng (tháng);Tổng thu nhập chịu thuế",
     ],
 )
-def test_header_variants(tmp_path, mapping, header):
+def test_header_variants(tmp_path: Path, mapping: SourceMapping, header: str) -> None:
     delimiter = ";" if ";" in header else ","
     row = delimiter.join(["R1", "0101234567", "Trần Thị Hương", "2025-07", "12", "9000000"])
     path = write(tmp_path / "payroll.csv", f"{header}\n{row}\n")
@@ -74,7 +79,7 @@ def test_header_variants(tmp_path, mapping, header):
     assert frame["employer_tax_code"].tolist() == ["0101234567"]
 
 
-def test_contract_columns_and_types(tmp_path, mapping):
+def test_contract_columns_and_types(tmp_path: Path, mapping: SourceMapping) -> None:
     path = write(tmp_path / "payroll.csv", payroll_rows(3))
     reader, _, frame = read_all(path, Source.PAYROLL, mapping)
     schema = raw_schema(Source.PAYROLL)
@@ -87,7 +92,7 @@ def test_contract_columns_and_types(tmp_path, mapping):
     assert reader.stats.encoding == "utf-8"
 
 
-def test_missing_required_column(tmp_path, mapping):
+def test_missing_required_column(tmp_path: Path, mapping: SourceMapping) -> None:
     path = write(tmp_path / "payroll.csv", "Mã bản ghi,Họ và tên,Ghi chú\nR1,An,x\n")
     with pytest.raises(InputError) as info:
         read_source(path, Source.PAYROLL, mapping)
@@ -100,13 +105,15 @@ def test_missing_required_column(tmp_path, mapping):
     assert "An" not in message.split("Headers found")[1]  # no data values
 
 
-def test_two_headers_for_one_column(tmp_path, mapping):
+def test_two_headers_for_one_column(tmp_path: Path, mapping: SourceMapping) -> None:
     path = write(tmp_path / "payroll.csv", PAYROLL_HEADER + ",Họ tên\n")
     with pytest.raises(InputError, match=r"all mean column 'full_name'"):
         read_source(path, Source.PAYROLL, mapping)
 
 
-def test_ignored_headers_are_logged(tmp_path, mapping, caplog):
+def test_ignored_headers_are_logged(
+    tmp_path: Path, mapping: SourceMapping, caplog: pytest.LogCaptureFixture
+) -> None:
     path = write(tmp_path / "p.csv", PAYROLL_HEADER + ",Ghi chú,Phòng ban\nR1,1,A,2,3,4,x,y\n")
     with caplog.at_level(logging.DEBUG, logger="linkage.load.readers"):
         reader = read_source(path, Source.PAYROLL, mapping)
@@ -114,7 +121,7 @@ def test_ignored_headers_are_logged(tmp_path, mapping, caplog):
     assert caplog.messages == ["p.csv: ignoring 2 unmapped headers: ['Ghi chú', 'Phòng ban']"]
 
 
-def test_batches_keep_line_numbers(tmp_path, mapping):
+def test_batches_keep_line_numbers(tmp_path: Path, mapping: SourceMapping) -> None:
     path = write(tmp_path / "payroll.csv", payroll_rows(5))
     _, frames, frame = read_all(path, Source.PAYROLL, mapping, batch_rows=2)
     assert [len(f) for f in frames] == [2, 2, 1]
@@ -122,7 +129,7 @@ def test_batches_keep_line_numbers(tmp_path, mapping):
     assert frame["record_id"].tolist() == [f"R{i}" for i in range(5)]
 
 
-def test_blank_rows_skipped_and_counted(tmp_path, mapping):
+def test_blank_rows_skipped_and_counted(tmp_path: Path, mapping: SourceMapping) -> None:
     text = PAYROLL_HEADER + '\nR1,1,A,2,3,4\n\n,,,,,\n , ,"",,,\nR2,1,"B\nC",2,3,4\nR3,1,D,2,3,4\n'
     path = write(tmp_path / "payroll.csv", text)
     reader, _, frame = read_all(path, Source.PAYROLL, mapping, batch_rows=3)
@@ -133,7 +140,7 @@ def test_blank_rows_skipped_and_counted(tmp_path, mapping):
     assert frame["full_name"].tolist() == ["A", "B\nC", "D"]
 
 
-def test_leading_zeros_kept(tmp_path, mapping):
+def test_leading_zeros_kept(tmp_path: Path, mapping: SourceMapping) -> None:
     text = "Mã số thuế,Tên doanh nghiệp,Mã tỉnh,Mã huyện,Tình trạng hoạt động\n"
     text += "0101234567,Công ty TNHH An Bình,01,001,Đang hoạt động\n"
     path = write(tmp_path / "businesses.csv", text)
@@ -146,7 +153,7 @@ def test_leading_zeros_kept(tmp_path, mapping):
     )
 
 
-def test_utf8_bom_and_gzip(tmp_path, mapping):
+def test_utf8_bom_and_gzip(tmp_path: Path, mapping: SourceMapping) -> None:
     path = tmp_path / "payroll.csv.gz"
     path.write_bytes(gzip.compress(b"\xef\xbb\xbf" + payroll_rows(2).encode()))
     reader, _, frame = read_all(path, Source.PAYROLL, mapping)
@@ -154,8 +161,8 @@ def test_utf8_bom_and_gzip(tmp_path, mapping):
     assert frame["record_id"].tolist() == ["R0", "R1"]
 
 
-def test_cp1258_file_is_read_as_nfc(tmp_path, mapping):
-    from test_load_encoding import cp1258_bytes
+def test_cp1258_file_is_read_as_nfc(tmp_path: Path, mapping: SourceMapping) -> None:
+    from tests.helpers import cp1258_bytes
 
     text = payroll_rows(2).replace("Nguyễn Văn", "Đặng Thị Thuỷ Nguyễn")
     path = tmp_path / "payroll.csv"
@@ -165,7 +172,7 @@ def test_cp1258_file_is_read_as_nfc(tmp_path, mapping):
     assert frame["full_name"].tolist() == ["Đặng Thị Thuỷ Nguyễn A", "Đặng Thị Thuỷ Nguyễn B"]
 
 
-def test_nfd_utf8_is_normalized(tmp_path, mapping):
+def test_nfd_utf8_is_normalized(tmp_path: Path, mapping: SourceMapping) -> None:
     import unicodedata
 
     path = write(tmp_path / "p.csv", unicodedata.normalize("NFD", payroll_rows(1)))
@@ -173,7 +180,7 @@ def test_nfd_utf8_is_normalized(tmp_path, mapping):
     assert frame["full_name"].tolist() == ["Nguyễn Văn A"]
 
 
-def test_tcvn3_and_vni_files_are_refused(tmp_path, mapping):
+def test_tcvn3_and_vni_files_are_refused(tmp_path: Path, mapping: SourceMapping) -> None:
     from tests.test_load_encoding import TCVN3, VNI
 
     for name, table in (("tcvn3.csv", TCVN3), ("vni.csv", VNI)):
@@ -185,7 +192,9 @@ def test_tcvn3_and_vni_files_are_refused(tmp_path, mapping):
             read_source(path, Source.PAYROLL, mapping)
 
 
-def test_mojibake_after_the_sample_is_caught(tmp_path, mapping, monkeypatch):
+def test_mojibake_after_the_sample_is_caught(
+    tmp_path: Path, mapping: SourceMapping, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from linkage.load import _csv
 
     monkeypatch.setattr(_csv, "HEAD_BYTES", 200)  # only the clean first rows are sampled
@@ -206,7 +215,9 @@ def test_mojibake_after_the_sample_is_caught(tmp_path, mapping, monkeypatch):
         ("broken.parquet", b"not parquet", "cannot read it as Parquet"),
     ],
 )
-def test_unreadable_files(tmp_path, mapping, name, content, expected):
+def test_unreadable_files(
+    tmp_path: Path, mapping: SourceMapping, name: str, content: bytes | None, expected: str
+) -> None:
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
@@ -214,7 +225,7 @@ def test_unreadable_files(tmp_path, mapping, name, content, expected):
         list(read_source(path, Source.PAYROLL, mapping))
 
 
-def test_malformed_row_names_its_line(tmp_path, mapping):
+def test_malformed_row_names_its_line(tmp_path: Path, mapping: SourceMapping) -> None:
     text = payroll_rows(3) + "R9,0101234567,Lê Thị Bí Mật,2025-07\n"
     path = write(tmp_path / "payroll.csv", text)
     with pytest.raises(InputError) as info:
@@ -225,7 +236,7 @@ def test_malformed_row_names_its_line(tmp_path, mapping):
     assert "Bí Mật" not in message
 
 
-def test_xlsx_numbers_and_dates(tmp_path, mapping):
+def test_xlsx_numbers_and_dates(tmp_path: Path, mapping: SourceMapping) -> None:
     workbook = openpyxl.Workbook()
     notes = workbook.active
     notes.title = "Ghi chú"
@@ -261,7 +272,9 @@ def test_xlsx_numbers_and_dates(tmp_path, mapping):
     assert frame["source_line"].tolist() == [3, 5]
 
 
-def test_xlsx_without_headers_reports_missing_columns(tmp_path, mapping):
+def test_xlsx_without_headers_reports_missing_columns(
+    tmp_path: Path, mapping: SourceMapping
+) -> None:
     workbook = openpyxl.Workbook()
     workbook.active.append(["Cột A", "Cột B"])
     path = tmp_path / "insured.xlsx"
@@ -270,7 +283,7 @@ def test_xlsx_without_headers_reports_missing_columns(tmp_path, mapping):
         read_source(path, Source.INSURED, mapping)
 
 
-def test_parquet_typed_columns(tmp_path, mapping):
+def test_parquet_typed_columns(tmp_path: Path, mapping: SourceMapping) -> None:
     table = pa.table(
         {
             "Mã số thuế": pa.array([101234567, 312345678], pa.int64()),
@@ -315,7 +328,11 @@ cell = st.lists(word, max_size=5).map("".join)
 
 @settings(max_examples=40, deadline=None)
 @given(rows=st.lists(st.tuples(cell, cell, cell), min_size=1, max_size=8))
-def test_csv_round_trip(tmp_path_factory, mapping, rows):
+def test_csv_round_trip(
+    tmp_path_factory: pytest.TempPathFactory,
+    mapping: SourceMapping,
+    rows: list[tuple[str, str, str]],
+) -> None:
     path = tmp_path_factory.mktemp("rt") / "payroll.csv"
     header = ["record_id", "employer_tax_code", "full_name", "period"]
     header += ["contract_months", "monthly_income"]
@@ -374,7 +391,9 @@ def _damaged(rows: int, line: int, *, ending: bytes = b"\n", byte: bytes = b"") 
         ("cr.csv", _damaged(30_000, 25_001, ending=b"\r", byte=b"\xff"), ":25001: byte 20"),
     ],
 )
-def test_errors_name_the_exact_line(tmp_path, mapping, name, data, expected):
+def test_errors_name_the_exact_line(
+    tmp_path: Path, mapping: SourceMapping, name: str, data: bytes, expected: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(data)
     with pytest.raises(InputError) as info:
@@ -385,14 +404,16 @@ def test_errors_name_the_exact_line(tmp_path, mapping, name, data, expected):
     assert "Nguyễn" not in message
 
 
-def test_undecodable_byte_in_a_gzip_file_names_its_line(tmp_path, mapping):
+def test_undecodable_byte_in_a_gzip_file_names_its_line(
+    tmp_path: Path, mapping: SourceMapping
+) -> None:
     path = tmp_path / "payroll.csv.gz"
     path.write_bytes(gzip.compress(_damaged(30_000, 25_001, byte=b"\xff")))
     with pytest.raises(InputError, match=r"\.gz:25001: byte 20 of the line"):
         list(read_source(path, Source.PAYROLL, mapping))
 
 
-def _payroll_workbook(path: Path, incomes: list[object]) -> Path:
+def _payroll_workbook(path: Path, incomes: Sequence[object]) -> Path:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(PAYROLL_HEADER.split(","))
@@ -415,8 +436,12 @@ def _payroll_workbook(path: Path, incomes: list[object]) -> Path:
     ],
 )
 def test_xlsx_formulas_without_values_are_counted_and_warned(
-    tmp_path, mapping, caplog, incomes, counted
-):
+    tmp_path: Path,
+    mapping: SourceMapping,
+    caplog: pytest.LogCaptureFixture,
+    incomes: list[int | str | None],
+    counted: dict[str, dict[str, int]],
+) -> None:
     path = _payroll_workbook(tmp_path / "payroll.xlsx", incomes)
     with caplog.at_level(logging.WARNING):
         reader, _, frame = read_all(path, Source.PAYROLL, mapping, batch_rows=2)
@@ -434,7 +459,9 @@ def test_xlsx_formulas_without_values_are_counted_and_warned(
         assert not warned
 
 
-def test_formulas_without_values_reach_the_manifest_counts(tmp_path, mapping):
+def test_formulas_without_values_reach_the_manifest_counts(
+    tmp_path: Path, mapping: SourceMapping
+) -> None:
     """The loaded source's input record carries them beside the values nulled as invalid."""
     from linkage.pipeline import load_sources
 

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 
-from linkage.config import load_config
 from linkage.link import link_records
 from linkage.link.engine import LocalEngine, open_engine
-from linkage.pipeline import load_inputs
-from linkage.schema import Source
 from linkage.synth import write_sample
+from tests.helpers import linking_inputs
 
 
-def linking_inputs(world, tmp_path, chunk_pairs):
-    """A sample's normalized tables and link settings of ``chunk_pairs`` a chunk."""
-    config = load_config(
-        None,
-        inputs__businesses=world["businesses"],
-        inputs__payroll=world["payroll"],
-        inputs__insured=world["insured"],
-        output__dir=tmp_path / "out",
-    )
-    tables = load_inputs(config, lambda stage: None)
-    settings = replace(config.link, chunk_pairs=chunk_pairs)
-    return tables[Source.PAYROLL].rows, tables[Source.INSURED].rows, settings
-
-
-def test_threads_link_as_one_thread(tmp_path):
+def test_threads_link_as_one_thread(tmp_path: Path) -> None:
     world = write_sample(tmp_path / "in", payroll_rows=1500, seed=29)
     # many small chunks, in flight together
     payroll, insured, settings = linking_inputs(world, tmp_path, chunk_pairs=200)
@@ -43,7 +27,7 @@ def test_threads_link_as_one_thread(tmp_path):
     pd.testing.assert_frame_equal(threaded.candidates(), alone.candidates())
 
 
-def test_a_run_that_keeps_no_pairs_links_the_same(tmp_path):
+def test_a_run_that_keeps_no_pairs_links_the_same(tmp_path: Path) -> None:
     """Without ``keep_pairs`` the compared chunks are let go before assignment: the same
     links and pair count, no positions."""
     world = write_sample(tmp_path / "in", payroll_rows=600, seed=29)

@@ -1,7 +1,11 @@
 """Dates: birth dates with precision and withholding periods."""
 
+from __future__ import annotations
+
 import datetime as dt
 import unicodedata
+from collections.abc import Callable, Iterable
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -20,7 +24,7 @@ D = dt.date
 LAST_DAY = D(2100, 12, 31)  # a run date after every valid period: parsing alone is tested
 
 
-def parse(raw):
+def parse(raw: object) -> tuple[object, ...]:
     row = birth_dates(pd.Series([raw], dtype=object), today=TODAY).iloc[0]
     return tuple(None if pd.isna(v) else v for v in row)
 
@@ -55,11 +59,13 @@ def parse(raw):
         (None, (None, None, None, None, None, False)),  # missing
     ],
 )
-def test_birth_dates(raw, expected):
+def test_birth_dates(
+    raw: str | None, expected: tuple[bool | dt.date | int | str | None, ...]
+) -> None:
     assert parse(raw) == expected
 
 
-def test_birth_dates_dtypes_follow_the_contract():
+def test_birth_dates_dtypes_follow_the_contract() -> None:
     frame = birth_dates(pd.Series(["03/05/1990", None]), today=TODAY)
     types = dict(PERSON_FIELDS)
     for column in frame.columns.drop("invalid"):
@@ -69,7 +75,7 @@ def test_birth_dates_dtypes_follow_the_contract():
 
 @settings(max_examples=150, deadline=None)
 @given(st.dates(min_value=D(1900, 1, 1), max_value=TODAY), st.sampled_from(["/", "-", "."]))
-def test_written_dates_round_trip(date, separator):
+def test_written_dates_round_trip(date: dt.date, separator: str) -> None:
     written = f"{date.day:02d}{separator}{date.month:02d}{separator}{date.year}"
     assert parse(written)[0] == date
     assert parse(date.isoformat())[0] == date
@@ -77,7 +83,7 @@ def test_written_dates_round_trip(date, separator):
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(alphabet="0123456789/-. ", max_size=12)), max_size=20))
-def test_vectorized_equals_reference_loop(values):
+def test_vectorized_equals_reference_loop(values: list[str | None]) -> None:
     frame = birth_dates(pd.Series(values, dtype=object), today=TODAY)
     for row, value in enumerate(values):
         assert tuple(None if pd.isna(v) else v for v in frame.iloc[row]) == parse(value)
@@ -85,13 +91,13 @@ def test_vectorized_equals_reference_loop(values):
 
 @settings(max_examples=100, deadline=None)
 @given(st.text())
-def test_arbitrary_text_never_raises(text):
+def test_arbitrary_text_never_raises(text: str) -> None:
     series = pd.Series([text], dtype=object)
     birth_dates(series, today=TODAY)
     periods(series)
 
 
-def test_day_dates_keeps_day_precision_only():
+def test_day_dates_keeps_day_precision_only() -> None:
     result = day_dates(pd.Series(["03/05/2020", "2020", "x"]), today=TODAY)
     assert result.iloc[0] == D(2020, 5, 3)
     assert result.iloc[1:].isna().all()
@@ -134,7 +140,7 @@ M, Q, Y = "month", "quarter", "year"
         ("", None),  # blank
     ],
 )
-def test_periods(raw, expected):
+def test_periods(raw: str, expected: tuple[dt.date, dt.date, str] | None) -> None:
     result = periods(pd.Series([raw], dtype=object))
     assert str(result["period"].dtype) == "date32[day][pyarrow]"
     cells = tuple(result.iloc[0])
@@ -146,7 +152,7 @@ def test_periods(raw, expected):
 
 @settings(max_examples=100, deadline=None)
 @given(st.dates(min_value=D(1990, 1, 1), max_value=D(2100, 12, 31)))
-def test_period_contains_its_month(day):
+def test_period_contains_its_month(day: dt.date) -> None:
     """Every month written three ways gives one period that starts and ends around it."""
     texts = [f"{day.month:02d}/{day.year}", f"{day.year}-{day.month:02d}", day.isoformat()]
     result = periods(pd.Series(texts, dtype=object), today=LAST_DAY)
@@ -183,7 +189,9 @@ _OLD_PERIOD_WORDS = (
 )
 
 
-def _old_extract(text, layouts):
+def _old_extract(
+    text: pd.Series, layouts: Iterable[tuple[str, str]]
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     fields = {name: np.full(len(text), np.nan) for name in "ymdq"}
     layout = np.full(len(text), -1, dtype=np.int64)
     for position, (pattern, order) in enumerate(layouts):
@@ -200,7 +208,7 @@ def _old_extract(text, layouts):
     return fields, layout
 
 
-def _old_iso_dates(year, month, day):
+def _old_iso_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> pd.Series:
     complete = ~(np.isnan(year) | np.isnan(month) | np.isnan(day))
     iso = pd.Series(pd.NA, index=range(len(year)), dtype=object)
     if complete.any():
@@ -209,7 +217,7 @@ def _old_iso_dates(year, month, day):
     return pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
 
 
-def _old_birth_columns(uniques, today):
+def _old_birth_columns(uniques: list[str], today: dt.date) -> dict[str, pa.Array]:
     text = pd.Series(uniques, dtype=object).str.strip()
     blank = (text == "").to_numpy()
     fields, layout = _old_extract(text, tuple((p, o) for p, o, _ in _OLD_BIRTH_LAYOUTS))
@@ -233,7 +241,7 @@ def _old_birth_columns(uniques, today):
     valid = np.where(precision_day, has_day, month_ok) & in_range
     valid &= ~(has_day & np.asarray(stamps > pd.Timestamp(today), dtype=bool))
 
-    def masked(values, keep, dtype):
+    def masked(values: np.ndarray, keep: np.ndarray, dtype: pa.DataType) -> pa.Array:
         present = keep & ~np.isnan(values)
         return pa.array(np.where(present, values, 0).astype(np.int64), mask=~present).cast(dtype)
 
@@ -250,13 +258,13 @@ def _old_birth_columns(uniques, today):
     }
 
 
-def _old_birth_dates(values, today):
+def _old_birth_dates(values: pd.Series, today: dt.date) -> pd.DataFrame:
     frame = frame_from_unique(values, lambda uniques: _old_birth_columns(uniques, today))
     frame["invalid"] = frame["invalid"].fillna(False).to_numpy(dtype=bool)
     return frame
 
 
-def _old_period_columns(uniques):
+def _old_period_columns(uniques: list[str]) -> dict[str, pa.Array]:
     text = pd.Series(uniques, dtype=object).str.normalize("NFC").str.strip().str.lower()
     for pattern, replacement in _OLD_PERIOD_WORDS:
         text = text.str.replace(pattern, replacement, regex=True)
@@ -276,7 +284,7 @@ def _old_period_columns(uniques):
     missing = start.isna().to_numpy()
     precision = np.where(is_quarter, "quarter", np.where(is_year, "year", "month"))
 
-    def days(stamps, shift=0):
+    def days(stamps: pd.Series, shift: int = 0) -> pa.Array:
         values = stamps.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
         return pa.array(values - np.timedelta64(shift, "D"), mask=missing).cast(pa.date32())
 
@@ -287,11 +295,14 @@ def _old_period_columns(uniques):
     }
 
 
-def _old_periods(values):
+def _old_periods(values: pd.Series) -> pd.DataFrame:
     return frame_from_unique(values, _old_period_columns)
 
 
-def _outcome(parse, values):
+type Outcome = pd.DataFrame | type[ValueError]
+
+
+def _outcome(parse: Callable[[pd.Series], pd.DataFrame], values: list[str | None]) -> Outcome:
     """The frame, or the exception class: a value the old parser raised on must still raise."""
     try:
         return parse(pd.Series(values, dtype=object))
@@ -299,10 +310,11 @@ def _outcome(parse, values):
         return type(error)
 
 
-def _assert_same(new, old):
+def _assert_same(new: Outcome, old: Outcome) -> None:
     if isinstance(old, type):
         assert new is old
     else:
+        assert isinstance(new, pd.DataFrame), new
         pd.testing.assert_frame_equal(new, old)
 
 
@@ -315,13 +327,13 @@ _BIRTH_YEARS = st.one_of(
 )
 
 
-def _number(draw, value):
+def _number(draw: st.DrawFn, value: int) -> str:
     """A month or day written zero-padded or not."""
     return f"{value:02d}" if draw(st.booleans()) else str(value)
 
 
 @st.composite
-def birth_texts(draw):
+def birth_texts(draw: st.DrawFn) -> str:
     """Birth dates in every accepted layout, possible or not, padded with whitespace."""
     year, month, day = draw(_BIRTH_YEARS), draw(st.integers(0, 14)), draw(st.integers(0, 35))
     sep, time, yyyy = draw(_SEPARATORS), draw(_TIMES), f"{year:04d}"
@@ -348,7 +360,7 @@ _PERIOD_YEARS = st.one_of(
 
 
 @st.composite
-def period_texts(draw):
+def period_texts(draw: st.DrawFn) -> str:
     """Periods in every layout and word form, with cases, accents decomposed or not."""
     year, month, quarter = draw(_PERIOD_YEARS), draw(st.integers(0, 14)), draw(st.integers(0, 5))
     day, time, mm = draw(st.integers(0, 35)), draw(_TIMES), _number(draw, month)
@@ -369,8 +381,8 @@ def period_texts(draw):
         f"{year_word}{year}",  # 2026, Năm 2026
     ]
     text = draw(_PADDING) + draw(st.sampled_from(layouts)) + draw(_PADDING)
-    form = draw(st.sampled_from(["NFC", "NFC", "NFD"]))
-    return unicodedata.normalize(form, text)
+    forms: list[Literal["NFC", "NFD"]] = ["NFC", "NFC", "NFD"]
+    return unicodedata.normalize(draw(st.sampled_from(forms)), text)
 
 
 _ODD_VALUES = st.one_of(
@@ -382,14 +394,14 @@ _ODD_VALUES = st.one_of(
 
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.lists(st.one_of(birth_texts(), _ODD_VALUES), max_size=30))
-def test_birth_dates_equal_the_pandas_reference(values):
+def test_birth_dates_equal_the_pandas_reference(values: list[str | None]) -> None:
     new = _outcome(lambda series: birth_dates(series, today=TODAY), values)
     _assert_same(new, _outcome(lambda series: _old_birth_dates(series, TODAY), values))
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.lists(st.one_of(period_texts(), _ODD_VALUES), max_size=30))
-def test_periods_equal_the_pandas_reference(values):
+def test_periods_equal_the_pandas_reference(values: list[str | None]) -> None:
     new = _outcome(lambda series: periods(series, today=LAST_DAY), values)
     _assert_same(new, _outcome(_old_periods, values))
 
@@ -405,7 +417,9 @@ _FOREIGN_DIGITS = st.sampled_from(
 
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.one_of(birth_texts(), period_texts()), _FOREIGN_DIGITS, st.booleans())
-def test_digits_of_any_script_read_as_ascii_digits(text, digits, whole):
+def test_digits_of_any_script_read_as_ascii_digits(
+    text: str, digits: dict[int, int], whole: bool
+) -> None:
     """Arabic-Indic or full-width digits (NFC keeps them) read as the ASCII ones, never raise."""
     written = text.translate(digits) if whole else text[:-1] + text[-1:].translate(digits)
     for parse in (periods, lambda series: birth_dates(series, today=TODAY)):
@@ -421,7 +435,7 @@ def test_digits_of_any_script_read_as_ascii_digits(text, digits, whole):
         max_size=20,
     )
 )
-def test_dates_agree_with_to_datetime_on_iso_strings(triples):
+def test_dates_agree_with_to_datetime_on_iso_strings(triples: list[tuple[int, int, int]]) -> None:
     """31/02, month 13 and day 0 are NaT as to_datetime made them (-1 stands for missing)."""
     parts = np.array(triples, dtype=float)
     parts[parts < 0] = np.nan
@@ -444,7 +458,9 @@ _OVERLAPPING = (r"(?P<y>\d{4})\s*", r"(?P<m>\d{2})(?P<d>\d{2})\s*", r"(?P<d>\d)\
         ("x", (-1, None, None, None)),  # none fits
     ],
 )
-def test_first_matching_layout_wins(text, expected):
+def test_first_matching_layout_wins(
+    text: str, expected: tuple[int, int | None, None, int | None]
+) -> None:
     fields, layout = _extract(pa.array([text, "0101"]), _OVERLAPPING)
     values = (fields["y"][0], fields["m"][0], fields["d"][0])
     assert (int(layout[0]), *(None if np.isnan(v) else v for v in values)) == expected
@@ -462,7 +478,7 @@ def test_first_matching_layout_wins(text, expected):
         ("Năm 2026", D(2026, 1, 1)),  # the year in progress
     ],
 )
-def test_periods_after_the_run_date_are_invalid(raw, start):
+def test_periods_after_the_run_date_are_invalid(raw: str, start: dt.date | None) -> None:
     run_date = D(2026, 12, 7)
     frame, future = dated_periods(pd.Series([raw], dtype=object), today=run_date)
     got = frame["period"].iloc[0]

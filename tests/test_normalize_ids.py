@@ -1,6 +1,10 @@
 """Identifiers: CCCD / CMND, enterprise and personal tax codes, SI codes."""
 
+from __future__ import annotations
+
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,18 +27,18 @@ from linkage.schema import PERSON_FIELDS
 TODAY = dt.date(2026, 6, 1)
 
 
-def one(function, value, **kwargs):
+def one(function: Callable[..., pd.Series], value: object, **kwargs: Any) -> object:
     result = function(pd.Series([value], dtype=object), **kwargs)
     cell = result.iloc[0]
     return None if pd.isna(cell) else cell
 
 
-def ids_row(value):
+def ids_row(value: object) -> tuple[object, ...]:
     row = national_ids(pd.Series([value], dtype=object), today=TODAY).iloc[0]
     return tuple(None if pd.isna(v) else v for v in row)
 
 
-def test_province_codes_match_the_legacy_package():
+def test_province_codes_match_the_legacy_package() -> None:
     assert {f"{p.code:02d}" for p in legacy.Province.iter_all()} == PROVINCE_CODES
 
 
@@ -70,11 +74,13 @@ def test_province_codes_match_the_legacy_package():
         (None, (None, None, None, None)),  # missing
     ],
 )
-def test_national_ids(raw, expected):
+def test_national_ids(
+    raw: str | None, expected: tuple[str | None, str | None, int | None, str | None]
+) -> None:
     assert ids_row(raw) == expected
 
 
-def test_national_ids_dtypes_follow_the_contract():
+def test_national_ids_dtypes_follow_the_contract() -> None:
     frame = national_ids(pd.Series(["001090012345", None]), today=TODAY)
     types = dict(PERSON_FIELDS)
     for column in frame.columns:
@@ -88,7 +94,9 @@ def test_national_ids_dtypes_follow_the_contract():
     year=st.integers(0, 99),
     serial=st.integers(0, 999_999),
 )
-def test_cccd_round_trips_birth_year_and_sex(province, century_sex, year, serial):
+def test_cccd_round_trips_birth_year_and_sex(
+    province: str, century_sex: int, year: int, serial: int
+) -> None:
     birth_year = 1900 + 100 * (century_sex // 2) + year
     number = f"0{province}{century_sex}{year:02d}{serial:06d}"
     row = ids_row(number)
@@ -127,11 +135,11 @@ def valid_mst(prefix: int) -> str:
         (None, None),  # missing
     ],
 )
-def test_tax_codes(raw, expected):
+def test_tax_codes(raw: str | None, expected: str | None) -> None:
     assert one(tax_codes, raw, today=TODAY) == expected
 
 
-def test_employer_root_folds_branches():
+def test_employer_root_folds_branches() -> None:
     raw = pd.Series(["0100233488-001", "0100233488", "001090012345", "bad", None])
     roots = employer_root(tax_codes(raw, today=TODAY))
     assert roots.tolist()[:3] == ["0100233488", "0100233488", "001090012345"]
@@ -151,13 +159,13 @@ def test_employer_root_folds_branches():
         ("", None),  # blank
     ],
 )
-def test_person_tax_codes(raw, expected):
+def test_person_tax_codes(raw: str, expected: str | None) -> None:
     assert one(person_tax_codes, raw, today=TODAY) == expected
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, 10**13 - 1), st.sampled_from([9, 10, 12, 13]))
-def test_integer_mst_rule_equals_stdnum(number, length):
+def test_integer_mst_rule_equals_stdnum(number: int, length: int) -> None:
     text = f"{number:0{length}d}"[-length:]
     expected = mst.is_valid(text)
     assert bool(_mst_ok(np.array([int(text)]), np.array([len(text)]))[0]) == expected
@@ -177,7 +185,7 @@ def enterprise_code_by_stdnum(digits: str) -> str | None:
     st.booleans(),
     st.sampled_from([9, 10, 12, 13]),
 )
-def test_tax_codes_agree_with_stdnum(base, branch, checked, length):
+def test_tax_codes_agree_with_stdnum(base: int, branch: int, checked: bool, length: int) -> None:
     digits = f"{base:09d}"
     code = digits + (mst.calc_check_digit(digits)[-1] if checked else str(base % 10))
     code += f"{branch:03d}" if length >= 12 else ""
@@ -189,7 +197,7 @@ def test_tax_codes_agree_with_stdnum(base, branch, checked, length):
 
 @settings(max_examples=100, deadline=None)
 @given(st.integers(1, 10**9 - 1))
-def test_person_tax_code_agrees_with_stdnum(prefix):
+def test_person_tax_code_agrees_with_stdnum(prefix: int) -> None:
     code = valid_mst(prefix)
     assume(mst.is_valid(code))  # a check value of 10 has no digit: no such code
     assert one(person_tax_codes, code, today=TODAY) == code
@@ -210,13 +218,13 @@ def test_person_tax_code_agrees_with_stdnum(prefix):
         ("12345", None),  # too short
     ],
 )
-def test_si_codes(raw, expected):
+def test_si_codes(raw: str, expected: str | None) -> None:
     assert one(si_codes, raw, today=TODAY) == expected
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(alphabet="0123456789 .-'", max_size=14)), max_size=20))
-def test_vectorized_ids_equal_a_reference_loop(values):
+def test_vectorized_ids_equal_a_reference_loop(values: list[str | None]) -> None:
     frame = national_ids(pd.Series(values, dtype=object), today=TODAY)
     for row, value in enumerate(values):
         expected = ids_row(value)
@@ -226,7 +234,7 @@ def test_vectorized_ids_equal_a_reference_loop(values):
 
 @settings(max_examples=100, deadline=None)
 @given(st.text())
-def test_arbitrary_text_never_raises(text):
+def test_arbitrary_text_never_raises(text: str) -> None:
     series = pd.Series([text], dtype=object)
     national_ids(series, today=TODAY)
     tax_codes(series)

@@ -1,6 +1,9 @@
 """Names: display cleaning, keys, Telex repair, family-first order, surname table."""
 
+from __future__ import annotations
+
 import unicodedata
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -30,7 +33,7 @@ vietnamese_names = st.lists(
 ).map(" ".join)
 
 
-def keys(name):
+def keys(name: str) -> dict[str, object]:
     return name_record(name)._asdict()
 
 
@@ -51,7 +54,7 @@ def keys(name):
         (None, None),  # missing
     ],
 )
-def test_clean_name(raw, expected):
+def test_clean_name(raw: str | None, expected: str | None) -> None:
     result = clean_name(pd.Series([raw], dtype=object))
     assert result.iloc[0] == expected if expected else pd.isna(result.iloc[0])
 
@@ -81,7 +84,7 @@ def test_clean_name(raw, expected):
         ("Lý Lí Ly", "lý lí ly", "ly li ly"),  # i/y kept distinct
     ],
 )
-def test_name_keys_table(raw, exact, ascii_key):
+def test_name_keys_table(raw: str, exact: str, ascii_key: str) -> None:
     result = keys(raw)
     assert result["name_exact"] == exact
     assert result["name_ascii"] == ascii_key
@@ -103,7 +106,7 @@ def test_name_keys_table(raw, exact, ascii_key):
         ("LI THI MAI", "li", "thi", "mai"),  # ... also without diacritics
     ],
 )
-def test_name_parts(raw, surname, middle, given):
+def test_name_parts(raw: str, surname: str | None, middle: str, given: str) -> None:
     result = keys(raw)
     assert (result["surname_ascii"], result["middle_ascii"], result["given_ascii"]) == (
         surname,
@@ -112,7 +115,7 @@ def test_name_parts(raw, surname, middle, given):
     )
 
 
-def test_toneless_keeps_vowel_marks_and_merges_placements():
+def test_toneless_keeps_vowel_marks_and_merges_placements() -> None:
     assert keys("Hương")["name_toneless"] == "hương"
     assert keys("Hưng")["name_toneless"] != keys("Hương")["name_toneless"]
     assert keys("Hùng")["name_ascii"] == keys("Hưng")["name_ascii"] == "hung"
@@ -122,7 +125,7 @@ def test_toneless_keeps_vowel_marks_and_merges_placements():
     assert keys("Đức")["given_toneless"] == "đưc"
 
 
-def test_cp1258_style_decomposed_input():
+def test_cp1258_style_decomposed_input() -> None:
     # cp1258 encodes tones as combining marks after precomposed â/ê/ơ...: decoded text
     # is neither NFC nor NFD.
     raw = "Nguy\u00ea\u0303n V\u0103n \u0110\u01b0\u0301c".encode("cp1258").decode("cp1258")
@@ -130,14 +133,14 @@ def test_cp1258_style_decomposed_input():
     assert keys(raw) == keys("Nguyễn Văn Đức")
 
 
-def test_all_caps_same_keys_as_title_case():
+def test_all_caps_same_keys_as_title_case() -> None:
     for name in ("Nguyễn Văn Đức", "Trần Thị Thuý", "An Nguyễn Văn", "Tôn Nữ Thị Hoà"):
         title, caps = keys(name), keys(name.upper())
         title.pop("full_name"), caps.pop("full_name")
         assert title == caps
 
 
-def test_name_keys_frame_contract():
+def test_name_keys_frame_contract() -> None:
     names = pd.Series(["Nguyễn Văn An", None, "  ", "Nguyễn Văn An"], index=[10, 11, 12, 13])
     frame = name_keys(names)
     person_types = dict(PERSON_FIELDS)
@@ -150,7 +153,7 @@ def test_name_keys_frame_contract():
     assert frame.loc[13, "name_exact"] == "nguyễn văn an"
 
 
-def test_surname_table():
+def test_surname_table() -> None:
     assert len(SURNAMES) >= 100
     assert surname_share("NGUYEN") == surname_share("Nguyễn") == pytest.approx(0.38)
     assert surname_share("Xyz") == 0.0
@@ -161,7 +164,7 @@ def test_surname_table():
 
 @settings(max_examples=200, deadline=None)
 @given(st.text())
-def test_arbitrary_text_never_raises_and_clean_is_idempotent(text):
+def test_arbitrary_text_never_raises_and_clean_is_idempotent(text: str) -> None:
     record = name_record(text)
     if record.full_name is None:
         return
@@ -171,7 +174,7 @@ def test_arbitrary_text_never_raises_and_clean_is_idempotent(text):
 
 @settings(max_examples=150, deadline=None)
 @given(vietnamese_names)
-def test_nfc_and_nfd_give_identical_keys(name):
+def test_nfc_and_nfd_give_identical_keys(name: str) -> None:
     assert name_record(unicodedata.normalize("NFD", name)) == name_record(
         unicodedata.normalize("NFC", name)
     )
@@ -179,7 +182,7 @@ def test_nfc_and_nfd_give_identical_keys(name):
 
 @settings(max_examples=150, deadline=None)
 @given(vietnamese_names)
-def test_exact_key_is_a_fixed_point(name):
+def test_exact_key_is_a_fixed_point(name: str) -> None:
     exact = name_record(name).name_exact
     assert exact is not None
     again = name_record(exact)
@@ -189,7 +192,7 @@ def test_exact_key_is_a_fixed_point(name):
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(st.none(), vietnamese_names, st.text(max_size=12)), max_size=30))
-def test_vectorized_equals_reference_loop(values):
+def test_vectorized_equals_reference_loop(values: list[str | None]) -> None:
     frame = name_keys(pd.Series(values, dtype=object))
     for row, value in enumerate(values):
         expected = name_record(value)._asdict() if value is not None else None
@@ -201,7 +204,7 @@ def test_vectorized_equals_reference_loop(values):
 
 
 @given(st.one_of(vietnamese_names, st.text(), st.text(alphabet="aăâ đ'-\u0301 \t2", max_size=12)))
-def test_letters_and_single_spaces_take_the_short_path_to_the_same_result(text):
+def test_letters_and_single_spaces_take_the_short_path_to_the_same_result(text: str) -> None:
     repaired = nfc(text).translate(_CHARACTER_REPAIRS)
     assert clean_display(text) == _kept_characters(repaired)
 
@@ -210,7 +213,7 @@ def test_letters_and_single_spaces_take_the_short_path_to_the_same_result(text):
 # ``_keys``; both must give exactly what ``name_record`` gives.
 
 
-def assert_frame_matches_reference(values):
+def assert_frame_matches_reference(values: Sequence[object]) -> None:
     frame = name_keys(pd.Series(values, dtype=object))
     for row, value in enumerate(values):
         expected = name_record(value) if isinstance(value, str) else names._NO_NAME
@@ -222,7 +225,7 @@ def assert_frame_matches_reference(values):
         assert (None if pd.isna(cleaned.iloc[row]) else cleaned.iloc[row]) == expected_display
 
 
-def takes_arrow_path(raw):
+def takes_arrow_path(raw: str) -> bool:
     _, uniques = factorize_arrow(pd.Series([raw]))
     display, plain_form = names._displays(uniques)
     plain, _ = names._plain_keys(display, plain_form)
@@ -262,12 +265,12 @@ def takes_arrow_path(raw):
         ("", False),  # empty: no name
     ],
 )
-def test_arrow_and_scalar_paths_match_name_record(raw, arrow):
+def test_arrow_and_scalar_paths_match_name_record(raw: str, arrow: bool) -> None:
     assert takes_arrow_path(raw) == arrow
     assert_frame_matches_reference([raw, raw.upper(), raw.lower(), None])
 
 
-def test_plain_letters_are_kept_nfc_and_lower_case_one_by_one():
+def test_plain_letters_are_kept_nfc_and_lower_case_one_by_one() -> None:
     # What the Arrow path relies on to skip clean_display, NFC and per-name str.lower.
     joiners = " '-"
     for letter in PLAIN_LETTERS:
@@ -310,12 +313,13 @@ name_words = st.one_of(
 
 
 @st.composite
-def raw_names(draw):
+def raw_names(draw: st.DrawFn) -> str:
     words = draw(st.lists(name_words, min_size=0, max_size=5))
     separators = st.sampled_from([" ", " ", " ", " ", "  ", "-", "'", "\t", ", "])
     text = "".join(word + draw(separators) for word in words).rstrip()
     text = draw(st.sampled_from(["", " "])) + text + draw(st.sampled_from(["", " "]))
-    text = draw(st.sampled_from([str, str.upper, str.lower, str.title]))(text)
+    casings: list[Callable[[str], str]] = [str, str.upper, str.lower, str.title]
+    text = draw(st.sampled_from(casings))(text)
     return unicodedata.normalize(draw(st.sampled_from(["NFC", "NFC", "NFD"])), text)
 
 
@@ -326,7 +330,7 @@ def raw_names(draw):
         max_size=40,
     )
 )
-def test_name_keys_equals_name_record_on_both_paths(values):
+def test_name_keys_equals_name_record_on_both_paths(values: list[object]) -> None:
     assert_frame_matches_reference(values)
 
 
@@ -354,7 +358,7 @@ def _spoof(name: str, swap: list[bool]) -> str:
 
 
 @given(name=st.sampled_from(_LATIN_NAMES), swap=st.lists(st.booleans(), min_size=20))
-def test_lookalike_letters_fold_to_the_latin_name(name, swap):
+def test_lookalike_letters_fold_to_the_latin_name(name: str, swap: list[bool]) -> None:
     spoofed = _spoof(name, swap)
     keys = name_keys(pd.Series([name, spoofed], dtype="string"))
     assert keys.iloc[0].tolist() == keys.iloc[1].tolist()
@@ -373,5 +377,5 @@ def test_lookalike_letters_fold_to_the_latin_name(name, swap):
         ("\u039c\u0391I", "MAI"),  # Greek capitals beside a Latin I
     ],
 )
-def test_lookalike_table(raw, display):
+def test_lookalike_table(raw: str, display: str) -> None:
     assert clean_name(pd.Series([raw])).iloc[0] == display

@@ -1,6 +1,9 @@
 """Numbers: VND amounts and contract months."""
 
+from __future__ import annotations
+
 import datetime as dt
+from collections.abc import Callable
 
 import pandas as pd
 import pytest
@@ -11,7 +14,7 @@ from linkage.normalize import amounts, months, per_month
 from linkage.normalize.numbers import INDEFINITE_MONTHS, parse_amount
 
 
-def one(function, raw):
+def one(function: Callable[[pd.Series], pd.Series], raw: object) -> object:
     cell = function(pd.Series([raw], dtype=object)).iloc[0]
     return None if pd.isna(cell) else cell
 
@@ -42,7 +45,7 @@ def one(function, raw):
         (None, None),  # missing
     ],
 )
-def test_amounts(raw, expected):
+def test_amounts(raw: str | None, expected: int | None) -> None:
     assert one(amounts, raw) == expected
 
 
@@ -73,18 +76,18 @@ def test_amounts(raw, expected):
         ("abc", None),  # text
     ],
 )
-def test_months(raw, expected):
+def test_months(raw: str, expected: int | None) -> None:
     assert one(months, raw) == expected
 
 
-def test_dtypes():
+def test_dtypes() -> None:
     assert str(amounts(pd.Series(["1"])).dtype) == "int64[pyarrow]"
     assert str(months(pd.Series(["1"])).dtype) == "int16[pyarrow]"
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.integers(0, 10**12), st.sampled_from([".", ",", " "]))
-def test_grouped_amounts_round_trip(value, separator):
+def test_grouped_amounts_round_trip(value: int, separator: str) -> None:
     written = f"{value:,}".replace(",", separator)
     assert parse_amount(written) == value
 
@@ -93,7 +96,7 @@ def test_grouped_amounts_round_trip(value, separator):
 @given(
     st.lists(st.one_of(st.none(), st.text(alphabet="0123456789.,- ktr", max_size=12)), max_size=20)
 )
-def test_vectorized_equals_reference_loop(values):
+def test_vectorized_equals_reference_loop(values: list[str | None]) -> None:
     result = amounts(pd.Series(values, dtype=object))
     for row, value in enumerate(values):
         expected = None if value is None else parse_amount(value)
@@ -103,7 +106,7 @@ def test_vectorized_equals_reference_loop(values):
 
 @settings(max_examples=100, deadline=None)
 @given(st.text())
-def test_arbitrary_text_never_raises(text):
+def test_arbitrary_text_never_raises(text: str) -> None:
     amounts(pd.Series([text]))
     months(pd.Series([text]))
 
@@ -118,7 +121,9 @@ def test_arbitrary_text_never_raises(text):
         (12_000_000, None, dt.date(2024, 12, 31), None),  # unknown period
     ],
 )
-def test_period_totals_per_month(total, start, end, monthly):
+def test_period_totals_per_month(
+    total: int | None, start: dt.date | None, end: dt.date, monthly: int | None
+) -> None:
     cell = per_month(pd.Series([total]), pd.Series([start]), pd.Series([end])).iloc[0]
     assert (None if pd.isna(cell) else cell) == monthly
 
@@ -128,7 +133,7 @@ def test_period_totals_per_month(total, start, end, monthly):
     st.integers(min_value=0, max_value=10**10),
     st.integers(min_value=1, max_value=24),
 )
-def test_per_month_times_months_gives_the_total_back(total, span):
+def test_per_month_times_months_gives_the_total_back(total: int, span: int) -> None:
     start = dt.date(2024, 1, 1)
     end_month = start.month + span - 1
     end = dt.date(2024 + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1)
@@ -136,7 +141,7 @@ def test_per_month_times_months_gives_the_total_back(total, span):
     assert abs(monthly * span - total) <= span / 2
 
 
-def test_plain_digits_at_the_range_edges_read_as_one_by_one():
+def test_plain_digits_at_the_range_edges_read_as_one_by_one() -> None:
     # the Arrow cast of plain digits against the scalar rule where int64 and MAX_AMOUNT bite
     values = ["999999999999999", "1000000000000000", "1000000000000001", "0" * 18 + "7", "0"]
     result = amounts(pd.Series(values, dtype=object))

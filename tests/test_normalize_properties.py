@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from test_normalize_tables import (
-    BUSINESS_OK,
-    INSURED_OK,
-    PAYROLL_OK,
-    VOCABULARIES,
-    raw_table,
-)
 
 from linkage.normalize import (
     national_ids,
@@ -33,7 +28,15 @@ from linkage.normalize import (
     tax_codes,
 )
 from linkage.normalize._vector import _SPACE, is_blank, stripped
+from linkage.normalize.tables import Normalized
 from linkage.schema import BUSINESSES, INSURED, PAYROLL, REJECTS, Source, raw_schema
+from tests.helpers import (
+    BUSINESS_OK,
+    INSURED_OK,
+    PAYROLL_OK,
+    VOCABULARIES,
+    raw_table,
+)
 
 TODAY = dt.date(2026, 6, 1)
 CCCD = "001090012345"
@@ -114,14 +117,20 @@ def leaking(good: dict[str, str], **change: str) -> list[dict[str, str]]:
 KEY_WITH_CCCD = CCCD + " 1"
 
 
-def rows_of(source: Source, good: dict[str, str]):
+def rows_of(source: Source, good: dict[str, str]) -> st.SearchStrategy[list[dict[str, str | None]]]:
     """Rows whose every column is hostile text, None, or the column's good value."""
     names = [n for n in raw_schema(source).names if n not in ("source_file", "source_line")]
     cell = {name: st.one_of(CELL, st.just(good.get(name, ""))) for name in names}
     return st.lists(st.fixed_dictionaries(cell), max_size=8)
 
 
-def check_normalized(normalizer, source: Source, schema, rows, arrow: bool) -> None:
+def check_normalized(
+    normalizer: Callable[..., Normalized],
+    source: Source,
+    schema: pa.Schema,
+    rows: list[dict[str, str | None]],
+    arrow: bool,
+) -> None:
     raw = raw_table(source, rows, arrow=arrow)
     table, rejects, nulled = normalizer(raw, VOCABULARIES, today=TODAY)
     assert len(table) + len(rejects) == len(rows)  # every row accounted once
@@ -140,21 +149,27 @@ def check_normalized(normalizer, source: Source, schema, rows, arrow: bool) -> N
 @example(  # rejected for no identity; its key carries a CCCD
     rows=leaking(PAYROLL_OK, record_id=KEY_WITH_CCCD, full_name=""), arrow=True
 )
-def test_payroll_never_raises_and_never_leaks(rows, arrow):
+def test_payroll_never_raises_and_never_leaks(
+    rows: list[dict[str, str | None]], arrow: bool
+) -> None:
     check_normalized(normalize_payroll, Source.PAYROLL, PAYROLL, rows, arrow)
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(rows=rows_of(Source.INSURED, INSURED_OK), arrow=st.booleans())
 @example(rows=leaking(INSURED_OK, si_code=KEY_WITH_CCCD), arrow=True)  # invalid SI code
-def test_insured_never_raises_and_never_leaks(rows, arrow):
+def test_insured_never_raises_and_never_leaks(
+    rows: list[dict[str, str | None]], arrow: bool
+) -> None:
     check_normalized(normalize_insured, Source.INSURED, INSURED, rows, arrow)
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(rows=rows_of(Source.BUSINESSES, BUSINESS_OK), arrow=st.booleans())
 @example(rows=leaking(BUSINESS_OK, tax_code=KEY_WITH_CCCD), arrow=True)  # invalid MST
-def test_businesses_never_raise_and_never_leak(rows, arrow):
+def test_businesses_never_raise_and_never_leak(
+    rows: list[dict[str, str | None]], arrow: bool
+) -> None:
     check_normalized(normalize_businesses, Source.BUSINESSES, BUSINESSES, rows, arrow)
 
 
@@ -168,9 +183,13 @@ ID_TEXT = st.one_of(
 )
 
 
-def id_values(function, values: pd.Series) -> pd.Series:
+def id_values(function: Callable[..., pd.Series | pd.DataFrame], values: pd.Series) -> pd.Series:
     result = function(values, today=TODAY)
-    return result["national_id"] if function is national_ids else result
+    if isinstance(result, pd.DataFrame):  # national_ids gives the ID with its kind
+        assert function is national_ids
+        column: pd.Series = result["national_id"]
+        return column
+    return result
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
@@ -178,7 +197,9 @@ def id_values(function, values: pd.Series) -> pd.Series:
     function=st.sampled_from([national_ids, tax_codes, person_tax_codes, si_codes]),
     values=st.lists(ID_TEXT, max_size=20),
 )
-def test_id_normalizers_are_idempotent(function, values):
+def test_id_normalizers_are_idempotent(
+    function: Callable[..., Any], values: list[str | None]
+) -> None:
     """Normalizing a normalized ID gives it back: a second pass never pads or drops."""
     first = id_values(function, pd.Series(values, dtype=object))
     assert len(first) == len(values)
@@ -187,7 +208,7 @@ def test_id_normalizers_are_idempotent(function, values):
     assert second.astype(object).tolist() == normalized
 
 
-def test_arrow_whitespace_class_is_pythons():
+def test_arrow_whitespace_class_is_pythons() -> None:
     # every code point UTF-8 can hold: the class matches exactly what str.isspace holds
     points = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     matched = pc.match_substring_regex(pa.array(points), f"^{_SPACE}$").to_pylist()
@@ -201,7 +222,7 @@ SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(alphabet=SPACES + "aĐ1 ", max_size=6))))
-def test_blank_and_stripped_are_str_strip(values):
+def test_blank_and_stripped_are_str_strip(values: list[str | None]) -> None:
     series = pd.Series(values, dtype=object)
     assert is_blank(series).tolist() == [v is None or not v.strip() for v in values]
     expected = [None if v is None or not v.strip() else v.strip() for v in values]

@@ -1,9 +1,11 @@
 """Stage entry points: contract tables, rejects with reasons, nulled optional values."""
 
+from __future__ import annotations
+
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
-import pyarrow as pa
 import pytest
 
 from linkage.errors import ConfigError, PipelineError
@@ -13,74 +15,30 @@ from linkage.normalize import (
     normalize_payroll,
     reject_duplicates,
 )
-from linkage.schema import BUSINESSES, INSURED, PAYROLL, REJECTS, Source, raw_schema
+from linkage.normalize.tables import Normalized
+from linkage.schema import BUSINESSES, INSURED, PAYROLL, REJECTS, Source
+from tests.helpers import BUSINESS_OK, INSURED_OK, MST, PAYROLL_OK, VOCABULARIES, raw_table
 
 TODAY = dt.date(2026, 6, 1)
-VOCABULARIES = {
-    "gender": {"M": ["Nam", "male"], "F": ["Nữ", "female"]},
-    "insured_status": {
-        "active": ["đang tham gia"],
-        "suspended": ["tạm dừng"],
-        "stopped": ["dừng"],
-    },
-    "business_status": {
-        "active": ["đang hoạt động"],
-        "suspended": ["tạm ngừng"],
-        "closed": ["đã đóng"],
-    },
-    "nationality": {"VN": ["Việt Nam"], "CN": ["Trung Quốc"]},
-}
-MST = "0100233488"
 BAD_MST = "0100233489"
 CCCD = "001090012345"
 
-PAYROLL_OK = {
-    "record_id": "R1",
-    "employer_tax_code": MST,
-    "full_name": "Nguyễn Văn An",
-    "period": "03/2026",
-    "contract_months": "12",
-    "monthly_income": "12.000.000",
-}
-INSURED_OK = {
-    "si_code": "0112345678",
-    "full_name": "Nguyễn Văn An",
-    "birth_date": "03/05/1990",
-    "gender": "Nam",
-    "employer_tax_code": MST,
-    "status": "đang tham gia",
-    "contribution_salary": "5.000.000",
-}
-BUSINESS_OK = {
-    "tax_code": MST,
-    "name": "Công ty  TNHH   An Phát",
-    "province_code": "1",
-    "district_code": "1",
-    "status": "Đang hoạt động",
-}
 
-
-def raw_table(source, rows, *, arrow=True):
-    names = raw_schema(source).names
-    frame = pd.DataFrame([{n: row.get(n) for n in names} for row in rows], columns=names)
-    frame["source_file"] = "in.csv"
-    frame["source_line"] = range(2, 2 + len(rows))
-    if arrow:
-        return pa.Table.from_pandas(frame, schema=raw_schema(source)).to_pandas(
-            types_mapper=pd.ArrowDtype
-        )
-    return frame
-
-
-def run(normalizer, source, rows, **kwargs):
-    result = normalizer(raw_table(source, rows, **kwargs), VOCABULARIES, today=TODAY)
+def run(
+    normalizer: Callable[..., Normalized],
+    source: Source,
+    rows: Sequence[Mapping[str, object]],
+    *,
+    arrow: bool = True,
+) -> Normalized:
+    result = normalizer(raw_table(source, rows, arrow=arrow), VOCABULARIES, today=TODAY)
     assert len(result.table) + len(result.rejects) == len(rows)  # every row accounted once
     assert list(result.rejects.columns) == REJECTS.names
     return result
 
 
 @pytest.mark.parametrize("arrow", [True, False])
-def test_payroll_good_row(arrow):
+def test_payroll_good_row(arrow: bool) -> None:
     row = {
         **PAYROLL_OK,
         "national_id": "109001234",  # 9 digits, one repeated: a valid CMND
@@ -123,7 +81,7 @@ def test_payroll_good_row(arrow):
     assert set(nulled.values()) == {0}
 
 
-def test_payroll_invalid_optionals_are_nulled_and_counted():
+def test_payroll_invalid_optionals_are_nulled_and_counted() -> None:
     row = {
         **PAYROLL_OK,
         "national_id": "12345",
@@ -158,7 +116,7 @@ def test_payroll_invalid_optionals_are_nulled_and_counted():
         ({"national_id": "1.00981E+11"}, "national_id"),  # scientific notation: never guessed
     ],
 )
-def test_payroll_unusable_values_are_kept_as_null(change, column):
+def test_payroll_unusable_values_are_kept_as_null(change: dict[str, str], column: str) -> None:
     """Missing is evidence: the row stays, the value is null, and it is counted."""
     table, rejects, nulled = run(normalize_payroll, Source.PAYROLL, [{**PAYROLL_OK, **change}])
     assert rejects.empty
@@ -177,7 +135,7 @@ def test_payroll_unusable_values_are_kept_as_null(change, column):
         {"full_name": "", "person_tax_code": MST},  # so does a personal tax code
     ],
 )
-def test_payroll_blank_values_are_kept(change):
+def test_payroll_blank_values_are_kept(change: dict[str, str | None]) -> None:
     table, rejects, nulled = run(normalize_payroll, Source.PAYROLL, [{**PAYROLL_OK, **change}])
     assert rejects.empty
     assert len(table) == 1
@@ -193,7 +151,7 @@ def test_payroll_blank_values_are_kept(change):
         ({"full_name": "", "national_id": "12345"}, "no_identity", "full_name"),  # unusable ID
     ],
 )
-def test_payroll_rejects(change, reason, column):
+def test_payroll_rejects(change: dict[str, str], reason: str, column: str) -> None:
     table, rejects, _ = run(
         normalize_payroll, Source.PAYROLL, [PAYROLL_OK, {**PAYROLL_OK, **change}]
     )
@@ -204,7 +162,7 @@ def test_payroll_rejects(change, reason, column):
     assert got["source_file"] == "in.csv"
 
 
-def test_first_problem_wins():
+def test_first_problem_wins() -> None:
     row = {**PAYROLL_OK, "record_id": "", "full_name": "", "period": "x"}
     rejects = run(normalize_payroll, Source.PAYROLL, [row]).rejects
     assert rejects["reason"].tolist() == ["missing_required"]
@@ -218,7 +176,7 @@ def test_first_problem_wins():
         ({"full_name": None}, "no_identity", "full_name"),  # no name and no ID
     ],
 )
-def test_insured_rejects(change, reason, column):
+def test_insured_rejects(change: dict[str, str | None], reason: str, column: str) -> None:
     table, rejects, _ = run(
         normalize_insured, Source.INSURED, [INSURED_OK, {**INSURED_OK, **change}]
     )
@@ -239,7 +197,9 @@ def test_insured_rejects(change, reason, column):
         ({"full_name": "", "national_id": CCCD}, "full_name", False),  # the ID identifies
     ],
 )
-def test_insured_missing_values_are_kept(change, column, invalid):
+def test_insured_missing_values_are_kept(
+    change: dict[str, str], column: str, invalid: bool
+) -> None:
     """A registry row with a blank or unusable field is kept, null there, and counted."""
     table, rejects, nulled = run(normalize_insured, Source.INSURED, [{**INSURED_OK, **change}])
     assert rejects.empty
@@ -247,7 +207,7 @@ def test_insured_missing_values_are_kept(change, column, invalid):
     assert nulled.get(column, 0) == int(invalid)
 
 
-def test_insured_good_rows_and_year_only_birth():
+def test_insured_good_rows_and_year_only_birth() -> None:
     rows = [
         {**INSURED_OK, "birth_date": "1990", "national_id": CCCD},
         {**INSURED_OK, "si_code": "79305001234", "national_id": "bad"},  # CCCD as SI code
@@ -262,7 +222,7 @@ def test_insured_good_rows_and_year_only_birth():
     assert {c for c, n in nulled.items() if n} == {"national_id"}
 
 
-def test_reject_files_never_carry_citizen_ids_or_values():
+def test_reject_files_never_carry_citizen_ids_or_values() -> None:
     rows = [
         {**INSURED_OK, "si_code": "079305001234", "full_name": ""},
         {**INSURED_OK, "si_code": "79305001234", "full_name": "", "birth_date": "31/02/1990"},
@@ -277,7 +237,7 @@ def test_reject_files_never_carry_citizen_ids_or_values():
         assert secret not in text
 
 
-def test_businesses():
+def test_businesses() -> None:
     rows = [
         {**BUSINESS_OK, "ward_code": "00001", "registered_on": "15/03/2010"},
         {**BUSINESS_OK, "tax_code": "0100233488-001", "district_code": "760"},  # bad district
@@ -301,9 +261,9 @@ def test_businesses():
     assert rejects["reason"].tolist() == ["invalid_tax_code", "missing_required"]
     assert rejects["column"].tolist() == ["tax_code", "tax_code"]
     kept = table.set_index("tax_code")
-    assert pd.isna(kept.loc["0314409058", "province_code"])
-    assert pd.isna(kept.loc["0314409058002", "name"])
-    assert pd.isna(kept.loc["0314409058003", "status"])
+    assert pd.isna(kept["province_code"].loc["0314409058"])
+    assert pd.isna(kept["name"].loc["0314409058002"])
+    assert pd.isna(kept["status"].loc["0314409058003"])
     assert kept.loc[CCCD, "employer_root"] == CCCD
     first = table.iloc[0]
     assert first["name"] == "Công ty TNHH An Phát"
@@ -325,7 +285,7 @@ def test_businesses():
     }
 
 
-def test_reject_duplicates_keeps_first_in_input_order():
+def test_reject_duplicates_keeps_first_in_input_order() -> None:
     rows = [PAYROLL_OK, {**PAYROLL_OK, "record_id": "R2"}, PAYROLL_OK]
     table = run(normalize_payroll, Source.PAYROLL, rows).table
     other = table.iloc[[0]].assign(source_file="b.csv", source_line=1)
@@ -338,7 +298,7 @@ def test_reject_duplicates_keeps_first_in_input_order():
     assert rejects["detail"].tolist() == ["record_id first seen at in.csv:2"] * 2
 
 
-def test_reject_duplicates_ignores_null_keys():
+def test_reject_duplicates_ignores_null_keys() -> None:
     frame = pd.DataFrame(
         {"si_code": [None, None, "1"], "source_file": "a", "source_line": [1, 2, 3]}
     )
@@ -347,26 +307,26 @@ def test_reject_duplicates_ignores_null_keys():
     assert rejects.empty
 
 
-def test_missing_vocabulary_is_a_config_error():
+def test_missing_vocabulary_is_a_config_error() -> None:
     raw = raw_table(Source.PAYROLL, [PAYROLL_OK])
     with pytest.raises(ConfigError, match="nationality"):
         normalize_payroll(raw, {"gender": {}}, today=TODAY)
 
 
-def test_missing_raw_column_is_a_pipeline_error():
+def test_missing_raw_column_is_a_pipeline_error() -> None:
     raw = raw_table(Source.PAYROLL, [PAYROLL_OK]).drop(columns="gender")
     with pytest.raises(PipelineError, match="gender"):
         normalize_payroll(raw, VOCABULARIES, today=TODAY)
 
 
-def test_empty_input():
+def test_empty_input() -> None:
     table, rejects, _ = normalize_payroll(raw_table(Source.PAYROLL, []), VOCABULARIES)
     assert table.empty
     assert rejects.empty
     assert list(table.columns) == PAYROLL.names
 
 
-def test_contract_type_read_only_where_the_mapping_has_its_vocabulary():
+def test_contract_type_read_only_where_the_mapping_has_its_vocabulary() -> None:
     rows = [
         {**PAYROLL_OK, "record_id": f"R{i}", "contract_type": v}
         for i, v in enumerate(["Thử việc", "HĐLĐ", "hợp đồng khoán", ""])
@@ -399,8 +359,8 @@ def test_contract_type_read_only_where_the_mapping_has_its_vocabulary():
     ],
 )
 def test_period_after_the_run_date_is_nulled_with_its_own_count(
-    period, kept, after_run_date, invalid
-):
+    period: str, kept: dt.date | None, after_run_date: int, invalid: int
+) -> None:
     table, rejects, nulled = run(
         normalize_payroll, Source.PAYROLL, [{**PAYROLL_OK, "period": period}]
     )

@@ -1,5 +1,7 @@
 """Administrative units: code validation, zero padding and scheme resolution."""
 
+from __future__ import annotations
+
 import pandas as pd
 import pytest
 
@@ -8,7 +10,7 @@ from linkage.normalize import pre2025_districts, unit_codes
 PRE, NEW = "pre-2025", "2025-07"
 
 
-def resolve(province, district, ward):
+def resolve(province: str | None, district: str | None, ward: str | None) -> tuple[object, ...]:
     frame = unit_codes(
         pd.Series([province], dtype=object),
         pd.Series([district], dtype=object),
@@ -37,11 +39,14 @@ def resolve(province, district, ward):
         ((None, None, None), (None, None, None, None, False)),  # nothing given
     ],
 )
-def test_unit_codes(codes, expected):
+def test_unit_codes(
+    codes: tuple[str | None, str | None, str | None],
+    expected: tuple[str | None, str | None, str | None, str | None, bool],
+) -> None:
     assert resolve(*codes) == expected
 
 
-def test_unit_codes_repeat_per_row():
+def test_unit_codes_repeat_per_row() -> None:
     frame = unit_codes(
         pd.Series(["01", "01", "99"], index=[5, 6, 7]),
         pd.Series(["001", "001", None], index=[5, 6, 7]),
@@ -52,7 +57,7 @@ def test_unit_codes_repeat_per_row():
     assert frame["invalid"].tolist() == [False, False, True]
 
 
-def test_pre2025_districts():
+def test_pre2025_districts() -> None:
     districts = pre2025_districts()
     assert list(districts.columns) == [
         "province_code",

@@ -1,5 +1,7 @@
 """Vocabularies: folding and mapping free text to canonical codes."""
 
+from __future__ import annotations
+
 import pandas as pd
 import pytest
 
@@ -22,16 +24,16 @@ GENDER = {"M": ["Nam", "male", "m"], "F": ["Nữ", "nu", "female", "f"]}
         ("Thời hạn HĐLĐ (tháng)", "thoi han hdld thang"),  # a header with brackets
     ],
 )
-def test_fold(raw, expected):
+def test_fold(raw: str, expected: str) -> None:
     assert fold(raw) == expected
 
 
-def test_fold_key_vectorized():
+def test_fold_key_vectorized() -> None:
     assert fold_key(pd.Series(["Nữ", None])).tolist()[0] == "nu"
     assert pd.isna(fold_key(pd.Series(["Nữ", None])).iloc[1])
 
 
-def test_map_vocabulary():
+def test_map_vocabulary() -> None:
     values = pd.Series(["Nam", "NỮ", " female ", "x", "", None, "M"], dtype=object)
     match = map_vocabulary(values, GENDER)
     assert match.canonical.tolist()[:3] == ["M", "F", "F"]
@@ -40,12 +42,12 @@ def test_map_vocabulary():
     assert match.unknown.tolist() == [False, False, False, True, False, False, False]
 
 
-def test_clashing_spellings_are_a_config_error():
+def test_clashing_spellings_are_a_config_error() -> None:
     with pytest.raises(ConfigError, match="maps to both"):
         map_vocabulary(pd.Series(["x"]), {"M": ["nam"], "F": ["Nam"]})
 
 
-def test_punctuated_spelling_matches_at_run_time():
+def test_punctuated_spelling_matches_at_run_time() -> None:
     """A spelling the mapping accepts folds the same way when values are matched."""
     vocabulary = {"active": ["Đang tham gia"]}
     got = map_vocabulary(pd.Series(["Đang-tham gia", "ĐANG THAM GIA.", "x"]), vocabulary)

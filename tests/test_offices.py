@@ -10,6 +10,7 @@ import pytest
 
 from linkage.eligibility import load_crosswalk, office_coverage, outreach_units, route
 from linkage.eligibility.offices import load_offices
+from linkage.eligibility.units import Crosswalk
 from linkage.errors import ConfigError
 
 CROSSWALKS = Path(__file__).resolve().parents[1] / "configs/crosswalks"
@@ -18,7 +19,9 @@ VINH_BINH = "28651"  # Xã Vĩnh Bình (Đồng Tháp): most of its wards came f
 TAN_PHU_DONG = "28696"  # Xã Tân Phú Đông: from the old district Tân Phú Đông (825)
 
 
-def _routed(rows: list[tuple[str, str, str, dt.date]], crosswalk=CROSSWALK) -> pd.DataFrame:
+def _routed(
+    rows: list[tuple[str, str, str, dt.date]], crosswalk: Crosswalk = CROSSWALK
+) -> pd.DataFrame:
     """Route one candidate per (record, ward, scheme, period end) through the crosswalk."""
     n = len(rows)
     businesses = pd.DataFrame(
@@ -65,7 +68,9 @@ def _routed(rows: list[tuple[str, str, str, dt.date]], crosswalk=CROSSWALK) -> p
         ("31207", "pre-2025", dt.date(2025, 7, 31), "923", "BHXH cơ sở Thốt Nốt", "cited"),
     ],
 )
-def test_routes_by_commune_period_and_source(ward, scheme, end, unit, office, route_kind) -> None:
+def test_routes_by_commune_period_and_source(
+    ward: str, scheme: str, end: dt.date, unit: str, office: str | None, route_kind: str | None
+) -> None:
     row = _routed([("R1", ward, scheme, end)]).loc["R1"]
     assert row["district_code"] == unit
     if office is not None:

@@ -5,22 +5,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
-from test_cli import invoke, source_args
 
 from linkage.synth import write_sample
+from tests.helpers import invoke, source_args
 
 ROWS = 300
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory) -> dict[str, Path]:
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return write_sample(tmp_path_factory.mktemp("operators") / "in", payroll_rows=ROWS, seed=31)
 
 
-def events(result: Result) -> list[dict]:
+def events(result: Result) -> list[dict[str, Any]]:
     """The JSON lines of stderr; every line of it must be one."""
     return [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
 
@@ -33,14 +34,18 @@ def events(result: Result) -> list[dict]:
         ("--log-format", "json", "-q", "run"),  # JSON logs: stdout stays empty too
     ],
 )
-def test_quiet_run_prints_nothing_on_success(inputs, tmp_path, args):
+def test_quiet_run_prints_nothing_on_success(
+    inputs: dict[str, Path], tmp_path: Path, args: tuple[str, ...]
+) -> None:
     result = invoke(*args, *source_args(inputs), "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert (tmp_path / "out" / "manifest.json").is_file()
 
 
-def test_run_prints_totals_and_the_district_table_only_under_verbose(inputs, tmp_path):
+def test_run_prints_totals_and_the_district_table_only_under_verbose(
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
     plain = invoke("run", *source_args(inputs), "--out", tmp_path / "a")
     assert plain.exit_code == 0, plain.output
     assert "payroll rows;" in plain.stdout
@@ -53,7 +58,9 @@ def test_run_prints_totals_and_the_district_table_only_under_verbose(inputs, tmp
     assert len(verbose.stdout.splitlines()) > len(plain.stdout.splitlines())
 
 
-def test_progress_off_a_terminal_is_a_line_or_an_event_every_few_seconds(inputs, tmp_path):
+def test_progress_off_a_terminal_is_a_line_or_an_event_every_few_seconds(
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
     as_json = invoke(
         "--log-format",
         "json",
@@ -82,7 +89,9 @@ def test_progress_off_a_terminal_is_a_line_or_an_event_every_few_seconds(inputs,
         ("missing.csv", 2),  # click's usage error
     ],
 )
-def test_errors_are_json_events_under_json_logs(inputs, tmp_path, payroll, code):
+def test_errors_are_json_events_under_json_logs(
+    inputs: dict[str, Path], tmp_path: Path, payroll: str, code: int
+) -> None:
     path = tmp_path / payroll
     if payroll == "bad.csv":
         path.write_text("not,a,payroll\n1,2,3\n", encoding="utf-8")
@@ -98,8 +107,8 @@ def test_errors_are_json_events_under_json_logs(inputs, tmp_path, payroll, code)
 
 
 def test_a_missing_charts_extra_is_a_warning_and_the_manifest_says_so(
-    inputs, tmp_path, monkeypatch
-):
+    inputs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import linkage.charts
 
     monkeypatch.setattr(linkage.charts, "available", lambda: False)
@@ -114,7 +123,9 @@ def test_a_missing_charts_extra_is_a_warning_and_the_manifest_says_so(
     assert not (out / "report.html").exists()
 
 
-def test_the_manifest_records_the_previous_run_the_model_and_the_report(inputs, tmp_path):
+def test_the_manifest_records_the_previous_run_the_model_and_the_report(
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
     first, second, third = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     assert invoke("run", *source_args(inputs), "--out", first).exit_code == 0
     a = json.loads((first / "manifest.json").read_text())

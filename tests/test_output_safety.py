@@ -10,24 +10,28 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
+from typing import NoReturn
 
+import pyarrow as pa
 import pytest
-from test_cli import assert_user_error, invoke, source_args
+from click.testing import Result
 
 import linkage.write.outdir as outdir
 from linkage.synth import write_sample
 from linkage.write.outdir import output_lock, recover
+from tests.helpers import assert_user_error, invoke, source_args
 
 ROWS = 400
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory) -> dict[str, Path]:
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return write_sample(tmp_path_factory.mktemp("safety") / "in", payroll_rows=ROWS, seed=23)
 
 
-def run(inputs: dict[str, Path], out: Path):
+def run(inputs: dict[str, Path], out: Path) -> Result:
     return invoke("run", *source_args(inputs), "--out", out)
 
 
@@ -35,7 +39,7 @@ def siblings(out: Path) -> list[str]:
     return sorted(p.name for p in out.parent.glob(f".{out.name}.*"))
 
 
-def test_folder_of_user_files_is_refused_untouched(inputs, tmp_path):
+def test_folder_of_user_files_is_refused_untouched(inputs: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "documents"
     out.mkdir()
     (out / "letter.docx").write_bytes(b"mine")
@@ -44,7 +48,7 @@ def test_folder_of_user_files_is_refused_untouched(inputs, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["letter.docx"]
 
 
-def test_folder_holding_the_inputs_is_refused(inputs):
+def test_folder_holding_the_inputs_is_refused(inputs: dict[str, Path]) -> None:
     out = inputs["payroll"].parent
     before = sorted(p.name for p in out.iterdir())
     result = run(inputs, out)
@@ -53,14 +57,14 @@ def test_folder_holding_the_inputs_is_refused(inputs):
     assert sorted(p.name for p in out.iterdir()) == before
 
 
-def test_a_file_as_out_is_refused(inputs, tmp_path):
+def test_a_file_as_out_is_refused(inputs: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "out.txt"
     out.write_text("x")
     assert_user_error(run(inputs, out), 2)
     assert out.read_text() == "x"
 
 
-def test_rerun_replaces_only_what_linkage_wrote(inputs, tmp_path):
+def test_rerun_replaces_only_what_linkage_wrote(inputs: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = run(inputs, out)
     assert first.exit_code == 0, first.output
@@ -73,7 +77,7 @@ def test_rerun_replaces_only_what_linkage_wrote(inputs, tmp_path):
     assert siblings(out) == []  # no lock, staging or old folder left
 
 
-def test_empty_folder_is_accepted(inputs, tmp_path):
+def test_empty_folder_is_accepted(inputs: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "empty"
     out.mkdir()
     result = run(inputs, out)
@@ -81,7 +85,9 @@ def test_empty_folder_is_accepted(inputs, tmp_path):
     assert (out / "manifest.json").exists()
 
 
-def test_read_only_out_is_refused_before_loading(inputs, tmp_path, monkeypatch):
+def test_read_only_out_is_refused_before_loading(
+    inputs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import linkage.write.outdir as outdir
 
     parent = tmp_path / "ro"
@@ -100,7 +106,7 @@ def test_read_only_out_is_refused_before_loading(inputs, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("kind", ["file_parent", "user_folder"])
-def test_sample_never_writes_over_a_users_files(tmp_path, kind):
+def test_sample_never_writes_over_a_users_files(tmp_path: Path, kind: str) -> None:
     if kind == "file_parent":
         (tmp_path / "afile").write_text("mine")
         out = tmp_path / "afile" / "sample"
@@ -115,7 +121,9 @@ def test_sample_never_writes_over_a_users_files(tmp_path, kind):
     ).read_text() == "mine"
 
 
-def test_live_lock_refuses_with_its_holder_and_dead_lock_is_taken_over(inputs, tmp_path):
+def test_live_lock_refuses_with_its_holder_and_dead_lock_is_taken_over(
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
@@ -134,7 +142,7 @@ def test_live_lock_refuses_with_its_holder_and_dead_lock_is_taken_over(inputs, t
     assert siblings(out) == []
 
 
-def test_leftover_staging_is_removed_by_the_next_run(tmp_path):
+def test_leftover_staging_is_removed_by_the_next_run(tmp_path: Path) -> None:
     out = tmp_path / "out"
     leftover = tmp_path / ".out.staging-abc123"
     leftover.mkdir()
@@ -144,7 +152,7 @@ def test_leftover_staging_is_removed_by_the_next_run(tmp_path):
     assert siblings(out) == []
 
 
-def test_an_old_folder_without_journal_only_gives_back(tmp_path):
+def test_an_old_folder_without_journal_only_gives_back(tmp_path: Path) -> None:
     """The trial's state: the manifest moved aside by hand (or by an earlier version).
 
     Recovery puts the manifest back and deletes nothing it cannot tell is new.
@@ -205,7 +213,11 @@ def _steps(tmp_path: Path, *, user_file: bool) -> list[str]:
     final, root = _publication(tmp_path / "dry", user_file=user_file)
     seen: list[str] = []
     original = outdir._step
-    outdir._step = seen.append
+
+    def record(name: str) -> None:
+        seen.append(name)
+
+    outdir._step = record
     try:
         outdir._move_in(root, final)
     finally:
@@ -214,7 +226,9 @@ def _steps(tmp_path: Path, *, user_file: bool) -> list[str]:
 
 
 @pytest.mark.parametrize("user_file", [False, True], ids=["whole_swap", "entry_by_entry"])
-def test_a_kill_at_every_publication_step_leaves_one_complete_output(tmp_path, user_file):
+def test_a_kill_at_every_publication_step_leaves_one_complete_output(
+    tmp_path: Path, user_file: bool
+) -> None:
     """SIGKILL at each rename (a forked child dies there), then the next run's recovery."""
     steps = _steps(tmp_path, user_file=user_file)
     assert "journal" in steps
@@ -231,7 +245,12 @@ def test_a_kill_at_every_publication_step_leaves_one_complete_output(tmp_path, u
             warnings.simplefilter("ignore", DeprecationWarning)
             child = os.fork()
         if child == 0:  # pragma: no cover - runs in the child
-            outdir._step = lambda name, at=step: os._exit(9) if name == at else None
+
+            def die(name: str, at: str = step) -> None:
+                if name == at:
+                    os._exit(9)
+
+            outdir._step = die
             outdir._move_in(root, final)
             os._exit(0)
         _, status = os.waitpid(child, 0)
@@ -247,8 +266,8 @@ def test_a_kill_at_every_publication_step_leaves_one_complete_output(tmp_path, u
 
 
 def test_a_kill_mid_publication_of_a_real_run_keeps_the_previous_output_and_key(
-    inputs, tmp_path
-):
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
     """The trial's case end to end: killed mid-publish, then a rerun on bad input."""
     out = tmp_path / "out"
     assert run(inputs, out).exit_code == 0
@@ -281,7 +300,9 @@ def _tree_bytes(folder: Path) -> dict[str, bytes]:
     }
 
 
-def test_sigterm_after_the_commit_says_the_output_was_published(inputs, tmp_path):
+def test_sigterm_after_the_commit_says_the_output_was_published(
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     hook = (
         "import os, signal, sys; import linkage.write.outdir as o; from linkage.cli import main; "
@@ -307,14 +328,18 @@ def test_sigterm_after_the_commit_says_the_output_was_published(inputs, tmp_path
 
 
 @pytest.fixture(scope="module")
-def big_inputs(tmp_path_factory) -> dict[str, Path]:
+def big_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return write_sample(tmp_path_factory.mktemp("big") / "in", payroll_rows=20_000, seed=5)
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_signal_exits_with_its_code_and_leaves_the_previous_output(
-    inputs, big_inputs, tmp_path, signum, code
-):
+    inputs: dict[str, Path],
+    big_inputs: dict[str, Path],
+    tmp_path: Path,
+    signum: signal.Signals,
+    code: int,
+) -> None:
     big = big_inputs
     out = tmp_path / "out"
     first = run(inputs, out)
@@ -342,6 +367,7 @@ def test_signal_exits_with_its_code_and_leaves_the_previous_output(
     # Signalled once an input is loaded, not after a sleep: a slow machine still importing
     # would die of the signal before the run could handle it.
     seen = b""
+    assert process.stderr is not None
     while b'"event": "loaded"' not in seen and (line := process.stderr.readline()):
         seen += line
     process.send_signal(signum)
@@ -353,7 +379,9 @@ def test_signal_exits_with_its_code_and_leaves_the_previous_output(
     assert siblings(out) == []
 
 
-def test_same_inputs_give_byte_identical_files(inputs, tmp_path, monkeypatch):
+def test_same_inputs_give_byte_identical_files(
+    inputs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Repeatable runs: the clock is in the manifest only, never in a data file.
 
     Candidate ids are keyed: the same key (here the environment's) gives the same ids.
@@ -377,7 +405,9 @@ def test_same_inputs_give_byte_identical_files(inputs, tmp_path, monkeypatch):
     assert not (first / ".linkage-key").exists()  # a key from the environment stays there
 
 
-def test_json_logs_carry_stage_timings_and_no_personal_data(inputs, tmp_path):
+def test_json_logs_carry_stage_timings_and_no_personal_data(
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
     import csv
 
     command = [sys.executable, "-m", "linkage", "--log-format", "json", "run"]
@@ -400,7 +430,9 @@ def test_json_logs_carry_stage_timings_and_no_personal_data(inputs, tmp_path):
 
 
 @pytest.mark.parametrize("after", [0.5, 2.0, 4.0, 7.0])
-def test_sigkill_at_any_stage_leaves_a_complete_output(inputs, big_inputs, tmp_path, after):
+def test_sigkill_at_any_stage_leaves_a_complete_output(
+    inputs: dict[str, Path], big_inputs: dict[str, Path], tmp_path: Path, after: float
+) -> None:
     """Killed while loading, linking or publishing: the previous output or the new one."""
     out = tmp_path / "out"
     assert run(inputs, out).exit_code == 0
@@ -422,7 +454,7 @@ def test_sigkill_at_any_stage_leaves_a_complete_output(inputs, big_inputs, tmp_p
     assert siblings(out) == []
 
 
-def _one_line_error(result, code: int, *fragments: str) -> None:
+def _one_line_error(result: Result, code: int, *fragments: str) -> None:
     """A user error of ``code``: one line on screen naming ``fragments``, no traceback."""
     assert_user_error(result, code)
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
@@ -431,7 +463,9 @@ def _one_line_error(result, code: int, *fragments: str) -> None:
         assert fragment in errors[0], result.output
 
 
-def test_a_full_disk_names_the_output_and_keeps_the_previous(inputs, tmp_path, monkeypatch):
+def test_a_full_disk_names_the_output_and_keeps_the_previous(
+    inputs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """ENOSPC while the staged output is written: exit 2 (the machine's state), one line."""
     import errno
 
@@ -441,7 +475,9 @@ def test_a_full_disk_names_the_output_and_keeps_the_previous(inputs, tmp_path, m
     assert run(inputs, out).exit_code == 0
     previous = _tree_bytes(out)
 
-    def full(self, relative, table, metadata):
+    def full(
+        self: Staging, relative: str, table: pa.Table, metadata: Mapping[str, str]
+    ) -> NoReturn:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(Staging, "write_parquet", full)
@@ -452,7 +488,9 @@ def test_a_full_disk_names_the_output_and_keeps_the_previous(inputs, tmp_path, m
     assert siblings(out) == []
 
 
-def test_an_unwritable_subfolder_names_it_and_rolls_back(inputs, tmp_path, monkeypatch):
+def test_an_unwritable_subfolder_names_it_and_rolls_back(
+    inputs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A folder of the output its user cannot change (EACCES on moving it): exit 2, rolled back.
 
     The suite runs as root, whom permissions do not stop: the rename is refused here as the
@@ -465,7 +503,7 @@ def test_an_unwritable_subfolder_names_it_and_rolls_back(inputs, tmp_path, monke
     locked = (out / "candidates").resolve()
     rename = Path.rename
 
-    def refuse(self, target):
+    def refuse(self: Path, target: str | os.PathLike[str]) -> Path:
         if Path(self) == locked:
             raise PermissionError(13, "Permission denied", str(self))
         return rename(self, target)
@@ -477,7 +515,7 @@ def test_an_unwritable_subfolder_names_it_and_rolls_back(inputs, tmp_path, monke
     assert siblings(out) == []
 
 
-def test_a_lock_that_is_a_folder_is_a_message(inputs, tmp_path):
+def test_a_lock_that_is_a_folder_is_a_message(inputs: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run(inputs, out).exit_code == 0
     previous = _tree_bytes(out)
@@ -496,7 +534,9 @@ def test_a_lock_that_is_a_folder_is_a_message(inputs, tmp_path):
         None,  # a process of this test, started after the lock was written
     ],
 )
-def test_a_lock_whose_pid_now_belongs_to_a_later_process_is_taken_over(inputs, tmp_path, pid):
+def test_a_lock_whose_pid_now_belongs_to_a_later_process_is_taken_over(
+    inputs: dict[str, Path], tmp_path: Path, pid: int | None
+) -> None:
     """A dead run's pid reused (a reboot, a restarted container): the lock is older."""
     out = tmp_path / "out"
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
@@ -512,7 +552,9 @@ def test_a_lock_whose_pid_now_belongs_to_a_later_process_is_taken_over(inputs, t
     assert siblings(out) == []
 
 
-def test_a_folder_with_a_stray_manifest_is_not_an_output(inputs, tmp_path):
+def test_a_folder_with_a_stray_manifest_is_not_an_output(
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
     """A user's own manifest.json (even with a run_id) does not make a folder linkage's."""
     out = tmp_path / "project"
     out.mkdir()
@@ -526,7 +568,7 @@ def test_a_folder_with_a_stray_manifest_is_not_an_output(inputs, tmp_path):
     assert (out / "links.parquet").read_bytes() == b"mine too"
 
 
-def test_recovery_is_a_warning_and_a_json_event(inputs, tmp_path):
+def test_recovery_is_a_warning_and_a_json_event(inputs: dict[str, Path], tmp_path: Path) -> None:
     """Off a terminal too: what recovery did is logged at warning level, as JSON under json."""
     out = tmp_path / "out"
     leftover = tmp_path / ".out.staging-left"

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
-from test_cli import _complete_config, _config, inputs, invoke, source_args  # noqa: F401
 
 from linkage import pipeline
 from linkage.config import load_config
+from tests.helpers import complete_config, invoke, source_args, write_config
 
 
 @pytest.mark.parametrize(
@@ -24,7 +25,11 @@ from linkage.config import load_config
     ],
 )
 def test_a_suspect_model_stops_the_run_unless_forced(
-    tmp_path, inputs, monkeypatch, force, exit_code  # noqa: F811
+    tmp_path: Path,
+    inputs: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    force: bool,
+    exit_code: int,
 ) -> None:
     monkeypatch.setattr(pipeline, "SUSPECT_MATCHES_PER_ROW", 0.001)
     out = tmp_path / "out"
@@ -38,15 +43,15 @@ def test_a_suspect_model_stops_the_run_unless_forced(
         assert "--force" in result.output
 
 
-def test_as_of_in_the_config_is_a_date(tmp_path) -> None:
-    text = _complete_config().replace("[eligibility]\n", "[eligibility]\nas_of = 2025-03-15\n")
-    config = load_config(_config(tmp_path, text))
+def test_as_of_in_the_config_is_a_date(tmp_path: Path) -> None:
+    text = complete_config().replace("[eligibility]\n", "[eligibility]\nas_of = 2025-03-15\n")
+    config = load_config(write_config(tmp_path, text))
     assert config.eligibility.as_of == dt.date(2025, 3, 15)
     assert pipeline.as_of_date(config, None, dt.date(2026, 1, 1)) == (
         dt.date(2025, 3, 15),
         "[eligibility].as_of",
     )
     assert pipeline.as_of_date(config, dt.date(2025, 4, 1), dt.date(2026, 1, 1))[1] == "--as-of"
-    bad = _complete_config().replace("[eligibility]\n", '[eligibility]\nas_of = "15/03/2025"\n')
+    bad = complete_config().replace("[eligibility]\n", '[eligibility]\nas_of = "15/03/2025"\n')
     with pytest.raises(Exception, match=r"as_of: '15/03/2025' is not a date \(YYYY-MM-DD\)"):
-        load_config(_config(tmp_path, bad))
+        load_config(write_config(tmp_path, bad))

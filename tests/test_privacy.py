@@ -37,7 +37,7 @@ MIN_CANDIDATES = 10**3
         (None, ""),
     ],
 )
-def test_masked_forms(value, masked) -> None:
+def test_masked_forms(value: str | None, masked: str) -> None:
     assert mask_id(value) == masked
     assert errors_mask_id(value) == masked  # the old import path is the same rule
 
@@ -50,19 +50,19 @@ def test_masked_forms(value, masked) -> None:
         ("", ""),
     ],
 )
-def test_si_codes_masked_only_when_citizen_ids(code, shown) -> None:
+def test_si_codes_masked_only_when_citizen_ids(code: str, shown: str) -> None:
     assert mask_citizen_code(code) == shown
     assert mask_citizen_codes(pd.Series([code], dtype="string")).iloc[0] == shown
 
 
 @given(st.one_of(st.none(), st.text(alphabet="0123456789ab*", max_size=14)))
-def test_vectorized_mask_matches_mask_id(value) -> None:
+def test_vectorized_mask_matches_mask_id(value: str | None) -> None:
     masked = mask_ids(pd.Series([value], dtype="object")).iloc[0]
     assert (mask_id(value) if value is not None else "") == ("" if pd.isna(masked) else masked)
 
 
 @given(st.text(alphabet="0123456789", max_size=20))
-def test_at_most_three_characters_shown(value) -> None:
+def test_at_most_three_characters_shown(value: str) -> None:
     masked = mask_id(value)
     assert len(masked) == len(value)
     assert sum(c != "*" for c in masked) <= SHOWN_CHARACTERS
@@ -89,7 +89,7 @@ def candidates_left(masked: str, province: str, birth_year: int, female: bool) -
     random_part=st.integers(0, 999_999).map(lambda n: f"{n:06d}"),
 )
 def test_masked_cccd_beside_birth_year_sex_and_province_leaves_a_thousand(
-    province, birth_year, female, random_part
+    province: str, birth_year: int, female: bool, random_part: str
 ) -> None:
     century, year = _cccd_digits(birth_year, female)
     cccd = province + century + year + random_part

@@ -8,20 +8,22 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
-from test_cli import assert_user_error, invoke, source_args
 
 from linkage.errors import ConfigError
 from linkage.load import load_mapping
 from linkage.normalize import normalize_payroll, pseudonym_kinds
 from linkage.privacy import KEY_ENV, pseudonyms, shared_key
 from linkage.synth import write_sample
+from tests.helpers import assert_user_error, invoke, source_args
 
 KEY = "a shared key of the two agencies"
 ROOT = Path(__file__).resolve().parents[1]
 CCCD = "001090012345"  # Hà Nội, male, born 1990
 
 
-def test_shared_key_comes_from_the_environment_or_a_file(monkeypatch, tmp_path):
+def test_shared_key_comes_from_the_environment_or_a_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv(KEY_ENV, raising=False)
     with pytest.raises(ConfigError, match=KEY_ENV):
         shared_key(None)  # no random fallback: files under different keys never link
@@ -35,7 +37,7 @@ def test_shared_key_comes_from_the_environment_or_a_file(monkeypatch, tmp_path):
         shared_key(None)
 
 
-def test_pseudonyms_are_keyed_and_keep_their_kind():
+def test_pseudonyms_are_keyed_and_keep_their_kind() -> None:
     values = pd.Series([CCCD, None, CCCD], dtype=pd.ArrowDtype(pa.string()))
     first = pseudonyms(values, "cccd", b"k" * 32)
     assert first[0] == first[2]
@@ -58,12 +60,12 @@ def test_pseudonyms_are_keyed_and_keep_their_kind():
         (None, None),
     ],
 )
-def test_pseudonym_kinds(value, kind):
+def test_pseudonym_kinds(value: str | None, kind: str | None) -> None:
     (got,) = pseudonym_kinds(pd.Series([value], dtype=pd.ArrowDtype(pa.string())))
     assert (None if pd.isna(got) else got) == kind
 
 
-def test_a_pseudonymized_row_keeps_its_id_kind_year_and_sex():
+def test_a_pseudonymized_row_keeps_its_id_kind_year_and_sex() -> None:
     token = "cccd:" + "1" * 32
     raw = pd.DataFrame(
         {
@@ -97,13 +99,15 @@ def test_a_pseudonymized_row_keeps_its_id_kind_year_and_sex():
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
     root = tmp_path_factory.mktemp("pseudonyms")
     inputs = write_sample(root / "in", payroll_rows=800, seed=11)
     return root, inputs
 
 
-def _pseudonymize(world, monkeypatch, suffix=".csv"):
+def _pseudonymize(
+    world: tuple[Path, dict[str, Path]], monkeypatch: pytest.MonkeyPatch, suffix: str = ".csv"
+) -> dict[str, Path]:
     root, inputs = world
     monkeypatch.setenv(KEY_ENV, KEY)
     folder = root / f"shared{suffix}"
@@ -136,7 +140,9 @@ def _exact_links(out: Path) -> dict[str, set[tuple[str, str]]]:
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_pseudonymized_files_give_the_same_exact_links(world, monkeypatch, suffix):
+def test_pseudonymized_files_give_the_same_exact_links(
+    world: tuple[Path, dict[str, Path]], monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
     root, inputs = world
     copies = _pseudonymize(world, monkeypatch, suffix)
     raw_out, copy_out = root / f"raw{suffix}", root / f"copy{suffix}"
@@ -146,7 +152,8 @@ def test_pseudonymized_files_give_the_same_exact_links(world, monkeypatch, suffi
     raw, copied = _exact_links(raw_out), _exact_links(copy_out)
     key = shared_key(None)
 
-    def pseudonymous(pairs):  # SI codes that are citizen IDs are pseudonymized too
+    def pseudonymous(pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """SI codes that are citizen IDs are pseudonymized too."""
         return {
             (record, pseudonyms(pd.Series([code]), "cccd", key)[0] if len(code) == 12 else code)
             for record, code in pairs
@@ -158,7 +165,9 @@ def test_pseudonymized_files_give_the_same_exact_links(world, monkeypatch, suffi
         assert pseudonymous(raw[method]) == copied[method], method
 
 
-def test_no_citizen_id_or_personal_tax_code_is_left_in_a_copy(world, monkeypatch):
+def test_no_citizen_id_or_personal_tax_code_is_left_in_a_copy(
+    world: tuple[Path, dict[str, Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     copies = _pseudonymize(world, monkeypatch)
     for source, columns in (
         ("payroll", ["national_id", "person_tax_code"]),
@@ -175,7 +184,9 @@ def test_no_citizen_id_or_personal_tax_code_is_left_in_a_copy(world, monkeypatch
         assert copy["id_birth_year"].dropna().str.fullmatch(r"(19|20)\d\d").all()
 
 
-def test_a_copy_pseudonymized_again_is_unchanged(world, monkeypatch):
+def test_a_copy_pseudonymized_again_is_unchanged(
+    world: tuple[Path, dict[str, Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     root, _ = world
     copies = _pseudonymize(world, monkeypatch)
     for source in ("payroll", "insured"):
@@ -189,12 +200,14 @@ def test_a_copy_pseudonymized_again_is_unchanged(world, monkeypatch):
         )
 
 
-def test_pseudonymize_refuses_an_existing_output_and_a_missing_key(world, monkeypatch):
+def test_pseudonymize_refuses_an_existing_output_and_a_missing_key(
+    world: tuple[Path, dict[str, Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     root, inputs = world
     existing = root / "mine.csv"
     existing.write_text("the user's own file\n")
     monkeypatch.setenv(KEY_ENV, KEY)
-    args = ["pseudonymize", "--source", "payroll", "--input", inputs["payroll"]]
+    args: list[str | Path] = ["pseudonymize", "--source", "payroll", "--input", inputs["payroll"]]
     assert_user_error(invoke(*args, "--output", existing), 2)
     assert existing.read_text() == "the user's own file\n"
     assert_user_error(invoke(*args, "--output", root / "copy.xlsx"), 2)

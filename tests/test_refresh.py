@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_cli import assert_user_error, invoke, source_args
+from click.testing import Result
 
 from linkage.synth import write_sample
+from tests.helpers import assert_user_error, invoke, source_args
 
 STATUS, RECORD = "Trạng thái", "Mã bản ghi"
 
@@ -19,7 +20,7 @@ def read_csv(path: Path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def refresh(tmp_path_factory):
+def refresh(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Result]:
     root = tmp_path_factory.mktemp("refresh")
     inputs = write_sample(root / "in", payroll_rows=1500, seed=41)
     first = root / "first"
@@ -39,7 +40,7 @@ def refresh(tmp_path_factory):
     return first, second, result
 
 
-def test_changes_are_written_per_district_and_add_up(refresh):
+def test_changes_are_written_per_district_and_add_up(refresh: tuple[Path, Path, Result]) -> None:
     first, second, result = refresh
     changes = pd.read_parquet(second / "changes")
     before = pd.read_parquet(first / "candidates")
@@ -60,7 +61,7 @@ def test_changes_are_written_per_district_and_add_up(refresh):
     assert sum(manifest["changes"].values()) == len(changes)
 
 
-def test_candidate_ids_survive_renumbered_records(refresh):
+def test_candidate_ids_survive_renumbered_records(refresh: tuple[Path, Path, Result]) -> None:
     first, second, _ = refresh
     before = pd.read_parquet(first / "candidates").set_index("candidate_id")
     now = pd.read_parquet(second / "candidates").set_index("candidate_id")
@@ -70,7 +71,9 @@ def test_candidate_ids_survive_renumbered_records(refresh):
     assert not now.index.str.fullmatch(r"\d{9,12}").any()  # a keyed hash, not an ID
 
 
-def test_the_previous_model_is_reused_unless_refit(refresh, tmp_path):
+def test_the_previous_model_is_reused_unless_refit(
+    refresh: tuple[Path, Path, Result], tmp_path: Path
+) -> None:
     first, second, _ = refresh
     assert (second / "model.json").read_bytes() == (first / "model.json").read_bytes()
     later = {
@@ -84,7 +87,7 @@ def test_the_previous_model_is_reused_unless_refit(refresh, tmp_path):
     assert (out / "model.json").read_bytes() != (first / "model.json").read_bytes()
 
 
-def test_previous_must_be_a_linkage_output(tmp_path):
+def test_previous_must_be_a_linkage_output(tmp_path: Path) -> None:
     inputs = write_sample(tmp_path / "in", payroll_rows=200, seed=3)
     result = invoke(
         "run", *source_args(inputs), "--out", tmp_path / "out", "--previous", tmp_path / "in"

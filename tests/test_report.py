@@ -13,12 +13,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_charts import PNG_SIGNATURE, assert_png
-from test_cli import assert_user_error, invoke, sample_run, source_args
+from click.testing import Result
 
 from linkage.report import REPORT
 from linkage.report.page import table_html
 from linkage.report.series import district_sizes, weight_bins
+from tests.helpers import (
+    PNG_SIGNATURE,
+    assert_png,
+    assert_user_error,
+    invoke,
+    sample_run,
+    source_args,
+)
 
 IMAGE = re.compile(
     r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" width="(\d+)" height="(\d+)"'
@@ -26,7 +33,7 @@ IMAGE = re.compile(
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Path], Path]:
     root = tmp_path_factory.mktemp("report")
     inputs, out = sample_run(root, rows=500, seed=47)
     return inputs, out
@@ -49,7 +56,7 @@ def assert_self_contained(page: str) -> None:
         assert_png(base64.b64decode(data), (int(width), int(height)))
 
 
-def test_every_run_writes_its_report_owner_only(run):
+def test_every_run_writes_its_report_owner_only(run: tuple[dict[str, Path], Path]) -> None:
     _, out = run
     report = out / REPORT
     assert mode(report) == 0o600
@@ -61,7 +68,9 @@ def test_every_run_writes_its_report_owner_only(run):
     assert no_partials(out)
 
 
-def test_report_holds_the_data_series_as_text(run, tmp_path):
+def test_report_holds_the_data_series_as_text(
+    run: tuple[dict[str, Path], Path], tmp_path: Path
+) -> None:
     inputs, out = run
     target = tmp_path / "with-labels.html"
     result = invoke("report", "--run", out, "--labels", inputs["truth_links"], "--out", target)
@@ -83,7 +92,7 @@ def test_report_holds_the_data_series_as_text(run, tmp_path):
     assert no_partials(tmp_path)
 
 
-def test_report_never_shows_names_or_ids(run):
+def test_report_never_shows_names_or_ids(run: tuple[dict[str, Path], Path]) -> None:
     inputs, out = run
     page = (out / REPORT).read_text(encoding="utf-8")
     payroll = pd.read_csv(inputs["payroll"], dtype=str)
@@ -93,7 +102,9 @@ def test_report_never_shows_names_or_ids(run):
     assert not re.search(r"\b\d{9}(\d{3})?\b", text)  # no CMND or CCCD
 
 
-def test_report_refuses_a_file_linkage_did_not_write(run, tmp_path):
+def test_report_refuses_a_file_linkage_did_not_write(
+    run: tuple[dict[str, Path], Path], tmp_path: Path
+) -> None:
     _, out = run
     mine = tmp_path / "notes.html"
     mine.write_text("<html>my notes</html>", encoding="utf-8")
@@ -115,7 +126,9 @@ def test_report_refuses_a_file_linkage_did_not_write(run, tmp_path):
         (("--districts", "0"), 2),  # click range
     ],
 )
-def test_report_usage_and_data_errors(run, tmp_path, arguments, code):
+def test_report_usage_and_data_errors(
+    run: tuple[dict[str, Path], Path], tmp_path: Path, arguments: tuple[str, str], code: int
+) -> None:
     _, out = run
     (tmp_path / "no-columns.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     resolved = [str(tmp_path / a) if a.endswith((".pdf", ".csv")) else a for a in arguments]
@@ -124,13 +137,15 @@ def test_report_usage_and_data_errors(run, tmp_path, arguments, code):
     assert "Traceback" not in result.output
 
 
-def test_report_on_a_folder_that_is_no_run(tmp_path):
+def test_report_on_a_folder_that_is_no_run(tmp_path: Path) -> None:
     result = invoke("report", "--run", tmp_path)
     assert_user_error(result, 2)
     assert "not a linkage output" in result.output
 
 
-def test_report_without_matplotlib_is_a_clean_error(run, tmp_path, monkeypatch):
+def test_report_without_matplotlib_is_a_clean_error(
+    run: tuple[dict[str, Path], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, out = run
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     result = invoke("report", "--run", out, "--out", tmp_path / "r.html")
@@ -139,12 +154,14 @@ def test_report_without_matplotlib_is_a_clean_error(run, tmp_path, monkeypatch):
     assert not (tmp_path / "r.html").exists()
 
 
-def _rerun(run, out: Path):
+def _rerun(run: tuple[dict[str, Path], Path], out: Path) -> Result:
     inputs, _ = run
     return invoke("run", *source_args(inputs), "--out", out)
 
 
-def test_a_run_without_matplotlib_drops_the_stale_report(run, tmp_path, monkeypatch):
+def test_a_run_without_matplotlib_drops_the_stale_report(
+    run: tuple[dict[str, Path], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = shutil.copytree(run[1], tmp_path / "out")
     before = (out / REPORT).read_bytes()
     monkeypatch.setitem(sys.modules, "matplotlib", None)
@@ -158,7 +175,7 @@ def test_a_run_without_matplotlib_drops_the_stale_report(run, tmp_path, monkeypa
     assert no_partials(out)
 
 
-def test_a_run_keeps_a_users_report(run, tmp_path):
+def test_a_run_keeps_a_users_report(run: tuple[dict[str, Path], Path], tmp_path: Path) -> None:
     out = shutil.copytree(run[1], tmp_path / "out")
     (out / REPORT).write_text("mine", encoding="utf-8")
     result = _rerun(run, out)
@@ -169,7 +186,7 @@ def test_a_run_keeps_a_users_report(run, tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".png", ".html"])
-def test_explain_chart(run, tmp_path, suffix):
+def test_explain_chart(run: tuple[dict[str, Path], Path], tmp_path: Path, suffix: str) -> None:
     _, out = run
     links = pd.read_parquet(out / "links.parquet")
     record = links[links["method"] == "probabilistic"].iloc[0]
@@ -190,7 +207,9 @@ def test_explain_chart(run, tmp_path, suffix):
     assert total == pytest.approx(record["match_weight"], abs=0.006)  # the run's own score
 
 
-def test_explain_chart_refuses_other_files(run, tmp_path):
+def test_explain_chart_refuses_other_files(
+    run: tuple[dict[str, Path], Path], tmp_path: Path
+) -> None:
     _, out = run
     record = pd.read_parquet(out / "links.parquet")["record_id"].iloc[0]
     mine = tmp_path / "photo.png"
@@ -201,7 +220,7 @@ def test_explain_chart_refuses_other_files(run, tmp_path):
     assert mine.read_bytes() == PNG_SIGNATURE + b"not linkage's"
 
 
-def test_report_into_the_run_folder_takes_its_lock(run):
+def test_report_into_the_run_folder_takes_its_lock(run: tuple[dict[str, Path], Path]) -> None:
     _, out = run
     result = invoke("report", "--run", out)
     assert result.exit_code == 0, result.output

@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+from click.testing import Result
 from openpyxl import Workbook, load_workbook
-from test_cli import assert_user_error, invoke, source_args
 
 from linkage.errors import InputError
 from linkage.labels import pair_quality, read_labels
 from linkage.privacy import mask_citizen_code
 from linkage.review import DECISIONS, HEADERS, SHEET, strata_windows
 from linkage.synth import write_sample
+from tests.helpers import assert_user_error, invoke, source_args
 
 PER_BAND = 4
 # Employer names a spreadsheet would run as formulas; names are shown, never linked on.
 POISON = ("=HYPERLINK(", "+SUM(", "-1+", "@cmd ")
 
 
+type Labels = tuple[Path, dict[tuple[str, str], str], str]
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path], Path]:
     root = tmp_path_factory.mktemp("review")
     inputs = write_sample(root / "in", payroll_rows=800, seed=61)
     businesses = pd.read_csv(inputs["businesses"], dtype=str, keep_default_na=False)
@@ -35,32 +42,34 @@ def world(tmp_path_factory):
     return root, inputs, out
 
 
-def _export(out, target, *extra):
+def _export(out: Path, target: Path, *extra: str | int) -> Result:
     result = invoke("review", "export", "--run", out, "--out", target, *extra)
     assert result.exit_code == 0, result.output
     return result
 
 
 @pytest.fixture(scope="module")
-def sheet(world):
+def sheet(world: tuple[Path, dict[str, Path], Path]) -> Path:
     root, _, out = world
     target = root / "review.xlsx"
     _export(out, target, "--per-band", PER_BAND, "--seed", 3)
     return target
 
 
-def _rows(path) -> tuple[list[str], list[tuple]]:
+def _rows(path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
     workbook = load_workbook(path)
     rows = list(workbook[SHEET].iter_rows(values_only=True))
     return list(rows[0]), rows[1:]
 
 
-def _frame(path) -> pd.DataFrame:
+def _frame(path: Path) -> pd.DataFrame:
     header, rows = _rows(path)
     return pd.DataFrame(rows, columns=header)
 
 
-def test_sheet_samples_each_stratum_within_its_window(world, sheet):
+def test_sheet_samples_each_stratum_within_its_window(
+    world: tuple[Path, dict[str, Path], Path], sheet: Path
+) -> None:
     _, _, out = world
     frame = _frame(sheet)
     strata = frame[HEADERS["stratum"]].value_counts()
@@ -69,7 +78,7 @@ def test_sheet_samples_each_stratum_within_its_window(world, sheet):
     assert strata.get("above_match", 0) == PER_BAND  # the small world has plenty there
     windows = strata_windows(0.2, 0.5)
     for stratum, group in frame.groupby(HEADERS["stratum"]):
-        low, high = windows[stratum]
+        low, high = windows[str(stratum)]
         probabilities = group[HEADERS["match_probability"]]
         assert probabilities.between(low - 1e-4, high).all(), stratum
     # both records side by side, the levels in words, a decision to take
@@ -84,7 +93,7 @@ def test_sheet_samples_each_stratum_within_its_window(world, sheet):
     assert sheet.stat().st_mode & 0o077 == 0
 
 
-def test_decision_column_is_a_drop_down_list(sheet):
+def test_decision_column_is_a_drop_down_list(sheet: Path) -> None:
     workbook = load_workbook(sheet)
     validations = workbook[SHEET].data_validations.dataValidation
     assert len(validations) == 1
@@ -96,7 +105,9 @@ def test_decision_column_is_a_drop_down_list(sheet):
     assert str(rule.sqref) == f"{column}2:{column}{rows}"
 
 
-def test_sampling_is_seeded(world, sheet, tmp_path):
+def test_sampling_is_seeded(
+    world: tuple[Path, dict[str, Path], Path], sheet: Path, tmp_path: Path
+) -> None:
     _, _, out = world
     again, other = tmp_path / "again.xlsx", tmp_path / "other.xlsx"
     _export(out, again, "--per-band", PER_BAND, "--seed", 3)
@@ -107,7 +118,7 @@ def test_sampling_is_seeded(world, sheet, tmp_path):
     assert not _frame(other)[ids].equals(first)
 
 
-def test_formula_text_stays_text(sheet):
+def test_formula_text_stays_text(sheet: Path) -> None:
     workbook = load_workbook(sheet)
     cells = [cell for row in workbook[SHEET].iter_rows() for cell in row]
     assert all(cell.data_type != "f" for cell in cells)
@@ -116,7 +127,7 @@ def test_formula_text_stays_text(sheet):
     assert all(name.startswith("'") for name in names)
 
 
-def test_ids_are_masked(sheet):
+def test_ids_are_masked(sheet: Path) -> None:
     header, rows = _rows(sheet)
     text = [str(v) for row in rows for v in row if v is not None]
     assert not any(re.search(r"(?<!\d)\d{12}(?!\d)", value) for value in text)
@@ -127,7 +138,7 @@ def test_ids_are_masked(sheet):
     assert all(re.fullmatch(r"\*+\d{3}", value) for value in masked), masked
 
 
-def _fill(sheet, target, truth: set[tuple[str, str]]):
+def _fill(sheet: Path, target: Path, truth: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """Decide every row as the truth says, one unsure, one left blank, spellings varied."""
     workbook = load_workbook(sheet)
     rows = workbook[SHEET]
@@ -150,7 +161,7 @@ def _fill(sheet, target, truth: set[tuple[str, str]]):
 
 
 @pytest.fixture(scope="module")
-def labels(world, sheet):
+def labels(world: tuple[Path, dict[str, Path], Path], sheet: Path) -> Labels:
     root, inputs, _ = world
     truth = pd.read_csv(inputs["truth_links"], dtype=str)
     shown = {(r, mask_citizen_code(c)) for r, c in truth.to_numpy()}
@@ -162,7 +173,7 @@ def labels(world, sheet):
     return out, expected, result.output
 
 
-def test_import_reads_the_decisions_back(labels):
+def test_import_reads_the_decisions_back(labels: Labels) -> None:
     out, expected, output = labels
     read = pd.read_csv(out, dtype=str)
     assert list(read.columns) == ["record_id", "si_code", "label"]
@@ -174,7 +185,9 @@ def test_import_reads_the_decisions_back(labels):
     assert {"match", "non_match"} <= set(read["label"])
 
 
-def test_sweep_and_evaluate_take_the_labels(world, labels, tmp_path):
+def test_sweep_and_evaluate_take_the_labels(
+    world: tuple[Path, dict[str, Path], Path], labels: Labels, tmp_path: Path
+) -> None:
     _, inputs, out = world
     path, expected, _ = labels
     result = invoke(
@@ -211,7 +224,9 @@ def test_sweep_and_evaluate_take_the_labels(world, labels, tmp_path):
     assert f"links against {len(decided)} labelled pairs" in result.output
 
 
-def test_existing_files_are_never_replaced(world, sheet, labels):
+def test_existing_files_are_never_replaced(
+    world: tuple[Path, dict[str, Path], Path], sheet: Path, labels: Labels
+) -> None:
     _, _, out = world
     before = sheet.read_bytes()
     assert_user_error(invoke("review", "export", "--run", out, "--out", sheet), 2)
@@ -220,7 +235,7 @@ def test_existing_files_are_never_replaced(world, sheet, labels):
     assert_user_error(invoke("review", "import", sheet, "--out", path), 2)
 
 
-def _workbook(path, title: str, rows: list[list]) -> None:
+def _workbook(path: Path, title: str, rows: Sequence[Sequence[object]]) -> None:
     workbook = Workbook()
     workbook.active.title = title
     for row in rows:
@@ -249,7 +264,9 @@ HEADER = [HEADERS["record_id"], HEADERS["si_code"], HEADERS["decision"]]
         (lambda p: _workbook(p, SHEET, [HEADER, [None, None, "match"]]), "ids were deleted"),
     ],
 )
-def test_bad_sheets_are_clear_errors(tmp_path, make, fragment):
+def test_bad_sheets_are_clear_errors(
+    tmp_path: Path, make: Callable[..., Any], fragment: str
+) -> None:
     path = tmp_path / "bad.xlsx"
     make(path)
     result = invoke("review", "import", path, "--out", tmp_path / "labels.csv")
@@ -280,7 +297,9 @@ LINKS = pd.DataFrame(
         ([("R4", "3333333333", "unsure"), ("R5", "5555555555", "match")], (0, 0, 1, 1)),
     ],
 )
-def test_pair_quality_counts_only_labelled_pairs(tmp_path, rows, counts):
+def test_pair_quality_counts_only_labelled_pairs(
+    tmp_path: Path, rows: list[tuple[str, str, str]], counts: tuple[int, int, int, int]
+) -> None:
     path = tmp_path / "labels.csv"
     pd.DataFrame(rows, columns=["record_id", "si_code", "label"]).to_csv(path, index=False)
     quality = pair_quality(LINKS, read_labels(path))
@@ -293,7 +312,7 @@ def test_pair_quality_counts_only_labelled_pairs(tmp_path, rows, counts):
     assert found == counts
 
 
-def test_a_truth_file_makes_every_other_link_false(tmp_path):
+def test_a_truth_file_makes_every_other_link_false(tmp_path: Path) -> None:
     path = tmp_path / "truth.csv"
     truth = [("R1", "079123456789"), ("R3", "2222222222"), ("R9", "")]  # R9: no true link
     pd.DataFrame(truth, columns=["record_id", "si_code"]).to_csv(path, index=False)
@@ -303,14 +322,16 @@ def test_a_truth_file_makes_every_other_link_false(tmp_path):
     assert quality.recall == pytest.approx(1 / 2)
 
 
-def test_a_bad_label_names_its_line(tmp_path):
+def test_a_bad_label_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "labels.csv"
     path.write_text("record_id,si_code,label\nR1,1,match\nR2,2,yes\n", encoding="utf-8")
     with pytest.raises(InputError, match="label empty or invalid on lines 3"):
         read_labels(path)
 
 
-def test_run_with_labels_trains_m_on_the_clerks_matches(world, tmp_path):
+def test_run_with_labels_trains_m_on_the_clerks_matches(
+    world: tuple[Path, dict[str, Path], Path], tmp_path: Path
+) -> None:
     _, inputs, out = world
     from linkage.write.tables import mask_citizen_codes
 

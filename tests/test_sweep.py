@@ -4,29 +4,33 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_cli import _complete_config, assert_user_error, invoke, sample_run
 
 from linkage.config import load_config
 from linkage.link import link_quality
 from linkage.runs import best_pairs, open_run
 from linkage.write.tables import mask_citizen_codes
+from tests.helpers import assert_user_error, complete_config, invoke, sample_run
 
 THRESHOLDS = (0.0, 0.2, 0.5, 0.9, 0.99)
 
 
+type Swept = tuple[pd.DataFrame, pd.DataFrame, str]
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path], Path]:
     root = tmp_path_factory.mktemp("sweep")
     inputs, out = sample_run(root, rows=800, seed=53)
     return root, inputs, out
 
 
 @pytest.fixture(scope="module")
-def swept(world):
+def swept(world: tuple[Path, dict[str, Path], Path]) -> Swept:
     root, inputs, out = world
     target = root / "sweep.parquet"
     result = invoke(
@@ -48,7 +52,7 @@ def _overall(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["scope"] == "overall"].sort_values("threshold").reset_index(drop=True)
 
 
-def test_table_has_one_overall_row_per_threshold_and_districts_that_add_up(swept):
+def test_table_has_one_overall_row_per_threshold_and_districts_that_add_up(swept: Swept) -> None:
     table, csv, output = swept
     overall = _overall(table)
     assert overall["threshold"].tolist() == list(THRESHOLDS)
@@ -63,7 +67,7 @@ def test_table_has_one_overall_row_per_threshold_and_districts_that_add_up(swept
     assert "model-based estimates" in output
 
 
-def test_links_fall_and_lists_grow_as_the_threshold_rises(swept):
+def test_links_fall_and_lists_grow_as_the_threshold_rises(swept: Swept) -> None:
     overall = _overall(swept[0])
     assert overall["links"].is_monotonic_decreasing
     assert overall["expected_false_matches"].is_monotonic_decreasing
@@ -72,7 +76,9 @@ def test_links_fall_and_lists_grow_as_the_threshold_rises(swept):
     assert strict["listed"] > loose["listed"]  # fewer links: more rows listed
 
 
-def test_the_run_threshold_reproduces_the_run(world, swept):
+def test_the_run_threshold_reproduces_the_run(
+    world: tuple[Path, dict[str, Path], Path], swept: Swept
+) -> None:
     _, _, out = world
     at_run = swept[0][swept[0]["threshold"] == 0.5]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -87,23 +93,28 @@ def test_the_run_threshold_reproduces_the_run(world, swept):
     assert districts[districts > 0].sort_index().to_dict() == lists.sort_index().to_dict()
 
 
-def test_precision_and_recall_against_the_generator_truth(world, swept):
+def test_precision_and_recall_against_the_generator_truth(
+    world: tuple[Path, dict[str, Path], Path], swept: Swept
+) -> None:
     _, inputs, out = world
     overall = _overall(swept[0]).set_index("threshold")
     truth = pd.read_csv(inputs["truth_links"], dtype=str)
     # links.parquet masks citizen-ID SI codes: judge it against the truth masked alike
     truth["si_code"] = mask_citizen_codes(truth["si_code"].astype("string"))
     run = link_quality(pd.read_parquet(out / "links.parquet").astype(object), truth)
-    assert overall.loc[0.5, "precision"] == pytest.approx(run.precision)
-    assert overall.loc[0.5, "recall"] == pytest.approx(run.recall)
-    assert overall.loc[0.5, "f1"] == pytest.approx(run.f1)
-    assert overall.loc[0.5, "labelled_pairs"] == run.true_links
+    precision, recall = overall["precision"], overall["recall"]
+    assert precision.loc[0.5] == pytest.approx(run.precision)
+    assert recall.loc[0.5] == pytest.approx(run.recall)
+    assert overall["f1"].loc[0.5] == pytest.approx(run.f1)
+    assert overall["labelled_pairs"].loc[0.5] == run.true_links
     assert (overall["labels"] == "truth").all()
-    assert overall.loc[0.99, "recall"] < overall.loc[0.5, "recall"]
-    assert overall.loc[0.99, "precision"] >= overall.loc[0.2, "precision"]
+    assert recall.loc[0.99] < recall.loc[0.5]
+    assert precision.loc[0.99] >= precision.loc[0.2]
 
 
-def test_without_labels_the_model_estimates_add_up(world, tmp_path):
+def test_without_labels_the_model_estimates_add_up(
+    world: tuple[Path, dict[str, Path], Path], tmp_path: Path
+) -> None:
     _, _, out = world
     target = tmp_path / "estimates.parquet"
     result = invoke("sweep", "--run", out, "--thresholds", "0,0.5", "--out", target)
@@ -137,9 +148,15 @@ def test_without_labels_the_model_estimates_add_up(world, tmp_path):
         (("--config", "{root}/other.toml"), 2, "not the configuration the run"),
     ],
 )
-def test_usage_errors(world, swept, args, code, fragment):
+def test_usage_errors(
+    world: tuple[Path, dict[str, Path], Path],
+    swept: Swept,
+    args: tuple[str, ...],
+    code: int,
+    fragment: str,
+) -> None:
     root, _, out = world
-    (root / "other.toml").write_text(_complete_config(), encoding="utf-8")
+    (root / "other.toml").write_text(complete_config(), encoding="utf-8")
     args = tuple(a.format(root=root) for a in args)
     defaults = {"--out": str(root / "new.parquet"), "--thresholds": "0.5"}
     options = dict(zip(args[::2], args[1::2], strict=True))
@@ -150,7 +167,9 @@ def test_usage_errors(world, swept, args, code, fragment):
     assert not (root / "new.parquet").exists()
 
 
-def test_a_changed_input_is_refused(world, tmp_path):
+def test_a_changed_input_is_refused(
+    world: tuple[Path, dict[str, Path], Path], tmp_path: Path
+) -> None:
     _, _, out = world
     copy = tmp_path / "out"
     shutil.copytree(out, copy)

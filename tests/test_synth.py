@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from stdnum.vn import mst
-from vietnam_provinces.legacy import District, Province, Ward
+from vietnam_provinces.legacy import District, DistrictCode, Province, Ward, WardCode
 
 from linkage.synth import SCENARIO_MIX, SyntheticData, generate, write_sample
 from linkage.synth.ids import mst_check_digit
@@ -38,14 +39,14 @@ def compact(codes: pd.Series) -> pd.Series:
     return bare.str.replace(r"^(\d{9})$", r"0\1", regex=True)
 
 
-def test_same_seed_gives_identical_frames():
+def test_same_seed_gives_identical_frames() -> None:
     a, b = generate(1_500, seed=11), generate(1_500, seed=11)
     for name in ("businesses", "payroll", "insured", "truth_links", "truth_candidates", "persons"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
     assert a.noise_counts == b.noise_counts
 
 
-def test_different_seed_gives_different_frames():
+def test_different_seed_gives_different_frames() -> None:
     a, b = generate(1_500, seed=11), generate(1_500, seed=12)
     assert not a.payroll.equals(b.payroll)
     assert not a.insured.equals(b.insured)
@@ -53,7 +54,7 @@ def test_different_seed_gives_different_frames():
 
 @pytest.mark.parametrize("rows", [1, 37, 2_500])
 @pytest.mark.parametrize("periods", ["annual", "monthly"])
-def test_payroll_has_exactly_the_requested_rows(rows, periods):
+def test_payroll_has_exactly_the_requested_rows(rows: int, periods: str) -> None:
     data = generate(rows, seed=5, periods=periods)
     assert len(data.payroll) == rows
     record_id = data.payroll[P["record_id"]]
@@ -63,13 +64,13 @@ def test_payroll_has_exactly_the_requested_rows(rows, periods):
     assert list(data.truth_candidates["record_id"]) == list(record_id.drop_duplicates())
 
 
-def test_insured_registry_is_larger_than_payroll_population(noisy):
+def test_insured_registry_is_larger_than_payroll_population(noisy: SyntheticData) -> None:
     payroll_people = noisy.truth_candidates["person_id"].nunique()
     assert 1.3 * payroll_people < len(noisy.insured) < 1.7 * payroll_people
     assert noisy.insured[I["si_code"]].is_unique
 
 
-def test_registry_holds_one_record_per_person(noisy):
+def test_registry_holds_one_record_per_person(noisy: SyntheticData) -> None:
     """All rows of a person link to the same record; other jobs link to it from elsewhere."""
     truth = noisy.truth_candidates.merge(noisy.truth_links, on="record_id")
     assert (truth.groupby("person_id")["si_code"].nunique() == 1).all()
@@ -82,7 +83,7 @@ def test_registry_holds_one_record_per_person(noisy):
     assert at_record[truth["scenario"].isin(["insured_ok", "under_declared"])].all()
 
 
-def test_people_work_for_one_to_three_employers(noisy):
+def test_people_work_for_one_to_three_employers(noisy: SyntheticData) -> None:
     """The validation set has 9.8 % of persons on two rows and 0.9 % on three."""
     truth = noisy.truth_candidates
     usable = truth[truth["disposition"] != "rejected"]
@@ -97,14 +98,14 @@ def test_people_work_for_one_to_three_employers(noisy):
     assert (written.groupby("person_id")[P["person_tax_code"]].nunique() == 1).all()
 
 
-def test_every_value_is_text_and_headers_are_vietnamese(noisy):
+def test_every_value_is_text_and_headers_are_vietnamese(noisy: SyntheticData) -> None:
     assert list(noisy.payroll.columns) == list(PAYROLL_HEADERS.values())
     assert list(noisy.insured.columns) == list(INSURED_HEADERS.values())
     for frame in (noisy.payroll, noisy.insured, noisy.businesses):
         assert all(isinstance(v, str) for v in frame.to_numpy().ravel())
 
 
-def test_cccd_matches_sex_birth_year_and_province(noisy):
+def test_cccd_matches_sex_birth_year_and_province(noisy: SyntheticData) -> None:
     persons = noisy.persons[noisy.persons["cccd"] != ""]
     cccd = persons["cccd"]
     assert cccd.str.fullmatch(r"0\d{11}").all()
@@ -122,7 +123,7 @@ def test_cccd_matches_sex_birth_year_and_province(noisy):
     assert (noisy.persons.loc[foreign, "cccd"] == "").all()
 
 
-def test_tax_codes_are_valid(noisy):
+def test_tax_codes_are_valid(noisy: SyntheticData) -> None:
     codes = compact(noisy.businesses["Mã số thuế"])
     assert codes.map(mst.is_valid).all()
     assert codes.is_unique
@@ -142,7 +143,7 @@ def test_tax_codes_are_valid(noisy):
     assert (employers[usable] == truth.loc[usable, "employer_tax_code"]).all()
 
 
-def test_mst_check_digit_agrees_with_stdnum():
+def test_mst_check_digit_agrees_with_stdnum() -> None:
     bodies = np.random.default_rng(0).integers(10**7, 10**9, size=2_000, dtype=np.int64)
     for body, check in zip(bodies.tolist(), mst_check_digit(bodies).tolist(), strict=True):
         assert mst.is_valid(f"{body:09d}{check}") == (check < 10)
@@ -150,18 +151,18 @@ def test_mst_check_digit_agrees_with_stdnum():
             assert mst.calc_check_digit(f"{body:09d}") == str(check)
 
 
-def test_administrative_units_are_real_and_consistent(noisy):
+def test_administrative_units_are_real_and_consistent(noisy: SyntheticData) -> None:
     b = noisy.businesses
     for province, district, ward in b[["Mã tỉnh", "Mã huyện", "Mã xã"]].itertuples(index=False):
-        d = District.from_code(int(district))
+        d = District.from_code(DistrictCode(int(district)))
         assert int(d.province_code) == int(province)
         assert len(province) == 2
         assert len(district) == 3
         if ward:
-            assert int(Ward.from_code(int(ward)).district_code) == int(district)
+            assert int(Ward.from_code(WardCode(int(ward))).district_code) == int(district)
 
 
-def test_truth_covers_every_row_and_links_point_at_real_records(noisy):
+def test_truth_covers_every_row_and_links_point_at_real_records(noisy: SyntheticData) -> None:
     truth, links = noisy.truth_candidates, noisy.truth_links
     assert truth["record_id"].is_unique
     assert set(truth["disposition"]) <= {"insured_ok", "candidate", "excluded", "rejected"}
@@ -176,7 +177,7 @@ def test_truth_covers_every_row_and_links_point_at_real_records(noisy):
     assert (linked == covered)[listed_once].all()
 
 
-def test_truth_is_clear_cut(noisy):
+def test_truth_is_clear_cut(noisy: SyntheticData) -> None:
     """Each scenario sits far from any rule's edge, so the truth cannot be disputed."""
     truth = noisy.truth_candidates.set_index("record_id")
     payroll = noisy.payroll.drop_duplicates(P["record_id"]).set_index(P["record_id"])
@@ -230,7 +231,7 @@ def test_truth_is_clear_cut(noisy):
     assert same_employer[ok | under].all()
 
 
-def test_scenario_mix_is_roughly_as_configured(noisy):
+def test_scenario_mix_is_roughly_as_configured(noisy: SyntheticData) -> None:
     """SCENARIO_MIX is per person (their primary job); further jobs follow the registry."""
     truth = noisy.truth_candidates
     jobs = truth[truth["disposition"] != "rejected"]
@@ -239,14 +240,14 @@ def test_scenario_mix_is_roughly_as_configured(noisy):
     for scenario, share in SCENARIO_MIX.items():
         name = Scenario(scenario).name.lower()
         assert shares.get(name, 0.0) == pytest.approx(share, abs=0.03), name
-    per_person = jobs.groupby("person_id")["scenario"].agg(lambda s: frozenset(s))
+    per_person = jobs.groupby("person_id")["scenario"].agg(lambda s: frozenset(s))  # type: ignore[type-var]  # stubs: agg returns no sets
     # A person's scenarios agree: uninsured and lapsed on every job, or insured at one.
     mixed = per_person[per_person.map(len) > 1]
     assert set(mixed.map(lambda s: "insured_elsewhere" in s)) == {True}
     assert mixed.map(lambda s: len(s - {"insured_elsewhere"}) == 1).all()
 
 
-def test_names_look_vietnamese(noisy):
+def test_names_look_vietnamese(noisy: SyntheticData) -> None:
     vietnamese = noisy.persons[noisy.persons["nationality"] == "Việt Nam"]
     nguyen = (vietnamese["surname"] == "Nguyễn").mean()
     assert 0.30 <= nguyen <= 0.45
@@ -259,7 +260,7 @@ def test_names_look_vietnamese(noisy):
     assert (namesakes >= 2).sum() > 100
 
 
-def test_noise_rates_at_default_scale(noisy):
+def test_noise_rates_at_default_scale(noisy: SyntheticData) -> None:
     counts, n = noisy.noise_counts, len(noisy.payroll)
     expected = {
         "payroll.name_ascii_caps": 0.05,
@@ -344,14 +345,16 @@ SHAPES = {
         ("insured", "employer_tax_code", "nine_digits", 0.0106),
     ],
 )
-def test_noise_is_at_least_the_validation_sets(noisy, source, column, shape, validation):
+def test_noise_is_at_least_the_validation_sets(
+    noisy: SyntheticData, source: str, column: str, shape: str, validation: float
+) -> None:
     headers = PAYROLL_HEADERS if source == "payroll" else INSURED_HEADERS
     values = getattr(noisy, source)[headers[column]]
     # 3 % slack for sampling noise on 20,000 rows; the rates are set above the validation's.
     assert SHAPES[shape](values).mean() >= 0.97 * validation
 
 
-def test_linked_pairs_agree_no_more_often_than_the_validation_sets(noisy):
+def test_linked_pairs_agree_no_more_often_than_the_validation_sets(noisy: SyntheticData) -> None:
     """Exact ID agreement is the easy path: no more common than on the validation set."""
     payroll = noisy.payroll.drop_duplicates(P["record_id"]).set_index(P["record_id"])
     insured = noisy.insured.set_index(I["si_code"])
@@ -365,7 +368,7 @@ def test_linked_pairs_agree_no_more_often_than_the_validation_sets(noisy):
     assert same_name.mean() <= 0.21  # validation: 20.9 % written identically
 
 
-def test_zero_noise_writes_clean_sources(clean):
+def test_zero_noise_writes_clean_sources(clean: SyntheticData) -> None:
     assert all(v == 0 for v in clean.noise_counts.values())
     truth = clean.truth_candidates
     assert (truth["disposition"] != "rejected").all()
@@ -387,7 +390,7 @@ def test_zero_noise_writes_clean_sources(clean):
     assert clean.insured[I["gender"]].isin(["Nam", "Nữ"]).all()
 
 
-def test_monthly_periods():
+def test_monthly_periods() -> None:
     """The monthly variant: 1-3 months per job, MM/YYYY or YYYY-MM, spelling kept per job."""
     data = generate(5_000, seed=8, periods="monthly")
     period = data.payroll[P["period"]]
@@ -409,13 +412,13 @@ def test_monthly_periods():
         ("Trương Thủy", "Truwowng Thuyr", "TRUONG THUY"),  # horn on two vowels, hook
     ],
 )
-def test_name_encodings(name, as_telex, as_ascii):
+def test_name_encodings(name: str, as_telex: str, as_ascii: str) -> None:
     assert telex(name) == as_telex
     assert ascii_caps(name) == as_ascii
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
-def test_write_sample(tmp_path, fmt):
+def test_write_sample(tmp_path: Path, fmt: str) -> None:
     paths = write_sample(tmp_path / "out", payroll_rows=300, seed=2, fmt=fmt)
     assert set(paths) == {
         "businesses",
@@ -454,7 +457,7 @@ def test_write_sample(tmp_path, fmt):
     assert re.fullmatch(r"\d+\.\d+\.\d+", meta["generator_version"])
 
 
-def test_rejects_bad_arguments(tmp_path):
+def test_rejects_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="payroll_rows"):
         generate(0, seed=1)
     with pytest.raises(ValueError, match="noise"):
@@ -465,7 +468,7 @@ def test_rejects_bad_arguments(tmp_path):
         generate(10, seed=1, periods="weekly")
 
 
-def test_first_row_of_every_entry_is_usable(noisy):
+def test_first_row_of_every_entry_is_usable(noisy: SyntheticData) -> None:
     """Evaluation keeps the first row per (person, employer); it must not be a reject."""
     first = noisy.truth_candidates.groupby(["person_id", "employer_tax_code"]).first()
     assert (first["disposition"] != "rejected").all()

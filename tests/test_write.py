@@ -2,93 +2,29 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
-from test_eligibility_frames import (
-    OTHER_EMPLOYER,
-    businesses,
-    insured,
-    links,
-    payroll,
-    rules,
-)
 
 from linkage import schema
 from linkage.eligibility import candidate_table, decide, outreach_units, rank_employers
 from linkage.errors import ConfigError, PipelineError
 from linkage.write import InputFile, RunInfo, format_summary, publish, summary_table
 from linkage.write import files as write_files
-
-
-def scenario(rejected: int = 1) -> dict:
-    frame = payroll(
-        {"national_id": "001090012345"},  # R000 uninsured, Hà Nội
-        {
-            "national_id": "079190054321",
-            "employer_tax_code": OTHER_EMPLOYER,
-            "employer_root": OTHER_EMPLOYER,
-            "full_name": "=cmd|' /C calc'!A0",
-        },  # R001, HCM
-        {"contract_months": 0},  # R002 excluded
-        {"national_id": "001090099999"},  # R003 linked and insured
-        {"employer_tax_code": "9999999999", "employer_root": "9999999999"},  # R004 unknown unit
-    )
-    link_rows = links({"record_id": "R003", "si_code": "001090099999"})
-    insured_rows = insured({"si_code": "001090099999", "national_id": "001090099999"})
-    registry = businesses()
-    dispositions = decide(frame, link_rows, insured_rows, registry, rules())
-    rejects = schema.conform(
-        pd.DataFrame(
-            [
-                {
-                    "source": "payroll",
-                    "source_file": "payroll.csv",
-                    "source_line": 9,
-                    "record_key": "R999",
-                    "reason": "invalid_date",
-                    "column": "period",
-                    "detail": "bad date",
-                }
-            ]
-            * rejected
-        )
-        if rejected
-        else schema.empty(schema.REJECTS),
-        schema.REJECTS,
-        stage="test",
-    )
-    run = RunInfo(
-        run_id="run-1",
-        started_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
-        linkage_version="0.0.test",
-        rule_set=rules().version,
-        config_sha256="c" * 64,
-        inputs=(
-            InputFile("payroll", "payroll.csv", "a" * 64, len(frame) + rejected),
-            InputFile("insured", "insured.csv", "b" * 64, 1),
-            InputFile("businesses", "businesses.csv", "d" * 64, 3),
-        ),
-    )
-    units = outreach_units(dispositions, None)
-    return {
-        "run": run,
-        "dispositions": dispositions,
-        "candidates": candidate_table(frame, dispositions, units, registry),
-        "employers": rank_employers(
-            dispositions, frame, registry, insured(), new_business_months=12
-        ),
-        "summary": summary_table(dispositions, units),
-        "links": link_rows,
-        "rejects": rejects,
-        "key": b"test key of 32 bytes, not secret",
-    }
+from tests.helpers import (
+    businesses,
+    insured,
+    links,
+    rules,
+    scenario,
+)
 
 
 def test_publish_writes_partitions_and_masks_ids(tmp_path: Path) -> None:
@@ -146,14 +82,18 @@ def test_accounting_mismatch_refuses_to_publish(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_crash_midway_leaves_no_output_and_keeps_the_previous(tmp_path: Path, monkeypatch) -> None:
+def test_crash_midway_leaves_no_output_and_keeps_the_previous(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
     publish(out, **scenario())
     before = (out / "manifest.json").read_bytes()
     calls = {"n": 0}
     original = write_files.Staging.write_parquet
 
-    def failing(self, relative, table, metadata):
+    def failing(
+        self: write_files.Staging, relative: str, table: pa.Table, metadata: Mapping[str, str]
+    ) -> write_files.ExportedFile:
         calls["n"] += 1
         if calls["n"] == 3:
             raise OSError("disk full")
@@ -214,11 +154,17 @@ def test_publish_with_no_candidates(tmp_path: Path) -> None:
     run = inputs["run"]
     units = outreach_units(dispositions, None)
     inputs.update(
-        dispositions=dispositions,
-        candidates=candidate_table(frame, dispositions, units, registry),
-        employers=rank_employers(dispositions, frame, registry, insured(), new_business_months=12),
-        summary=summary_table(dispositions, units),
-        run=RunInfo(**{**run.__dict__, "inputs": (InputFile("payroll", "p.csv", "a" * 64, 2),)}),
+        {
+            "dispositions": dispositions,
+            "candidates": candidate_table(frame, dispositions, units, registry),
+            "employers": rank_employers(
+                dispositions, frame, registry, insured(), new_business_months=12
+            ),
+            "summary": summary_table(dispositions, units),
+            "run": RunInfo(
+                **{**run.__dict__, "inputs": (InputFile("payroll", "p.csv", "a" * 64, 2),)}
+            ),
+        }
     )
     manifest = publish(tmp_path / "out", **inputs)
     assert manifest.accounting.rejected == 2
@@ -236,21 +182,24 @@ def test_every_output_reads_whole_with_pandas_and_duckdb(tmp_path: Path) -> None
         assert {"01", "79", "00"} <= set(frame["province_code"].astype(str))
         assert "001" in set(frame["district_code"].astype(str))
         pattern = str(out / folder / "**" / "*.parquet")
-        rows = duckdb.sql(
+        relation = duckdb.sql(
             f"select province_code, district_code, unit from read_parquet('{pattern}', "
             "hive_partitioning = true)"
-        ).fetchall()
+        )
+        assert relation is not None  # a query, not a statement
+        rows = relation.fetchall()
         assert len(rows) == len(frame)
         assert ("01", "001", "pre-2025_01_001") in set(rows)
     for name in ("links.parquet", "rejects.parquet", "summary.parquet"):
-        assert (
-            len(pd.read_parquet(out / name))
-            == duckdb.sql(f"select count(*) from read_parquet('{out / name}')").fetchall()[0][0]
-        )
+        counted = duckdb.sql(f"select count(*) from read_parquet('{out / name}')")
+        assert counted is not None
+        assert len(pd.read_parquet(out / name)) == counted.fetchall()[0][0]
 
 
 @pytest.mark.parametrize(("mask", "expected"), [(True, "*********999"), (False, "001090099999")])
-def test_links_mask_si_codes_that_are_citizen_ids(tmp_path: Path, mask, expected) -> None:
+def test_links_mask_si_codes_that_are_citizen_ids(
+    tmp_path: Path, mask: bool, expected: str
+) -> None:
     publish(tmp_path / "out", **scenario(), mask_ids=mask)
     links = pd.read_parquet(tmp_path / "out" / "links.parquet")
     assert links["si_code"].tolist() == [expected]

@@ -289,7 +289,8 @@ def row_of(decree: str, code: str) -> Row:
 def crosswalk_districts() -> dict[str, dict[str, object]]:
     """Pre-2025 districts keyed by 3-digit code: the reference for the district tables."""
     with CROSSWALK.open("rb") as handle:
-        return tomllib.load(handle)["districts"]
+        districts: dict[str, dict[str, object]] = tomllib.load(handle)["districts"]
+    return districts
 
 
 @cache
@@ -387,7 +388,7 @@ def test_decree_128_is_the_highest_zone_of_74_2024_over_each_commune() -> None:
         for commune in communes:
             feeding.setdefault(commune, []).append(district_zone[district])
     derived = {
-        row["ward_code"]: min(feeding.get(row["ward_code"], ["?"]), key=RANK.get)
+        row["ward_code"]: min(feeding.get(row["ward_code"], ["?"]), key=lambda z: RANK.get(z, 0))
         for row in read_rows("128/2025")
     }
     annex = {row["ward_code"]: row["zone"] for row in read_rows("128/2025")}
