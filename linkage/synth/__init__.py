@@ -12,9 +12,11 @@ Ground truth:
     truth_candidates  one row per distinct payroll record_id: record_id, person_id,
                       employer_tax_code (compact), disposition (insured_ok | candidate |
                       excluded | rejected), reason, scenario (the job's ``Scenario``, lower
-                      case), defect (the row's whole-row defect, else ""). Duplicated
-                      declarations carry their original's truth; rows repeated verbatim
-                      (record_id included) appear once.
+                      case), defect (the row's whole-row defect, else ""). One outreach
+                      entry per worker and employer, as the engine lists them: a
+                      declaration filed twice, or a job's earlier months, is excluded
+                      ``duplicate_entry``. Rows repeated verbatim (record_id included)
+                      appear once.
     truth_links       record_id, si_code for every loadable payroll row whose person has an
                       insured record (any status). The registry holds one record per person:
                       the rows of a person's other jobs link to it too, and a lapsed job may
