@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.errors import ConfigError
-from linkage.privacy import KEY_FILE
+from linkage.privacy import KEY_FILE, masked_name
 from linkage.schema import UNIT_KEYS, Change
 from linkage.write.outdir import MANIFEST, is_linkage_output
 
@@ -45,14 +45,6 @@ def _candidates(run: Path) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     frame = pd.read_parquet(lists, columns=columns).astype(object)
     return frame.drop_duplicates("candidate_id")
-
-
-def masked_name(name: object) -> str | None:
-    """The family name and the other names' initials: ``Nguyễn V. A.``; blank stays blank."""
-    if not isinstance(name, str) or not name.strip():
-        return None
-    first, *others = name.split()
-    return " ".join([first, *(f"{word[0]}." for word in others)])
 
 
 def _same_key(first: Path, second: Path, manifests: list[dict[str, Any]]) -> bool:

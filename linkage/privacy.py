@@ -1,4 +1,4 @@
-"""Keyed hashes (HMAC-SHA256) of identifiers, and the one rule that masks a shown ID.
+"""Keyed hashes (HMAC-SHA256) of identifiers, and the one rule that masks a shown ID or name.
 
 A plain hash of a citizen ID is no protection: the ID space (about 10^10 plausible CCCDs)
 is searched in seconds. Identifiers that leave the engine in a stable form (candidate ids
@@ -38,6 +38,14 @@ SHOWN_CHARACTERS: Final = 3
 _SHORTEST_SHOWN: Final = 2 * SHOWN_CHARACTERS + 1
 CITIZEN_ID_LENGTH: Final = 12
 _MASK: Final = "*"
+
+
+def masked_name(name: object) -> str | None:
+    """The family name and the other names' initials: ``Nguyễn V. A.``; blank stays blank."""
+    if not isinstance(name, str) or not name.strip():
+        return None
+    first, *others = name.split()
+    return " ".join([first, *(f"{word[0]}." for word in others)])
 
 
 def mask_id(value: str | None) -> str:

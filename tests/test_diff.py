@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from linkage.diff import OUTCOMES, masked_name
+from linkage.diff import OUTCOMES
+from linkage.privacy import masked_name
 from linkage.synth import write_sample
 from tests.helpers import assert_user_error, complete_config, invoke, source_args
 
