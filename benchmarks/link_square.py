@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from linkage.config import Config, load_config
-from linkage.evaluate import read_truth
+from linkage.labels import read_table
 from linkage.link import blocking_recall, link_quality, link_records
 from linkage.pipeline import SourceTable, load_inputs
 from linkage.schema import Source
@@ -46,7 +46,7 @@ def main() -> None:
         config, tables, paths = normalized_world(Path(tmp), int(args.rows * 1.55), args.seed)
         payroll = tables[Source.PAYROLL].rows.iloc[: args.rows]
         insured = tables[Source.INSURED].rows.iloc[: args.rows]
-        truth = read_truth(paths["truth_links"])
+        truth = read_table(paths["truth_links"])
     truth = truth[
         truth["record_id"].isin(payroll["record_id"]) & truth["si_code"].isin(insured["si_code"])
     ]

@@ -224,13 +224,14 @@ def febrl_splink(results: Results) -> None:
 
 
 def pipeline(results: Results, config: Any, truth_candidates_path: Path) -> None:
-    from linkage.evaluate import candidate_quality, read_truth
+    from linkage.evaluate import candidate_quality
+    from linkage.labels import read_table
     from linkage.pipeline import run_pipeline
 
     start = time.perf_counter()
     report = run_pipeline(config)
     seconds = time.perf_counter() - start
-    table = candidate_quality(report.dispositions, read_truth(truth_candidates_path))
+    table = candidate_quality(report.dispositions, read_table(truth_candidates_path))
     per_reason = {
         row["reason"]: {
             k: (None if isinstance(v, float) and math.isnan(v) else v)
@@ -406,10 +407,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     tables = config = truth = None
     if paths:
-        from linkage.evaluate import read_truth
+        from linkage.labels import read_table
 
         config = stage(results, "config", lambda: make_config(paths, out / "pipeline"))
-        truth = stage(results, "truth", lambda: read_truth(paths["truth_links"]))
+        truth = stage(results, "truth", lambda: read_table(paths["truth_links"]))
     if config is not None:
         tables = stage(results, "2. load + normalize", lambda: load(results, config))
     if tables is not None and truth is not None:

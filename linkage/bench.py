@@ -22,7 +22,8 @@ from typing import Any, Final
 import pandas as pd
 
 from linkage.errors import ConfigError
-from linkage.evaluate import candidate_quality, read_truth
+from linkage.evaluate import candidate_quality
+from linkage.labels import read_table
 from linkage.link import link_quality
 from linkage.schema import CandidateReason, Disposition
 from linkage.synth import write_sample
@@ -88,11 +89,11 @@ def _ours(world: dict[str, Path], out: Path) -> EngineRun:
         _scores(
             run,
             pd.read_parquet(out / "linkage" / "links.parquet"),
-            read_truth(world["truth_links"]),
+            read_table(world["truth_links"]),
         )
         listed = pd.read_parquet(out / "linkage" / "candidates", columns=["record_id", "reason"])
         dispositions = listed.assign(disposition=Disposition.CANDIDATE.value).astype(object)
-        table = candidate_quality(dispositions, read_truth(world["truth_candidates"]))
+        table = candidate_quality(dispositions, read_table(world["truth_candidates"]))
         table = table[table["reason"] != CandidateReason.REVIEW.value]  # the letters' reasons
         f1 = 2 * table["precision"] * table["recall"] / (table["precision"] + table["recall"])
         run.candidates_macro_f1 = round(float(f1.fillna(0.0).mean()), 4)
@@ -117,8 +118,8 @@ def _splink(world: dict[str, Path], out: Path) -> EngineRun:
     code, wall, rss, _ = _child(command, out / "splink.log")
     run = EngineRun("splink", round(wall, 1), round(rss, 1), code)
     if code == 0:
-        links = read_truth(links_path).assign(band="match")
-        _scores(run, links, read_truth(world["truth_links"]))
+        links = read_table(links_path).assign(band="match")
+        _scores(run, links, read_table(world["truth_links"]))
     return run
 
 

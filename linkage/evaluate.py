@@ -13,19 +13,12 @@ from pathlib import Path
 import pandas as pd
 
 from linkage.config import Config
-from linkage.labels import Labels, pair_quality, read_labels
+from linkage.labels import Labels, pair_quality, read_labels, read_table
 from linkage.link import blocking_recall, link_quality
 from linkage.pipeline import RunReport, run_pipeline
 from linkage.schema import CandidateReason, Disposition
 
 REASONS = tuple(r.value for r in CandidateReason)
-
-
-def read_truth(path: Path) -> pd.DataFrame:
-    """A truth file, CSV or Parquet, every column as text."""
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path).astype(object)
-    return pd.read_csv(path, dtype=str, keep_default_na=False).replace("", None)
 
 
 def candidate_quality(dispositions: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
@@ -102,12 +95,12 @@ def _labelled_report(report: RunReport, labels: Labels) -> list[str]:
 def evaluate_run(config: Config, truth: Path, candidates_truth: Path | None) -> str:
     """Run the pipeline on the configured inputs and report its quality against truth."""
     report: RunReport = run_pipeline(config, keep_pairs=True)
-    true_links = read_truth(truth)
+    true_links = read_table(truth)
     if "label" in true_links.columns:
         lines = _labelled_report(report, read_labels(truth))
     else:
         lines = _truth_report(report, true_links)
     if candidates_truth is not None:
-        table = candidate_quality(report.dispositions, read_truth(candidates_truth))
+        table = candidate_quality(report.dispositions, read_table(candidates_truth))
         lines.append(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     return "\n".join(lines)

@@ -19,7 +19,8 @@ from click.testing import CliRunner
 
 from linkage.cli import main
 from linkage.config import load_config
-from linkage.evaluate import candidate_quality, read_truth
+from linkage.evaluate import candidate_quality
+from linkage.labels import read_table
 from linkage.link import link_quality
 from linkage.pipeline import RunReport, run_pipeline
 from linkage.synth import write_sample
@@ -157,7 +158,7 @@ def test_manifest_lists_every_file_with_its_hash(run: Run) -> None:
 def test_link_quality_against_truth(run: Run) -> None:
     # The generated noise is at least the validation set's (on which the engine reaches
     # precision 0.996, recall 0.987 at 50,000 rows).
-    truth = read_truth(run.inputs["truth_links"])
+    truth = read_table(run.inputs["truth_links"])
     links = run.links()
     # SI codes that are citizen IDs are masked in links.parquet by default; compare alike.
     masked = links["si_code"].str.contains("*", regex=False)
@@ -177,7 +178,7 @@ REASON_FLOORS = {"uninsured": (0.95, 0.65), "lapsed": (0.95, 0.93), "under_decla
 
 
 def test_candidate_quality_per_reason(run: Run) -> None:
-    truth = read_truth(run.inputs["truth_candidates"])
+    truth = read_table(run.inputs["truth_candidates"])
     table = candidate_quality(run.report.dispositions, truth).set_index("reason")
     for reason in LISTED_REASONS:
         row = table.loc[reason]
@@ -225,7 +226,7 @@ def test_large_run_link_quality(tmp_path: Path) -> None:
     run_cli("run", *input_args(inputs), "--out", tmp_path / "out")
     seconds = time.perf_counter() - started
     links = pd.read_parquet(tmp_path / "out" / "links.parquet")
-    truth = read_truth(inputs["truth_links"])
+    truth = read_table(inputs["truth_links"])
     quality = link_quality(links, truth.assign(si_code=mask_citizen_codes(truth["si_code"])))
     print(  # noqa: T201 - the numbers are the point of a run made on purpose
         f"\n100k rows: {seconds:.1f}s; precision {quality.precision:.5f} "

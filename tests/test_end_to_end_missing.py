@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkage.evaluate import read_truth
+from linkage.labels import read_table
 from linkage.normalize import si_codes
 from linkage.synth import write_sample
 from tests.helpers import invoke, source_args
@@ -77,7 +77,7 @@ def test_blank_gender_and_birth_date_never_reject(world: BlankedRegistry) -> Non
 
 
 def test_blanked_rows_still_link(world: BlankedRegistry) -> None:
-    truth = read_truth(world.inputs["truth_links"])
+    truth = read_table(world.inputs["truth_links"])
     truth = truth[truth["si_code"].isin(world.blanked_codes)]
     truth_pairs = set(zip(truth["record_id"], truth["si_code"], strict=True))
     assert len(truth_pairs) > 100
