@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -429,26 +428,54 @@ def test_json_logs_carry_stage_timings_and_no_personal_data(
     assert not leaked, leaked[:3]
 
 
-@pytest.mark.parametrize("after", [0.5, 2.0, 4.0, 7.0])
+# The run's own JSON events mark its stages: each kill lands where it is meant to, on any
+# machine, where a fixed sleep could land after publication on a fast one.
+KILL_POINTS: dict[str, str] = {
+    "linking": '"event": "loaded"',
+    "deciding": '"event": "stage", "stage": "link"',
+    "publishing": '"event": "stage", "stage": "eligibility"',
+    "published": '"event": "finished"',
+}
+
+
+@pytest.mark.parametrize("stage", list(KILL_POINTS))
 def test_sigkill_at_any_stage_leaves_a_complete_output(
-    inputs: dict[str, Path], big_inputs: dict[str, Path], tmp_path: Path, after: float
+    inputs: dict[str, Path], big_inputs: dict[str, Path], tmp_path: Path, stage: str
 ) -> None:
-    """Killed while loading, linking or publishing: the previous output or the new one."""
+    """Killed while linking, deciding or publishing, or once done: the previous output or
+    the new one, never half of one."""
     out = tmp_path / "out"
     assert run(inputs, out).exit_code == 0
     previous = json.loads((out / "manifest.json").read_text())["run_id"]
     arguments = [*map(str, source_args(big_inputs)), "--out", str(out)]
-    process = subprocess.Popen([sys.executable, "-m", "linkage", "run", *arguments])
-    time.sleep(after)
-    process.kill()
-    process.wait(timeout=30)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "linkage", "--log-format", "json", "run", *arguments],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    marker = KILL_POINTS[stage]
+    try:
+        while (line := process.stderr.readline()) and marker not in line:
+            pass
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+        process.stderr.close()
+    assert marker in line, f"the run ended before {stage}"
     # Never a half output: the previous one, or (only if it finished first) the new one; a
     # kill between the two renames of a swap leaves no folder until the next run restores.
     if (out / "manifest.json").exists():
         manifest = json.loads((out / "manifest.json").read_text())
-        if manifest["run_id"] != previous:  # it published before the kill: the new output
+        if stage in ("linking", "deciding"):
+            assert manifest["run_id"] == previous  # nothing is published before its stage
+        if stage == "published" or manifest["run_id"] != previous:
+            assert manifest["run_id"] != previous
             assert manifest["accounting"]["payroll_rows_read"] == 20_000
         assert all((out / f["path"]).exists() for f in manifest["files"])
+    else:
+        assert stage == "publishing"
     again = run(inputs, out)  # takes over the dead lock, clears the staging folder
     assert again.exit_code == 0, again.output
     assert siblings(out) == []
