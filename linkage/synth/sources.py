@@ -271,6 +271,7 @@ def render_payroll(
     reason = np.array([TRUTH[Scenario(s)][1] for s in range(len(Scenario))], dtype=object)
     scenario_name = np.array([Scenario(s).name.lower() for s in range(len(Scenario))], object)
     row_reject = reasons[entry_of_row]
+    row_person, row_employer = person[entry_of_row], employer[entry_of_row]
     rejected = row_reject == "no_identity"
     # Without the income only the legal floor shows an under-declaration, and the floor an
     # unknown (maybe part-time) wage must reach is the reference level, which the scenario's
@@ -280,7 +281,7 @@ def render_payroll(
     truth = pd.DataFrame(
         {
             "record_id": record_id.astype(object),
-            "person_id": persons["person_id"].to_numpy()[person[entry_of_row]],
+            "person_id": persons["person_id"].to_numpy()[row_person],
             "employer_tax_code": compact_employer[entry_of_row],
             "disposition": np.where(rejected, "rejected", row_disposition),
             "reason": np.where(rejected, row_reject, np.where(unseen, "", reason[scenario])),
@@ -292,14 +293,14 @@ def render_payroll(
     # then the lowest record_id; the pair's other listed rows (a declaration filed twice, the
     # earlier months of a job) are excluded as duplicate entries.
     listed = np.flatnonzero(truth["disposition"].to_numpy() == "candidate")
-    pair = person[entry_of_row][listed] * len(pop.businesses) + employer[entry_of_row][listed]
+    pair = row_person[listed] * len(pop.businesses) + row_employer[listed]
     by_pair = np.lexsort((listed, -month[listed], pair))
     later = listed[by_pair][1:][pair[by_pair][1:] == pair[by_pair][:-1]]
     truth.loc[later, ["disposition", "reason"]] = ("excluded", "duplicate_entry")
     insured = pop.insured
     si_of_person = np.full(len(persons), "", dtype=object)
     si_of_person[insured["person"].to_numpy()] = insured["si_code"].to_numpy()
-    row_si = si_of_person[person[entry_of_row]]
+    row_si = si_of_person[row_person]
     linked = ~rejected & np.isin(scenario, LINKED_SCENARIOS)
     links = pd.DataFrame({"record_id": record_id[linked].astype(object), "si_code": row_si[linked]})
     counts = {k: int(m[entry_of_row].sum()) for k, m in masks.items()}
