@@ -73,7 +73,10 @@ DETAIL_MEANINGS: Final[dict[Detail, str]] = {
     Detail.LINK_UNCERTAIN: "the match to a registry record is uncertain: confirm the person",
     Detail.RECORD_STATUS_UNKNOWN: "matched a registry record whose status is unknown: check it",
     Detail.MISSING_PERIOD: "the payroll period is missing, so the law in force is unknown",
-    Detail.MISSING_BIRTH_YEAR: "no birth year anywhere, so the worker's age is unknown",
+    Detail.MISSING_BIRTH_YEAR: (
+        "no birth year anywhere: the age is unknown, and a record at another employer cannot "
+        "be singled out by name alone"
+    ),
     Detail.MISSING_CONTRACT_LENGTH: "the contract length is missing: check the contract",
     Detail.UNDER_MINIMUM_WORKING_AGE: (
         "under the minimum working age (15): check the contract the law allows for this work"

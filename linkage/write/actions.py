@@ -50,7 +50,9 @@ ACTIONS: Final[dict[str, str]] = {
     "link_uncertain": "Chưa chắc là cùng một người với sổ BHXH tìm được: đối chiếu nhân thân.",
     "record_status_unknown": "Sổ BHXH tìm được chưa rõ tình trạng: kiểm tra tình trạng đóng.",
     "missing_period": "Tờ khai thiếu kỳ kê khai: hỏi đơn vị kỳ trả thu nhập.",
-    "missing_birth_year": "Không rõ năm sinh: hỏi đơn vị ngày sinh của người lao động.",
+    "missing_birth_year": (
+        "Không rõ năm sinh: hỏi đơn vị ngày sinh của người lao động, rồi tra cứu lại sổ BHXH."
+    ),
     "missing_contract_length": "Không rõ thời hạn hợp đồng: đề nghị đơn vị cung cấp hợp đồng.",
     "under_minimum_working_age": (
         "Dưới 15 tuổi: kiểm tra hợp đồng có thuộc công việc pháp luật cho phép không."
