@@ -648,22 +648,15 @@ def diff(run_a: Path, run_b: Path, out_file: Path | None) -> None:
     no_longer_eligible or gone_from_payroll when B refreshed A, else no_longer_listed).
     --out lists every entry with its record id, masked name and employer.
     """
-    from linkage.diff import diff_runs, per_district
-    from linkage.errors import ConfigError
+    from linkage.diff import diff_runs, per_district, write_diff
+    from linkage.write.files import check_new_file
 
     with _user_errors():
-        if out_file is not None and (
-            out_file.exists() or out_file.suffix not in (".csv", ".parquet")
-        ):
-            msg = f"--out {out_file}: give a new .csv or .parquet file"
-            raise ConfigError(msg)
+        if out_file is not None:
+            check_new_file(out_file, (".csv", ".parquet"))
         changes = diff_runs(run_a, run_b)
         if out_file is not None:
-            if out_file.suffix == ".csv":
-                changes.to_csv(out_file, index=False)
-            else:
-                changes.to_parquet(out_file, index=False)
-            out_file.chmod(0o600)
+            write_diff(changes, out_file)
     click.echo(per_district(changes).to_string())
 
 
@@ -793,11 +786,12 @@ def review_export(
     run_dir: Path | None, config_path: Path | None, out_file: Path, per_band: int, seed: int
 ) -> None:
     """Sample pairs around the run's thresholds, by district, into one sheet to decide."""
-    from linkage.review import check_new, export_review
+    from linkage.review import export_review
     from linkage.runs import open_run
+    from linkage.write.files import check_new_file
 
     with _user_errors(), _progress() as progress:
-        check_new(out_file, ".xlsx")
+        check_new_file(out_file, (".xlsx",))
         config = _load(config_path)
         opened = open_run(run_dir or config.output.dir, config, progress)
         written = export_review(opened, out_file, per_band=per_band, seed=seed)

@@ -23,6 +23,7 @@ import pandas as pd
 from linkage.errors import ConfigError
 from linkage.privacy import KEY_FILE, masked_name
 from linkage.schema import UNIT_KEYS, Change
+from linkage.write.files import create_new_file
 from linkage.write.outdir import MANIFEST, is_linkage_output
 
 NO_LONGER_LISTED: Final = "no_longer_listed"  # listed in A, not in B; why is not known
@@ -125,3 +126,11 @@ def per_district(changes: pd.DataFrame) -> pd.DataFrame:
     )
     table.loc[("total", "", ""), :] = table.sum()
     return table.astype(int)
+
+
+def write_diff(changes: pd.DataFrame, out: Path) -> None:
+    """Write every entry's outcome to ``out``, a new owner-only .csv or .parquet file."""
+    if out.suffix.lower() == ".csv":
+        create_new_file(out, lambda temp: changes.to_csv(temp, index=False))
+    else:
+        create_new_file(out, lambda temp: changes.to_parquet(temp, index=False))

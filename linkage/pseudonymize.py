@@ -36,7 +36,7 @@ from linkage.normalize import (
 )
 from linkage.privacy import pseudonyms
 from linkage.schema import RAW_OPTIONAL, RAW_REQUIRED, Source
-from linkage.write.files import owned_file
+from linkage.write.files import check_new_file, owned_file
 
 _IDENTIFIERS: Final = {
     Source.PAYROLL: ("national_id", "person_tax_code"),
@@ -110,17 +110,12 @@ def pseudonymize(
             cannot be written.
         InputError: the input cannot be read (as for ``linkage run``).
     """
-    if output.suffix.lower() not in _FORMATS:
-        msg = f"--output {output}: write a .csv or .parquet file"
-        raise ConfigError(msg)
-    if output.exists() or output.is_symlink():
-        msg = f"--output {output}: exists; linkage never replaces a file it did not write"
-        raise ConfigError(msg)
+    check_new_file(output, _FORMATS, option="--output")
     reader = read_source(path, source, mapping, batch_rows=batch_rows)
     rows, hashed, blanked = 0, Counter[str](), Counter[str]()
     writer: pacsv.CSVWriter | pq.ParquetWriter | None = None
     try:
-        with owned_file(output) as partial:
+        with owned_file(output, replace=False) as partial:
             for batch in reader:
                 copy = pseudonymized(batch, source, key)
                 table = pa.Table.from_pandas(copy, preserve_index=False).cast(

@@ -18,18 +18,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
 
-from linkage.errors import ConfigError, InputError
+from linkage.errors import InputError
 from linkage.labels import Label, parse_label
 from linkage.privacy import mask_citizen_codes, mask_ids
 from linkage.runs import OpenedRun, best_pairs, decide_as_run, record_export
 from linkage.schema import UNIT_KEYS
 from linkage.write.excel import FORMULA_TRIGGERS, GENDERS, defuse, fit_widths, style_table
-from linkage.write.files import owned_file
+from linkage.write.files import check_new_file, create_new_file
 
 WINDOW_BITS: Final = 3.0  # "near" a threshold: odds within a factor 2**3 = 8 of it
 SHEET: Final = "review"
@@ -252,36 +252,15 @@ def _write_workbook(path: Path, frame: pd.DataFrame) -> None:
     workbook.save(path)
 
 
-def _create(path: Path, write: Any) -> None:
-    """Write through ``write(temp)`` then link into place: an existing file is never replaced."""
-    try:
-        with owned_file(path, replace=False) as temp:
-            write(temp)
-    except FileExistsError as e:  # ``path`` appeared meanwhile
-        msg = f"--out {path}: exists; linkage never replaces a file"
-        raise ConfigError(msg) from e
-
-
-def check_new(path: Path, suffix: str) -> None:
-    """Refuse an output that exists, has another suffix, or whose folder is missing.
-
-    Raises:
-        ConfigError: naming the path and what to give instead.
-    """
-    if path.suffix.lower() != suffix or path.exists() or not path.parent.is_dir():
-        msg = f"--out {path}: give a new {suffix} file in an existing folder"
-        raise ConfigError(msg)
-
-
 def export_review(run: OpenedRun, out: Path, *, per_band: int, seed: int) -> ReviewExport:
     """Write the review sheet to ``out`` (new .xlsx) and record the export in the manifest.
 
     Raises:
         ConfigError: ``out`` exists or is not a new .xlsx path.
     """
-    check_new(out, ".xlsx")
+    check_new_file(out, (".xlsx",))
     frame = review_frame(run, per_band, seed)
-    _create(out, lambda temp: _write_workbook(temp, frame))
+    create_new_file(out, lambda temp: _write_workbook(temp, frame))
     record_export(run.folder, out, kind="review_sheet", rows=len(frame))
     counts = frame["stratum"].value_counts()
     return ReviewExport(
@@ -359,8 +338,8 @@ def import_review(path: Path, out: Path) -> dict[str, int]:
         InputError: the sheet cannot be read (see ``read_review``).
         ConfigError: ``out`` exists or is not a new .csv path.
     """
-    check_new(out, ".csv")
+    check_new_file(out, (".csv",))
     frame, blank = read_review(path)
-    _create(out, lambda temp: frame.to_csv(temp, index=False))
+    create_new_file(out, lambda temp: frame.to_csv(temp, index=False))
     counts = frame["label"].value_counts()
     return {**{label.value: int(counts.get(label.value, 0)) for label in Label}, "blank": blank}

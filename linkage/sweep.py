@@ -24,12 +24,11 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from linkage.errors import ConfigError
 from linkage.labels import Labels, pair_quality
 from linkage.pipeline import Progress
 from linkage.runs import OpenedRun, best_pairs, decide_as_run
 from linkage.schema import UNIT_KEYS, Band, CandidateReason, Disposition
-from linkage.write.files import owned_file
+from linkage.write.files import check_new_file, create_new_file
 
 DEFAULT_THRESHOLDS: Final = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
 REASONS: Final = tuple(r.value for r in CandidateReason)
@@ -137,20 +136,13 @@ def sweep(
     return table.reset_index(drop=True)
 
 
-def check_out(out: Path) -> tuple[Path, Path]:
-    """The Parquet and CSV paths a sweep writes, refused unless both are new.
+def check_out(out: Path) -> None:
+    """Refuse a sweep's ``--out`` unless it and the CSV written beside it are new.
 
     Raises:
-        ConfigError: ``out`` is not a .parquet path, or either file exists.
+        ConfigError: ``out`` is not a new .parquet path, or its CSV exists.
     """
-    csv = out.with_suffix(".csv")
-    if out.suffix != ".parquet" or out.exists() or csv.exists():
-        msg = f"--out {out}: give a new .parquet file (the same table is also written as {csv})"
-        raise ConfigError(msg)
-    if not out.parent.is_dir():
-        msg = f"--out {out}: folder {out.parent} does not exist"
-        raise ConfigError(msg)
-    return out, csv
+    check_new_file(out, (".parquet",), beside=(out.with_suffix(".csv"),))
 
 
 def write_sweep(table: pd.DataFrame, out: Path) -> tuple[Path, Path]:
@@ -158,13 +150,13 @@ def write_sweep(table: pd.DataFrame, out: Path) -> tuple[Path, Path]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    parquet, csv = check_out(out)
+    check_out(out)
+    parquet, csv = out, out.with_suffix(".csv")
     arrow = pa.Table.from_pandas(table, preserve_index=False)
     metadata = {**(arrow.schema.metadata or {}), b"note": ESTIMATE_NOTE.encode()}
-    with owned_file(parquet) as staged:
-        pq.write_table(arrow.replace_schema_metadata(metadata), staged)
-    with owned_file(csv) as staged:
-        table.to_csv(staged, index=False)
+    noted = arrow.replace_schema_metadata(metadata)
+    create_new_file(parquet, lambda temp: pq.write_table(noted, temp))
+    create_new_file(csv, lambda temp: table.to_csv(temp, index=False))
     return parquet, csv
 
 

@@ -56,6 +56,11 @@ def test_diff_of_two_runs_made_without_previous(runs: Runs) -> None:
     total = result.output.strip().splitlines()[-1].split()
     assert total[0] == "total"
     assert sum(map(int, total[1:])) == len(changes)
+    assert out.stat().st_mode & 0o777 == 0o600  # worker names and employers: owner-only
+    again = invoke("diff", first, second, "--out", out)
+    assert again.exit_code == 2
+    assert "never replaces" in again.output
+    assert len(pd.read_csv(out, dtype=str)) == len(changes)
 
 
 def test_diff_rows_carry_record_id_masked_name_and_employer(runs: Runs) -> None:

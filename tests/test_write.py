@@ -212,3 +212,52 @@ def test_every_candidate_reason_has_a_vietnamese_label_and_sheet() -> None:
     assert set(REASON_LABELS) == {r.value for r in CandidateReason}
     assert list(REASON_SHEETS) == [r.value for r in CandidateReason]  # contact order
     assert all(len(title) <= 31 for title in REASON_SHEETS.values())
+
+
+@pytest.mark.parametrize(
+    ("name", "suffixes", "beside", "made", "fragment"),
+    [
+        ("new.csv", (".csv", ".parquet"), (), (), None),
+        ("NEW.CSV", (".csv",), (), (), None),  # the suffix in any case
+        ("new.xlsx", (".csv", ".parquet"), (), (), "give a new .csv or .parquet file"),
+        ("old.csv", (".csv",), (), ("old.csv",), "it exists; linkage never replaces a file"),
+        ("link.csv", (".csv",), (), ("link.csv@",), "it exists"),  # even a dangling symlink
+        ("t.parquet", (".parquet",), ("t.csv",), ("t.csv",), "t.csv exists"),  # written beside
+        ("gone/new.csv", (".csv",), (), (), "folder"),
+    ],
+)
+def test_a_one_file_output_must_be_new(
+    tmp_path: Path,
+    name: str,
+    suffixes: tuple[str, ...],
+    beside: tuple[str, ...],
+    made: tuple[str, ...],
+    fragment: str | None,
+) -> None:
+    for made_name in made:
+        if made_name.endswith("@"):
+            (tmp_path / made_name[:-1]).symlink_to(tmp_path / "nowhere")
+        else:
+            (tmp_path / made_name).write_text("not linkage's", encoding="utf-8")
+    path = tmp_path / name
+    others = [tmp_path / b for b in beside]
+    if fragment is None:
+        write_files.check_new_file(path, suffixes, beside=others)
+        return
+    with pytest.raises(ConfigError, match=fragment):
+        write_files.check_new_file(path, suffixes, beside=others)
+    theirs = [m for m in made if not m.endswith("@")]
+    assert [(tmp_path / m).read_text("utf-8") for m in theirs] == ["not linkage's"] * len(theirs)
+
+
+def test_a_new_file_is_never_written_over_one_that_appeared(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+
+    def racing(temp: Path) -> None:
+        temp.write_text("ours", encoding="utf-8")
+        path.write_text("theirs", encoding="utf-8")  # another process got there first
+
+    with pytest.raises(ConfigError, match="never replaces"):
+        write_files.create_new_file(path, racing)
+    assert path.read_text(encoding="utf-8") == "theirs"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no partial file left

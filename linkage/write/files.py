@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +16,8 @@ from typing import Final
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from linkage.errors import ConfigError
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -71,6 +73,44 @@ def owned_file(path: Path, *, replace: bool = True) -> Iterator[Path]:
         _fsync(path.parent)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def check_new_file(
+    path: Path, suffixes: Sequence[str], *, option: str = "--out", beside: Sequence[Path] = ()
+) -> None:
+    """Refuse a one-file output unless it is new, before any input is read.
+
+    The file (and each file written ``beside`` it) must not exist, not even as a symlink,
+    must end in one of ``suffixes`` and go into an existing folder: linkage never replaces a
+    file, and a command should fail on its arguments, not after minutes of work.
+
+    Raises:
+        ConfigError: naming the path and what to give instead.
+    """
+    taken = [p for p in (path, *beside) if p.exists() or p.is_symlink()]
+    msg = f"{option} {path}: give a new {' or '.join(suffixes)} file"
+    if taken:
+        what = "it" if taken[0] == path else str(taken[0])
+        msg += f" ({what} exists; linkage never replaces a file)"
+    elif path.suffix.lower() in suffixes:
+        if path.parent.is_dir():
+            return
+        msg = f"{option} {path}: folder {path.parent} does not exist"
+    raise ConfigError(msg)
+
+
+def create_new_file(path: Path, write: Callable[[Path], object], *, option: str = "--out") -> None:
+    """Write a new owner-only file through ``write(temp)``; an existing file is never replaced.
+
+    Raises:
+        ConfigError: ``path`` appeared while it was written.
+    """
+    try:
+        with owned_file(path, replace=False) as temp:
+            write(temp)
+    except FileExistsError as e:
+        msg = f"{option} {path}: exists; linkage never replaces a file"
+        raise ConfigError(msg) from e
 
 
 def is_linkage_page(path: Path) -> bool:
