@@ -326,9 +326,14 @@ def test_sigterm_after_the_commit_says_the_output_was_published(
     assert siblings(out) == []
 
 
+# The runs the signal and kill tests interrupt: each stage lasts far longer than a kill takes
+# to follow the run's event (milliseconds), and the whole run a few seconds.
+BIG_ROWS = 4_000
+
+
 @pytest.fixture(scope="module")
 def big_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return write_sample(tmp_path_factory.mktemp("big") / "in", payroll_rows=20_000, seed=5)
+    return write_sample(tmp_path_factory.mktemp("big") / "in", payroll_rows=BIG_ROWS, seed=5)
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
@@ -472,7 +477,7 @@ def test_sigkill_at_any_stage_leaves_a_complete_output(
             assert manifest["run_id"] == previous  # nothing is published before its stage
         if stage == "published" or manifest["run_id"] != previous:
             assert manifest["run_id"] != previous
-            assert manifest["accounting"]["payroll_rows_read"] == 20_000
+            assert manifest["accounting"]["payroll_rows_read"] == BIG_ROWS
         assert all((out / f["path"]).exists() for f in manifest["files"])
     else:
         assert stage == "publishing"
