@@ -14,7 +14,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from linkage.bench import ladder, ladder_report
+from linkage.analysis.bench import ladder, ladder_report
 
 
 def main() -> None:

@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 from linkage.config import Config, load_config
-from linkage.labels import read_table
 from linkage.link import blocking_recall, link_quality, link_records
+from linkage.load.labels import read_table
 from linkage.pipeline import SourceTable, load_inputs
 from linkage.schema import Source
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 
 
 def normalized_world(

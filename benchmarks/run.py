@@ -6,7 +6,7 @@ Usage::
 
 In one run it
 
-1. generates a synthetic world (``linkage.synth.write_sample``; timed on its own, not part
+1. generates a synthetic world (``linkage.tools.synth.write_sample``; timed on its own, not part
    of the engine's figures);
 2. loads and normalizes it with the pipeline's loaders, links it with ``link_records`` and
    scores the links, the review band and blocking recall against ``truth_links.csv``;
@@ -94,7 +94,7 @@ def prf_line(r: dict[str, Any]) -> str:
 
 
 def generate(results: Results, data_dir: Path, rows: int, seed: int) -> dict[str, Path]:
-    from linkage.synth import write_sample
+    from linkage.tools.synth import write_sample
 
     start = time.perf_counter()
     paths = write_sample(data_dir, payroll_rows=rows, seed=seed, fmt="csv")
@@ -224,12 +224,13 @@ def febrl_splink(results: Results) -> None:
 
 
 def pipeline(results: Results, config: Any, truth_candidates_path: Path) -> None:
-    from linkage.evaluate import candidate_quality
-    from linkage.labels import read_table
+    from linkage.analysis.evaluate import candidate_quality
+    from linkage.analysis.report import run_report
+    from linkage.load.labels import read_table
     from linkage.pipeline import run_pipeline
 
     start = time.perf_counter()
-    report = run_pipeline(config)
+    report = run_pipeline(config, report=run_report)
     seconds = time.perf_counter() - start
     table = candidate_quality(report.dispositions, read_table(truth_candidates_path))
     per_reason = {
@@ -407,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     tables = config = truth = None
     if paths:
-        from linkage.labels import read_table
+        from linkage.load.labels import read_table
 
         config = stage(results, "config", lambda: make_config(paths, out / "pipeline"))
         truth = stage(results, "truth", lambda: read_table(paths["truth_links"]))

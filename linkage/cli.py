@@ -354,6 +354,7 @@ def run(
     settings = _settings()
     # from here a signal exits with its code, during imports too
     with _user_errors(published), _progress() as progress:
+        from linkage.analysis.report import run_report
         from linkage.pipeline import run_pipeline
 
         config = _load(config_path, businesses, payroll, insured, out)
@@ -377,6 +378,7 @@ def run(
             key_file=key_file,
             as_of=as_of.date() if as_of else None,
             force=force,
+            report=run_report,
         )
     if quiet or settings.quiet:
         return
@@ -452,7 +454,7 @@ def _world_options(rows: int, minimum: int, seed: int) -> Callable[..., Any]:
 def sample(payroll_rows: int, seed: int, noise: float, fmt: str, out: Path) -> None:
     """Write synthetic businesses, payroll and insured files with ground truth."""
     from linkage.errors import ConfigError
-    from linkage.synth import write_sample
+    from linkage.tools.synth import write_sample
 
     with _user_errors():
         if out.exists() and (not out.is_dir() or _foreign(out)):
@@ -501,12 +503,12 @@ def pseudonymize(
     """Copy a payroll or registry file with citizen IDs and tax codes pseudonymized.
 
     Both agencies pseudonymize under one shared key, never given on the command line; the
-    copies link as the originals do. See linkage/pseudonymize.py for what is replaced.
+    copies link as the originals do. See linkage/tools/pseudonymize.py for what is replaced.
     """
     from linkage.load import load_mapping
     from linkage.privacy import shared_key
-    from linkage.pseudonymize import pseudonymize as copy_pseudonymized
     from linkage.schema import Source
+    from linkage.tools.pseudonymize import pseudonymize as copy_pseudonymized
 
     with _user_errors():
         key = shared_key(key_file)
@@ -543,8 +545,8 @@ def pseudonymize(
 )
 def bench(payroll_rows: int, seed: int, peer: str | None, out: Path) -> None:
     """Generate data, run the pipeline (and a peer), print wall, memory and F1 side by side."""
-    from linkage.bench import bench as run_bench
-    from linkage.bench import report
+    from linkage.analysis.bench import bench as run_bench
+    from linkage.analysis.bench import report
     from linkage.errors import ConfigError
 
     with _user_errors():
@@ -575,7 +577,7 @@ def explain(
     chart: Path | None,
 ) -> None:
     """Why a payroll row matched: its best candidates, comparison by comparison."""
-    from linkage.explain import explain as waterfall
+    from linkage.analysis.explain import explain as waterfall
 
     with _user_errors():
         config = _load(config_path)
@@ -618,7 +620,7 @@ def report(
     districts: int,
 ) -> None:
     """One offline HTML page of a run's charts and their numbers (charts extra)."""
-    from linkage.report import write_report
+    from linkage.analysis.report import write_report
 
     with _user_errors():
         config = _load(config_path)
@@ -648,7 +650,7 @@ def diff(run_a: Path, run_b: Path, out_file: Path | None) -> None:
     no_longer_eligible or gone_from_payroll when B refreshed A, else no_longer_listed).
     --out lists every entry with its record id, masked name and employer.
     """
-    from linkage.diff import diff_runs, per_district, write_diff
+    from linkage.analysis.diff import diff_runs, per_district, write_diff
     from linkage.write.files import check_new_file
 
     with _user_errors():
@@ -683,7 +685,7 @@ def evaluate(
     candidates_truth: Path | None,
 ) -> None:
     """Run the job and score it against ground truth: links, blocking recall, candidates."""
-    from linkage.evaluate import evaluate_run
+    from linkage.analysis.evaluate import evaluate_run
 
     with _user_errors():
         config = _load(config_path, businesses, payroll, insured, out)
@@ -744,10 +746,10 @@ def sweep(
     Each threshold re-links the run's inputs with its model and decides eligibility again,
     as a run with that [link].match_probability would; one link pass per threshold.
     """
-    from linkage.labels import read_labels
-    from linkage.runs import open_run
-    from linkage.sweep import check_out, format_sweep, write_sweep
-    from linkage.sweep import sweep as sweep_run
+    from linkage.analysis.runs import open_run
+    from linkage.analysis.sweep import check_out, format_sweep, write_sweep
+    from linkage.analysis.sweep import sweep as sweep_run
+    from linkage.load.labels import read_labels
 
     with _user_errors(), _progress() as progress:
         check_out(out_file)
@@ -786,8 +788,8 @@ def review_export(
     run_dir: Path | None, config_path: Path | None, out_file: Path, per_band: int, seed: int
 ) -> None:
     """Sample pairs around the run's thresholds, by district, into one sheet to decide."""
-    from linkage.review import export_review
-    from linkage.runs import open_run
+    from linkage.analysis.review import export_review
+    from linkage.analysis.runs import open_run
     from linkage.write.files import check_new_file
 
     with _user_errors(), _progress() as progress:
@@ -812,7 +814,7 @@ def review_export(
 )
 def review_import(sheet: Path, out_file: Path) -> None:
     """Read a filled review sheet's decisions back as labels: match / non_match / unsure."""
-    from linkage.review import import_review
+    from linkage.analysis.review import import_review
 
     with _user_errors():
         counts = import_review(sheet, out_file)

@@ -12,6 +12,10 @@ import unicodedata
 from typing import Final
 
 _NON_ALNUM: Final = re.compile(r"[\W_]+")
+# Combining diacritics blocks; what is left after removing them from NFD is the base letter.
+_COMBINING: Final = re.compile(
+    "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
 
 # Cyrillic and Greek letters drawn like a Latin one (Unicode's confusables), as a Cyrillic
 # keyboard layout or a copy from a Russian-made form leaves them in "Nguyễn" or "HÀ".
@@ -56,14 +60,23 @@ def latin_lookalikes(text: str) -> str:
     return unicodedata.normalize("NFC", decomposed.translate(LOOKALIKES))
 
 
+def ascii_fold(text: str) -> str:
+    """Remove every combining mark and map đ/Đ to d/D explicitly.
+
+    Stripping combining marks leaves đ (U+0111) untouched, which is how recordlinkage turns
+    "Nguyễn Văn Đức" into "nguyen van uc"; the explicit map avoids that. Letters with no
+    ASCII decomposition (ß, Han characters) are kept as they are.
+    """
+    stripped = _COMBINING.sub("", unicodedata.normalize("NFD", text))
+    return stripped.replace("\u0111", "d").replace("\u0110", "D")
+
+
 def fold(text: str) -> str:
-    """Fold a header or vocabulary word to its matching key.
+    """Fold a header or vocabulary word to its matching key: ``ascii_fold``, and more.
 
     Look-alike letters made Latin, casefold, combining marks removed, đ -> d, runs of
     whitespace and punctuation collapsed to one space:
     "Thời hạn HĐLĐ (tháng)" -> "thoi han hdld thang", "Nữ." -> "nu",
     "Đang-tham gia" -> "dang tham gia".
     """
-    decomposed = unicodedata.normalize("NFD", latin_lookalikes(text).casefold().replace("đ", "d"))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_ALNUM.sub(" ", stripped).strip()
+    return _NON_ALNUM.sub(" ", ascii_fold(latin_lookalikes(text).casefold())).strip()

@@ -39,7 +39,6 @@ from linkage.eligibility import (
     route,
 )
 from linkage.errors import ConfigError, InputError, UserError
-from linkage.labels import Label, read_labels
 from linkage.link import (
     FellegiSunterModel,
     FitReport,
@@ -50,10 +49,10 @@ from linkage.link import (
 )
 from linkage.link.engine import open_engine
 from linkage.load import SourceMapping, SourceReader, load_mapping, read_source
+from linkage.load.labels import Label, read_labels
 from linkage.logs import event, peak_rss_mib, warning
 from linkage.normalize import Normalized, normalize_batch, reject_duplicates
 from linkage.privacy import RunKey, run_key
-from linkage.report import stage_run_report
 from linkage.schema import REJECTS, Source, empty
 from linkage.write import (
     InputFile,
@@ -490,6 +489,11 @@ def previous_run(folder: Path, *, refit: bool) -> Refresh:
     )
 
 
+# What writes report.html for a config: given the staged output's folder, or None (a run
+# without a report, with the warning the hook gave).
+ReportHook = Callable[[Config], Callable[[Path], None] | None]
+
+
 def run_pipeline(
     config: Config,
     *,
@@ -500,11 +504,14 @@ def run_pipeline(
     as_of: dt.date | None = None,
     force: bool = False,
     keep_pairs: bool = False,
+    report: ReportHook | None = None,
 ) -> RunReport:
     """Run every stage on the configured inputs and publish the outputs atomically.
 
     ``keep_pairs`` keeps every scored pair's positions in the report's link result, for
-    blocking recall; a run lets them go before publishing.
+    blocking recall; a run lets them go before publishing. ``report`` gives what writes
+    ``report.html`` into the staged output (``linkage.analysis.report.run_report``; the
+    stages do not import the analysis tools), or None for a run without one.
 
     The output is checked and locked before any input is read (``write.output_lock``). With
     ``previous`` (a refresh), the previous run's model is reused unless ``refit`` or the
@@ -522,26 +529,15 @@ def run_pipeline(
             config = replace(config, link=replace(config.link, model=refresh.model))
             origin = {"source": "previous run", "path": str(refresh.model)}
         key = run_key(refresh.folder if refresh else None, config.output.dir, key_file=key_file)
-        return _run(config, progress, refresh, origin, key, RunChoices(as_of, force, keep_pairs))
+        writer = report(config) if report is not None else None
+        choices = RunChoices(as_of, force, keep_pairs)
+        return _run(config, progress, refresh, origin, key, choices, writer)
 
 
 def _run_id(config: Config, tables: dict[Source, SourceTable], rule_set: str) -> str:
     """The same inputs, config, rules and version give the same id; the clock is not in it."""
     parts = [__version__, config.digest, rule_set, *(t.input_file.sha256 for t in tables.values())]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
-
-
-def _report_writer(config: Config) -> Callable[[Path], None] | None:
-    """What writes ``report.html`` into the staged output; without charts, None and a warning."""
-    from linkage import charts
-
-    if not charts.available():
-        warning(
-            "report skipped",
-            f"report.html not written: matplotlib is not installed ({charts.INSTALL_HINT})",
-        )
-        return None
-    return lambda folder: stage_run_report(folder, config)
 
 
 class RunChoices(NamedTuple):
@@ -572,6 +568,7 @@ def _run(
     origin: dict[str, str | None],
     key: RunKey,
     choices: RunChoices,
+    report: Callable[[Path], None] | None,
 ) -> RunReport:
     started = dt.datetime.now(dt.UTC)
     as_of, as_of_source = as_of_date(config, choices.as_of, started.date())
@@ -704,7 +701,7 @@ def _run(
         key=key.key,
         persist_key=key.kept_in_output,
         previous=refresh.candidates if refresh else None,
-        report=_report_writer(config),
+        report=report,
         offices=office_coverage(crosswalk, started.date()),
     )
     stage("publish", files=len(manifest.files))

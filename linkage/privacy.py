@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from linkage._vector import map_unique
 from linkage.errors import ConfigError
 
 KEY_ENV: Final = "LINKAGE_HMAC_KEY"
@@ -216,9 +217,6 @@ def load_key(*folders: Path | None, key_file: Path | None = None) -> bytes:
 
 def keyed_ids(values: pd.Series, key: bytes) -> pd.Series:
     """HMAC-SHA256 of each value, as 16 hex characters; missing stays missing."""
-    # Imported here: normalize imports this module (reject keys are masked).
-    from linkage.normalize._vector import map_unique
-
     def digest(value: str) -> str:
         return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
@@ -254,9 +252,6 @@ def pseudonyms(values: pd.Series, kind: str, key: bytes) -> pd.Series:
     The kind ("cccd" | "cmnd" | "mst") stays readable: the CCCD exact pass and the CCCD
     versus CMND level need it; the value does not.
     """
-    # Imported here: normalize imports this module (reject keys are masked).
-    from linkage.normalize._vector import map_unique
-
     def digest(value: str) -> str:
         return f"{kind}:" + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 
 settings.register_profile("derandomized", derandomize=True, print_blob=True)
 settings.load_profile("derandomized")

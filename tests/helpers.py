@@ -20,7 +20,8 @@ import pandas as pd
 import pyarrow as pa
 from click.testing import CliRunner, Result
 
-from linkage import charts, schema
+from linkage import schema
+from linkage.analysis import charts
 from linkage.cli import main
 from linkage.config import DEFAULT_CONFIG, LinkConfig, load_config
 from linkage.eligibility import (
@@ -33,7 +34,7 @@ from linkage.eligibility import (
 )
 from linkage.pipeline import load_inputs
 from linkage.schema import Source, raw_schema
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 from linkage.write import InputFile, RunInfo, summary_table
 
 

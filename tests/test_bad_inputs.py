@@ -157,7 +157,7 @@ def test_a_stray_quote_names_the_line_and_never_the_row(
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from linkage.synth import write_sample
+    from linkage.tools.synth import write_sample
 
     return write_sample(tmp_path_factory.mktemp("bad") / "in", payroll_rows=300, seed=31)
 

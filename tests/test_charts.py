@@ -14,10 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkage import charts
-from linkage.errors import ConfigError, mask_id
-from linkage.labels import read_labels
-from linkage.report.series import (
+from linkage.analysis import charts
+from linkage.analysis.report.series import (
     district_sizes,
     model_levels,
     precision_recall,
@@ -25,6 +23,8 @@ from linkage.report.series import (
     truth_pairs,
     weight_bins,
 )
+from linkage.errors import ConfigError, mask_id
+from linkage.load.labels import read_labels
 from tests.helpers import assert_png, sample_run
 
 VIETNAMESE = "Nguyễn Thị Hường, Đà Nẵng, Quận Hải Châu"

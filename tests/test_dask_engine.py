@@ -10,7 +10,7 @@ import pytest
 
 from linkage.link import link_records
 from linkage.link.engine import DaskEngine, open_engine
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 from tests.helpers import complete_config, invoke, linking_inputs, source_args, write_config
 
 pytest.importorskip("distributed")

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from linkage.diff import OUTCOMES
+from linkage.analysis.diff import OUTCOMES
 from linkage.privacy import masked_name
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 from tests.helpers import assert_user_error, complete_config, invoke, source_args
 
 type Runs = tuple[Path, Path, Path, Path, dict[str, Path]]

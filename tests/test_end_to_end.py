@@ -17,13 +17,14 @@ import pyarrow.dataset as ds
 import pytest
 from click.testing import CliRunner
 
+from linkage.analysis.evaluate import candidate_quality
+from linkage.analysis.report import run_report
 from linkage.cli import main
 from linkage.config import load_config
-from linkage.evaluate import candidate_quality
-from linkage.labels import read_table
 from linkage.link import link_quality
+from linkage.load.labels import read_table
 from linkage.pipeline import RunReport, run_pipeline
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 from linkage.write.tables import mask_citizen_codes
 
 SEED = 20240607
@@ -75,7 +76,7 @@ class Run:
         )
         # In chunks of a few hundred pairs (tens of thousands by default): same result.
         config = replace(config, link=replace(config.link, chunk_pairs=CHUNK_PAIRS))
-        self.report: RunReport = run_pipeline(config)
+        self.report: RunReport = run_pipeline(config, report=run_report)
 
     def manifest(self, out: Path | None = None) -> dict[str, Any]:
         path = (out or self.out) / "manifest.json"

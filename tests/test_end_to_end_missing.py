@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkage.labels import read_table
+from linkage.load.labels import read_table
 from linkage.normalize import si_codes
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 from tests.helpers import invoke, source_args
 
 SEED = 20260601

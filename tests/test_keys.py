@@ -11,7 +11,7 @@ import pytest
 
 from linkage.errors import ConfigError
 from linkage.privacy import operator_key_path, run_key
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 from tests.helpers import assert_user_error, invoke, source_args
 
 

@@ -14,7 +14,7 @@ import pytest
 from linkage.load import load_mapping
 from linkage.pipeline import Normalizers, load_source
 from linkage.schema import Source
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 from tests.helpers import DEFAULT_MAPPING
 
 DEFAULT_CONFIG = DEFAULT_MAPPING.parent.parent / "default.toml"

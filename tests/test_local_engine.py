@@ -8,7 +8,7 @@ import pandas as pd
 
 from linkage.link import link_records
 from linkage.link.engine import LocalEngine, open_engine
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 from tests.helpers import linking_inputs
 
 

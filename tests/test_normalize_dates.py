@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linkage._vector import frame_from_unique
 from linkage.normalize import birth_dates, day_dates, periods
-from linkage.normalize._vector import frame_from_unique
 from linkage.normalize.dates import _dates, _extract, dated_periods
 from linkage.schema import PERSON_FIELDS
 

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linkage._vector import factorize_arrow
 from linkage.folding import LOOKALIKES
 from linkage.normalize import clean_name, name_keys, names, surname_share, surname_shares
 from linkage.normalize._text import _CHARACTER_REPAIRS, _kept_characters, clean_display, nfc
-from linkage.normalize._vector import factorize_arrow
 from linkage.normalize.names import NAME_FIELDS, PLAIN_LETTERS, name_record
 from linkage.normalize.surnames import SURNAMES
 from linkage.schema import PERSON_FIELDS

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from linkage._vector import _SPACE, is_blank, stripped
 from linkage.normalize import (
     national_ids,
     normalize_businesses,
@@ -27,7 +28,6 @@ from linkage.normalize import (
     si_codes,
     tax_codes,
 )
-from linkage.normalize._vector import _SPACE, is_blank, stripped
 from linkage.normalize.tables import Normalized
 from linkage.schema import BUSINESSES, INSURED, PAYROLL, REJECTS, Source, raw_schema
 from tests.helpers import (

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 from tests.helpers import invoke, source_args
 
 ROWS = 300
@@ -109,9 +109,9 @@ def test_errors_are_json_events_under_json_logs(
 def test_a_missing_charts_extra_is_a_warning_and_the_manifest_says_so(
     inputs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import linkage.charts
+    import linkage.analysis.charts
 
-    monkeypatch.setattr(linkage.charts, "available", lambda: False)
+    monkeypatch.setattr(linkage.analysis.charts, "available", lambda: False)
     out = tmp_path / "out"
     result = invoke("--log-format", "json", "run", *source_args(inputs), "--out", out)
     assert result.exit_code == 0, result.output

@@ -18,7 +18,7 @@ import pytest
 from click.testing import Result
 
 import linkage.write.outdir as outdir
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 from linkage.write.outdir import output_lock, recover
 from tests.helpers import assert_user_error, invoke, source_args
 

@@ -13,7 +13,7 @@ from linkage.errors import ConfigError
 from linkage.load import load_mapping
 from linkage.normalize import normalize_payroll, pseudonym_kinds
 from linkage.privacy import KEY_ENV, pseudonyms, shared_key
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 from tests.helpers import assert_user_error, invoke, source_args
 
 KEY = "a shared key of the two agencies"

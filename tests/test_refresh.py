@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from click.testing import Result
 
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 from tests.helpers import assert_user_error, invoke, source_args
 
 STATUS, RECORD = "Trạng thái", "Mã bản ghi"

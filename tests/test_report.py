@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from click.testing import Result
 
-from linkage.report import REPORT
-from linkage.report.page import table_html
-from linkage.report.series import district_sizes, weight_bins
+from linkage.analysis.report import REPORT
+from linkage.analysis.report.page import table_html
+from linkage.analysis.report.series import district_sizes, weight_bins
 from tests.helpers import (
     PNG_SIGNATURE,
     assert_png,

@@ -13,11 +13,11 @@ import pytest
 from click.testing import Result
 from openpyxl import Workbook, load_workbook
 
+from linkage.analysis.review import DECISIONS, HEADERS, SHEET, strata_windows
 from linkage.errors import InputError
-from linkage.labels import pair_quality, read_labels
+from linkage.load.labels import pair_quality, read_labels
 from linkage.privacy import mask_citizen_code
-from linkage.review import DECISIONS, HEADERS, SHEET, strata_windows
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 from tests.helpers import assert_user_error, invoke, source_args
 
 PER_BAND = 4

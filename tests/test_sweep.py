@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from linkage.analysis.runs import best_pairs, open_run
 from linkage.config import load_config
 from linkage.link import link_quality
-from linkage.runs import best_pairs, open_run
 from linkage.write.tables import mask_citizen_codes
 from tests.helpers import assert_user_error, complete_config, invoke, sample_run
 

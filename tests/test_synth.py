@@ -13,11 +13,11 @@ import pytest
 from stdnum.vn import mst
 from vietnam_provinces.legacy import District, DistrictCode, Province, Ward, WardCode
 
-from linkage.synth import SCENARIO_MIX, SyntheticData, generate, write_sample
-from linkage.synth.ids import mst_check_digit
-from linkage.synth.name_noise import ascii_caps, telex
-from linkage.synth.scenarios import Scenario
-from linkage.synth.sources import INSURED_HEADERS, PAYROLL_HEADERS
+from linkage.tools.synth import SCENARIO_MIX, SyntheticData, generate, write_sample
+from linkage.tools.synth.ids import mst_check_digit
+from linkage.tools.synth.name_noise import ascii_caps, telex
+from linkage.tools.synth.scenarios import Scenario
+from linkage.tools.synth.sources import INSURED_HEADERS, PAYROLL_HEADERS
 
 P = PAYROLL_HEADERS
 I = INSURED_HEADERS  # noqa: E741

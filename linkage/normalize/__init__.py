@@ -5,8 +5,8 @@ amounts, vocabularies and administrative units, and the per-source entry points 
 a raw table into a contract table plus its rejects (``normalize_payroll`` and friends).
 """
 
+from linkage._vector import arrow_text, factorize_arrow
 from linkage.normalize._text import i_for_y
-from linkage.normalize._vector import arrow_text, factorize_arrow
 from linkage.normalize.dates import birth_dates, day_dates, periods
 from linkage.normalize.ids import (
     employer_root,

@@ -12,8 +12,9 @@ import functools
 from collections.abc import Callable
 from typing import Final
 
+from linkage.folding import ascii_fold
 from linkage.normalize import surnames
-from linkage.normalize._text import ascii_fold, canonical_tones, drop_tones
+from linkage.normalize._text import canonical_tones, drop_tones
 
 
 @functools.lru_cache(maxsize=1 << 17)  # per distinct word: a million names share few

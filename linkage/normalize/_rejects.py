@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from linkage.normalize._vector import is_blank, map_unique
+from linkage._vector import is_blank, map_unique
 from linkage.normalize.ids import compact_digits
 from linkage.privacy import mask_id
 from linkage.schema import REJECTS, RejectReason, Source, conform

@@ -17,10 +17,6 @@ from linkage.folding import latin_lookalikes
 # horn) are not tones and stay in toneless keys.
 TONE_MARKS: Final = "\u0300\u0301\u0303\u0309\u0323"
 _TONE_RE: Final = re.compile(f"[{TONE_MARKS}]")
-# Combining diacritics blocks; what is left after removing them from NFD is the base letter.
-_COMBINING_RE: Final = re.compile(
-    "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
-)
 _NOT_AFTER: Final = r"(?![\w\u0300-\u036f])"
 # Tone placement varies for open syllables ending in oa / oe / uy (hòa vs hoà, thúy vs
 # thuý). Canonical form here is the "new style" (tone on the second vowel), matched on NFD
@@ -48,17 +44,6 @@ def nfc(text: str) -> str:
 def drop_tones(text: str) -> str:
     """Remove only the five tone marks; keep â ă ê ô ơ ư đ."""
     return nfc(_TONE_RE.sub("", unicodedata.normalize("NFD", text)))
-
-
-def ascii_fold(text: str) -> str:
-    """Remove every combining mark and map đ/Đ to d/D explicitly.
-
-    Stripping combining marks leaves đ (U+0111) untouched, which is how recordlinkage turns
-    "Nguyễn Văn Đức" into "nguyen van uc"; the explicit map avoids that. Letters with no
-    ASCII decomposition (ß, Han characters) are kept as they are.
-    """
-    stripped = _COMBINING_RE.sub("", unicodedata.normalize("NFD", text))
-    return stripped.replace("\u0111", "d").replace("\u0110", "D")
 
 
 def canonical_tones(lower: str) -> str:

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkage.normalize._vector import frame_from_unique
+from linkage._vector import frame_from_unique
 
 _TIME: Final = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 # (pattern, precision), tried in order, the first that matches the whole value wins;

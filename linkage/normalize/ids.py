@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkage.normalize._vector import as_series, factorize_arrow, take
+from linkage._vector import as_series, factorize_arrow, take
 
 # Pre-2025 GSO province codes (63), the d1-3 of a CCCD is "0" + one of these. Checked
 # against vietnam_provinces.legacy in the tests.

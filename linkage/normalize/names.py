@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from linkage._vector import Codes, as_series, factorize_arrow, take
 from linkage.load.encoding import VIETNAMESE_LETTERS
 from linkage.normalize import surnames
 from linkage.normalize._name_order import (
@@ -41,7 +42,6 @@ from linkage.normalize._name_order import (
 )
 from linkage.normalize._telex import has_evidence, repair_tokens
 from linkage.normalize._text import clean_display
-from linkage.normalize._vector import Codes, as_series, factorize_arrow, take
 
 NAME_FIELDS: Final = (
     "full_name",

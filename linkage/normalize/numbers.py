@@ -17,9 +17,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkage.folding import fold
-from linkage.normalize._text import ascii_fold, nfc
-from linkage.normalize._vector import as_series, map_unique, text_or_none
+from linkage._vector import as_series, map_unique, text_or_none
+from linkage.folding import ascii_fold, fold
+from linkage.normalize._text import nfc
 from linkage.normalize.dates import month_indexes
 
 _CURRENCY_RE: Final = re.compile(r"(?:vnd|dong|d|₫)$")

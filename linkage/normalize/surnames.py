@@ -22,15 +22,15 @@ from typing import Final
 import pandas as pd
 import pyarrow as pa
 
+from linkage._vector import map_unique
+from linkage.folding import ascii_fold
 from linkage.normalize._text import (
-    ascii_fold,
     canonical_tones,
     collapse,
     drop_tones,
     i_for_y,
     nfc,
 )
-from linkage.normalize._vector import map_unique
 
 # (surname, share of the population as a fraction)
 SURNAMES: Final[tuple[tuple[str, float], ...]] = (

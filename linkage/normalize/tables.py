@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from linkage._vector import factorize_arrow, is_blank, map_unique, stripped
 from linkage.errors import ConfigError, PipelineError
 from linkage.normalize._rejects import Mask, RowChecks, nulled_mask, record_keys
 from linkage.normalize._text import collapse, nfc
-from linkage.normalize._vector import factorize_arrow, is_blank, map_unique, stripped
 from linkage.normalize.dates import birth_dates, dated_periods, day_dates
 from linkage.normalize.ids import (
     employer_root,

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from linkage.normalize._vector import factorize_text, take
+from linkage._vector import factorize_text, take
 from linkage.schema import UnitScheme
 
 _CODE_RE: Final = re.compile(r"'?\s*([0-9]+)(?:\.0+)?\s*")

@@ -14,9 +14,9 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
+from linkage._vector import as_series, factorize_text, take
 from linkage.errors import ConfigError
 from linkage.folding import fold
-from linkage.normalize._vector import as_series, factorize_text, take
 
 
 def fold_key(values: pd.Series) -> pd.Series:

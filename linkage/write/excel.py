@@ -20,7 +20,7 @@ from typing import Any, Final, cast
 import pandas as pd
 import pyarrow as pa
 
-from linkage.normalize._text import ascii_fold
+from linkage.folding import ascii_fold
 from linkage.schema import CandidateReason, Change
 from linkage.write.actions import action_texts, close_action
 

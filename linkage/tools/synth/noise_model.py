@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from linkage.synth.field_noise import (
+from linkage.tools.synth.field_noise import (
     DATE_RATES,
     ID_RATES,
     INSURED_DATE_RATES,
@@ -19,7 +19,7 @@ from linkage.synth.field_noise import (
     INSURED_TAX_CODE_RATES,
     TAX_CODE_RATES,
 )
-from linkage.synth.name_noise import INSURED_NAME_RATES, NAME_RATES
+from linkage.tools.synth.name_noise import INSURED_NAME_RATES, NAME_RATES
 
 __all__ = [
     "CCCD_AS_TAX_CODE",

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from linkage.analysis.report import run_report
 from linkage.config import Config
-from linkage.labels import Labels, pair_quality, read_labels, read_table
 from linkage.link import blocking_recall, link_quality
+from linkage.load.labels import Labels, pair_quality, read_labels, read_table
 from linkage.pipeline import RunReport, run_pipeline
 from linkage.schema import CandidateReason, Disposition
 
@@ -94,7 +95,7 @@ def _labelled_report(report: RunReport, labels: Labels) -> list[str]:
 
 def evaluate_run(config: Config, truth: Path, candidates_truth: Path | None) -> str:
     """Run the pipeline on the configured inputs and report its quality against truth."""
-    report: RunReport = run_pipeline(config, keep_pairs=True)
+    report: RunReport = run_pipeline(config, keep_pairs=True, report=run_report)
     true_links = read_table(truth)
     if "label" in true_links.columns:
         lines = _labelled_report(report, read_labels(truth))

@@ -12,18 +12,21 @@ one for any run, and ``write_chart`` saves ``linkage explain``'s waterfall.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
 import pandas as pd
 
-from linkage import charts
-from linkage.config import Config
-from linkage.errors import ConfigError
-from linkage.labels import Labels, read_labels
-from linkage.logs import event, log
-from linkage.report.page import Section, check_target, page, write_owned, written_by_linkage
-from linkage.report.series import (
+from linkage.analysis import charts
+from linkage.analysis.report.page import (
+    Section,
+    check_target,
+    page,
+    write_owned,
+    written_by_linkage,
+)
+from linkage.analysis.report.series import (
     BIN_WIDTH,
     district_sizes,
     model_levels,
@@ -32,6 +35,10 @@ from linkage.report.series import (
     truth_pairs,
     weight_bins,
 )
+from linkage.config import Config
+from linkage.errors import ConfigError
+from linkage.load.labels import Labels, read_labels
+from linkage.logs import event, log, warning
 from linkage.write import REPORT, output_lock
 
 __all__ = ["REPORT", "TOP_DISTRICTS", "stage_run_report", "write_chart", "write_report"]
@@ -277,6 +284,21 @@ def _clear_partials(target: Path) -> None:
     """Remove temporary files a killed writer left beside ``target`` (call holding the lock)."""
     for partial in target.parent.glob(f".{target.name}.partial-*"):
         partial.unlink(missing_ok=True)
+
+
+def run_report(config: Config) -> Callable[[Path], None] | None:
+    """The pipeline's report hook: what writes ``report.html`` into a staged output.
+
+    Without matplotlib, None and a warning: the run publishes without a report (and drops a
+    stale one, which would describe another run).
+    """
+    if not charts.available():
+        warning(
+            "report skipped",
+            f"report.html not written: matplotlib is not installed ({charts.INSTALL_HINT})",
+        )
+        return None
+    return lambda folder: stage_run_report(folder, config)
 
 
 def stage_run_report(folder: Path, config: Config) -> None:

@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from linkage.synth import names_data
-from linkage.synth.ids import random_mst, zero_pad
+from linkage.tools.synth import names_data
+from linkage.tools.synth.ids import random_mst, zero_pad
 
 STATUS_P: Final = {"active": 0.90, "suspended": 0.04, "closed": 0.06}
 BRANCH_SHARE: Final = 0.08

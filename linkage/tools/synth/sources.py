@@ -18,24 +18,24 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from linkage.synth.field_noise import (
+from linkage.tools.synth.field_noise import (
     BUSINESS_TAX_CODE_RATES,
     format_tax_codes,
     noise_dates,
     noise_ids,
     split_dates,
 )
-from linkage.synth.ids import as_text, sequence_ids
-from linkage.synth.name_noise import BoolArray, StrArray, noise_names, scaled
-from linkage.synth.noise_model import (
+from linkage.tools.synth.ids import as_text, sequence_ids
+from linkage.tools.synth.name_noise import BoolArray, StrArray, noise_names, scaled
+from linkage.tools.synth.noise_model import (
     CCCD_AS_TAX_CODE,
     INSURED_NOISE,
     PAYROLL_NOISE,
     PAYROLL_RATES,
     SourceNoise,
 )
-from linkage.synth.people import REFERENCE_DATE
-from linkage.synth.scenarios import LINKED_SCENARIOS, TRUTH, Population, Scenario
+from linkage.tools.synth.people import REFERENCE_DATE
+from linkage.tools.synth.scenarios import LINKED_SCENARIOS, TRUTH, Population, Scenario
 
 PAYROLL_HEADERS: Final = {
     "record_id": "Mã bản ghi",

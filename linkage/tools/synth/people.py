@@ -13,8 +13,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from linkage.synth import ids, names_data
-from linkage.synth.businesses import province_weights, units
+from linkage.tools.synth import ids, names_data
+from linkage.tools.synth.businesses import province_weights, units
 
 # Ages are measured at this date; the synthetic periods are the 2026 tax year (annual) or
 # 2026-01..2026-06 (monthly), and every age band stays clear of the rules through 2026.

@@ -19,9 +19,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from linkage.synth import ids
-from linkage.synth.businesses import generate_businesses
-from linkage.synth.people import AgeBand, generate_persons
+from linkage.tools.synth import ids
+from linkage.tools.synth.businesses import generate_businesses
+from linkage.tools.synth.people import AgeBand, generate_persons
 
 IntArray = npt.NDArray[np.int64]
 

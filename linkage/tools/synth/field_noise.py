@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from linkage.synth.name_noise import BoolArray, StrArray, apply_rows, scaled, targeted
+from linkage.tools.synth.name_noise import BoolArray, StrArray, apply_rows, scaled, targeted
 
 # Base rates at noise = 1.0 (fraction of rows), per source. Each is at least the rate an
 # independent validation set shows (its payroll: 8.9 % year-only, 21 % ISO, 4 % d/m/yyyy;

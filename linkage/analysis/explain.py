@@ -6,7 +6,7 @@ comparisons and term frequencies, so the totals are the run's. Each comparison s
 level in words, m, u (the value's own frequency where a term-frequency level applies) and
 the weight log2(m/u) it adds to the prior. Names, birth dates and IDs appear only with
 ``show_pii``; SI codes that are citizen IDs are masked otherwise. With ``chart``, the best
-candidate's waterfall is also drawn (``linkage.charts``) to a PNG or a one-chart HTML page.
+candidate's waterfall is also drawn (``linkage.analysis.charts``) to a PNG or a one-chart HTML page.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from linkage import charts
+from linkage.analysis import charts
+from linkage.analysis.report import write_chart
+from linkage.analysis.report.page import check_target
+from linkage.analysis.runs import open_run
 from linkage.config import Config
 from linkage.errors import ConfigError
 from linkage.link.linker import row_candidates
 from linkage.privacy import mask_citizen_code
-from linkage.report import write_chart
-from linkage.report.page import check_target
-from linkage.runs import open_run
 
 _BAR_BITS = 2.0  # log2 units per bar character
 

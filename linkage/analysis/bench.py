@@ -21,14 +21,14 @@ from typing import Any, Final
 
 import pandas as pd
 
+from linkage.analysis.evaluate import candidate_quality
 from linkage.errors import ConfigError
-from linkage.evaluate import candidate_quality
-from linkage.labels import read_table
 from linkage.link import link_quality
+from linkage.load.labels import read_table
 from linkage.schema import CandidateReason, Disposition
-from linkage.synth import write_sample
+from linkage.tools.synth import write_sample
 
-PEER_SCRIPT: Final = Path(__file__).resolve().parents[1] / "benchmarks" / "peer_splink.py"
+PEER_SCRIPT: Final = Path(__file__).resolve().parents[2] / "benchmarks" / "peer_splink.py"
 
 
 @dataclass

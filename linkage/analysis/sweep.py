@@ -7,7 +7,7 @@ best pair falls below the review band is unlinked, so it is listed ``uninsured``
 rule excludes it; one in the review band is listed ``review``. The list sizes are therefore
 the ones such a run would publish, per outreach unit and overall.
 
-Link quality per threshold: with labels (``linkage.labels``), precision, recall and F1 of the
+Link quality per threshold: with labels (``linkage.load.labels``), precision, recall and F1 of the
 automatic links; always, the fastLink-style *model-based estimates*: expected false matches
 (the sum of 1 - p over automatic links) and expected missed matches (the sum of p over the
 best pairs left unlinked or in review). The estimates are only as good as the model's
@@ -24,9 +24,9 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from linkage.labels import Labels, pair_quality
+from linkage.analysis.runs import OpenedRun, best_pairs, decide_as_run
+from linkage.load.labels import Labels, pair_quality
 from linkage.pipeline import Progress
-from linkage.runs import OpenedRun, best_pairs, decide_as_run
 from linkage.schema import UNIT_KEYS, Band, CandidateReason, Disposition
 from linkage.write.files import check_new_file, create_new_file
 

@@ -10,7 +10,7 @@ and citizen ID (masked, ``*********345``), with the match probability, each comp
 level in words, and a ``decision`` column restricted to match / non-match / unsure. Every
 text cell is defused against formula injection (``write.excel.defuse``).
 
-``read_review`` reads the decisions back as labels (``linkage.labels``); blank decisions
+``read_review`` reads the decisions back as labels (``linkage.load.labels``); blank decisions
 are left out. Labels from the sheet carry SI codes as the sheet showed them.
 """
 
@@ -23,10 +23,10 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from linkage.analysis.runs import OpenedRun, best_pairs, decide_as_run, record_export
 from linkage.errors import InputError
-from linkage.labels import Label, parse_label
+from linkage.load.labels import Label, parse_label
 from linkage.privacy import mask_citizen_codes, mask_ids
-from linkage.runs import OpenedRun, best_pairs, decide_as_run, record_export
 from linkage.schema import UNIT_KEYS
 from linkage.write.excel import FORMULA_TRIGGERS, GENDERS, defuse, fit_widths, style_table
 from linkage.write.files import check_new_file, create_new_file

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from linkage.synth.names_data import SPELLING_VARIANTS
+from linkage.tools.synth.names_data import SPELLING_VARIANTS
 
 StrArray = npt.NDArray[np.object_]
 BoolArray = npt.NDArray[np.bool_]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from linkage.labels import Label, Labels
+from linkage.load.labels import Label, Labels
 from linkage.privacy import mask_citizen_code
 from linkage.schema import CandidateReason
 

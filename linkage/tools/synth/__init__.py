@@ -36,8 +36,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from linkage.synth.scenarios import SCENARIO_MIX, Population, Scenario, build_population
-from linkage.synth.sources import (
+from linkage.tools.synth.scenarios import SCENARIO_MIX, Population, Scenario, build_population
+from linkage.tools.synth.sources import (
     PERIODS,
     payroll_sizes,
     render_businesses,
@@ -189,7 +189,7 @@ def write_sample(
         getattr(data, name).to_csv(paths[name], index=False, encoding="utf-8")
     truth = data.truth_candidates
     meta = {
-        "generator": "linkage.synth",
+        "generator": "linkage.tools.synth",
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
         "noise": noise,

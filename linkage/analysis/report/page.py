@@ -20,7 +20,7 @@ from typing import Final
 import pandas as pd
 
 from linkage._version import __version__
-from linkage.charts import SOFTWARE, png_size, png_software
+from linkage.analysis.charts import SOFTWARE, png_size, png_software
 from linkage.errors import ConfigError
 from linkage.write.files import is_linkage_page, owned_file
 
