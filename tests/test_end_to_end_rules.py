@@ -83,7 +83,7 @@ def _decisions() -> Iterator[list[pd.DataFrame]]:
         return result
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pipeline, "decide", keep)
+        patch.setattr(pipeline.run, "decide", keep)
         yield decided
 
 

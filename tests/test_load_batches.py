@@ -50,8 +50,8 @@ def test_the_files_of_a_load_share_one_set_of_workers(
         started.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("linkage.pipeline.ProcessPoolExecutor", counted)
-    monkeypatch.setattr("linkage.pipeline.os.cpu_count", lambda: 2)
+    monkeypatch.setattr("linkage.pipeline.ingest.ProcessPoolExecutor", counted)
+    monkeypatch.setattr("linkage.pipeline.ingest.os.cpu_count", lambda: 2)
     mapping = load_mapping(DEFAULT_MAPPING)
     with Normalizers() as normalizers:
         tables = [
@@ -98,7 +98,7 @@ def test_one_core_normalizes_every_batch_in_process(
     def no_pool(*args: Any, **kwargs: Any) -> NoReturn:
         raise AssertionError("a worker process was started on a one-core machine")
 
-    monkeypatch.setattr("linkage.pipeline.os.cpu_count", lambda: 1)
-    monkeypatch.setattr("linkage.pipeline.ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr("linkage.pipeline.ingest.os.cpu_count", lambda: 1)
+    monkeypatch.setattr("linkage.pipeline.ingest.ProcessPoolExecutor", no_pool)
     batched = load_source(world["payroll"], Source.PAYROLL, mapping, batch_rows=97)
     pd.testing.assert_frame_equal(batched.rows, whole.rows)

@@ -94,7 +94,7 @@ def test_read_only_out_is_refused_before_loading(
     parent.chmod(0o500)  # read-only for a normal user; root is refused through access()
     monkeypatch.setattr(outdir, "_writable", lambda folder: False)
     loaded = []
-    monkeypatch.setattr("linkage.pipeline.load_inputs", lambda *a: loaded.append(a))
+    monkeypatch.setattr("linkage.pipeline.run.load_inputs", lambda *a: loaded.append(a))
     try:
         result = run(inputs, parent / "out")
         assert_user_error(result, 2)

@@ -31,7 +31,7 @@ def test_a_suspect_model_stops_the_run_unless_forced(
     force: bool,
     exit_code: int,
 ) -> None:
-    monkeypatch.setattr(pipeline, "SUSPECT_MATCHES_PER_ROW", 0.001)
+    monkeypatch.setattr(pipeline.run, "SUSPECT_MATCHES_PER_ROW", 0.001)
     out = tmp_path / "out"
     extra = ["--force"] if force else []
     result = invoke("run", *source_args(inputs), "--out", out, *extra)
