@@ -4,13 +4,9 @@ No string similarity here, and no I/O beyond reading the rule and crosswalk file
 """
 
 from linkage.eligibility.candidates import candidate_table
-from linkage.eligibility.decide import (
-    UNKNOWN_DISTRICT,
-    UNKNOWN_PROVINCE,
-    decide,
-    registration_report,
-)
+from linkage.eligibility.decide import decide
 from linkage.eligibility.employers import rank_employers
+from linkage.eligibility.registration import registration_report
 from linkage.eligibility.rules import RuleSet, load_rules
 from linkage.eligibility.units import (
     Crosswalk,
@@ -20,6 +16,7 @@ from linkage.eligibility.units import (
     outreach_units,
     route,
 )
+from linkage.eligibility.workplaces import UNKNOWN_DISTRICT, UNKNOWN_PROVINCE
 
 __all__ = [
     "UNKNOWN_DISTRICT",

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from linkage.eligibility.columns import codes, equals, firsts, positions, strings, take
-from linkage.eligibility.rules import FloatArray, IntArray, Retirement, RetirementRule
+from linkage.eligibility.columns import codes, equals, firsts, floats, positions, strings, take
+from linkage.eligibility.rules import FloatArray, IntArray, Retirement, RetirementRule, RuleSet
+from linkage.normalize.dates import month_index, month_indexes
 
 # The share of one sex, (count + 1) / (known + 2), among the registry's records bearing a
 # name before that name is taken to tell the sex of a row that states none.
@@ -92,3 +93,45 @@ def sex_from_names(rows: pd.DataFrame, registry: pd.DataFrame) -> pd.Series:
         fill = pd.isna(result) & (guess != "")
         result[fill] = guess[fill]
     return pd.Series(result, index=rows.index, dtype=pd.ArrowDtype(pa.string()))
+
+
+def is_female(payroll: pd.DataFrame, linked: pd.DataFrame, insured: pd.DataFrame) -> np.ndarray:
+    """Whether each row is a woman: stated, else in its CCCD, the linked record, its name.
+
+    Only the retirement schedule depends on it; a row of unknown sex takes the men's, the
+    later one, so nobody is excluded as over age who might still be below it.
+    """
+    registry = insured[["middle_ascii", "given_ascii"]].assign(
+        gender=strings(insured["gender"]).fillna(strings(insured["id_gender"])).to_numpy()
+    )
+    sex = strings(payroll["gender"]).fillna(strings(payroll["id_gender"]))
+    sex = sex.fillna(strings(linked["si_gender"])).fillna(strings(linked["si_id_gender"]))
+    names = sex_from_names(payroll[["middle_ascii", "given_ascii"]], registry)
+    sex = sex.fillna(strings(names))
+    return equals(sex, "F")
+
+
+def ages_in_months(
+    payroll: pd.DataFrame,
+    linked: pd.DataFrame,
+    rules: RuleSet,
+    period: pd.Series,
+    female: np.ndarray,
+) -> tuple[FloatArray, FloatArray]:
+    """Age at the period and retirement age, both in months; NaN where birth is unknown."""
+    # Without a birth date on the payroll row: the linked insured record's, else the year
+    # the worker's CCCD encodes.
+    stated = floats(payroll["birth_year"])
+    registered = floats(linked["si_birth_year"])
+    year = np.where(np.isnan(stated), registered, stated)
+    year = np.where(np.isnan(year), floats(payroll["id_birth_year"]), year)
+    month = np.where(
+        np.isnan(stated), floats(linked["si_birth_month"]), floats(payroll["birth_month"])
+    )
+    year_only = equals(payroll["birth_precision"], "year") | (
+        np.isnan(stated) & np.isnan(registered)
+    )
+    month = np.where(np.isnan(month) | year_only, rules.retirement.year_only_birth_month, month)
+    birth = month_index(year, month)
+    age = month_indexes(period) - birth
+    return age, retirement_ages(rules.retirement, birth, female)

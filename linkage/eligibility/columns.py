@@ -7,7 +7,7 @@ pandas cost seconds at a million payroll rows.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -90,3 +90,18 @@ def runs(groups: IntArray) -> IntArray:
     start = np.ones(len(groups), dtype=bool)
     start[1:] = groups[1:] != groups[:-1]
     return row - np.maximum.accumulate(np.where(start, row, 0)) + 1
+
+
+def first_case(cases: Sequence[tuple[np.ndarray, str | None]], default: str | None) -> np.ndarray:
+    """Object array holding, per row, the value of the first case whose condition holds.
+
+    ``decide``'s tests run in order: a row takes the first that applies, the rest are moot.
+    """
+    size = len(cases[0][0])
+    result = np.full(size, default, dtype=object)
+    decided = np.zeros(size, dtype=bool)
+    for condition, value in cases:
+        hit = condition & ~decided
+        result[hit] = None if value is None else str(value)
+        decided |= hit
+    return result

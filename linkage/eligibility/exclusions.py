@@ -4,6 +4,7 @@ A row takes the first exclusion whose test holds. A new exclusion is an ``Exclus
 member and one entry of ``EXCLUSIONS``; the reasons other steps of ``decide`` give are in
 ``DECIDED_ELSEWHERE``, and a test checks that every reason is in exactly one of the two.
 An unknown fact is NaN or False, and comparisons with NaN are False: it never excludes.
+``exclusion_reasons`` reads the facts off the payroll rows and their linked records.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+import pandas as pd
 
+from linkage.eligibility.columns import equals, floats, strings
 from linkage.eligibility.parameters import RowParameters
 from linkage.eligibility.rules import FloatArray
-from linkage.schema import ExclusionReason
+from linkage.schema import Band, ContractType, ExclusionReason, InsuredStatus
 
 R = ExclusionReason
 
@@ -101,3 +104,46 @@ def first_exclusion(facts: Facts) -> np.ndarray:
         result[hit] = exclusion.reason.value
         decided |= hit
     return result
+
+
+def households(payroll: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each row's employer is a household, and whether the worker is its owner.
+
+    A business household or a family files under a person's code: a 12-digit citizen ID as
+    tax code. The worker whose own citizen ID or personal tax code is that code is the owner.
+    """
+    employer = strings(payroll["employer_tax_code"])
+    household = (employer.str.len() == 12).fillna(value=False).to_numpy(dtype=bool)
+    root = strings(payroll["employer_root"]).fillna(employer)
+    own_id = (strings(payroll["national_id"]) == employer).fillna(value=False)
+    own_code = (strings(payroll["person_tax_code"]) == root).fillna(value=False)
+    owner = (own_id | own_code).to_numpy(dtype=bool)
+    return household, owner
+
+
+def exclusion_reasons(
+    payroll: pd.DataFrame,
+    linked: pd.DataFrame,
+    p: RowParameters,
+    closed: np.ndarray,
+    owner: np.ndarray,
+) -> np.ndarray:
+    """Exclusion reason per row, the first of ``EXCLUSIONS``; None where the row is eligible."""
+    facts = Facts(
+        p=p,
+        closed=closed,
+        pensioner=equals(linked["band"], Band.MATCH.value)
+        & equals(linked["si_status"], InsuredStatus.PENSIONER.value),
+        foreign=is_foreign(payroll),
+        contract=floats(payroll["contract_months"]),
+        probation=equals(payroll["contract_type"], ContractType.PROBATION.value),
+        owner=owner,
+        income=floats(payroll["monthly_income"]),
+    )
+    return first_exclusion(facts)
+
+
+def is_foreign(payroll: pd.DataFrame) -> np.ndarray:
+    """A nationality other than VN is stated (unknown counts as Vietnamese)."""
+    nationality = strings(payroll["nationality"]).str.upper()
+    return ((nationality != "VN") & nationality.notna()).fillna(value=False).to_numpy(bool)

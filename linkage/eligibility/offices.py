@@ -27,8 +27,8 @@ import pandas as pd
 
 from linkage.config import read_toml
 from linkage.eligibility.columns import codes, order, positions, runs, strings, take
-from linkage.eligibility.decide import UNKNOWN_DISTRICT
 from linkage.eligibility.priority import severities
+from linkage.eligibility.workplaces import UNKNOWN_DISTRICT
 from linkage.errors import ConfigError
 from linkage.normalize.units import (
     _reference,

@@ -22,7 +22,6 @@ import pyarrow as pa
 
 from linkage.config import read_toml
 from linkage.eligibility.columns import codes, firsts
-from linkage.eligibility.decide import UNKNOWN_DISTRICT, UNKNOWN_PROVINCE
 from linkage.eligibility.offices import (
     UNKNOWN_OFFICE,
     OfficeTable,
@@ -30,6 +29,7 @@ from linkage.eligibility.offices import (
     load_offices,
     route_offices,
 )
+from linkage.eligibility.workplaces import UNKNOWN_DISTRICT, UNKNOWN_PROVINCE
 from linkage.errors import ConfigError
 from linkage.normalize.units import commune_province, district_communes
 from linkage.schema import UNITS, UnitScheme

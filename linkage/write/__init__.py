@@ -87,7 +87,6 @@ __all__ = [
 ]
 
 
-
 def _schemes(candidates: pd.DataFrame) -> str:
     """The unit schemes the lists are coded in, comma-separated.
 
@@ -140,6 +139,115 @@ def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return table.cast(pa.schema(fields))
 
 
+def _changes(
+    previous: pd.DataFrame | None, candidates: pd.DataFrame, dispositions: pd.DataFrame, key: bytes
+) -> pd.DataFrame | None:
+    """For a refresh, what became of each previous entry; None without a previous run."""
+    if previous is None:
+        return None
+    everyone = pd.DataFrame(
+        {
+            "candidate_id": keyed_ids(dispositions["entry_key"], key),
+            "disposition": dispositions["disposition"],
+        }
+    )
+    return changes_table(previous, candidates, everyone)
+
+
+def _write_lists(
+    staging: Staging,
+    meta: dict[str, str],
+    candidates: pd.DataFrame,
+    employers: pd.DataFrame,
+    changes: pd.DataFrame | None,
+) -> None:
+    """Write the per-unit folders: candidates, employers and, for a refresh, changes."""
+    _partitioned(staging, "candidates", candidates, CANDIDATES, meta)
+    _partitioned(staging, "employers", employers, EMPLOYERS, meta)
+    if changes is not None:
+        _partitioned(staging, "changes", changes, CHANGES, meta)
+
+
+def _write_run_files(
+    staging: Staging,
+    meta: dict[str, str],
+    *,
+    links: pd.DataFrame,
+    rejects: pd.DataFrame,
+    summary: pd.DataFrame,
+    mask_ids: bool,
+) -> None:
+    """Write the run-wide tables: links (citizen-ID SI codes masked if asked), rejects, summary."""
+    if mask_ids:
+        codes = ["si_code", "runner_up_si_code"]
+        links = links.assign(**{c: mask_citizen_codes(links[c]) for c in codes})
+    staging.write_parquet("links.parquet", _table(links, LINKS), meta)
+    staging.write_parquet("rejects.parquet", _table(rejects, REJECTS), meta)
+    staging.write_parquet("summary.parquet", to_arrow(summary, SUMMARY), meta)
+
+
+def _office_book(run: RunInfo, *, masked: bool, refresh: bool) -> OfficeBook:
+    """What every office's workbook shows besides its rows; the office is filled per book."""
+    as_of = getattr(run, "as_of", None) or run.registration.get("as_of")
+    return OfficeBook(
+        office="",
+        office_source=None,
+        run_date=run_day(run.started_at),
+        as_of=dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of,
+        masked=masked,
+        refresh=refresh,
+    )
+
+
+def _manifest(
+    staging: Staging,
+    out_dir: Path,
+    run: RunInfo,
+    accounting: Accounting,
+    *,
+    candidates: pd.DataFrame,
+    changes: pd.DataFrame | None,
+    mask_ids: bool,
+    offices: dict[str, Any] | None,
+) -> Manifest:
+    """The manifest of the files staged so far (the key file left out), finished now."""
+    return Manifest(
+        run_id=run.run_id,
+        output_dir=out_dir.resolve(),
+        started_at=run.started_at.isoformat(),
+        finished_at=dt.datetime.now(dt.UTC).isoformat(),
+        linkage_version=run.linkage_version,
+        rule_set=run.rule_set,
+        crosswalk=run.crosswalk,
+        config_sha256=run.config_sha256,
+        unit_scheme=_schemes(candidates),
+        mask_ids=mask_ids,
+        inputs=run.inputs,
+        accounting=accounting,
+        link=run.link,
+        registration=run.registration,
+        files=tuple(sorted((f for f in staging.files if f.path != KEY_FILE), key=lambda f: f.path)),
+        changes=None if changes is None else _counts(changes["change"]),
+        previous_run_id=run.previous_run_id,
+        model=run.model,
+        key=run.key,
+        offices=offices,
+    )
+
+
+def _write_manifest(
+    staging: Staging, manifest: Manifest, report: Callable[[Path], None] | None
+) -> Manifest:
+    """Write ``manifest.json``, then the report from it, and name the report if written."""
+    staging.write_bytes("manifest.json", manifest.to_json(), rows=0)
+    if report is not None:
+        report(staging.root)  # reads the staged manifest
+        if (staging.root / REPORT).is_file():  # not beside a user's own report.html
+            manifest = replace(manifest, report=REPORT)
+            staging.write_bytes("manifest.json", manifest.to_json(), rows=0)
+    return manifest
+
+
 def publish(
     out_dir: Path,
     *,
@@ -188,79 +296,36 @@ def publish(
     meta = _metadata(run)
     candidates = published_candidates(candidates, mask=mask_ids, key=key)
     employers = printable_frame(employers, ["employer_name"])
-    changes = None
-    if previous is not None:
-        everyone = pd.DataFrame(
-            {
-                "candidate_id": keyed_ids(dispositions["entry_key"], key),
-                "disposition": dispositions["disposition"],
-            }
-        )
-        changes = changes_table(previous, candidates, everyone)
+    changes = _changes(previous, candidates, dispositions, key)
     with publication(out_dir) as staging:
-        _partitioned(staging, "candidates", candidates, CANDIDATES, meta)
-        _partitioned(staging, "employers", employers, EMPLOYERS, meta)
-        if changes is not None:
-            _partitioned(staging, "changes", changes, CHANGES, meta)
+        _write_lists(staging, meta, candidates, employers, changes)
         if persist_key:
             staging.write_bytes(KEY_FILE, key.hex().encode("ascii"), rows=0)
-        if mask_ids:
-            codes = ["si_code", "runner_up_si_code"]
-            links = links.assign(**{c: mask_citizen_codes(links[c]) for c in codes})
-        staging.write_parquet("links.parquet", _table(links, LINKS), meta)
-        staging.write_parquet("rejects.parquet", _table(rejects, REJECTS), meta)
-        staging.write_parquet("summary.parquet", to_arrow(summary, SUMMARY), meta)
+        _write_run_files(
+            staging, meta, links=links, rejects=rejects, summary=summary, mask_ids=mask_ids
+        )
         if model is not None:
             staging.write_bytes("model.json", model.encode("utf-8"), rows=0)
-        as_of = getattr(run, "as_of", None) or run.registration.get("as_of")
-        book = OfficeBook(
-            office="",
-            office_source=None,
-            run_date=run_day(run.started_at),
-            as_of=dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of,
-            masked=mask_ids,
-            refresh=previous is not None,
-        )
         write_books(
             staging,
             candidates,
             employers,
             excel=excel,
-            book=book,
+            book=_office_book(run, masked=mask_ids, refresh=previous is not None),
             changes=changes,
             previous=previous,
         )
-        manifest = Manifest(
-            run_id=run.run_id,
-            output_dir=out_dir.resolve(),
-            started_at=run.started_at.isoformat(),
-            finished_at=dt.datetime.now(dt.UTC).isoformat(),
-            linkage_version=run.linkage_version,
-            rule_set=run.rule_set,
-            crosswalk=run.crosswalk,
-            config_sha256=run.config_sha256,
-            unit_scheme=_schemes(candidates),
+        manifest = _manifest(
+            staging,
+            out_dir,
+            run,
+            accounting,
+            candidates=candidates,
+            changes=changes,
             mask_ids=mask_ids,
-            inputs=run.inputs,
-            accounting=accounting,
-            link=run.link,
-            registration=run.registration,
-            files=tuple(
-                sorted((f for f in staging.files if f.path != KEY_FILE), key=lambda f: f.path)
-            ),
-            changes=None if changes is None else _counts(changes["change"]),
-            previous_run_id=run.previous_run_id,
-            model=run.model,
-            key=run.key,
             offices=offices,
         )
-        staging.write_bytes("manifest.json", manifest.to_json(), rows=0)
-        if report is not None:
-            report(staging.root)  # reads the staged manifest
-            if (staging.root / REPORT).is_file():  # not beside a user's own report.html
-                manifest = replace(manifest, report=REPORT)
-                staging.write_bytes("manifest.json", manifest.to_json(), rows=0)
-    return manifest
+        return _write_manifest(staging, manifest, report)  # published as the block closes
 
 
 def empty_candidates() -> pd.DataFrame:

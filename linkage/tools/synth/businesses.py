@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from linkage.tools.synth import names_data
-from linkage.tools.synth.ids import random_mst, zero_pad
+from linkage.tools.synth.ids import StrArray, random_mst, zero_pad
 
 STATUS_P: Final = {"active": 0.90, "suspended": 0.04, "closed": 0.06}
 BRANCH_SHARE: Final = 0.08
@@ -77,16 +77,10 @@ def _short_province(name: str) -> str:
     return name
 
 
-def generate_businesses(rng: np.random.Generator, n: int) -> pd.DataFrame:
-    """Generate ``n`` businesses (clean, canonical columns).
-
-    Returns:
-        Columns ``tax_code`` (compact, 10 or 13 digits), ``employer_root``, ``name``,
-        ``address``, ``province_code``, ``district_code``, ``ward_code`` ("" when unknown),
-        ``status`` (active | suspended | closed), ``registered_on`` (datetime64[D]) and
-        ``size_weight`` (relative number of employees, heavy-tailed).
-    """
-    u = units()
+def _locations(
+    rng: np.random.Generator, u: Units, n: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Province, district and ward (-1 where the district has none) row of each business."""
     prov_idx = rng.choice(
         u.province_code.size, size=n, p=province_weights(u.province_code, default=0.5)
     )
@@ -103,13 +97,20 @@ def generate_businesses(rng: np.random.Generator, n: int) -> pd.DataFrame:
     ward_idx = np.where(
         has_ward, w_order[np.minimum(w_starts[dist_idx] + ward_pick, w_order.size - 1)], -1
     )
+    return prov_idx, dist_idx, ward_idx
 
-    province = u.province_code[prov_idx]
+
+def _tax_codes(
+    rng: np.random.Generator, province: npt.NDArray[np.int64]
+) -> tuple[StrArray, StrArray, npt.NDArray[np.int64]]:
+    """Tax code, root tax code and parent row (itself unless a branch) of each business.
+
+    A share of rows become branch units of another, non-branch business.
+    """
+    n = province.size
     prefix = np.array([MST_PREFIX.get(int(p), 0) for p in province], dtype=np.int64)
     prefix = np.where(prefix > 0, prefix, rng.integers(5, 64, size=n))
     root = random_mst(rng, n, prefix)
-
-    # Branches: a share of rows become branch units of another, non-branch business.
     is_branch = rng.random(n) < BRANCH_SHARE
     is_branch[0] = False
     parents = np.flatnonzero(~is_branch)
@@ -122,7 +123,18 @@ def generate_businesses(rng: np.random.Generator, n: int) -> pd.DataFrame:
     suffix[branch_rows] = ranks + 1
     root = np.where(is_branch, root[parent], root)
     tax_code = np.where(is_branch, root + zero_pad(suffix, 3), root).astype(object)
+    return tax_code, root, parent
 
+
+def _names_and_addresses(
+    rng: np.random.Generator,
+    u: Units,
+    rows: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    parent: npt.NDArray[np.int64],
+) -> tuple[list[str], list[str]]:
+    """A trade name and street address per business; a branch is named after its parent."""
+    prov_idx, dist_idx, ward_idx = rows
+    n = prov_idx.size
     forms = [f for f, _ in names_data.LEGAL_FORMS]
     form_p = np.array([p for _, p in names_data.LEGAL_FORMS])
     form = rng.choice(len(forms), size=n, p=form_p / form_p.sum())
@@ -140,10 +152,26 @@ def generate_businesses(rng: np.random.Generator, n: int) -> pd.DataFrame:
             parts.append(u.ward_name[ward_idx[i]])
         parts += [u.district_name[dist_idx[i]], u.province_name[prov_idx[i]]]
         addresses.append(", ".join(parts))
-    for i in branch_rows.tolist():
+    for i in np.flatnonzero(parent != np.arange(n)).tolist():
         where = _short_province(u.province_name[prov_idx[i]])
         names[i] = f"Chi nhánh {names[parent[i]]} tại {where}"
+    return names, addresses
 
+
+def generate_businesses(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    """Generate ``n`` businesses (clean, canonical columns).
+
+    Returns:
+        Columns ``tax_code`` (compact, 10 or 13 digits), ``employer_root``, ``name``,
+        ``address``, ``province_code``, ``district_code``, ``ward_code`` ("" when unknown),
+        ``status`` (active | suspended | closed), ``registered_on`` (datetime64[D]) and
+        ``size_weight`` (relative number of employees, heavy-tailed).
+    """
+    u = units()
+    prov_idx, dist_idx, ward_idx = _locations(rng, u, n)
+    province = u.province_code[prov_idx]
+    tax_code, root, parent = _tax_codes(rng, province)
+    names, addresses = _names_and_addresses(rng, u, (prov_idx, dist_idx, ward_idx), parent)
     status_names = list(STATUS_P)
     status = rng.choice(len(status_names), size=n, p=list(STATUS_P.values()))
     start, end = np.datetime64("1995-01-01"), np.datetime64("2025-06-30")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -178,16 +178,19 @@ def _distinct_employers(employer: IntArray, job_person: IntArray, open_pool: Int
     return employer
 
 
-def build_population(rng: np.random.Generator, job_rows: int, *, annual: bool = True) -> Population:
-    """Draw persons, businesses, jobs with exactly ``job_rows`` payroll periods, and insurance.
+class _Jobs(NamedTuple):
+    """The drawn jobs, before their persons and employers are drawn."""
 
-    Args:
-        rng: the random generator.
-        job_rows: payroll rows before duplicates and rejects are added.
-        annual: one annual period per job (the tax-year finalization) instead of 1-3
-            monthly periods.
-    """
-    periods_p = (1.0, 0.0, 0.0) if annual else PERIODS_P
+    scenario: IntArray  # per primary job, drawn: the person's scenario
+    foreign: npt.NDArray[np.bool_]  # per primary job, drawn: the person is foreign
+    person: IntArray  # per kept job: index into the primary jobs
+    job_scenario: IntArray
+    primary: npt.NDArray[np.bool_]
+    periods: IntArray
+
+
+def _draw_jobs(rng: np.random.Generator, job_rows: int, periods_p: tuple[float, ...]) -> _Jobs:
+    """Primary jobs by scenario, further jobs of eligible persons, cut to ``job_rows`` periods."""
     mean_periods = float(np.dot(periods_p, [1, 2, 3]))
     jobs_per_person = 1 + SECOND_JOB_SHARE * (1 + THIRD_JOB_SHARE)
     n_primary = int(job_rows / mean_periods / jobs_per_person * 1.2) + 20
@@ -210,10 +213,16 @@ def build_population(rng: np.random.Generator, job_rows: int, *, annual: bool = 
     kept, periods = _cut_jobs(rng, job_person, primary, n_periods, job_rows)
     kept_sorted = np.argsort(kept, kind="stable")
     kept, periods = kept[kept_sorted], periods[kept_sorted]
-    job_person, job_scenario, primary = job_person[kept], job_scenario[kept], primary[kept]
+    return _Jobs(scenario, foreign, job_person[kept], job_scenario[kept], primary[kept], periods)
 
-    # Persons: those with a kept job, then extra insured persons absent from payroll.
-    slots, job_person = np.unique(job_person, return_inverse=True)
+
+def _draw_persons(rng: np.random.Generator, drawn: _Jobs) -> tuple[pd.DataFrame, IntArray, int]:
+    """Persons with a kept job, then extra insured persons absent from payroll.
+
+    Returns the persons, each job's person row, and the number of payroll persons.
+    """
+    scenario = drawn.scenario
+    slots, job_person = np.unique(drawn.person, return_inverse=True)
     n_payroll_persons = slots.size
     n_covered = int(np.isin(scenario[slots], INSURED_SCENARIOS).sum())
     n_extra = max(0, round(INSURED_PER_PAYROLL_PERSON * n_payroll_persons) - n_covered)
@@ -224,10 +233,20 @@ def build_population(rng: np.random.Generator, job_rows: int, *, annual: bool = 
         default=AgeBand.WORKING,
     )
     is_foreign = np.zeros(band.size, dtype=bool)
-    is_foreign[:n_payroll_persons] = foreign[slots]
+    is_foreign[:n_payroll_persons] = drawn.foreign[slots]
     is_foreign[n_payroll_persons:] = rng.random(n_extra) < 0.005
     persons = generate_persons(rng, band, is_foreign)
+    return persons, job_person, n_payroll_persons
 
+
+def _draw_employers(
+    rng: np.random.Generator, job_scenario: IntArray, job_person: IntArray
+) -> tuple[pd.DataFrame, IntArray]:
+    """The businesses, at least one closed, and each job's employer row among them.
+
+    A job of the employer-closed scenario is at a closed business, any other at an active
+    one; a person's jobs are at different employers.
+    """
     n_jobs = job_person.size
     businesses = generate_businesses(rng, max(30, n_jobs // EMPLOYEES_PER_BUSINESS))
     status = businesses["status"].to_numpy()
@@ -240,8 +259,23 @@ def build_population(rng: np.random.Generator, job_rows: int, *, annual: bool = 
     closed_job = job_scenario == Scenario.EMPLOYER_CLOSED
     employer = _draw_from(rng, open_pool, weight, n_jobs)
     employer[closed_job] = _draw_from(rng, closed_pool, weight, int(closed_job.sum()))
-    # A person's jobs are at different employers.
-    employer = _distinct_employers(employer, job_person, open_pool)
+    return businesses, _distinct_employers(employer, job_person, open_pool)
+
+
+def build_population(rng: np.random.Generator, job_rows: int, *, annual: bool = True) -> Population:
+    """Draw persons, businesses, jobs with exactly ``job_rows`` payroll periods, and insurance.
+
+    Args:
+        rng: the random generator.
+        job_rows: payroll rows before duplicates and rejects are added.
+        annual: one annual period per job (the tax-year finalization) instead of 1-3
+            monthly periods.
+    """
+    drawn = _draw_jobs(rng, job_rows, (1.0, 0.0, 0.0) if annual else PERIODS_P)
+    job_scenario, periods = drawn.job_scenario, drawn.periods
+    persons, job_person, n_payroll_persons = _draw_persons(rng, drawn)
+    n_jobs = job_person.size
+    businesses, employer = _draw_employers(rng, job_scenario, job_person)
 
     contract = np.array(CONTRACTS)[rng.choice(len(CONTRACTS), size=n_jobs, p=CONTRACTS_P)]
     contract[job_scenario == Scenario.SHORT_CONTRACT] = 0
@@ -262,7 +296,7 @@ def build_population(rng: np.random.Generator, job_rows: int, *, annual: bool = 
             "person": job_person,
             "employer": employer,
             "scenario": job_scenario,
-            "primary": primary,
+            "primary": drawn.primary,
             "contract_months": contract,
             "monthly_income": income,
             "first_month": first_month,

@@ -12,7 +12,7 @@ Default rates (``noise_model``) are at least those of an independent validation 
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -25,7 +25,7 @@ from linkage.tools.synth.field_noise import (
     noise_ids,
     split_dates,
 )
-from linkage.tools.synth.ids import as_text, sequence_ids
+from linkage.tools.synth.ids import IntArray, as_text, sequence_ids
 from linkage.tools.synth.name_noise import BoolArray, StrArray, noise_names, scaled
 from linkage.tools.synth.noise_model import (
     CCCD_AS_TAX_CODE,
@@ -35,7 +35,8 @@ from linkage.tools.synth.noise_model import (
     SourceNoise,
 )
 from linkage.tools.synth.people import REFERENCE_DATE
-from linkage.tools.synth.scenarios import LINKED_SCENARIOS, TRUTH, Population, Scenario
+from linkage.tools.synth.scenarios import Population
+from linkage.tools.synth.truth import PayrollRows, payroll_truth
 
 PAYROLL_HEADERS: Final = {
     "record_id": "Mã bản ghi",
@@ -167,6 +168,137 @@ def _person_tax_codes(
     return np.where(missing, "", written).astype(object), missing
 
 
+class _Entries(NamedTuple):
+    """Payroll entries: each job, then duplicate declarations and defect rows of one period."""
+
+    job: IntArray  # row of pop.jobs
+    first_month: IntArray
+    periods: IntArray
+    kind: npt.NDArray[np.int8]  # 0 a job, 1 a duplicate declaration, 2 a defect row
+
+
+def _draw_entries(
+    rng: np.random.Generator, jobs: pd.DataFrame, n_dup: int, n_reject: int
+) -> _Entries:
+    """The jobs as entries, plus duplicates and defects copying one period of a random job."""
+    n_jobs = len(jobs)
+    n_periods = jobs["n_periods"].to_numpy()
+    job_of_row = np.repeat(np.arange(n_jobs), n_periods)
+    starts = np.cumsum(n_periods) - n_periods
+    month_of_row = jobs["first_month"].to_numpy()[job_of_row] + (
+        np.arange(job_of_row.size) - starts[job_of_row]
+    )
+    picks = rng.choice(job_of_row.size, size=n_dup + n_reject, replace=False)
+    kind = np.concatenate([np.zeros(n_jobs + n_dup, np.int8), np.full(n_reject, 2, np.int8)])
+    kind[n_jobs : n_jobs + n_dup] = 1
+    return _Entries(
+        job=np.concatenate([np.arange(n_jobs), job_of_row[picks]]),
+        first_month=np.concatenate([jobs["first_month"].to_numpy(), month_of_row[picks]]),
+        periods=np.concatenate([n_periods, np.ones(picks.size, np.int64)]),
+        kind=kind,
+    )
+
+
+def _entry_columns(
+    rng: np.random.Generator,
+    pop: Population,
+    entries: _Entries,
+    scale: float,
+    *,
+    annual: bool,
+) -> tuple[dict[str, StrArray], dict[str, BoolArray]]:
+    """Each entry's payroll fields, noised, and the masks of the noise drawn."""
+    jobs = pop.jobs
+    person = jobs["person"].to_numpy()[entries.job]
+    employer = jobs["employer"].to_numpy()[entries.job]
+    cols, masks = _person_columns(rng, pop, person, scale=scale, noise=PAYROLL_NOISE)
+    compact_employer = pop.businesses["tax_code"].to_numpy()[employer]
+    cols["employer_tax_code"], tax_masks = format_tax_codes(
+        rng, compact_employer, scale=scale, rates=PAYROLL_NOISE.tax_codes
+    )
+    masks.update(tax_masks)
+    cols["person_tax_code"], masks["tax_id_missing"] = _person_tax_codes(rng, pop, person, scale)
+    cols["nationality"] = pop.persons["nationality"].to_numpy()[person]
+    cols["contract_months"] = as_text(jobs["contract_months"].to_numpy()[entries.job])
+    cols["monthly_income"] = as_text(jobs["monthly_income"].to_numpy()[entries.job])
+    n_entries = entries.job.size
+    masks["period_iso"] = ~np.full(n_entries, annual) & (
+        rng.random(n_entries) < scaled(PAYROLL_RATES["period_iso"], scale)
+    )
+    return cols, masks
+
+
+def _apply_defects(
+    cols: dict[str, StrArray], kind: npt.NDArray[np.int8], compact_employer: StrArray
+) -> StrArray:
+    """Give each defect entry one defect, in turn, in place; return each entry's defect."""
+    reject_rows = np.flatnonzero(kind == 2)
+    reasons = np.full(kind.size, "", dtype=object)
+    reasons[reject_rows] = np.resize(np.array(DEFECT_KINDS, dtype=object), reject_rows.size)
+    for column in ("full_name", "national_id", "person_tax_code"):
+        cols[column][reasons == "no_identity"] = ""
+    bad = np.flatnonzero(reasons == "invalid_tax_code")
+    cols["employer_tax_code"][bad] = [
+        c[:9] + str((int(c[9]) + 1) % 10) + (f"-{c[10:]}" if len(c) > 10 else "")
+        for c in compact_employer[bad].tolist()
+    ]
+    cols["monthly_income"][reasons == "invalid_number"] = UNPARSEABLE_INCOME
+    return reasons
+
+
+def _filing_order(
+    rng: np.random.Generator, entries: _Entries, employer: IntArray, n_businesses: int
+) -> tuple[IntArray, IntArray]:
+    """Entries expanded to their periods, ordered as a filing would: period, employer.
+
+    Returns each row's entry and month.
+    """
+    entry_of_row = np.repeat(np.arange(entries.job.size), entries.periods)
+    entry_start = np.cumsum(entries.periods) - entries.periods
+    month = (
+        entries.first_month[entry_of_row] + np.arange(entry_of_row.size) - entry_start[entry_of_row]
+    )
+    # One int64 sort key: month, then employer, then a random tie-break. Rejected copies
+    # sort after the row they copy, so an entry's first row is always a usable one.
+    tie = rng.integers(0, 2**24, size=entry_of_row.size)
+    tie[entries.kind[entry_of_row] == 2] = 2**24
+    key = (month * n_businesses + employer[entry_of_row]) * 2**25 + tie
+    order = np.argsort(key, kind="stable")
+    return entry_of_row[order], month[order]
+
+
+def _period_column(month: IntArray, iso: BoolArray, *, annual: bool) -> StrArray:
+    """The tax year on every row, else the row's month as MM/YYYY or, where drawn, YYYY-MM."""
+    if annual:
+        return np.full(month.size, str(TAX_YEAR), dtype=object)
+    period_table = np.array(
+        [f"{m:02d}/{TAX_YEAR}" for m in range(13)] + [f"{TAX_YEAR}-{m:02d}" for m in range(13)],
+        dtype=object,
+    )
+    period: StrArray = period_table[month + 13 * iso]
+    return period
+
+
+def _exact_copies(
+    rng: np.random.Generator, payroll: pd.DataFrame, defect: StrArray, n_exact: int
+) -> tuple[pd.DataFrame, int]:
+    """Exact copies of usable rows, each somewhere after its original; and their number.
+
+    As a re-exported batch appended to a file leaves them.
+    """
+    n_rows = len(payroll)
+    usable = np.flatnonzero(defect == "")
+    copies = np.sort(rng.choice(usable, size=min(n_exact, usable.size), replace=False))
+    place = np.concatenate(
+        [
+            np.arange(n_rows, dtype=np.float64),
+            copies + 0.5 + rng.random(copies.size) * (n_rows - copies - 0.5),
+        ]
+    )
+    written = np.concatenate([np.arange(n_rows), copies])[np.argsort(place, kind="stable")]
+    return payroll.iloc[written].reset_index(drop=True), int(copies.size)
+
+
 def render_payroll(
     rng: np.random.Generator,
     pop: Population,
@@ -190,138 +322,37 @@ def render_payroll(
     """
     n_dup, n_exact, n_reject = sizes
     jobs = pop.jobs
-    n_jobs = len(jobs)
-    n_periods = jobs["n_periods"].to_numpy()
-    job_of_row = np.repeat(np.arange(n_jobs), n_periods)
-    starts = np.cumsum(n_periods) - n_periods
-    month_of_row = jobs["first_month"].to_numpy()[job_of_row] + (
-        np.arange(job_of_row.size) - starts[job_of_row]
-    )
-    picks = rng.choice(job_of_row.size, size=n_dup + n_reject, replace=False)
-    entry_job = np.concatenate([np.arange(n_jobs), job_of_row[picks]])
-    entry_first = np.concatenate([jobs["first_month"].to_numpy(), month_of_row[picks]])
-    entry_periods = np.concatenate([n_periods, np.ones(picks.size, np.int64)])
-    kind = np.concatenate([np.zeros(n_jobs + n_dup, np.int8), np.full(n_reject, 2, np.int8)])
-    kind[n_jobs : n_jobs + n_dup] = 1
-    n_entries = entry_job.size
-
-    person = jobs["person"].to_numpy()[entry_job]
-    employer = jobs["employer"].to_numpy()[entry_job]
-    cols, masks = _person_columns(rng, pop, person, scale=scale, noise=PAYROLL_NOISE)
+    entries = _draw_entries(rng, jobs, n_dup, n_reject)
+    person = jobs["person"].to_numpy()[entries.job]
+    employer = jobs["employer"].to_numpy()[entries.job]
+    cols, masks = _entry_columns(rng, pop, entries, scale, annual=annual)
     compact_employer = pop.businesses["tax_code"].to_numpy()[employer]
-    cols["employer_tax_code"], tax_masks = format_tax_codes(
-        rng, compact_employer, scale=scale, rates=PAYROLL_NOISE.tax_codes
-    )
-    masks.update(tax_masks)
-    cols["person_tax_code"], masks["tax_id_missing"] = _person_tax_codes(rng, pop, person, scale)
-    persons = pop.persons
-    cols["nationality"] = persons["nationality"].to_numpy()[person]
-    cols["contract_months"] = as_text(jobs["contract_months"].to_numpy()[entry_job])
-    cols["monthly_income"] = as_text(jobs["monthly_income"].to_numpy()[entry_job])
-    masks["period_iso"] = ~np.full(n_entries, annual) & (
-        rng.random(n_entries) < scaled(PAYROLL_RATES["period_iso"], scale)
-    )
-
-    # Defect entries: each gets one defect, in turn.
-    reject_rows = np.flatnonzero(kind == 2)
-    reasons = np.full(n_entries, "", dtype=object)
-    reasons[reject_rows] = np.resize(np.array(DEFECT_KINDS, dtype=object), reject_rows.size)
-    for column in ("full_name", "national_id", "person_tax_code"):
-        cols[column][reasons == "no_identity"] = ""
-    bad = np.flatnonzero(reasons == "invalid_tax_code")
-    cols["employer_tax_code"][bad] = [
-        c[:9] + str((int(c[9]) + 1) % 10) + (f"-{c[10:]}" if len(c) > 10 else "")
-        for c in compact_employer[bad].tolist()
-    ]
-    cols["monthly_income"][reasons == "invalid_number"] = UNPARSEABLE_INCOME
-
-    # Expand entries to their periods, then order as a filing would: period, employer.
-    entry_of_row = np.repeat(np.arange(n_entries), entry_periods)
-    entry_start = np.cumsum(entry_periods) - entry_periods
-    month = entry_first[entry_of_row] + np.arange(entry_of_row.size) - entry_start[entry_of_row]
-    # One int64 sort key: month, then employer, then a random tie-break. Rejected copies
-    # sort after the row they copy, so an entry's first row is always a usable one.
-    tie = rng.integers(0, 2**24, size=entry_of_row.size)
-    tie[kind[entry_of_row] == 2] = 2**24
-    key = (month * len(pop.businesses) + employer[entry_of_row]) * 2**25 + tie
-    order = np.argsort(key, kind="stable")
-    entry_of_row, month = entry_of_row[order], month[order]
-    n_rows = entry_of_row.size
-    record_id = sequence_ids("PR", n_rows, 8)
-    if annual:
-        period = np.full(n_rows, str(TAX_YEAR), dtype=object)
-    else:
-        # MM/YYYY, or YYYY-MM for the rows drawn for that variant.
-        period_table = np.array(
-            [f"{m:02d}/{TAX_YEAR}" for m in range(13)] + [f"{TAX_YEAR}-{m:02d}" for m in range(13)],
-            dtype=object,
-        )
-        period = period_table[month + 13 * masks["period_iso"][entry_of_row]]
+    reasons = _apply_defects(cols, entries.kind, compact_employer)
+    entry_of_row, month = _filing_order(rng, entries, employer, len(pop.businesses))
+    record_id = sequence_ids("PR", entry_of_row.size, 8)
     cols["record_id"] = record_id
-    cols["period"] = period
+    cols["period"] = _period_column(month, masks["period_iso"][entry_of_row], annual=annual)
     payroll = pd.DataFrame(
         {
             header: cols[c] if c in ("record_id", "period") else cols[c][entry_of_row]
             for c, header in PAYROLL_HEADERS.items()
         }
     )
-
-    scenario = jobs["scenario"].to_numpy()[entry_job][entry_of_row]
-    disposition = np.array([TRUTH[Scenario(s)][0] for s in range(len(Scenario))], dtype=object)
-    reason = np.array([TRUTH[Scenario(s)][1] for s in range(len(Scenario))], dtype=object)
-    scenario_name = np.array([Scenario(s).name.lower() for s in range(len(Scenario))], object)
-    row_reject = reasons[entry_of_row]
-    row_person, row_employer = person[entry_of_row], employer[entry_of_row]
-    rejected = row_reject == "no_identity"
-    # Without the income only the legal floor shows an under-declaration, and the floor an
-    # unknown (maybe part-time) wage must reach is the reference level, which the scenario's
-    # low salaries clear: the data shows no violation.
-    unseen = (row_reject == "invalid_number") & (scenario == Scenario.UNDER_DECLARED)
-    row_disposition = np.where(unseen, "insured_ok", disposition[scenario])
-    truth = pd.DataFrame(
-        {
-            "record_id": record_id.astype(object),
-            "person_id": persons["person_id"].to_numpy()[row_person],
-            "employer_tax_code": compact_employer[entry_of_row],
-            "disposition": np.where(rejected, "rejected", row_disposition),
-            "reason": np.where(rejected, row_reject, np.where(unseen, "", reason[scenario])),
-            "scenario": scenario_name[scenario],
-            "defect": row_reject,
-        }
+    rows = PayrollRows(
+        record_id=record_id,
+        scenario=jobs["scenario"].to_numpy()[entries.job][entry_of_row],
+        person=person[entry_of_row],
+        employer=employer[entry_of_row],
+        defect=reasons[entry_of_row],
+        month=month,
     )
-    # One outreach entry per worker and employer (the engine's rule): the latest period,
-    # then the lowest record_id; the pair's other listed rows (a declaration filed twice, the
-    # earlier months of a job) are excluded as duplicate entries.
-    listed = np.flatnonzero(truth["disposition"].to_numpy() == "candidate")
-    pair = row_person[listed] * len(pop.businesses) + row_employer[listed]
-    by_pair = np.lexsort((listed, -month[listed], pair))
-    later = listed[by_pair][1:][pair[by_pair][1:] == pair[by_pair][:-1]]
-    truth.loc[later, ["disposition", "reason"]] = ("excluded", "duplicate_entry")
-    insured = pop.insured
-    si_of_person = np.full(len(persons), "", dtype=object)
-    si_of_person[insured["person"].to_numpy()] = insured["si_code"].to_numpy()
-    row_si = si_of_person[row_person]
-    linked = ~rejected & np.isin(scenario, LINKED_SCENARIOS)
-    links = pd.DataFrame({"record_id": record_id[linked].astype(object), "si_code": row_si[linked]})
+    truth, links = payroll_truth(pop, rows, compact_employer[entry_of_row])
     counts = {k: int(m[entry_of_row].sum()) for k, m in masks.items()}
-    counts["duplicate"] = int((kind[entry_of_row] == 1).sum())
-    counts["rejected"] = int(rejected.sum())
+    counts["duplicate"] = int((entries.kind[entry_of_row] == 1).sum())
+    counts["rejected"] = int((rows.defect == "no_identity").sum())
     for defect in DEFECT_KINDS[1:]:
-        counts[defect] = int((row_reject == defect).sum())
-
-    # Exact copies of usable rows, each somewhere after its original (as a re-exported
-    # batch appended to a file leaves them).
-    usable = np.flatnonzero(row_reject == "")
-    copies = np.sort(rng.choice(usable, size=min(n_exact, usable.size), replace=False))
-    place = np.concatenate(
-        [
-            np.arange(n_rows, dtype=np.float64),
-            copies + 0.5 + rng.random(copies.size) * (n_rows - copies - 0.5),
-        ]
-    )
-    written = np.concatenate([np.arange(n_rows), copies])[np.argsort(place, kind="stable")]
-    payroll = payroll.iloc[written].reset_index(drop=True)
-    counts["exact_duplicate"] = int(copies.size)
+        counts[defect] = int((rows.defect == defect).sum())
+    payroll, counts["exact_duplicate"] = _exact_copies(rng, payroll, rows.defect, n_exact)
     return payroll, truth, links, counts
 
 
