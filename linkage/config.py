@@ -83,6 +83,9 @@ class OutputConfig:
     # outreach lists and links.parquet); false for a run whose links are looked up by code.
     mask_ids: bool = True
     excel: bool = False
+    # report.html, the run's charts and counts (about 2 s of matplotlib a run); a batch job
+    # that reads only the lists can go without.
+    report: bool = True
 
 
 @dataclass(frozen=True)

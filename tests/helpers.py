@@ -44,6 +44,7 @@ def invoke(*args: str | int | float | Path) -> Result:
 
 
 def source_args(inputs: dict[str, Path], **replace: Path) -> list[str | Path]:
+    """The three sources as options, each replaceable by another path."""
     paths = {**inputs, **replace}
     return [
         "--businesses",
@@ -55,11 +56,22 @@ def source_args(inputs: dict[str, Path], **replace: Path) -> list[str | Path]:
     ]
 
 
-def sample_run(root: Path, *, rows: int, seed: int) -> tuple[dict[str, Path], Path]:
+def run_args(inputs: dict[str, Path], *, report: bool = False, **replace: Path) -> list[str | Path]:
+    """``linkage run``'s sources, and ``--no-report`` unless ``report``.
+
+    report.html costs about 2 s of matplotlib a run, and only the report's own tests, the
+    operators' and the end-to-end ones read it.
+    """
+    return [*source_args(inputs, **replace), *([] if report else ["--no-report"])]
+
+
+def sample_run(
+    root: Path, *, rows: int, seed: int, report: bool = False
+) -> tuple[dict[str, Path], Path]:
     """A generated world under ``root/in`` and a run of it in ``root/out``."""
     inputs = write_sample(root / "in", payroll_rows=rows, seed=seed)
     out = root / "out"
-    result = invoke("run", *source_args(inputs), "--out", out)
+    result = invoke("run", *run_args(inputs, report=report), "--out", out)
     assert result.exit_code == 0, result.output
     return inputs, out
 

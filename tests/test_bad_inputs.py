@@ -16,7 +16,7 @@ from click.testing import Result
 from linkage.errors import InputError
 from linkage.load import SourceMapping, fold, load_mapping, read_source
 from linkage.schema import Source
-from tests.helpers import assert_user_error, invoke, source_args
+from tests.helpers import assert_user_error, invoke, run_args
 
 DEFAULT_MAPPING = Path(__file__).resolve().parent.parent / "configs" / "mappings" / "default.toml"
 HEADER = "record_id,employer_tax_code,national_id,full_name,period,contract_months,monthly_income"
@@ -170,14 +170,14 @@ def keep_lines(path: Path, target: Path, count: int) -> Path:
 
 def test_a_registry_of_one_record_runs(sample: dict[str, Path], tmp_path: Path) -> None:
     insured = keep_lines(sample["insured"], tmp_path / "one.csv", 1)
-    result = invoke("run", *source_args(sample, insured=insured), "--out", tmp_path / "out")
+    result = invoke("run", *run_args(sample, insured=insured), "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert "insured: 1 rows read, 1 used" in result.output
 
 
 def run_without_registry_rows(sample: dict[str, Path], folder: Path) -> Result:
     insured = keep_lines(sample["insured"], folder / "none.csv", 0)
-    return invoke("run", *source_args(sample, insured=insured), "--out", folder / "out")
+    return invoke("run", *run_args(sample, insured=insured), "--out", folder / "out")
 
 
 def test_a_registry_of_no_record_stops_cleanly(sample: dict[str, Path], tmp_path: Path) -> None:
@@ -196,7 +196,7 @@ def test_every_status_unknown_is_kept_and_warned(sample: dict[str, Path], tmp_pa
     insured = tmp_path / "unknown.csv"
     with insured.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(rows)
-    result = invoke("run", *source_args(sample, insured=insured), "--out", tmp_path / "out")
+    result = invoke("run", *run_args(sample, insured=insured), "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert "warning: insured status unusable in 100% of rows" in result.output
 
@@ -208,7 +208,7 @@ def run_with_config(sample: dict[str, Path], folder: Path, edit: Callable[[str],
     config = folder / "bad.toml"
     text = edit(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     config.write_text(text.replace("../", str(DEFAULT_CONFIG.parent.parent) + "/"), "utf-8")
-    return invoke("run", "--config", config, *source_args(sample), "--out", folder / "out")
+    return invoke("run", "--config", config, *run_args(sample), "--out", folder / "out")
 
 
 def with_setting(setting: str) -> Callable[[str], str]:
@@ -294,7 +294,7 @@ def headerless(
 @pytest.mark.parametrize(
     "command",
     [
-        lambda sample, payroll, out: ["run", *source_args(sample, payroll=payroll), "--out", out],
+        lambda sample, payroll, out: ["run", *run_args(sample, payroll=payroll), "--out", out],
         lambda sample, payroll, out: [
             *("pseudonymize", "--source", "payroll", "--input", payroll),
             *("--output", out / "copy.csv"),

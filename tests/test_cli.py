@@ -10,7 +10,14 @@ import pandas as pd
 import pytest
 
 from linkage import __version__
-from tests.helpers import assert_user_error, complete_config, invoke, source_args, write_config
+from tests.helpers import (
+    assert_user_error,
+    complete_config,
+    invoke,
+    run_args,
+    source_args,
+    write_config,
+)
 
 
 def test_version() -> None:
@@ -135,7 +142,7 @@ def test_bad_config_exits_2_naming_file_and_key(
     tmp_path: Path, inputs: dict[str, Path], text: str, fragments: list[str]
 ) -> None:
     path = write_config(tmp_path, text)
-    result = invoke("run", "--config", path, *source_args(inputs), "--out", tmp_path / "out")
+    result = invoke("run", "--config", path, *run_args(inputs), "--out", tmp_path / "out")
     assert_user_error(result, 2)
     assert "error:" in result.output
     assert str(path.resolve()) in result.output
@@ -146,7 +153,7 @@ def test_bad_config_exits_2_naming_file_and_key(
 
 def test_good_config_runs(tmp_path: Path, inputs: dict[str, Path]) -> None:
     path = write_config(tmp_path, complete_config())
-    result = invoke("run", "--config", path, *source_args(inputs), "--out", tmp_path / "out")
+    result = invoke("run", "--config", path, *run_args(inputs), "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "manifest.json").is_file()
 
@@ -156,7 +163,7 @@ def test_config_may_leave_inputs_to_the_command_line(
 ) -> None:
     text = re.sub(r"\n(businesses|payroll|insured) = [^\n]*", "", complete_config())
     path = write_config(tmp_path, text)
-    result = invoke("run", "--config", path, *source_args(inputs), "--out", tmp_path / "out")
+    result = invoke("run", "--config", path, *run_args(inputs), "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
 
 
@@ -192,7 +199,7 @@ def test_payroll_missing_required_column_exits_1(
     payroll = pd.read_csv(inputs["payroll"], dtype=str, keep_default_na=False)
     path = tmp_path / "payroll.csv"
     payroll.drop(columns=[header]).to_csv(path, index=False)
-    result = invoke("run", *source_args(inputs, payroll=path), "--out", tmp_path / "out")
+    result = invoke("run", *run_args(inputs, payroll=path), "--out", tmp_path / "out")
     assert_user_error(result, 1)
     assert str(path) in result.output
     assert f"required column {column!r} not found" in result.output
@@ -205,7 +212,8 @@ def test_nonexistent_input_is_a_usage_error(
     tmp_path: Path, inputs: dict[str, Path], option: str
 ) -> None:
     missing = tmp_path / "nowhere.csv"
-    args = dict(zip(source_args(inputs)[::2], source_args(inputs)[1::2], strict=True))
+    sources = source_args(inputs)
+    args = dict(zip(sources[::2], sources[1::2], strict=True))
     args[option] = missing
     flat = [item for pair in args.items() for item in pair]
     result = invoke("run", *flat, "--out", tmp_path / "out")
@@ -218,7 +226,7 @@ def test_nonexistent_input_is_a_usage_error(
 def test_model_for_other_comparisons_exits_2(tmp_path: Path, inputs: dict[str, Path]) -> None:
     model = tmp_path / "model.json"
     model.write_text('{"comparisons": [], "prior": 0.1, "fit": {}, "format": 1}', "utf-8")
-    result = invoke("run", *source_args(inputs), "--out", tmp_path / "out", "--model", model)
+    result = invoke("run", *run_args(inputs), "--out", tmp_path / "out", "--model", model)
     assert_user_error(result, 2)
     assert str(model) in result.output
 
@@ -305,7 +313,7 @@ def test_an_input_behind_an_unreadable_folder_is_not_called_missing(
         return stat(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "stat", refuse)
-    result = invoke("run", *source_args(inputs, payroll=hidden), "--out", tmp_path / "out")
+    result = invoke("run", *run_args(inputs, payroll=hidden), "--out", tmp_path / "out")
     assert result.exit_code == 2, result.output
     assert "cannot be read" in result.output
     assert "does not exist" not in result.output

@@ -11,7 +11,7 @@ import pytest
 from linkage.link import link_records
 from linkage.link.engine import DaskEngine, open_engine
 from linkage.tools.synth import write_sample
-from tests.helpers import complete_config, invoke, linking_inputs, source_args, write_config
+from tests.helpers import complete_config, invoke, linking_inputs, run_args, write_config
 
 pytest.importorskip("distributed")
 
@@ -45,7 +45,7 @@ def test_run_with_engine_dask_writes_the_local_links(
     outs = {}
     for engine in ("local", "dask"):
         outs[engine] = tmp_path / engine
-        result = invoke("run", *source_args(world), "--out", outs[engine], "--engine", engine)
+        result = invoke("run", *run_args(world), "--out", outs[engine], "--engine", engine)
         assert result.exit_code == 0, result.output
     local, dask = (pd.read_parquet(outs[e] / "links.parquet") for e in ("local", "dask"))
     pd.testing.assert_frame_equal(dask, local)
@@ -66,7 +66,7 @@ def test_an_unreachable_scheduler_is_a_usage_error_given_before_any_input_is_rea
         "run",
         "--config",
         write_config(tmp_path, text),
-        *source_args(world, payroll=unreadable),
+        *run_args(world, payroll=unreadable),
         "--out",
         tmp_path / "out",
         "--scheduler",

@@ -10,7 +10,7 @@ import pytest
 from linkage.analysis.diff import OUTCOMES
 from linkage.privacy import masked_name
 from linkage.tools.synth import write_sample
-from tests.helpers import assert_user_error, complete_config, invoke, source_args
+from tests.helpers import assert_user_error, complete_config, invoke, run_args
 
 type Runs = tuple[Path, Path, Path, Path, dict[str, Path]]
 
@@ -20,17 +20,17 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     root = tmp_path_factory.mktemp("diff")
     inputs = write_sample(root / "in", payroll_rows=800, seed=41)
     first, second, third = root / "a", root / "b", root / "c"
-    assert invoke("run", *source_args(inputs), "--out", first).exit_code == 0
+    assert invoke("run", *run_args(inputs), "--out", first).exit_code == 0
     # the same data at a stricter match threshold, in another folder, without --previous:
     # one operator's runs share their key
     strict = root / "strict.toml"
     text = complete_config().replace("match_probability = 0.5 ", "match_probability = 0.999 ")
     strict.write_text(text, encoding="utf-8")
-    result = invoke("run", "--config", strict, *source_args(inputs), "--out", second)
+    result = invoke("run", "--config", strict, *run_args(inputs), "--out", second)
     assert result.exit_code == 0, result.output
     # a refresh of the first (--previous): its changes/ tells why an entry left the lists
     result = invoke(
-        "run", "--config", strict, *source_args(inputs), "--out", third, "--previous", first
+        "run", "--config", strict, *run_args(inputs), "--out", third, "--previous", first
     )
     assert result.exit_code == 0, result.output
     return root, first, second, third, inputs
@@ -106,7 +106,7 @@ def test_diff_refuses_runs_keyed_differently(
     _, first, _, _, inputs = runs
     monkeypatch.setenv("LINKAGE_HMAC_KEY", "another operator's key, 32+ bytes")
     other = tmp_path / "other"
-    assert invoke("run", *source_args(inputs), "--out", other).exit_code == 0
+    assert invoke("run", *run_args(inputs), "--out", other).exit_code == 0
     monkeypatch.delenv("LINKAGE_HMAC_KEY")
     result = invoke("diff", first, other)
     assert_user_error(result, 2)

@@ -18,7 +18,7 @@ import pytest
 from linkage.load.labels import read_table
 from linkage.normalize import si_codes
 from linkage.tools.synth import write_sample
-from tests.helpers import invoke, source_args
+from tests.helpers import invoke, run_args
 
 SEED = 20260601
 ROWS = 2000
@@ -52,7 +52,7 @@ class BlankedRegistry:
         self.blanked_lines = set((self.blanked + 2).tolist())  # line 1 is the header
         self.out = root / "out"
         # Unmasked: links are compared with the registry's own SI codes.
-        self.result = invoke("run", *source_args(self.inputs), "--out", self.out, "--no-mask-ids")
+        self.result = invoke("run", *run_args(self.inputs), "--out", self.out, "--no-mask-ids")
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +120,7 @@ def test_payroll_without_a_usable_row_exits_1(
     path = tmp_path / "payroll.csv"
     spoil(read_text_csv(world.inputs["payroll"])).to_csv(path, index=False, encoding="utf-8")
     inputs = {**world.inputs, "payroll": path}
-    result = invoke("run", *source_args(inputs), "--out", tmp_path / "out")
+    result = invoke("run", *run_args(inputs), "--out", tmp_path / "out")
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output

@@ -12,7 +12,7 @@ import pytest
 from linkage.errors import ConfigError
 from linkage.privacy import operator_key_path, run_key
 from linkage.tools.synth import write_sample
-from tests.helpers import assert_user_error, invoke, source_args
+from tests.helpers import assert_user_error, invoke, run_args
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +45,8 @@ def test_two_runs_of_one_operator_share_candidate_ids(
     inputs: dict[str, Path], home: Path, tmp_path: Path
 ) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
-    assert invoke("run", *source_args(inputs), "--out", first).exit_code == 0
-    assert invoke("run", *source_args(inputs), "--out", second).exit_code == 0
+    assert invoke("run", *run_args(inputs), "--out", first).exit_code == 0
+    assert invoke("run", *run_args(inputs), "--out", second).exit_code == 0
     assert ids(first) == ids(second)
     manifests = [json.loads((o / "manifest.json").read_text()) for o in (first, second)]
     assert manifests[0]["key"] == {"id": manifests[1]["key"]["id"], "source": "operator"}
@@ -63,7 +63,7 @@ def test_a_given_key_overrides_the_operators_and_is_never_written(
     inputs: dict[str, Path], home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
 ) -> None:
     mine, given_out = tmp_path / "mine", tmp_path / "given"
-    assert invoke("run", *source_args(inputs), "--out", mine).exit_code == 0
+    assert invoke("run", *run_args(inputs), "--out", mine).exit_code == 0
     extra: list[str | Path] = []
     if given == "environment":
         monkeypatch.setenv("LINKAGE_HMAC_KEY", "a shared key of 32 bytes or more")
@@ -71,7 +71,7 @@ def test_a_given_key_overrides_the_operators_and_is_never_written(
         key_file = tmp_path / "shared.key"
         key_file.write_text("a shared key of 32 bytes or more\n")
         extra = ["--key-file", key_file]
-    result = invoke("run", *source_args(inputs), "--out", given_out, *extra)
+    result = invoke("run", *run_args(inputs), "--out", given_out, *extra)
     assert result.exit_code == 0, result.output
     assert not ids(mine) & ids(given_out)
     assert not (given_out / ".linkage-key").exists()
@@ -83,10 +83,10 @@ def test_an_outputs_own_key_is_kept_across_reruns(
 ) -> None:
     """An output of an earlier version (its own random key) keeps its candidate ids."""
     out = tmp_path / "out"
-    assert invoke("run", *source_args(inputs), "--out", out).exit_code == 0
+    assert invoke("run", *run_args(inputs), "--out", out).exit_code == 0
     own = "ab" * 32
     (out / ".linkage-key").write_text(own)
-    assert invoke("run", *source_args(inputs), "--out", out).exit_code == 0
+    assert invoke("run", *run_args(inputs), "--out", out).exit_code == 0
     assert (out / ".linkage-key").read_text() == own
     assert json.loads((out / "manifest.json").read_text())["key"]["source"] == "previous output"
 
@@ -103,6 +103,6 @@ def test_a_short_key_file_is_a_usage_error(
 ) -> None:
     key_file = tmp_path / "short.key"
     key_file.write_text("short")
-    result = invoke("run", *source_args(inputs), "--out", tmp_path / "o", "--key-file", key_file)
+    result = invoke("run", *run_args(inputs), "--out", tmp_path / "o", "--key-file", key_file)
     assert_user_error(result, 2)
     assert str(key_file) in result.output

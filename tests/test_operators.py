@@ -11,7 +11,7 @@ import pytest
 from click.testing import Result
 
 from linkage.tools.synth import write_sample
-from tests.helpers import invoke, source_args
+from tests.helpers import invoke, run_args
 
 ROWS = 300
 
@@ -37,7 +37,7 @@ def events(result: Result) -> list[dict[str, Any]]:
 def test_quiet_run_prints_nothing_on_success(
     inputs: dict[str, Path], tmp_path: Path, args: tuple[str, ...]
 ) -> None:
-    result = invoke(*args, *source_args(inputs), "--out", tmp_path / "out")
+    result = invoke(*args, *run_args(inputs), "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert (tmp_path / "out" / "manifest.json").is_file()
@@ -46,12 +46,12 @@ def test_quiet_run_prints_nothing_on_success(
 def test_run_prints_totals_and_the_district_table_only_under_verbose(
     inputs: dict[str, Path], tmp_path: Path
 ) -> None:
-    plain = invoke("run", *source_args(inputs), "--out", tmp_path / "a")
+    plain = invoke("run", *run_args(inputs), "--out", tmp_path / "a")
     assert plain.exit_code == 0, plain.output
     assert "payroll rows;" in plain.stdout
     assert "candidates by reason:" in plain.stdout
     assert len(plain.stdout.splitlines()) < 15  # a few lines, not one per district
-    verbose = invoke("-v", "run", *source_args(inputs), "--out", tmp_path / "b")
+    verbose = invoke("-v", "run", *run_args(inputs), "--out", tmp_path / "b")
     assert verbose.exit_code == 0, verbose.output
     table = [line for line in verbose.stdout.splitlines() if line.split()[:1] == ["total"]]
     assert table, verbose.stdout  # the per-district table's total row
@@ -67,7 +67,7 @@ def test_progress_off_a_terminal_is_a_line_or_an_event_every_few_seconds(
         "--progress-seconds",
         "0.05",
         "run",
-        *source_args(inputs),
+        *run_args(inputs),
         "--out",
         tmp_path / "a",
     )
@@ -76,7 +76,7 @@ def test_progress_off_a_terminal_is_a_line_or_an_event_every_few_seconds(
     assert progress
     assert all({"stage", "seconds"} <= e.keys() for e in progress)
     as_text = invoke(
-        "--progress-seconds", "0.05", "run", *source_args(inputs), "--out", tmp_path / "b"
+        "--progress-seconds", "0.05", "run", *run_args(inputs), "--out", tmp_path / "b"
     )
     assert as_text.exit_code == 0, as_text.output
     assert any(line.startswith("[") and "s] " in line for line in as_text.stderr.splitlines())
@@ -96,7 +96,7 @@ def test_errors_are_json_events_under_json_logs(
     if payroll == "bad.csv":
         path.write_text("not,a,payroll\n1,2,3\n", encoding="utf-8")
     result = invoke(
-        "--log-format", "json", "run", *source_args(inputs, payroll=path), "--out", tmp_path / "o"
+        "--log-format", "json", "run", *run_args(inputs, payroll=path), "--out", tmp_path / "o"
     )
     assert result.exit_code == code, result.output
     errors = [e for e in events(result) if e.get("event") == "error"]
@@ -113,7 +113,8 @@ def test_a_missing_charts_extra_is_a_warning_and_the_manifest_says_so(
 
     monkeypatch.setattr(linkage.analysis.charts, "available", lambda: False)
     out = tmp_path / "out"
-    result = invoke("--log-format", "json", "run", *source_args(inputs), "--out", out)
+    args = run_args(inputs, report=True)
+    result = invoke("--log-format", "json", "run", *args, "--out", out)
     assert result.exit_code == 0, result.output
     skipped = [e for e in events(result) if e.get("event") == "report skipped"]
     assert skipped, result.stderr
@@ -127,18 +128,18 @@ def test_the_manifest_records_the_previous_run_the_model_and_the_report(
     inputs: dict[str, Path], tmp_path: Path
 ) -> None:
     first, second, third = tmp_path / "a", tmp_path / "b", tmp_path / "c"
-    assert invoke("run", *source_args(inputs), "--out", first).exit_code == 0
+    assert invoke("run", *run_args(inputs, report=True), "--out", first).exit_code == 0
     a = json.loads((first / "manifest.json").read_text())
     assert a["previous_run_id"] is None
     assert a["model"] == {"source": "fitted"}
     assert a["report"] == "report.html"
-    result = invoke("run", *source_args(inputs), "--out", second, "--previous", first)
+    result = invoke("run", *run_args(inputs), "--out", second, "--previous", first)
     assert result.exit_code == 0, result.output
     b = json.loads((second / "manifest.json").read_text())
     assert b["previous_run_id"] == a["run_id"]
     assert b["model"] == {"source": "previous run", "path": str(first.resolve() / "model.json")}
     model = first / "model.json"
-    result = invoke("run", *source_args(inputs), "--out", third, "--model", model)
+    result = invoke("run", *run_args(inputs), "--out", third, "--model", model)
     assert result.exit_code == 0, result.output
     c = json.loads((third / "manifest.json").read_text())
     assert c["model"] == {"source": "given", "path": str(model)}

@@ -20,7 +20,7 @@ from click.testing import Result
 import linkage.write.outdir as outdir
 from linkage.tools.synth import write_sample
 from linkage.write.outdir import output_lock, recover
-from tests.helpers import assert_user_error, invoke, source_args
+from tests.helpers import assert_user_error, invoke, run_args
 
 ROWS = 400
 
@@ -31,7 +31,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def run(inputs: dict[str, Path], out: Path) -> Result:
-    return invoke("run", *source_args(inputs), "--out", out)
+    return invoke("run", *run_args(inputs), "--out", out)
 
 
 def siblings(out: Path) -> list[str]:
@@ -278,13 +278,13 @@ def test_a_kill_mid_publication_of_a_real_run_keeps_the_previous_output_and_key(
         "main(sys.argv[1:])"
     )
     other = write_sample(tmp_path / "other", payroll_rows=ROWS, seed=24)
-    arguments = ["run", *map(str, source_args(other)), "--out", str(out)]
+    arguments = ["run", *map(str, run_args(other)), "--out", str(out)]
     killed = subprocess.run([sys.executable, "-c", hook, *arguments], check=False, timeout=300)
     assert killed.returncode == 9
     assert not (out / "manifest.json").exists()  # mid-publication: no complete output yet
     bad = tmp_path / "bad.csv"
     bad.write_text("not,a,payroll\n1,2,3\n", encoding="utf-8")
-    failed = invoke("run", *source_args({**inputs, "payroll": bad}), "--out", out)
+    failed = invoke("run", *run_args({**inputs, "payroll": bad}), "--out", out)
     assert failed.exit_code == 1, failed.output
     assert "restored the previous output" in failed.output
     assert _tree_bytes(out) == previous
@@ -310,7 +310,7 @@ def test_sigterm_after_the_commit_says_the_output_was_published(
     )
     assert run(inputs, out).exit_code == 0
     previous = json.loads((out / "manifest.json").read_text())["finished_at"]
-    arguments = ["run", *map(str, source_args(inputs)), "--out", str(out)]
+    arguments = ["run", *map(str, run_args(inputs)), "--out", str(out)]
     done = subprocess.run(
         [sys.executable, "-c", hook, *arguments],
         capture_output=True,
@@ -356,7 +356,7 @@ def test_signal_exits_with_its_code_and_leaves_the_previous_output(
         "--log-format",
         "json",
         "run",
-        *map(str, source_args(big)),
+        *map(str, run_args(big)),
         "--out",
         str(out),
     ]
@@ -415,7 +415,7 @@ def test_json_logs_carry_stage_timings_and_no_personal_data(
     import csv
 
     command = [sys.executable, "-m", "linkage", "--log-format", "json", "run"]
-    command += [*map(str, source_args(inputs)), "--out", str(tmp_path / "out")]
+    command += [*map(str, run_args(inputs)), "--out", str(tmp_path / "out")]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
@@ -452,7 +452,7 @@ def test_sigkill_at_any_stage_leaves_a_complete_output(
     out = tmp_path / "out"
     assert run(inputs, out).exit_code == 0
     previous = json.loads((out / "manifest.json").read_text())["run_id"]
-    arguments = [*map(str, source_args(big_inputs)), "--out", str(out)]
+    arguments = [*map(str, run_args(big_inputs, report=True)), "--out", str(out)]
     process = subprocess.Popen(
         [sys.executable, "-m", "linkage", "--log-format", "json", "run", *arguments],
         stdout=subprocess.DEVNULL,
@@ -605,7 +605,7 @@ def test_recovery_is_a_warning_and_a_json_event(inputs: dict[str, Path], tmp_pat
     out = tmp_path / "out"
     leftover = tmp_path / ".out.staging-left"
     leftover.mkdir()
-    result = invoke("--log-format", "json", "run", *source_args(inputs), "--out", out)
+    result = invoke("--log-format", "json", "run", *run_args(inputs), "--out", out)
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
     recovered = [r for r in records if r.get("event") == "recovered"]

@@ -14,7 +14,7 @@ import pytest
 
 from linkage import pipeline
 from linkage.config import load_config
-from tests.helpers import complete_config, invoke, source_args, write_config
+from tests.helpers import complete_config, invoke, run_args, write_config
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ def test_a_suspect_model_stops_the_run_unless_forced(
     monkeypatch.setattr(pipeline.run, "SUSPECT_MATCHES_PER_ROW", 0.001)
     out = tmp_path / "out"
     extra = ["--force"] if force else []
-    result = invoke("run", *source_args(inputs), "--out", out, *extra)
+    result = invoke("run", *run_args(inputs), "--out", out, *extra)
     assert result.exit_code == exit_code, result.output
     expects = r"the fitted model expects [\d,]+ matches for [\d,]+ payroll rows"
     assert re.search(expects, result.output)

@@ -14,7 +14,7 @@ from linkage.load import load_mapping
 from linkage.normalize import normalize_payroll, pseudonym_kinds
 from linkage.privacy import KEY_ENV, pseudonyms, shared_key
 from linkage.tools.synth import write_sample
-from tests.helpers import assert_user_error, invoke, source_args
+from tests.helpers import assert_user_error, invoke, run_args
 
 KEY = "a shared key of the two agencies"
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,7 +147,7 @@ def test_pseudonymized_files_give_the_same_exact_links(
     copies = _pseudonymize(world, monkeypatch, suffix)
     raw_out, copy_out = root / f"raw{suffix}", root / f"copy{suffix}"
     for files, out in ((inputs, raw_out), (copies, copy_out)):
-        result = invoke("run", *source_args(files), "--out", out, "--no-mask-ids")
+        result = invoke("run", *run_args(files), "--out", out, "--no-mask-ids")
         assert result.exit_code == 0, result.output
     raw, copied = _exact_links(raw_out), _exact_links(copy_out)
     key = shared_key(None)

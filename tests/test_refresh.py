@@ -10,7 +10,7 @@ import pytest
 from click.testing import Result
 
 from linkage.tools.synth import write_sample
-from tests.helpers import assert_user_error, invoke, source_args
+from tests.helpers import assert_user_error, invoke, run_args
 
 STATUS, RECORD = "Trạng thái", "Mã bản ghi"
 
@@ -24,7 +24,7 @@ def refresh(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Resul
     root = tmp_path_factory.mktemp("refresh")
     inputs = write_sample(root / "in", payroll_rows=1500, seed=41)
     first = root / "first"
-    assert invoke("run", *source_args(inputs), "--out", first).exit_code == 0
+    assert invoke("run", *run_args(inputs), "--out", first).exit_code == 0
     # The next tax refresh: record ids renumbered by the new export, 100 rows gone, and
     # every suspended or stopped registry record active again.
     payroll = read_csv(inputs["payroll"]).iloc[100:]
@@ -35,7 +35,7 @@ def refresh(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Resul
     insured.to_csv(root / "insured2.csv", index=False)
     later = {**inputs, "payroll": root / "payroll2.csv", "insured": root / "insured2.csv"}
     second = root / "second"
-    result = invoke("run", *source_args(later), "--out", second, "--previous", first)
+    result = invoke("run", *run_args(later), "--out", second, "--previous", first)
     assert result.exit_code == 0, result.output
     return first, second, result
 
@@ -83,14 +83,14 @@ def test_the_previous_model_is_reused_unless_refit(
     }
     out = tmp_path / "refit"
     args = ("--out", out, "--previous", first, "--refit")
-    assert invoke("run", *source_args(later), *args).exit_code == 0
+    assert invoke("run", *run_args(later), *args).exit_code == 0
     assert (out / "model.json").read_bytes() != (first / "model.json").read_bytes()
 
 
 def test_previous_must_be_a_linkage_output(tmp_path: Path) -> None:
     inputs = write_sample(tmp_path / "in", payroll_rows=200, seed=3)
     result = invoke(
-        "run", *source_args(inputs), "--out", tmp_path / "out", "--previous", tmp_path / "in"
+        "run", *run_args(inputs), "--out", tmp_path / "out", "--previous", tmp_path / "in"
     )
     assert_user_error(result, 2)
     assert "not a linkage output" in result.output

@@ -22,9 +22,11 @@ from tests.helpers import (
     PNG_SIGNATURE,
     assert_png,
     assert_user_error,
+    complete_config,
     invoke,
+    run_args,
     sample_run,
-    source_args,
+    write_config,
 )
 
 IMAGE = re.compile(
@@ -35,7 +37,7 @@ IMAGE = re.compile(
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Path], Path]:
     root = tmp_path_factory.mktemp("report")
-    inputs, out = sample_run(root, rows=500, seed=47)
+    inputs, out = sample_run(root, rows=500, seed=47, report=True)
     return inputs, out
 
 
@@ -156,7 +158,7 @@ def test_report_without_matplotlib_is_a_clean_error(
 
 def _rerun(run: tuple[dict[str, Path], Path], out: Path) -> Result:
     inputs, _ = run
-    return invoke("run", *source_args(inputs), "--out", out)
+    return invoke("run", *run_args(inputs, report=True), "--out", out)
 
 
 def test_a_run_without_matplotlib_drops_the_stale_report(
@@ -165,13 +167,32 @@ def test_a_run_without_matplotlib_drops_the_stale_report(
     out = shutil.copytree(run[1], tmp_path / "out")
     before = (out / REPORT).read_bytes()
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    result = invoke("-v", "run", *source_args(run[0]), "--out", out)
+    result = invoke("-v", "run", *run_args(run[0], report=True), "--out", out)
     assert result.exit_code == 0, result.output
     assert "matplotlib is not installed" in result.output
     assert not (out / REPORT).exists()  # it described an earlier run
     monkeypatch.undo()
     assert _rerun(run, out).exit_code == 0
     assert (out / REPORT).read_bytes().startswith(before[:200])
+    assert no_partials(out)
+
+
+@pytest.mark.parametrize("how", ["flag", "config"])
+def test_a_run_without_a_report_writes_none_and_drops_the_stale_one(
+    run: tuple[dict[str, Path], Path], tmp_path: Path, how: str
+) -> None:
+    out = shutil.copytree(run[1], tmp_path / "out")
+    assert (out / REPORT).exists()
+    if how == "flag":
+        result = invoke("run", *run_args(run[0]), "--out", out)  # --no-report
+    else:
+        text = complete_config().replace("\nreport = true", "\nreport = false")
+        config = write_config(tmp_path, text)
+        result = invoke("run", "--config", config, *run_args(run[0], report=True), "--out", out)
+    assert result.exit_code == 0, result.output
+    assert not (out / REPORT).exists()  # it described an earlier run
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["report"] is None
     assert no_partials(out)
 
 

@@ -18,7 +18,7 @@ from linkage.errors import InputError
 from linkage.load.labels import pair_quality, read_labels
 from linkage.privacy import mask_citizen_code
 from linkage.tools.synth import write_sample
-from tests.helpers import assert_user_error, invoke, source_args
+from tests.helpers import assert_user_error, invoke, run_args, source_args
 
 PER_BAND = 4
 # Employer names a spreadsheet would run as formulas; names are shown, never linked on.
@@ -37,7 +37,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pat
     businesses[name] = [POISON[i % len(POISON)] + n for i, n in enumerate(businesses[name])]
     businesses.to_csv(inputs["businesses"], index=False)
     out = root / "out"
-    result = invoke("run", *source_args(inputs), "--out", out)
+    result = invoke("run", *run_args(inputs), "--out", out)
     assert result.exit_code == 0, result.output
     return root, inputs, out
 
@@ -219,7 +219,8 @@ def test_sweep_and_evaluate_take_the_labels(
     hits = sum(1 for pair, label in expected.items() if label == "match" and pair in masked)
     judged = sum(1 for pair, label in expected.items() if label != "unsure" and pair in masked)
     assert overall["precision"] == pytest.approx(hits / judged)
-    result = invoke("evaluate", *source_args(inputs), "--out", tmp_path / "e", "--truth", path)
+    sources = source_args(inputs)
+    result = invoke("evaluate", *sources, "--out", tmp_path / "e", "--truth", path)
     assert result.exit_code == 0, result.output
     assert f"links against {len(decided)} labelled pairs" in result.output
 
@@ -347,7 +348,7 @@ def test_run_with_labels_trains_m_on_the_clerks_matches(
     path = tmp_path / "labels.csv"
     labelled.to_csv(path, index=False)  # SI codes as the run wrote them: masked
     trained = tmp_path / "trained"
-    result = invoke("run", *source_args(inputs), "--out", trained, "--labels", path)
+    result = invoke("run", *run_args(inputs), "--out", trained, "--labels", path)
     assert result.exit_code == 0, result.output
     manifest = json.loads((trained / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["link"]["labels"]["path"] == str(path.resolve())
@@ -357,7 +358,7 @@ def test_run_with_labels_trains_m_on_the_clerks_matches(
     assert before["comparisons"] != after["comparisons"]  # m moved with the known matches
     refused = invoke(
         "run",
-        *source_args(inputs),
+        *run_args(inputs),
         "--out",
         tmp_path / "x",
         "--labels",

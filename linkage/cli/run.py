@@ -25,6 +25,12 @@ from linkage.cli.base import (
 @_config_options
 @click.option("--excel/--no-excel", default=None, help="Also write one .xlsx per district.")
 @click.option(
+    "--report/--no-report",
+    "write_report",
+    default=None,
+    help="Write report.html, the run's charts and counts (default: [output].report).",
+)
+@click.option(
     "--mask-ids/--no-mask-ids",
     default=None,
     help="Mask citizen IDs in outreach lists and links (default: [output].mask_ids).",
@@ -79,6 +85,7 @@ def run(
     insured: Path | None,
     out: Path | None,
     excel: bool | None,
+    write_report: bool | None,
     mask_ids: bool | None,
     model: Path | None,
     previous: Path | None,
@@ -113,6 +120,8 @@ def run(
         folders.append((config.output.dir, _manifest_bytes(config.output.dir)))
         if excel is not None:
             config = replace(config, output=replace(config.output, excel=excel))
+        if write_report is not None:
+            config = replace(config, output=replace(config.output, report=write_report))
         if mask_ids is not None:
             config = replace(config, output=replace(config.output, mask_ids=mask_ids))
         if model is not None:

@@ -161,7 +161,8 @@ def run_pipeline(
     ``keep_pairs`` keeps every scored pair's positions in the report's link result, for
     blocking recall; a run lets them go before publishing. ``report`` gives what writes
     ``report.html`` into the staged output (``linkage.analysis.report.run_report``; the
-    stages do not import the analysis tools), or None for a run without one.
+    stages do not import the analysis tools), or None for a run without one, as is one
+    whose ``[output].report`` is false.
 
     The output is checked and locked before any input is read (``write.output_lock``). With
     ``previous`` (a refresh), the previous run's model is reused unless ``refit`` or the
@@ -179,7 +180,7 @@ def run_pipeline(
             config = replace(config, link=replace(config.link, model=refresh.model))
             origin = {"source": "previous run", "path": str(refresh.model)}
         key = run_key(refresh.folder if refresh else None, config.output.dir, key_file=key_file)
-        writer = report(config) if report is not None else None
+        writer = report(config) if report is not None and config.output.report else None
         choices = RunChoices(as_of, force, keep_pairs)
         return _run(config, progress, refresh, origin, key, choices, writer)
 
