@@ -19,6 +19,25 @@ import pyarrow.compute as pc
 Codes = npt.NDArray[np.int64]
 
 
+def pair_keys(first: npt.ArrayLike, second: npt.ArrayLike, width: int) -> Codes:
+    """One int64 per (first, second), ``second`` in [0, width).
+
+    Pairs as keys to sort, join, deduplicate and decode (``np.divmod(keys, width)``) without
+    a frame.
+    """
+    return np.asarray(first, dtype=np.int64) * np.int64(width) + np.asarray(second, np.int64)
+
+
+def pair_codes(first: npt.ArrayLike, second: npt.ArrayLike) -> Codes:
+    """Dense codes 0, 1, ... by first appearance for each distinct (first, second).
+
+    Both are arrays of non-negative codes: a tuple of columns becomes one code, by hashing,
+    not sorting.
+    """
+    codes = np.asarray(second, dtype=np.int64)
+    return pd.factorize(pair_keys(first, codes, int(codes.max(initial=0)) + 1))[0].astype(np.int64)
+
+
 def factorize_arrow(values: pd.Series) -> tuple[Codes, pa.Array]:
     """Codes (-1 for missing) and the distinct non-missing values as an Arrow string array.
 

@@ -12,13 +12,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from linkage._vector import _SPACE, is_blank, stripped
+from linkage._vector import _SPACE, is_blank, pair_codes, pair_keys, stripped
 from linkage.normalize import (
     national_ids,
     normalize_businesses,
@@ -227,3 +228,17 @@ def test_blank_and_stripped_are_str_strip(values: list[str | None]) -> None:
     assert is_blank(series).tolist() == [v is None or not v.strip() for v in values]
     expected = [None if v is None or not v.strip() else v.strip() for v in values]
     assert [None if pd.isna(v) else v for v in stripped(series)] == expected
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)), max_size=60),
+    st.integers(51, 10_000),
+)
+def test_pair_keys_and_codes_name_each_pair_once(pairs: list[tuple[int, int]], width: int) -> None:
+    first = np.array([a for a, _ in pairs], dtype=np.int64)
+    second = np.array([b for _, b in pairs], dtype=np.int64)
+    keys = pair_keys(first, second, width)
+    assert [tuple(map(int, np.divmod(k, width))) for k in keys] == pairs  # decodes back
+    codes = pair_codes(first, second)
+    order = list(dict.fromkeys(pairs))  # distinct pairs by first appearance
+    assert codes.tolist() == [order.index(p) for p in pairs]

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from linkage._vector import pair_codes
 from linkage.eligibility.rules import FloatArray, IntArray
 
 
@@ -46,7 +47,7 @@ def codes(*columns: pd.Series | np.ndarray) -> IntArray:
     for column in columns:
         encoded = _arrow(column).dictionary_encode(null_encoding="encode")
         code = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        combined = pd.factorize(combined * len(encoded.dictionary) + code)[0].astype(np.int64)
+        combined = pair_codes(combined, code)
     return combined
 
 

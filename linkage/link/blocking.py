@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from linkage._vector import pair_codes, pair_keys
 from linkage.errors import ConfigError
 from linkage.link.blocking_rules import DEFAULT_BLOCKING, BlockingRule
 
@@ -124,9 +125,9 @@ def combined_codes(parts: Sequence[np.ndarray]) -> np.ndarray:
     combined = parts[0].copy()
     for part in parts[1:]:
         usable = (combined >= 0) & (part >= 0)
-        joint = combined[usable] * (part.max(initial=0) + 1) + part[usable]
+        joint = pair_codes(combined[usable], part[usable])
         combined = np.full(len(part), -1, dtype=np.int64)
-        combined[usable] = pd.factorize(joint)[0]  # hashing: no sort of the whole table
+        combined[usable] = joint
     return combined
 
 
@@ -315,7 +316,7 @@ class BlockingPlan:
         # the registry, never the whole product) carries its rule's index in its low digits,
         # so a pair's first entry after sorting names the earliest rule that drew it.
         tagged = [
-            ((left_pos - base) * width + right_pos) * count + index
+            pair_keys(pair_keys(left_pos - base, right_pos, width), index, count)
             for index, (left_pos, right_pos) in enumerate(join.pairs(rows) for join in self.joins)
         ]
         entries = distinct(np.concatenate(tagged)) if tagged else np.empty(0, np.int64)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from linkage._vector import pair_keys
 from linkage.errors import ConfigError, mask_id
 from linkage.link.blocking import BlockingPlan, distinct
 from linkage.link.blocking_rules import BlockingRule
@@ -105,8 +106,8 @@ def compare_chunk(
     blocked = plan.pairs(rows)
     lo, hi = np.searchsorted(exact["payroll_pos"].to_numpy(), [rows[0], rows[-1] + 1])
     ours = exact.iloc[lo:hi]
-    exact_codes = (ours["payroll_pos"].to_numpy() - base) * width + ours["insured_pos"].to_numpy()
-    blocked_codes = (blocked.payroll_pos - base) * width + blocked.insured_pos
+    exact_codes = pair_keys(ours["payroll_pos"].to_numpy() - base, ours["insured_pos"], width)
+    blocked_codes = pair_keys(blocked.payroll_pos - base, blocked.insured_pos, width)
     codes = distinct(np.concatenate([blocked_codes, exact_codes]))
     method = np.zeros(len(codes), dtype=np.int8)
     method[np.searchsorted(codes, exact_codes)] = 1 + pd.Index(EXACT_METHODS[1:]).get_indexer(

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 from rapidfuzz import process
 from recordlinkage.base import BaseCompareFeature
 
+from linkage._vector import pair_keys
 from linkage.errors import ConfigError
 from linkage.normalize import factorize_arrow, i_for_y
 
@@ -138,8 +139,8 @@ class Comparison(BaseCompareFeature):  # type: ignore[misc]
         self, left: np.ndarray, right: np.ndarray, words: np.ndarray, scorer: Any
     ) -> np.ndarray:
         """``_similarity`` of aligned text codes, scoring each distinct pair of codes once."""
-        width = np.int64(len(words))
-        pair_codes, distinct = pd.factorize(left.astype(np.int64) * width + right)
+        width = len(words)
+        pair_codes, distinct = pd.factorize(pair_keys(left, right, width))
         scores = self._similarity(words[distinct // width], words[distinct % width], scorer)
         return scores[pair_codes]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from linkage._vector import pair_keys
 from linkage.link.blocking import combined_codes
 from linkage.schema import Band
 
@@ -34,7 +35,7 @@ def _distinct_per_taxpayer(
     Both arrays have one slot more than taxpayers, read by code -1 (no tax code): count 0.
     """
     width = int(value.max(initial=0)) + 1
-    owned = pd.unique(owner * width + value)  # each (taxpayer, value) once
+    owned = pd.unique(pair_keys(owner, value, width))  # each (taxpayer, value) once
     count = np.bincount(owned // width, minlength=taxpayers + 1)
     one = np.zeros(taxpayers + 1, dtype=np.int64)
     one[owned // width] = owned % width  # the only one, where the count is 1

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 import recordlinkage as rl
 
+from linkage._vector import pair_keys
 from linkage.config import LinkConfig
 from linkage.link.blocking_rules import BlockingRule
 from linkage.link.comparison_base import Comparison, compare_comparable
@@ -26,8 +26,8 @@ def random_pair_levels(
     # u is P(level | non-match): random pairs that share a citizen ID are matches, and at
     # about one in N they would set u of "same ID" near the prior, cancelling the ID.
     width = max(len(insured), 1)
-    random_codes = random_pairs.codes[0].astype(np.int64) * width + random_pairs.codes[1]
-    exact_codes = exact["payroll_pos"].to_numpy() * width + exact["insured_pos"].to_numpy()
+    random_codes = pair_keys(random_pairs.codes[0], random_pairs.codes[1], width)
+    exact_codes = pair_keys(exact["payroll_pos"], exact["insured_pos"], width)
     random_pairs = random_pairs[~pd.Series(random_codes).isin(exact_codes).to_numpy()]
     return compare_comparable(
         random_pairs.codes[0],
