@@ -54,9 +54,3 @@ class EncodingError(InputError):
 class PipelineError(LinkageError):
     """An internal invariant broke, such as row accounting that does not add up."""
 
-
-def mask_id(value: str | None) -> str:
-    """``linkage.privacy.mask_id``, kept here for callers that import it from errors."""
-    from linkage.privacy import mask_id as masked  # privacy imports errors
-
-    return masked(value)

@@ -23,8 +23,9 @@ from linkage.analysis.report.series import (
     truth_pairs,
     weight_bins,
 )
-from linkage.errors import ConfigError, mask_id
+from linkage.errors import ConfigError
 from linkage.load.labels import read_labels
+from linkage.privacy import mask_id
 from tests.helpers import assert_png, sample_run
 
 VIETNAMESE = "Nguyễn Thị Hường, Đà Nẵng, Quận Hải Châu"

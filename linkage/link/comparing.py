@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from linkage._vector import pair_keys
-from linkage.errors import ConfigError, mask_id
+from linkage.errors import ConfigError
 from linkage.link.blocking import BlockingPlan, distinct
 from linkage.link.blocking_rules import BlockingRule
 from linkage.link.comparison_base import Columns, Comparison, compare_comparable
 from linkage.link.patterns import PatternCounts
+from linkage.privacy import mask_id
 from linkage.schema import LinkMethod
 
 
